@@ -1,0 +1,62 @@
+import "@shopify/shopify-app-remix/adapters/node";
+import {
+  ApiVersion,
+  AppDistribution,
+  shopifyApp,
+} from "@shopify/shopify-app-remix/server";
+import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
+import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+
+import db from "./db.server";
+import { env } from "./env.server";
+import { recordInstallation } from "./shops/installation.server";
+
+/** The one Admin API version the app speaks; shopify.app.toml's [webhooks] api_version matches it. */
+export const API_VERSION = ApiVersion.October26;
+
+const settings = env();
+
+if (settings.SHOPIFY_API_ORIGIN) {
+  // A local dev store stands in for Shopify: send https://{shop}/... to its address instead.
+  const origin = new URL(settings.SHOPIFY_API_ORIGIN);
+  const platformFetch = globalThis.fetch;
+  setAbstractFetchFunc((input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.hostname.endsWith(".myshopify.com")) {
+      const headers = new Headers(init?.headers);
+      headers.set("x-shopify-shop-domain", url.hostname);
+      url.protocol = origin.protocol;
+      url.host = origin.host;
+      return platformFetch(url, { ...init, headers });
+    }
+    return platformFetch(input, init);
+  });
+}
+
+const shopify = shopifyApp({
+  apiKey: settings.SHOPIFY_API_KEY,
+  apiSecretKey: settings.SHOPIFY_API_SECRET,
+  apiVersion: API_VERSION,
+  scopes: settings.SCOPES?.split(","),
+  appUrl: settings.SHOPIFY_APP_URL,
+  authPathPrefix: "/auth",
+  sessionStorage: new PrismaSessionStorage(db),
+  distribution: AppDistribution.AppStore,
+  future: {
+    unstable_newEmbeddedAuthStrategy: true,
+    expiringOfflineAccessTokens: true,
+  },
+  hooks: {
+    afterAuth: async ({ session, admin }) => {
+      await recordInstallation(db, session.shop, admin.graphql);
+    },
+  },
+  ...(settings.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [settings.SHOP_CUSTOM_DOMAIN] } : {}),
+});
+
+export default shopify;
+export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
+export const authenticate = shopify.authenticate;
+export const unauthenticated = shopify.unauthenticated;
+export const login = shopify.login;
+export const sessionStorage = shopify.sessionStorage;

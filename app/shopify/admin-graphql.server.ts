@@ -1,0 +1,107 @@
+/**
+ * Sends Admin GraphQL operations and copes with Shopify's answers: cost-based throttling is retried
+ * after the wait the bucket asks for, any other error is raised with Shopify's own messages.
+ */
+
+/** `admin.graphql` from authenticate.admin / unauthenticated.admin, or a test's stand-in. */
+export type AdminGraphql = (
+  operation: string,
+  options?: { variables?: Record<string, unknown> },
+) => Promise<Response>;
+
+interface GraphqlError {
+  message: string;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  restoreRate: number;
+}
+
+interface GraphqlBody<TData> {
+  data?: TData;
+  errors?: GraphqlError[];
+  extensions?: { cost?: { requestedQueryCost?: number; throttleStatus?: ThrottleStatus } };
+}
+
+interface ClientAnswer<TData> {
+  data?: TData;
+  errors?: { graphQLErrors?: GraphqlError[] };
+  extensions?: GraphqlBody<TData>["extensions"];
+}
+
+export class AdminApiError extends Error {
+  constructor(
+    message: string,
+    public readonly errors: GraphqlError[],
+  ) {
+    super(message);
+    this.name = "AdminApiError";
+  }
+}
+
+export interface AdminQueryOptions {
+  variables?: Record<string, unknown>;
+  /** Attempts in all, the first included. */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Runs one operation and returns its `data`, waiting out THROTTLED answers. */
+export async function adminQuery<TData>(
+  graphql: AdminGraphql,
+  operation: string,
+  { variables, maxAttempts = 5, sleep = defaultSleep }: AdminQueryOptions = {},
+): Promise<TData> {
+  for (let attempt = 1; ; attempt++) {
+    const body = await send<TData>(graphql, operation, variables);
+    const errors = body.errors ?? [];
+    const throttled = errors.some((error) => error.extensions?.code === "THROTTLED");
+    if (throttled && attempt < maxAttempts) {
+      await sleep(throttleWaitMs(body.extensions?.cost, attempt));
+      continue;
+    }
+    if (errors.length > 0 || body.data === undefined) {
+      throw new AdminApiError(
+        `Admin API: ${errors.map((error) => error.message).join("; ") || "no data in the answer"}`,
+        errors,
+      );
+    }
+    return body.data;
+  }
+}
+
+/** How long until the bucket holds what the operation asked for (with a floor, growing per attempt). */
+export function throttleWaitMs(
+  cost: { requestedQueryCost?: number; throttleStatus?: ThrottleStatus } | undefined,
+  attempt: number,
+): number {
+  const status = cost?.throttleStatus;
+  const fallback = 1000 * 2 ** (attempt - 1);
+  if (!status || !cost?.requestedQueryCost || status.restoreRate <= 0) return fallback;
+  const missing = cost.requestedQueryCost - status.currentlyAvailable;
+  return Math.max(100, Math.ceil((missing / status.restoreRate) * 1000));
+}
+
+async function send<TData>(
+  graphql: AdminGraphql,
+  operation: string,
+  variables: Record<string, unknown> | undefined,
+): Promise<GraphqlBody<TData>> {
+  try {
+    const response = await graphql(operation, variables ? { variables } : undefined);
+    return (await response.json()) as GraphqlBody<TData>;
+  } catch (error) {
+    // @shopify/shopify-api raises GraphQL errors (THROTTLED among them) as GraphqlQueryError,
+    // carrying the client's answer: { data, errors: { graphQLErrors }, extensions }.
+    const body = (error as { body?: ClientAnswer<TData> }).body;
+    if (body?.errors?.graphQLErrors) {
+      return { data: body.data, errors: body.errors.graphQLErrors, extensions: body.extensions };
+    }
+    throw error;
+  }
+}
