@@ -41,3 +41,6 @@ export default async function handleRequest(
     setTimeout(abort, ABORT_DELAY_MS);
   });
 }
+
+// Lets the process that serves the build close the database cleanly on shutdown.
+export { disconnectDatabase } from "./db.server";

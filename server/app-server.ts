@@ -1,0 +1,47 @@
+import http from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+
+/**
+ * Serves the app's production build (`npm run build`) over HTTP: what remix-serve does in
+ * production, as a function the demo, the tests and the benchmarks can start and stop in-process.
+ * The app reads its settings from process.env when the build is first imported.
+ */
+export interface AppServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startAppServer(options: { port?: number; host?: string; buildDir?: string } = {}): Promise<AppServer> {
+  const buildDir = path.resolve(options.buildDir ?? "build");
+  const build = (await import(pathToFileURL(path.join(buildDir, "server", "index.js")).href)) as ServerBuild;
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use("/assets", express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
+  app.all("*", createRequestHandler({ build, mode: "production" }));
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as { port: number };
+  return {
+    url: `http://${options.host === "0.0.0.0" ? "localhost" : options.host ?? "127.0.0.1"}:${address.port}`,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      const entry = build.entry.module as { disconnectDatabase?: () => Promise<void> };
+      await entry.disconnectDatabase?.();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { execFileSync } from "node:child_process";
+
+/** HTTP tests run against the production build, so build once before any test file starts. */
+export default function setup() {
+  if (process.env.SKIP_APP_BUILD === "1") return;
+  execFileSync(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "vite:build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+}
