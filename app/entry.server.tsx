@@ -4,6 +4,7 @@ import { RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
 import { isbot } from "isbot";
 
+import { env } from "./env.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 const ABORT_DELAY_MS = 5_000;
@@ -15,6 +16,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
+  allowDevStoreAdminToFrame(responseHeaders);
   const userAgent = request.headers.get("user-agent");
   const callbackName = isbot(userAgent ?? "") ? "onAllReady" : "onShellReady";
 
@@ -40,6 +42,17 @@ export default async function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY_MS);
   });
+}
+
+/** The dev store's admin frames the app from its own origin (never in production, see env.server). */
+function allowDevStoreAdminToFrame(headers: Headers) {
+  const devStore = env().SHOPIFY_API_ORIGIN;
+  const policy = headers.get("Content-Security-Policy");
+  if (!devStore || !policy) return;
+  headers.set(
+    "Content-Security-Policy",
+    policy.replace(/frame-ancestors ([^;]*)/, (_match, sources: string) => `frame-ancestors ${sources} ${new URL(devStore).origin}`),
+  );
 }
 
 // Lets the process that serves the build close the database cleanly on shutdown.

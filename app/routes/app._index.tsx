@@ -3,17 +3,12 @@ import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 
 import db from "../db.server";
+import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
-  const shop = await db.shop.findUnique({
-    where: { domain: session.shop },
-    include: { settings: true },
-  });
-  if (!shop?.settings) {
-    throw new Response("This shop's installation has not been recorded yet. Reload the app.", { status: 409 });
-  }
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
   return {
     shopName: shop.name ?? shop.domain,
     currencyCode: shop.currencyCode,

@@ -6,11 +6,7 @@ import { SHOP_PROFILE_QUERY, type ShopProfile } from "../shopify/operations";
  * Runs after every successful token exchange (first install and reinstall): records the shop's
  * profile and gives it the default program settings once.
  */
-export async function recordInstallation(
-  db: PrismaClient,
-  shopDomain: string,
-  graphql: AdminGraphql,
-): Promise<void> {
+export async function recordInstallation(db: PrismaClient, shopDomain: string, graphql: AdminGraphql) {
   const { shop } = await adminQuery<ShopProfile>(graphql, SHOP_PROFILE_QUERY);
   const profile = {
     name: shop.name,
@@ -18,16 +14,22 @@ export async function recordInstallation(
     currencyCode: shop.currencyCode,
     ianaTimezone: shop.ianaTimezone,
   };
-  const record = await db.shop.upsert({
-    where: { domain: shopDomain },
-    create: { domain: shopDomain, ...profile },
-    update: { ...profile, uninstalledAt: null },
-  });
-  await db.programSettings.upsert({
-    where: { shopId: record.id },
-    create: { shopId: record.id },
-    update: {},
-  });
+  // Insert-if-absent, then update: safe when two first requests of a new install race each other.
+  await db.shop.createMany({ data: [{ domain: shopDomain, ...profile }], skipDuplicates: true });
+  const record = await db.shop.update({ where: { domain: shopDomain }, data: { ...profile, uninstalledAt: null } });
+  await db.programSettings.createMany({ data: [{ shopId: record.id }], skipDuplicates: true });
+  const settings = await db.programSettings.findUniqueOrThrow({ where: { shopId: record.id } });
+  return { ...record, settings };
+}
+
+/**
+ * The installed shop with its settings. Admin pages load in parallel with the after-install hook,
+ * so a page that arrives first records the installation itself.
+ */
+export async function installedShop(db: PrismaClient, shopDomain: string, graphql: AdminGraphql) {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, include: { settings: true } });
+  if (shop?.settings && !shop.uninstalledAt) return { ...shop, settings: shop.settings };
+  return recordInstallation(db, shopDomain, graphql);
 }
 
 /** app/uninstalled: the shop's sessions go at once; its data stays until shop/redact (48 h later). */
