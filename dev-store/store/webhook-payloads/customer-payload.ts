@@ -1,0 +1,60 @@
+/** customers/create, customers/update and the `customer` inside order payloads (REST 2026-07). */
+import type { CustomerRecord, ShopRecord } from "../records";
+import { customerAddressPayload, legacyIdOf, restTimestamp } from "./rest-format";
+
+function defaultAddressPayload(customer: CustomerRecord): Record<string, unknown> | null {
+  const address = customer.addresses.find((candidate) => candidate.id === customer.defaultAddressId);
+  return address ? customerAddressPayload(address, legacyIdOf(customer.id), true) : null;
+}
+
+/** The customer as an order payload embeds it: no address book, only the default address. */
+export function embeddedCustomerPayload(customer: CustomerRecord, shop: ShopRecord): Record<string, unknown> {
+  return {
+    id: legacyIdOf(customer.id),
+    created_at: restTimestamp(customer.createdAt, shop.ianaTimezone),
+    updated_at: restTimestamp(customer.updatedAt, shop.ianaTimezone),
+    first_name: customer.firstName,
+    last_name: customer.lastName,
+    state: customer.state.toLowerCase(),
+    note: customer.note,
+    verified_email: customer.verifiedEmail,
+    multipass_identifier: null,
+    tax_exempt: customer.taxExempt,
+    email: customer.email,
+    phone: customer.phone,
+    currency: shop.currencyCode,
+    tax_exemptions: [],
+    admin_graphql_api_id: customer.id,
+    default_address: defaultAddressPayload(customer),
+  };
+}
+
+export function customerPayload(customer: CustomerRecord, shop: ShopRecord): Record<string, unknown> {
+  const customerId = legacyIdOf(customer.id);
+  return {
+    id: customerId,
+    created_at: restTimestamp(customer.createdAt, shop.ianaTimezone),
+    updated_at: restTimestamp(customer.updatedAt, shop.ianaTimezone),
+    first_name: customer.firstName,
+    last_name: customer.lastName,
+    state: customer.state.toLowerCase(),
+    note: customer.note,
+    verified_email: customer.verifiedEmail,
+    multipass_identifier: null,
+    tax_exempt: customer.taxExempt,
+    email: customer.email,
+    phone: customer.phone,
+    currency: shop.currencyCode,
+    addresses: customer.addresses.map((address) =>
+      customerAddressPayload(address, customerId, address.id === customer.defaultAddressId),
+    ),
+    tax_exemptions: [],
+    admin_graphql_api_id: customer.id,
+    default_address: defaultAddressPayload(customer),
+  };
+}
+
+/** customers/delete carries only who was deleted. */
+export function deletedCustomerPayload(customerId: string): Record<string, unknown> {
+  return { id: legacyIdOf(customerId), tax_exemptions: [], admin_graphql_api_id: customerId };
+}
