@@ -16,7 +16,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
 ) {
   addDocumentResponseHeaders(request, responseHeaders);
-  allowDevStoreAdminToFrame(responseHeaders);
+  pointAtDevStore(responseHeaders);
   const userAgent = request.headers.get("user-agent");
   const callbackName = isbot(userAgent ?? "") ? "onAllReady" : "onShellReady";
 
@@ -44,15 +44,21 @@ export default async function handleRequest(
   });
 }
 
-/** The dev store's admin frames the app from its own origin (never in production, see env.server). */
-function allowDevStoreAdminToFrame(headers: Headers) {
-  const devStore = env().SHOPIFY_API_ORIGIN;
+/**
+ * Against the local dev store (never in production, see env.server): its admin frames the app from
+ * its own origin, and App Bridge comes from it rather than Shopify's CDN.
+ */
+function pointAtDevStore(headers: Headers) {
+  const { SHOPIFY_API_ORIGIN: devStore, APP_BRIDGE_URL: appBridge } = env();
   const policy = headers.get("Content-Security-Policy");
-  if (!devStore || !policy) return;
-  headers.set(
-    "Content-Security-Policy",
-    policy.replace(/frame-ancestors ([^;]*)/, (_match, sources: string) => `frame-ancestors ${sources} ${new URL(devStore).origin}`),
-  );
+  if (devStore && policy) {
+    const origin = new URL(devStore).origin;
+    headers.set("Content-Security-Policy", policy.replace(/frame-ancestors ([^;]*)/, `frame-ancestors $1 ${origin}`));
+  }
+  const preload = headers.get("Link");
+  if (appBridge && preload) {
+    headers.set("Link", preload.replace("https://cdn.shopify.com/shopifycloud/app-bridge.js", appBridge));
+  }
 }
 
 // Lets the process that serves the build close the database cleanly on shutdown.

@@ -29,7 +29,7 @@ export default function Home() {
   const earning = [
     { label: "Welcome points for creating an account", value: settings.welcomePoints },
     { label: "Bonus on a customer's second purchase", value: settings.secondPurchaseBonus },
-    { label: `${settings.pointsName} per ${currencyCode} 1 spent`, value: settings.pointsPerCurrencyUnit },
+    { label: `Points for every ${currencyCode} 1 spent`, value: settings.pointsPerCurrencyUnit },
     { label: "Points to a referrer when a friend's first order is paid", value: settings.referrerPoints },
   ];
 

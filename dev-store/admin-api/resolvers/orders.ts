@@ -121,7 +121,7 @@ export const orderResolvers: ResolverMap = {
     id: (order: OrderRecord) => order.id,
     legacyResourceId: legacyId,
     name: (order: OrderRecord) => order.name,
-    number: (order: OrderRecord) => order.number - 1000,
+    number: (order: OrderRecord) => order.number,
     confirmationNumber: (order: OrderRecord) => order.confirmationNumber,
     email: (order: OrderRecord) => order.email,
     phone: (order: OrderRecord) => order.phone,
