@@ -1,14 +1,14 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 
 import db from "./db.server";
 import { env } from "./env.server";
+import { API_VERSION } from "./shopify/api-version";
 import { recordInstallation } from "./shops/installation.server";
 
-/** The one Admin API version the app speaks; shopify.app.toml's [webhooks] api_version matches it. */
-export const API_VERSION = ApiVersion.October26;
+export { API_VERSION };
 
 const settings = env();
 
