@@ -11,7 +11,7 @@ import { freePort } from "../support/test-app";
 /** `npm run demo` without its build step (the test run has built the app already). */
 function startDemo(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "dev-store/demo.ts"], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
+    env: { NODE_ENV: "development", PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
