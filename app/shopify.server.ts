@@ -1,10 +1,10 @@
 import "@shopify/shopify-app-remix/adapters/node";
 import { AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 
 import db from "./db.server";
 import { env } from "./env.server";
+import { sendShopifyCallsTo } from "./shopify/api-origin.server";
 import { API_VERSION } from "./shopify/api-version";
 import { recordInstallation } from "./shops/installation.server";
 
@@ -19,22 +19,8 @@ const LOG_SEVERITY = {
   debug: LogSeverity.Debug,
 } as const;
 
-if (settings.SHOPIFY_API_ORIGIN) {
-  // A local dev store stands in for Shopify: send https://{shop}/... to its address instead.
-  const origin = new URL(settings.SHOPIFY_API_ORIGIN);
-  const platformFetch = globalThis.fetch;
-  setAbstractFetchFunc((input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.hostname.endsWith(".myshopify.com")) {
-      const headers = new Headers(init?.headers);
-      headers.set("x-shopify-shop-domain", url.hostname);
-      url.protocol = origin.protocol;
-      url.host = origin.host;
-      return platformFetch(url, { ...init, headers });
-    }
-    return platformFetch(input, init);
-  });
-}
+// A local dev store stands in for Shopify (development, demo and tests only).
+if (settings.SHOPIFY_API_ORIGIN) sendShopifyCallsTo(settings.SHOPIFY_API_ORIGIN);
 
 const shopify = shopifyApp({
   apiKey: settings.SHOPIFY_API_KEY,

@@ -1,0 +1,79 @@
+import "@shopify/shopify-api/adapters/node";
+import { LogSeverity, RequestedTokenType, shopifyApi } from "@shopify/shopify-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { sendShopifyCallsTo } from "../../app/shopify/api-origin.server";
+import { API_VERSION } from "../../app/shopify/api-version";
+import { adminQuery, AdminApiError, type AdminGraphql } from "../../app/shopify/admin-graphql.server";
+import { SHOP_PROFILE_QUERY, type ShopProfile } from "../../app/shopify/operations";
+import { startDevStore, type DevStore } from "../../dev-store/server";
+import { TEST_APP } from "../support/test-app";
+
+let devStore: DevStore;
+let graphql: AdminGraphql;
+
+beforeAll(async () => {
+  // A bucket of 2 points restoring 1 per second: the third query in a row is throttled.
+  devStore = await startDevStore({
+    ...TEST_APP,
+    appUrl: "http://127.0.0.1:9",
+    appTomlPath: "shopify.app.toml",
+    apiVersion: API_VERSION,
+    nodeEnv: "test",
+    throttle: { maximumAvailable: 2, restoreRate: 1 },
+  });
+  sendShopifyCallsTo(devStore.url);
+  const shopify = shopifyApi({
+    apiKey: TEST_APP.apiKey,
+    apiSecretKey: TEST_APP.apiSecret,
+    apiVersion: API_VERSION,
+    hostName: "127.0.0.1",
+    isEmbeddedApp: true,
+    logger: { level: LogSeverity.Error },
+  });
+  const { session } = await shopify.auth.tokenExchange({
+    shop: TEST_APP.shop,
+    sessionToken: devStore.sessionToken(),
+    requestedTokenType: RequestedTokenType.OfflineAccessToken,
+  });
+  const client = new shopify.clients.Graphql({ session });
+  // The same shape as admin.graphql from @shopify/shopify-app-remix.
+  graphql = async (operation, options) =>
+    new Response(JSON.stringify(await client.request(operation, { variables: options?.variables })));
+});
+afterAll(async () => {
+  await devStore?.close();
+});
+
+describe("adminQuery", () => {
+  it("waits out THROTTLED answers for as long as the bucket asks, then returns the data", async () => {
+    const waits: number[] = [];
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => setTimeout(resolve, ms));
+    };
+    const shops: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const data = await adminQuery<ShopProfile>(graphql, SHOP_PROFILE_QUERY, { sleep });
+      shops.push(data.shop.myshopifyDomain);
+    }
+    expect(shops).toEqual([TEST_APP.shop, TEST_APP.shop, TEST_APP.shop]);
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    // One point short at 1 point per second: about a second, never the blind exponential fallback.
+    expect(waits[0]).toBeGreaterThanOrEqual(100);
+    expect(waits[0]).toBeLessThanOrEqual(1000);
+  });
+
+  it("gives up after its attempts and says Shopify throttled it", async () => {
+    const noWait = () => Promise.resolve();
+    const attempt = async () => {
+      for (let i = 0; i < 4; i++) await adminQuery(graphql, SHOP_PROFILE_QUERY, { sleep: noWait, maxAttempts: 2 });
+    };
+    await expect(attempt()).rejects.toThrow(AdminApiError);
+    await expect(attempt()).rejects.toThrow(/Throttled/);
+  });
+
+  it("raises Shopify's own message for an operation Shopify refuses", async () => {
+    await expect(adminQuery(graphql, "query { shop { nmae } }")).rejects.toThrow(/Field 'nmae' doesn't exist on type 'Shop'/);
+  });
+});
