@@ -7,7 +7,7 @@ import { createAdminHostHandler } from "./hosts/admin";
 import { createAppBridgeScriptHandler, APP_BRIDGE_SCRIPT_PATH } from "./hosts/app-bridge";
 import { readAppConfiguration } from "./hosts/app-configuration";
 import { embeddedAppUrl, storeHandle } from "./hosts/embedded-app-url";
-import type { DevStoreRequestHandler } from "./hosts/http";
+import type { DevStoreRequestHandler } from "./http";
 import { createStorefrontHandler } from "./hosts/storefront";
 import { storefrontViewOf } from "./hosts/storefront-view";
 import { createOAuthHandler } from "./oauth/handler";

@@ -15,7 +15,8 @@ import { adminSchema, type AdminSchema } from "./admin-schema";
 import { BulkQueryRunner } from "./bulk-query-runner";
 import { CostBucket, SINGLE_QUERY_MAX_COST, STANDARD_BUCKET, type ThrottleStatus } from "./cost-bucket";
 import { executeOperation, unimplementedFieldErrors } from "./execute-operation";
-import { BodyTooLargeError, readBody, type DevStoreRequestHandler, requestedShop, requestUrl, sendJson, sendShopNotFound } from "./http";
+import { RequestBodyTooLargeError, requestUrl, sendJson, type DevStoreRequestHandler } from "../http";
+import { readBody, requestedShop, sendShopNotFound } from "./http";
 import { coerceVariables, syntaxError, validationErrors, type ShopifyGraphQLError } from "./operation-errors";
 import { requestedQueryCost } from "./query-cost";
 import type { AdminContext } from "./resolvers/resolver-types";
@@ -78,7 +79,7 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
 
   async function answerGraphQL(request: IncomingMessage, response: ServerResponse, schema: AdminSchema): Promise<void> {
     const headers = { "X-Request-Id": randomUUID(), "X-Shopify-API-Version": schema.version };
-    const reply = (status: number, body: unknown) => sendJson(response, status, body, headers);
+    const reply = (status: number, body: unknown): void => void sendJson(response, status, body, headers);
 
     const tokenHeader = request.headers["x-shopify-access-token"];
     const token = typeof tokenHeader === "string" ? authenticateAccessToken(store, tokenHeader, now()) : null;
@@ -89,7 +90,7 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
     try {
       text = await readBody(request);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return reply(413, { errors: "Request body too large" });
+      if (error instanceof RequestBodyTooLargeError) return reply(413, { errors: "Request body too large" });
       throw error;
     }
     const body = parseRequestBody(text);

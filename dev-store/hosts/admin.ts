@@ -5,7 +5,7 @@ import { assertDevStoreAllowed, type DevStoreConfig } from "../config";
 import { readAppConfiguration } from "./app-configuration";
 import { adminPage, adminNotFoundPage } from "./admin-page";
 import { embeddedAppUrl, storeHandle } from "./embedded-app-url";
-import { isSameOriginRequest, redirect, requestUrl, sendHtml, sendJson, type DevStoreRequestHandler } from "./http";
+import { isSameOriginRequest, redirect, requestUrl, sendHtml, sendJson, type DevStoreRequestHandler } from "../http";
 
 /** Signs a session token (HS256 JWT) for the shop's admin user, as the admin does for an embedded app. */
 export type MintSessionToken = (claims: {

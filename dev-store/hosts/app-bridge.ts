@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
 import { assertDevStoreAllowed, type DevStoreConfig } from "../config";
-import { requestUrl, type DevStoreRequestHandler } from "./http";
+import { requestUrl, type DevStoreRequestHandler } from "../http";
 
 export const APP_BRIDGE_SCRIPT_PATH = "/app-bridge.js";
 

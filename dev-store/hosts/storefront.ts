@@ -15,7 +15,7 @@ import {
   sendHtml,
   sendText,
   type DevStoreRequestHandler,
-} from "./http";
+} from "../http";
 import { createStorefrontLiquid, storefrontGlobals, type StorefrontGlobals } from "./storefront-liquid";
 import { GUEST, problemsNotice, productGrid, SIGN_IN_PATH, storefrontLayout } from "./storefront-page";
 import type { StorefrontCustomer, StorefrontView } from "./storefront-view";

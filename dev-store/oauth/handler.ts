@@ -6,7 +6,8 @@
 import type { DevStoreConfig } from "../config";
 import { legacyResourceId } from "../store/gid";
 import type { ShopData } from "../store/shop-data";
-import { readBody, requestedShop, requestUrl, sendJson, sendShopNotFound, type DevStoreRequestHandler } from "../admin-api/http";
+import { readBody, requestedShop, sendShopNotFound } from "../admin-api/http";
+import { requestUrl, sendJson, type DevStoreRequestHandler } from "../http";
 import { issueOfflineToken, issueOnlineToken, refreshOfflineToken } from "./access-tokens";
 import { readAppScopes } from "./app-scopes";
 import { verifySessionToken } from "./session-token";

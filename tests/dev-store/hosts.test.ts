@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_SHOP, DevStoreRefusedError, type DevStoreConfig } from "../../dev-store/config";
 import { createAdminHostHandler, SESSION_TOKEN_PATH } from "../../dev-store/hosts/admin";
 import { createAppBridgeScriptHandler } from "../../dev-store/hosts/app-bridge";
-import type { DevStoreRequestHandler } from "../../dev-store/hosts/http";
+import type { DevStoreRequestHandler } from "../../dev-store/http";
 import { createStorefrontHandler } from "../../dev-store/hosts/storefront";
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 

@@ -1,8 +1,10 @@
 import type http from "node:http";
 
-import type { Html } from "./html";
+import type { Html } from "./hosts/html";
 
-/** Each dev-store host answers the paths it owns and returns false for the rest. */
+/** The few HTTP chores the dev store's endpoints share. */
+
+/** Each dev-store endpoint answers the paths it owns and returns false for the rest. */
 export type DevStoreRequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 
 /** The origin the browser used to reach this host (the dev store listens on plain HTTP). */
@@ -26,8 +28,14 @@ export function sendHtml(res: http.ServerResponse, status: number, page: Html, h
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): true {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers });
-  res.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+    ...headers,
+  });
+  res.end(text);
   return true;
 }
 
