@@ -1,4 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 
 import { startEmbeddedDatabase } from "../../app/embedded-database.server";
@@ -19,7 +23,8 @@ const databaseServerUrl = process.env.DATABASE_URL;
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = databaseServerUrl;
   if (!serverUrl) {
-    const embedded = await startEmbeddedDatabase({ migrate: true });
+    const template = existsSync(embeddedTemplateFile()) ? new Blob([readFileSync(embeddedTemplateFile())]) : undefined;
+    const embedded = await startEmbeddedDatabase({ migrate: true, template });
     return { url: embedded.url, drop: () => embedded.close() };
   }
 
@@ -40,4 +45,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+/** A migrated embedded database, dumped once per set of migrations: each test file starts from it. */
+function embeddedTemplateFile(): string {
+  const migrations = path.resolve("prisma", "migrations");
+  const hash = createHash("sha256");
+  for (const name of readdirSync(migrations).sort()) {
+    const file = path.join(migrations, name, "migration.sql");
+    if (existsSync(file)) hash.update(name).update(readFileSync(file));
+  }
+  return path.join(os.tmpdir(), `loyalty-test-database-${hash.digest("hex").slice(0, 16)}.tar.gz`);
+}
+
+export async function prepareEmbeddedTemplate(): Promise<void> {
+  const file = embeddedTemplateFile();
+  if (databaseServerUrl || existsSync(file)) return;
+  const embedded = await startEmbeddedDatabase({ migrate: true });
+  const dump = await embedded.dump();
+  await embedded.close();
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, Buffer.from(await dump.arrayBuffer()));
+  await rename(temporary, file);
 }
