@@ -161,7 +161,7 @@ describe("webhook delivery", () => {
   it("does not deliver topics the app did not subscribe to", async () => {
     const { app, dispatcher } = await setUp();
 
-    const deliveries = dispatcher.enqueue({ topic: "orders/create", shop: DEV_SHOP, payload: { id: 1 } });
+    const deliveries = dispatcher.enqueue({ topic: "inventory_levels/update", shop: DEV_SHOP, payload: { id: 1 } });
     await dispatcher.idle();
 
     expect(deliveries).toEqual([]);
