@@ -10,14 +10,15 @@ import { login } from "../../shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
-const loginErrorMessages: Record<string, string> = {
+const loginErrorMessages: Record<LoginErrorType, string> = {
   [LoginErrorType.MissingShop]: "Enter your shop domain to log in",
   [LoginErrorType.InvalidShop]: "Enter a valid shop domain, like my-shop.myshopify.com",
 };
 
-async function loginErrors(request: Request) {
-  const errors = await login(request);
-  return { shop: (errors as { shop?: string }).shop ? loginErrorMessages[(errors as { shop: string }).shop] : undefined };
+/** Starts the login (redirecting to Shopify) or says what is wrong with the shop entered. */
+async function loginErrors(request: Request): Promise<{ shop?: string }> {
+  const { shop } = await login(request);
+  return { shop: shop ? loginErrorMessages[shop] : undefined };
 }
 
 export const loader = async ({ request }: LoaderFunctionArgs) => ({ errors: await loginErrors(request) });
