@@ -1,0 +1,399 @@
+/**
+ * The storefront widget in headless Chromium on the dev storefront, which renders the theme app
+ * extension's blocks and forwards /apps/loyalty/* with Shopify's app-proxy signature. The app's
+ * proxy routes are not built yet, so a small HTTP server plays them here: it verifies the signature
+ * with the app's own library, as the routes will, and answers the documented JSON contract.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+
+import "@shopify/shopify-api/adapters/node";
+import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { DEV_SHOP } from "../../dev-store/config";
+import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
+import { startDevStore, type DevStore } from "../../dev-store/server";
+import { legacyResourceId } from "../../dev-store/store/gid";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = path.resolve("test-artifacts");
+const API_KEY = "test-loyalty-app";
+const API_SECRET = "dev-store-test-secret";
+// The app turns away "HeadlessChrome" as a bot; a shopper's browser says Chrome.
+const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+const shopify = shopifyApi({
+  apiKey: API_KEY,
+  apiSecretKey: API_SECRET,
+  apiVersion: ApiVersion.October26,
+  hostName: "127.0.0.1",
+  isEmbeddedApp: true,
+  logger: { level: 0 },
+});
+
+interface Reward {
+  id: string;
+  name: string;
+  cost: number;
+}
+
+/** One customer's loyalty account as the app would hold it. */
+interface LoyaltyAccount {
+  balance: number;
+  pending: number;
+  referralCode: string;
+  history: Array<{ at: string; points: number; reason: string }>;
+}
+
+interface ProxyRequest {
+  method: string;
+  path: string;
+  /** logged_in_customer_id as Shopify signed it; "" for a guest. */
+  customerId: string;
+  body: unknown;
+}
+
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+
+const REWARDS: Reward[] = [
+  { id: "reward-5-off", name: "$5 off your order", cost: 500 },
+  { id: "reward-10-off", name: "$10 off your order", cost: 1000 },
+  { id: "reward-free-shipping", name: "Free shipping", cost: 2000 },
+];
+const WAYS_TO_EARN = [
+  { title: "Create an account", points: "200 beans" },
+  { title: "Every $1 you spend", points: "5 beans" },
+  { title: "A friend's first order", points: "500 beans" },
+];
+
+/**
+ * The app's proxy routes as the contract describes them: GET /proxy/customer and POST
+ * /proxy/redeem, refusing any request whose app-proxy signature does not verify.
+ */
+async function startProxyApp(storefrontUrl: () => string) {
+  const accounts = new Map<string, LoyaltyAccount>();
+  const requests: ProxyRequest[] = [];
+  let override: ((request: ProxyRequest) => Answer | null) | null = null;
+
+  function customerAnswer(customerId: string): Answer {
+    const account = accounts.get(customerId);
+    const program = { program: { pointsName: "beans" }, waysToEarn: WAYS_TO_EARN };
+    if (!customerId || !account) return { status: 200, body: { customer: null, ...program } };
+    return {
+      status: 200,
+      body: {
+        customer: { id: `gid://shopify/Customer/${customerId}` },
+        points: { balance: account.balance, pending: account.pending },
+        referral: { code: account.referralCode, url: `${storefrontUrl()}/?ref=${account.referralCode}` },
+        rewards: REWARDS.map((reward) => ({ ...reward, affordable: reward.cost <= account.balance })),
+        history: account.history,
+        ...program,
+      },
+    };
+  }
+
+  function redeemAnswer(customerId: string, body: { rewardId?: string; idempotencyKey?: string }): Answer {
+    const account = accounts.get(customerId);
+    if (!account) return { status: 401, body: { error: "Sign in to redeem your points." } };
+    const reward = REWARDS.find((candidate) => candidate.id === body.rewardId);
+    if (!reward || !body.idempotencyKey) return { status: 400, body: { error: "That reward does not exist." } };
+    if (reward.cost > account.balance) return { status: 409, body: { error: "You need more beans for this reward." } };
+    account.balance -= reward.cost;
+    account.history.unshift({ at: new Date().toISOString(), points: -reward.cost, reason: `Redeemed: ${reward.name}` });
+    return { status: 200, body: { code: `BEAN-${reward.cost}-Q7X2`, points: { balance: account.balance, pending: account.pending } } };
+  }
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const url = new URL(req.url ?? "/", "http://app.test");
+      const json = (answer: Answer) =>
+        res.writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers }).end(JSON.stringify(answer.body));
+      const signed = await shopify.utils.validateHmac(Object.fromEntries(url.searchParams), { signator: "appProxy" }).catch(() => false);
+      if (!signed || url.searchParams.get("shop") !== DEV_SHOP) return json({ status: 401, body: { error: "Unsigned request." } });
+      const text = Buffer.concat(chunks).toString("utf8");
+      const request: ProxyRequest = {
+        method: req.method ?? "",
+        path: url.pathname,
+        customerId: url.searchParams.get("logged_in_customer_id") ?? "",
+        body: text ? JSON.parse(text) : null,
+      };
+      requests.push(request);
+      const answer = override?.(request);
+      if (answer) return json(answer);
+      if (request.method === "GET" && request.path === "/proxy/customer") return json(customerAnswer(request.customerId));
+      if (request.method === "POST" && request.path === "/proxy/redeem") return json(redeemAnswer(request.customerId, request.body as never));
+      json({ status: 404, body: { error: "Not found." } });
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    accounts,
+    requests,
+    /** Answer the next matching requests differently (an outage, a refusal); null to stop. */
+    answerWith(next: typeof override) {
+      override = next;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("storefront widget", () => {
+  let proxyApp: Awaited<ReturnType<typeof startProxyApp>>;
+  let devStore: DevStore;
+  let browser: Browser;
+  let maya: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    proxyApp = await startProxyApp(() => devStore.storefrontUrl);
+    devStore = await startDevStore({
+      shop: DEV_SHOP,
+      apiKey: API_KEY,
+      apiSecret: API_SECRET,
+      appUrl: proxyApp.url,
+      appTomlPath: path.resolve("shopify.app.toml"),
+      apiVersion: "2026-10",
+      nodeEnv: "test",
+      shopProfile: { name: "Bean & Leaf", email: "owner@bean-and-leaf.example", currencyCode: "USD", enabledPresentmentCurrencies: ["USD"], ianaTimezone: "America/New_York" },
+    });
+    devStore.store.createProduct({ title: "Cold brew concentrate", variants: [{ price: "24.00" }] });
+    devStore.store.createProduct({ title: "Sencha green tea", variants: [{ price: "12.50" }] });
+    devStore.store.createProduct({ title: "Ceramic pour-over", variants: [{ price: "38.00" }] });
+    maya = devStore.store.createCustomer({ firstName: "Maya", lastName: "Chen", email: "maya@example.com", hasAccount: true }).id;
+
+    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await devStore?.close();
+    await proxyApp?.close();
+  });
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  beforeEach(() => {
+    proxyApp.requests.length = 0;
+    proxyApp.answerWith(null);
+    proxyApp.accounts.set(String(legacyResourceId(maya)), {
+      balance: 1250,
+      pending: 300,
+      referralCode: "MAYA-7K2",
+      history: [
+        { at: "2026-03-14T15:20:00Z", points: 450, reason: "Order #1042" },
+        { at: "2026-02-02T10:05:00Z", points: -500, reason: "Redeemed: $5 off your order" },
+        { at: "2026-01-19T09:30:00Z", points: 200, reason: "Welcome to Bean & Leaf Rewards" },
+      ],
+    });
+  });
+
+  async function shopper(options: { signedInAs?: string; width?: number; height?: number } = {}): Promise<{ context: BrowserContext; page: Page; appRequests: string[] }> {
+    const context = await browser.newContext({
+      userAgent: USER_AGENT,
+      viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
+      deviceScaleFactor: options.width && options.width < 600 ? 2 : 1,
+    });
+    if (options.signedInAs) {
+      await context.addCookies([{ name: CUSTOMER_COOKIE, value: encodeURIComponent(options.signedInAs), url: devStore.storefrontUrl }]);
+    }
+    const page = await context.newPage();
+    const appRequests: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith("/apps/loyalty")) appRequests.push(`${request.method()} ${url.pathname}`);
+    });
+    await page.goto(devStore.storefrontUrl);
+    await page.waitForLoadState("networkidle");
+    return { context, page, appRequests };
+  }
+
+  const launcher = (page: Page) => page.getByRole("button", { name: /^Rewards/ });
+  const panel = (page: Page) => page.getByRole("dialog", { name: "Bean & Leaf Rewards" });
+
+  it("shows a guest how the program works and how to join, without asking the app until opened", async () => {
+    const { context, page, appRequests } = await shopper();
+
+    const block = page.getByRole("region", { name: "Bean & Leaf Rewards" });
+    await expect(block.getByRole("heading", { name: "How it works" }).isVisible()).resolves.toBe(true);
+    await expect(block.getByRole("link", { name: "Join now" }).isVisible()).resolves.toBe(true);
+    await expect(block.getByRole("link", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+    await expect(launcher(page).getAttribute("aria-expanded")).resolves.toBe("false");
+    await expect(panel(page).count()).resolves.toBe(0);
+    expect(appRequests).toEqual([]);
+    expect(proxyApp.requests).toEqual([]);
+
+    await launcher(page).click();
+    await expect(launcher(page).getAttribute("aria-expanded")).resolves.toBe("true");
+    const dialog = panel(page);
+    await expect(dialog.getAttribute("aria-modal")).resolves.toBe("true");
+    await expect(dialog.getByRole("link", { name: "Join now" }).isVisible()).resolves.toBe(true);
+    await expect(dialog.getByRole("link", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+    // Opened, the panel shows the program's real ways to earn from the app.
+    await dialog.getByText("200 beans").waitFor();
+    expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: "", body: null }]);
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-guest-panel.png") });
+    await context.close();
+  });
+
+  it("shows a signed-in customer's balance, pending points, history, rewards and referral link once opened", async () => {
+    const { context, page, appRequests } = await shopper({ signedInAs: maya });
+    expect(appRequests).toEqual([]);
+
+    await launcher(page).click();
+    const dialog = panel(page);
+    await dialog.getByText("1,250").waitFor();
+    await expect(dialog.getByText("Hi Maya").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("1,250 beans").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("300 pending").isVisible()).resolves.toBe(true);
+
+    const rewards = dialog.getByRole("region", { name: "Redeem your points" }).getByRole("listitem");
+    await expect(rewards.allInnerTexts()).resolves.toHaveLength(3);
+    await expect(dialog.getByRole("button", { name: "Redeem $5 off your order" }).isEnabled()).resolves.toBe(true);
+    await expect(dialog.getByRole("button", { name: "Redeem $10 off your order" }).isVisible()).resolves.toBe(true);
+    await expect(dialog.getByRole("button", { name: "Redeem Free shipping" }).isVisible()).resolves.toBe(false);
+    await expect(rewards.filter({ hasText: "Free shipping" }).innerText()).resolves.toContain("Not enough points yet");
+
+    await expect(dialog.getByRole("textbox", { name: "Your referral link" }).inputValue()).resolves.toBe(`${devStore.storefrontUrl}/?ref=MAYA-7K2`);
+    await expect(dialog.getByText("Order #1042").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("+450").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("-500").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("Every $1 you spend").isVisible()).resolves.toBe(true);
+
+    expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: String(legacyResourceId(maya)), body: null }]);
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-customer-panel.png") });
+
+    await dialog.getByText("Order #1042").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-customer-history.png") });
+
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: devStore.storefrontUrl });
+    await dialog.getByRole("button", { name: "Copy link" }).click();
+    await dialog.getByRole("button", { name: "Copied" }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${devStore.storefrontUrl}/?ref=MAYA-7K2`);
+    await context.close();
+  });
+
+  it("redeems a reward: shows and announces the code, links it to the cart, and updates the balance", async () => {
+    const { context, page } = await shopper({ signedInAs: maya });
+    await launcher(page).click();
+    const dialog = panel(page);
+    await dialog.getByRole("button", { name: "Redeem $5 off your order" }).click();
+
+    await dialog.getByText("BEAN-500-Q7X2", { exact: true }).waitFor();
+    await expect(dialog.getByRole("link", { name: "Apply to cart" }).getAttribute("href")).resolves.toBe("/discount/BEAN-500-Q7X2?redirect=%2Fcart");
+    await expect(dialog.locator("[aria-live=polite]").innerText()).resolves.toBe("Your discount code is ready: BEAN-500-Q7X2");
+    await expect(dialog.getByText("750 beans").isVisible()).resolves.toBe(true);
+    // 750 no longer covers the $10 reward.
+    await expect(dialog.getByRole("button", { name: "Redeem $10 off your order" }).isVisible()).resolves.toBe(false);
+
+    const redemptions = proxyApp.requests.filter((request) => request.path === "/proxy/redeem");
+    expect(redemptions).toHaveLength(1);
+    expect(redemptions[0]).toMatchObject({ method: "POST", customerId: String(legacyResourceId(maya)), body: { rewardId: "reward-5-off" } });
+    expect((redemptions[0].body as { idempotencyKey: string }).idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    await dialog.getByText("BEAN-500-Q7X2", { exact: true }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeemed.png") });
+
+    // The launcher keeps the new balance for this tab, and shows it on the next page without asking the app.
+    const requestsBefore = proxyApp.requests.length;
+    await page.reload();
+    await page.waitForLoadState("networkidle");
+    await expect(launcher(page).innerText()).resolves.toContain("750");
+    expect(proxyApp.requests).toHaveLength(requestsBefore);
+    const layoutShift = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let total = 0;
+          new PerformanceObserver((list) => {
+            for (const entry of list.getEntries()) total += (entry as PerformanceEntry & { value: number }).value;
+          }).observe({ type: "layout-shift", buffered: true });
+          setTimeout(() => resolve(total), 300);
+        }),
+    );
+    expect(layoutShift).toBe(0);
+    await context.close();
+  });
+
+  it("shows the app's message when it refuses a redemption, and lets the shopper retry a failed load", async () => {
+    const { context, page } = await shopper({ signedInAs: maya });
+    proxyApp.answerWith((request) => (request.path === "/proxy/customer" ? { status: 502, body: { error: "Shopify is unavailable right now. Please try again in a minute." } } : null));
+    await launcher(page).click();
+    const dialog = panel(page);
+    await expect(dialog.getByRole("alert").filter({ hasText: "Shopify is unavailable right now" }).innerText()).resolves.toContain("Please try again in a minute.");
+
+    proxyApp.answerWith((request) => (request.path === "/proxy/redeem" ? { status: 409, body: { error: "You need 250 more beans for this reward." } } : null));
+    await dialog.getByRole("button", { name: "Try again" }).click();
+    await dialog.getByText("1,250 beans").waitFor();
+    await dialog.getByRole("button", { name: "Redeem $10 off your order" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "You need 250 more beans" }).waitFor();
+    await expect(dialog.getByText("Your discount code is ready").isVisible()).resolves.toBe(false);
+    await dialog.getByText("You need 250 more beans").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeem-refused.png") });
+    await context.close();
+  });
+
+  it("works from the keyboard: Tab to the launcher, Enter opens, focus stays in the panel, Escape closes", async () => {
+    const { context, page } = await shopper({ signedInAs: maya });
+    const focused = () => page.evaluate(() => document.activeElement?.closest("[role=dialog]") ? `dialog:${document.activeElement.textContent?.trim() || document.activeElement.getAttribute("aria-label")}` : document.activeElement?.className ?? "");
+
+    for (let presses = 0; presses < 40 && (await focused()) !== "loyalty-widget__launcher"; presses++) await page.keyboard.press("Tab");
+    expect(await focused()).toBe("loyalty-widget__launcher");
+    await expect(launcher(page).evaluate((element) => getComputedStyle(element).outlineStyle)).resolves.not.toBe("none");
+
+    await page.keyboard.press("Enter");
+    await panel(page).getByText("1,250 beans").waitFor();
+    expect(await focused()).toBe("dialog:Close");
+
+    const stops = new Set<string>();
+    for (let presses = 0; presses < 25; presses++) {
+      await page.keyboard.press("Tab");
+      const where = await focused();
+      expect(where).toMatch(/^dialog:/);
+      stops.add(where);
+    }
+    expect(stops).toContain("dialog:Close");
+    expect(stops).toContain("dialog:Copy link");
+    await page.keyboard.press("Shift+Tab");
+    expect(await focused()).toMatch(/^dialog:/);
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-keyboard-focus.png") });
+
+    await page.keyboard.press("Escape");
+    await expect(panel(page).isVisible()).resolves.toBe(false);
+    await expect(launcher(page).getAttribute("aria-expanded")).resolves.toBe("false");
+    expect(await focused()).toBe("loyalty-widget__launcher");
+    await context.close();
+  });
+
+  it("opens the Rewards block's account area in place, and fits a phone screen", async () => {
+    const { context, page, appRequests } = await shopper({ signedInAs: maya, width: 390, height: 844 });
+    const block = page.getByRole("region", { name: "Bean & Leaf Rewards" });
+    const show = block.getByRole("button", { name: "See my points and rewards" });
+    await show.scrollIntoViewIfNeeded();
+    expect(appRequests).toEqual([]);
+    await show.click();
+    await expect(show.getAttribute("aria-expanded")).resolves.toBe("true");
+    await block.getByText("1,250 beans").waitFor();
+    await block.getByText("1,250 beans").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-block-mobile.png") });
+
+    await launcher(page).click();
+    await panel(page).getByText("1,250 beans").waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-panel-mobile.png") });
+    const box = await panel(page).boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(390);
+    await context.close();
+  });
+});
