@@ -21,6 +21,15 @@ export interface StorefrontGlobals {
     last_name: string | null;
     name: string;
   };
+  routes: {
+    root_url: string;
+    account_url: string;
+    account_login_url: string;
+    account_register_url: string;
+    account_logout_url: string;
+    cart_url: string;
+    search_url: string;
+  };
   request: {
     host: string;
     origin: string;
@@ -55,6 +64,15 @@ export function storefrontGlobals(options: {
       first_name: customer.firstName,
       last_name: customer.lastName,
       name: customerDisplayName(customer),
+    },
+    routes: {
+      root_url: "/",
+      account_url: "/account",
+      account_login_url: "/account/login",
+      account_register_url: "/account/register",
+      account_logout_url: "/account/logout",
+      cart_url: "/cart",
+      search_url: "/search",
     },
     request: {
       host: url.host,

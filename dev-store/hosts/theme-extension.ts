@@ -149,11 +149,15 @@ export async function renderThemeBlock(options: {
   const settings = Object.fromEntries(
     (block.schema.settings ?? []).filter((setting) => setting.id).map((setting) => [setting.id as string, setting.default ?? null]),
   );
-  const markup = await engine.parseAndRender(block.liquid, {
-    ...options.globals,
-    app: { metafields: {} },
-    block: { id, type: `shopify://apps/${extension.handle}/blocks/${block.name}`, settings, shopify_attributes: "" },
-  });
+  // Theme-wide objects (shop, customer, routes, request) are globals: snippets see them too, as on Shopify.
+  const markup = await engine.parseAndRender(
+    block.liquid,
+    {
+      app: { metafields: {} },
+      block: { id, type: `shopify://apps/${extension.handle}/blocks/${block.name}`, settings, shopify_attributes: "" },
+    },
+    { globals: { ...options.globals } },
+  );
   const assets = [
     block.schema.stylesheet ? `<link rel="stylesheet" href="${extensionAssetUrl(extension, block.schema.stylesheet)}">` : "",
     block.schema.javascript ? `<script src="${extensionAssetUrl(extension, block.schema.javascript)}" defer></script>` : "",
