@@ -216,21 +216,8 @@ export interface RefundRecord {
 export type FinancialStatus = "pending" | "paid" | "partially_refunded" | "refunded" | "voided";
 export type CancelReason = "customer" | "declined" | "fraud" | "inventory" | "other" | "staff";
 
-export interface OrderAddressRecord {
-  id: string;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  address1: string | null;
-  address2: string | null;
-  city: string | null;
-  province: string | null;
-  provinceCode: string | null;
-  country: string | null;
-  countryCode: string | null;
-  zip: string | null;
-  phone: string | null;
-}
+/** Shopify stores an order's addresses as MailingAddress too. */
+export type OrderAddressRecord = MailingAddressRecord;
 
 export interface OrderRecord {
   id: string;

@@ -101,7 +101,7 @@ function laterByASecond(previous: string, at: string): string {
   return toShopifyDateTime(new Date(new Date(previous).getTime() + 1000));
 }
 
-function orderAddress(address: NewAddress | null | undefined, id: () => string): OrderAddressRecord | null {
+function mailingAddressRecord(address: NewAddress | null | undefined, id: () => string): OrderAddressRecord | null {
   if (!address) return null;
   return {
     id: id(),
@@ -568,8 +568,8 @@ export class ShopData {
       discountCodes: [],
       transactions: [],
       refunds: [],
-      billingAddress: orderAddress(input.billingAddress ?? this.defaultAddressOf(customer), () => this.ids.next("MailingAddress")),
-      shippingAddress: orderAddress(input.shippingAddress ?? this.defaultAddressOf(customer), () => this.ids.next("MailingAddress")),
+      billingAddress: mailingAddressRecord(input.billingAddress ?? this.defaultAddressOf(customer), () => this.ids.next("MailingAddress")),
+      shippingAddress: mailingAddressRecord(input.shippingAddress ?? this.defaultAddressOf(customer), () => this.ids.next("MailingAddress")),
     };
     if (applied && discount) {
       const lineDiscounts = applied.lineAmounts.reduce((sum, amount) => sum + amount, 0) + applied.shippingAmount;
@@ -891,21 +891,8 @@ export class ShopData {
   }
 
   private mailingAddress(address: NewAddress, names: { firstName?: string | null; lastName?: string | null }): MailingAddressRecord {
-    return {
-      id: this.ids.next("MailingAddress"),
-      firstName: address.firstName ?? names.firstName ?? null,
-      lastName: address.lastName ?? names.lastName ?? null,
-      company: address.company ?? null,
-      address1: address.address1 ?? null,
-      address2: address.address2 ?? null,
-      city: address.city ?? null,
-      province: address.province ?? null,
-      provinceCode: address.provinceCode ?? null,
-      country: address.country ?? null,
-      countryCode: address.countryCode ?? null,
-      zip: address.zip ?? null,
-      phone: address.phone ?? null,
-    };
+    const named = { ...address, firstName: address.firstName ?? names.firstName, lastName: address.lastName ?? names.lastName };
+    return mailingAddressRecord(named, () => this.ids.next("MailingAddress"))!;
   }
 
   private uniqueHandle(base: string): string {

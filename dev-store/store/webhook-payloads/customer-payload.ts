@@ -29,28 +29,14 @@ export function embeddedCustomerPayload(customer: CustomerRecord, shop: ShopReco
   };
 }
 
+/** customers/create and customers/update: the embedded fields plus the address book. */
 export function customerPayload(customer: CustomerRecord, shop: ShopRecord): Record<string, unknown> {
   const customerId = legacyIdOf(customer.id);
   return {
-    id: customerId,
-    created_at: restTimestamp(customer.createdAt, shop.ianaTimezone),
-    updated_at: restTimestamp(customer.updatedAt, shop.ianaTimezone),
-    first_name: customer.firstName,
-    last_name: customer.lastName,
-    state: customer.state.toLowerCase(),
-    note: customer.note,
-    verified_email: customer.verifiedEmail,
-    multipass_identifier: null,
-    tax_exempt: customer.taxExempt,
-    email: customer.email,
-    phone: customer.phone,
-    currency: shop.currencyCode,
+    ...embeddedCustomerPayload(customer, shop),
     addresses: customer.addresses.map((address) =>
       customerAddressPayload(address, customerId, address.id === customer.defaultAddressId),
     ),
-    tax_exemptions: [],
-    admin_graphql_api_id: customer.id,
-    default_address: defaultAddressPayload(customer),
   };
 }
 
