@@ -28,7 +28,10 @@ async function connect(): Promise<Connection> {
     });
     url = embedded.url;
   }
-  const adapter = new PrismaPg({ connectionString: url, max: embedded ? 4 : 10 });
+  // Prisma's `connection_limit` URL parameter sizes the pool. The embedded database asks for 1: its
+  // socket interleaves concurrent connections' protocol messages and mixes up their statements.
+  const limit = Number(new URL(url).searchParams.get("connection_limit")) || 10;
+  const adapter = new PrismaPg({ connectionString: url, max: limit });
   return { prisma: new PrismaClient({ adapter }), embedded };
 }
 

@@ -33,7 +33,8 @@ export async function startEmbeddedDatabase(options: {
   });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 8 });
   await server.start();
-  const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  // PGlite is one backend session: clients of it take turns on one connection each (see db.server.ts).
+  const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable&connection_limit=1`;
 
   if (options.migrate) await applyMigrations(url);
 

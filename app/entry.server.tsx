@@ -4,7 +4,9 @@ import { RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
 import { isbot } from "isbot";
 
+import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
+import { startInAppDispatchIfEmbedded, stopInAppDispatch } from "./follow-ups/in-app-dispatch.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 const ABORT_DELAY_MS = 5_000;
@@ -61,5 +63,11 @@ function pointAtDevStore(headers: Headers) {
   }
 }
 
-// Lets the process that serves the build close the database cleanly on shutdown.
-export { disconnectDatabase } from "./db.server";
+// On the embedded database the app dispatches follow-ups itself; with DATABASE_URL, `npm run worker` does.
+startInAppDispatchIfEmbedded();
+
+/** Lets the process that serves the build stop follow-up dispatch and close the database on shutdown. */
+export async function disconnectDatabase(): Promise<void> {
+  await stopInAppDispatch();
+  await closeDatabase();
+}

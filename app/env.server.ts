@@ -30,6 +30,15 @@ const EnvSchema = z.object({
   /** Where embedded pages load App Bridge from. Only for the local dev store; refused in production. */
   APP_BRIDGE_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(["error", "warn", "info", "debug"]).default("info"),
+  /** Follow-up emails go out through this SMTP server (smtp:// or smtps://); without it, to a local outbox under DATA_DIR. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  /** The sender address when a shop has set none of its own (default follow-ups@ the app's host). */
+  MAIL_FROM: z.email("must be an email address").optional(),
+  /** How often a follow-up worker looks for due follow-ups, in milliseconds. */
+  FOLLOW_UPS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */
@@ -38,6 +47,9 @@ function productionProblems(raw: Record<string, string>): string[] {
   const problems: string[] = [];
   if (!raw.DATABASE_URL) {
     problems.push("DATABASE_URL is required in production (the embedded database is for development and demos)");
+  }
+  if (!raw.SMTP_URL) {
+    problems.push("SMTP_URL is required in production (the local outbox is for development and demos)");
   }
   if (raw.SHOPIFY_API_ORIGIN) {
     problems.push("SHOPIFY_API_ORIGIN must not be set in production: the app only talks to the real Shopify there");

@@ -31,6 +31,7 @@ async function main() {
     appTomlPath: path.resolve("shopify.app.toml"),
     apiVersion: "2026-10",
     dataFile,
+    outboxDir: path.join(dataDir, "outbox"),
     port: port + 1,
     storefrontPort: port + 2,
   });
@@ -79,6 +80,7 @@ Loyalty & Repeat is running on ${appUrl}, installed on ${store.shop.myshopifyDom
 
   Admin       ${devStore.adminAppUrl()}
   Storefront  ${devStore.storefrontUrl}/
+  Outbox      ${devStore.url}/outbox (follow-up emails, with no SMTP_URL)
 
 Data is kept in ${path.relative(process.cwd(), path.resolve(process.env.DATA_DIR || ".data"))}/ between runs. Ctrl-C stops.`);
 }

@@ -5,6 +5,7 @@ import { createAdminApiHandler, type AdminApiHandler } from "./admin-api/handler
 import { assertDevStoreAllowed, type DevStoreConfig } from "./config";
 import { createAdminHostHandler } from "./hosts/admin";
 import { createAppBridgeScriptHandler, APP_BRIDGE_SCRIPT_PATH } from "./hosts/app-bridge";
+import { createOutboxHandler } from "./hosts/outbox";
 import { readAppConfiguration } from "./hosts/app-configuration";
 import { embeddedAppUrl, storeHandle } from "./hosts/embedded-app-url";
 import type { DevStoreRequestHandler } from "./http";
@@ -22,6 +23,8 @@ export interface DevStoreOptions extends DevStoreConfig {
   /** The storefront origin, kept apart from the admin's as on Shopify (0 = any free port). */
   storefrontPort?: number;
   host?: string;
+  /** The app's local outbox folder (DATA_DIR/outbox), shown at /outbox when given. */
+  outboxDir?: string;
   /** The shop's profile when the dev store creates it (no dataFile yet). */
   shopProfile?: Omit<NewShop, "myshopifyDomain">;
   now?: () => Date;
@@ -79,6 +82,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     createOAuthHandler({ store, config, now }),
     createAdminHostHandler({ config, mintSessionToken: (claims) => mintSessionToken({ ...claims, now: now() }), shopName: () => store.shop.name, now }),
     createAppBridgeScriptHandler({ config }),
+    ...(options.outboxDir ? [createOutboxHandler({ dir: options.outboxDir })] : []),
   ]);
   const storefront = await listen(options.host, options.storefrontPort ?? 0, [
     createStorefrontHandler({ config, view: storefrontViewOf(store), now }),

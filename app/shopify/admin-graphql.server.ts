@@ -59,7 +59,7 @@ export async function adminQuery<TData>(
 ): Promise<TData> {
   for (let attempt = 1; ; attempt++) {
     const body = await send<TData>(graphql, operation, variables);
-    const errors = body.errors ?? [];
+    const errors = errorList(body.errors);
     const throttled = errors.some((error) => error.extensions?.code === "THROTTLED");
     if (throttled && attempt < maxAttempts) {
       await sleep(throttleWaitMs(body.extensions?.cost, attempt));
@@ -73,6 +73,12 @@ export async function adminQuery<TData>(
     }
     return body.data;
   }
+}
+
+/** Shopify answers GraphQL errors as a list, and auth or routing failures (401, 404) as one string. */
+function errorList(errors: GraphqlBody<unknown>["errors"] | string | undefined): GraphqlError[] {
+  if (typeof errors === "string") return [{ message: errors }];
+  return errors ?? [];
 }
 
 /** How long until the bucket holds what the operation asked for (with a floor, growing per attempt). */

@@ -24,3 +24,217 @@ export interface ShopProfile {
     ianaTimezone: string;
   };
 }
+
+/** Starts a bulk query (the history import); its result is a JSONL file. */
+export const BULK_OPERATION_RUN_QUERY = `#graphql
+  mutation RunBulkQuery($query: String!) {
+    bulkOperationRunQuery(query: $query) {
+      bulkOperation {
+        id
+        status
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+export interface BulkOperationRunQuery {
+  bulkOperationRunQuery: {
+    bulkOperation: { id: string; status: string } | null;
+    userErrors: { field: string[] | null; message: string }[];
+  };
+}
+
+export const BULK_OPERATION_STATUS_QUERY = `#graphql
+  query BulkOperationStatus($id: ID!) {
+    node(id: $id) {
+      ... on BulkOperation {
+        id
+        status
+        errorCode
+        objectCount
+        url
+      }
+    }
+  }
+`;
+
+export interface BulkOperationStatus {
+  node: { id: string; status: string; errorCode: string | null; objectCount: string; url: string | null } | null;
+}
+
+/** The history import's customers, one JSONL line each. */
+export const HISTORY_CUSTOMERS_BULK_QUERY = `#graphql
+  query HistoryCustomers {
+    customers {
+      edges {
+        node {
+          id
+          firstName
+          lastName
+          phone
+          state
+          createdAt
+          updatedAt
+          defaultEmailAddress {
+            emailAddress
+          }
+          defaultAddress {
+            address1
+            zip
+            countryCodeV2
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** The history import's orders; each order's line items follow it on their own lines (`__parentId`). */
+export const HISTORY_ORDERS_BULK_QUERY = `#graphql
+  query HistoryOrders {
+    orders {
+      edges {
+        node {
+          id
+          name
+          email
+          createdAt
+          updatedAt
+          cancelledAt
+          cancelReason
+          test
+          displayFinancialStatus
+          discountCodes
+          customer {
+            id
+          }
+          subtotalPriceSet {
+            shopMoney {
+              amount
+              currencyCode
+            }
+          }
+          totalShippingPriceSet {
+            shopMoney {
+              amount
+            }
+          }
+          totalTaxSet {
+            shopMoney {
+              amount
+            }
+          }
+          totalDiscountsSet {
+            shopMoney {
+              amount
+            }
+          }
+          totalPriceSet {
+            shopMoney {
+              amount
+            }
+          }
+          currentSubtotalPriceSet {
+            shopMoney {
+              amount
+            }
+          }
+          currentShippingPriceSet {
+            shopMoney {
+              amount
+            }
+          }
+          currentTotalTaxSet {
+            shopMoney {
+              amount
+            }
+          }
+          refunds {
+            id
+            createdAt
+            totalRefundedSet {
+              shopMoney {
+                amount
+              }
+            }
+          }
+          lineItems {
+            edges {
+              node {
+                id
+                title
+                quantity
+                product {
+                  id
+                }
+                variant {
+                  id
+                }
+                originalUnitPriceSet {
+                  shopMoney {
+                    amount
+                  }
+                }
+                totalDiscountSet {
+                  shopMoney {
+                    amount
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** A follow-up's incentive: a unique, single-use percentage code for one customer, ending after a set time. */
+export const FOLLOW_UP_DISCOUNT_CREATE_MUTATION = `#graphql
+  mutation FollowUpDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface FollowUpDiscountCreate {
+  discountCodeBasicCreate: {
+    codeDiscountNode: { id: string } | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}
+
+/** Customers' email marketing consent as Shopify holds it now, checked before a marketing follow-up goes out. */
+export const FOLLOW_UP_MARKETING_CONSENT_QUERY = `#graphql
+  query FollowUpMarketingConsent($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Customer {
+        id
+        defaultEmailAddress {
+          emailAddress
+          marketingState
+          marketingUpdatedAt
+        }
+      }
+    }
+  }
+`;
+
+export interface FollowUpMarketingConsent {
+  nodes: ({
+    id: string;
+    defaultEmailAddress: { emailAddress: string; marketingState: string; marketingUpdatedAt: string | null } | null;
+  } | null)[];
+}

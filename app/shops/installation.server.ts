@@ -1,4 +1,6 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { startHistoryImport } from "../orders/history-import.server";
+import { deleteShopReports } from "../reports/aggregates.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { SHOP_PROFILE_QUERY, type ShopProfile } from "../shopify/operations";
 
@@ -19,6 +21,8 @@ export async function recordInstallation(db: PrismaClient, shopDomain: string, g
   const record = await db.shop.update({ where: { domain: shopDomain }, data: { ...profile, uninstalledAt: null } });
   await db.programSettings.createMany({ data: [{ shopId: record.id }], skipDuplicates: true });
   const settings = await db.programSettings.findUniqueOrThrow({ where: { shopId: record.id } });
+  // Once per shop; it runs in the background and is answered well before it finishes.
+  await startHistoryImport(db, shopDomain, graphql);
   return { ...record, settings };
 }
 
@@ -38,9 +42,20 @@ export async function recordUninstall(tx: Prisma.TransactionClient, shopDomain: 
   await tx.shop.updateMany({ where: { domain: shopDomain }, data: { uninstalledAt: at } });
 }
 
-/** shop/redact: everything the app holds about the shop is deleted. */
+/** shop/redact: everything the app holds about the shop is deleted (its customers, orders and ledger cascade). */
 export async function eraseShop(tx: Prisma.TransactionClient, shopDomain: string): Promise<void> {
   await tx.session.deleteMany({ where: { shop: shopDomain } });
   await tx.complianceRequest.deleteMany({ where: { shopDomain } });
-  await tx.shop.deleteMany({ where: { domain: shopDomain } });
+  await tx.webhookEvent.deleteMany({ where: { shopDomain } });
+  const shop = await tx.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
+  if (!shop) return;
+  // Follow-ups and reports key their rows by shopId without a relation; the rest cascades from Shop.
+  const where = { shopId: shop.id };
+  await tx.followUp.deleteMany({ where });
+  await tx.followUpSettings.deleteMany({ where });
+  await tx.replenishmentInterval.deleteMany({ where });
+  await tx.marketingConsent.deleteMany({ where });
+  await tx.followUpUnsubscribe.deleteMany({ where });
+  await deleteShopReports(tx, shop.id);
+  await tx.shop.delete({ where: { id: shop.id } });
 }

@@ -57,7 +57,10 @@ export async function handleOnce(
     });
     return "handled";
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "duplicate";
+    // Only the event record's own key means "seen before"; any other conflict is a real failure.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && error.meta?.modelName === "WebhookEvent") {
+      return "duplicate";
+    }
     throw error;
   }
 }

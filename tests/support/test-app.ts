@@ -66,7 +66,9 @@ export async function startTestApp(options: Partial<DevStoreOptions> = {}): Prom
     LOG_LEVEL: "warn",
   });
   const app = await startAppServer({ port: appPort });
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: 2 }) });
+  // The embedded database is one backend session: its URL asks every client for one connection.
+  const connectionLimit = Number(new URL(database.url).searchParams.get("connection_limit")) || 2;
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: connectionLimit }) });
 
   return {
     appUrl,

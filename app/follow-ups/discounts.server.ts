@@ -1,0 +1,52 @@
+/**
+ * A follow-up's incentive code, created through the Admin API: unique, single-use, for that customer
+ * only, ending after the shop's set number of days.
+ */
+import { randomInt } from "node:crypto";
+
+import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { FOLLOW_UP_DISCOUNT_CREATE_MUTATION, type FollowUpDiscountCreate } from "../shopify/operations";
+
+const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/** e.g. THANKS-7K2Q9XHD: 40 random bits after a readable prefix. */
+export function newDiscountCode(prefix: string): string {
+  return `${prefix}-${Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("")}`;
+}
+
+export class DiscountRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DiscountRefusedError";
+  }
+}
+
+/**
+ * Creates the code; returns the discount's GID, or null when the code already exists (an earlier
+ * attempt created it and stopped before recording that: the same code is used).
+ */
+export async function createFollowUpDiscount(
+  graphql: AdminGraphql,
+  input: { code: string; title: string; customerShopifyId: string; percent: number; startsAt: Date; endsAt: Date },
+): Promise<string | null> {
+  const { discountCodeBasicCreate: result } = await adminQuery<FollowUpDiscountCreate>(graphql, FOLLOW_UP_DISCOUNT_CREATE_MUTATION, {
+    variables: {
+      basicCodeDiscount: {
+        title: input.title,
+        code: input.code,
+        startsAt: input.startsAt.toISOString(),
+        endsAt: input.endsAt.toISOString(),
+        usageLimit: 1,
+        appliesOncePerCustomer: true,
+        context: { customers: { add: [input.customerShopifyId] } },
+        customerGets: { value: { percentage: input.percent / 100 }, items: { all: true } },
+        combinesWith: { orderDiscounts: false, productDiscounts: false, shippingDiscounts: true },
+      },
+    },
+  });
+  if (result.userErrors.some((error) => error.code === "TAKEN")) return null;
+  if (result.userErrors.length > 0 || !result.codeDiscountNode) {
+    throw new DiscountRefusedError(`discount code refused: ${result.userErrors.map((error) => error.message).join("; ") || "no discount returned"}`);
+  }
+  return result.codeDiscountNode.id;
+}

@@ -1,0 +1,292 @@
+/**
+ * The follow-up rules, pure: what an order schedules and cancels, when each follow-up is due (the
+ * shop's time zone and quiet hours), who may receive it, and how failed sends back off. The clock and
+ * the settings are passed in; app/follow-ups/*.server.ts bring the database and the mail.
+ */
+
+export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
+
+/** Discounts, replenishment and win-back are marketing: they need the customer's email marketing consent. */
+export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"]);
+
+export interface QuietHours {
+  /** Local hour the quiet period starts (0–23). */
+  start: number;
+  /** Local hour it ends; equal to start means no quiet hours. */
+  end: number;
+}
+
+export interface FollowUpRules {
+  timezone: string;
+  quietHours: QuietHours;
+  thankYouEnabled: boolean;
+  thankYouDelayMinutes: number;
+  nextPurchaseEnabled: boolean;
+  nextPurchaseDelayDays: number;
+  replenishmentEnabled: boolean;
+  replenishmentLeadDays: number;
+  winBackEnabled: boolean;
+  winBackAfterDays: number;
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+// ---- time zone and quiet hours ----
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock hour and minute at `at` in `timeZone`. */
+export function localTime(at: Date, timeZone: string): { hour: number; minute: number } {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", hour: "numeric", minute: "numeric" });
+    formatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(at);
+  const hour = Number(parts.find((part) => part.type === "hour")?.value ?? 0);
+  const minute = Number(parts.find((part) => part.type === "minute")?.value ?? 0);
+  return { hour: hour % 24, minute };
+}
+
+export function isQuietTime(at: Date, timeZone: string, quiet: QuietHours): boolean {
+  if (quiet.start === quiet.end) return false;
+  const { hour } = localTime(at, timeZone);
+  return quiet.start < quiet.end ? hour >= quiet.start && hour < quiet.end : hour >= quiet.start || hour < quiet.end;
+}
+
+/** `at`, or when it falls in the shop's quiet hours, the moment they end (local time, DST-safe). */
+export function nextSendableTime(at: Date, timeZone: string, quiet: QuietHours): Date {
+  if (!isQuietTime(at, timeZone, quiet)) return at;
+  const { hour, minute } = localTime(at, timeZone);
+  const minutesToEnd = (quiet.end * 60 - (hour * 60 + minute) + 1440) % 1440;
+  const startOfMinute = at.getTime() - (at.getTime() % MINUTE);
+  let candidate = new Date(startOfMinute + minutesToEnd * MINUTE);
+  // A daylight-saving change inside the quiet period moves its end by up to an hour: land on it.
+  const landed = localTime(candidate, timeZone);
+  const drift = landed.hour * 60 + landed.minute - quiet.end * 60;
+  if (drift !== 0 && Math.abs(drift) <= 120) candidate = new Date(candidate.getTime() - drift * MINUTE);
+  for (let step = 0; step < 8 && isQuietTime(candidate, timeZone, quiet); step++) candidate = new Date(candidate.getTime() + 15 * MINUTE);
+  return candidate;
+}
+
+// ---- what an order schedules and cancels ----
+
+export interface OrderFacts {
+  shopifyId: string;
+  customerShopifyId: string;
+  placedAt: Date;
+  financialStatus: string;
+  cancelledAt: Date | null;
+  test: boolean;
+  imported: boolean;
+  lines: { productShopifyId: string | null; variantShopifyId: string | null; title: string }[];
+}
+
+export interface CustomerOrderFacts {
+  shopifyId: string;
+  placedAt: Date;
+  financialStatus: string;
+  cancelledAt: Date | null;
+  test: boolean;
+  productShopifyIds: string[];
+}
+
+export interface ExistingFollowUp {
+  key: string;
+  kind: FollowUpKind;
+  status: FollowUpStatus;
+  orderShopifyId: string | null;
+  orderPlacedAt: Date | null;
+  productShopifyId: string | null;
+}
+
+export interface PlannedFollowUp {
+  kind: FollowUpKind;
+  key: string;
+  dueAt: Date;
+  orderShopifyId: string;
+  orderPlacedAt: Date;
+  productShopifyId: string | null;
+  variantShopifyId: string | null;
+  productTitle: string | null;
+}
+
+export interface FollowUpPlan {
+  create: PlannedFollowUp[];
+  cancel: { key: string; reason: string }[];
+}
+
+const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
+const GIVEN_BACK = new Set(["refunded", "voided"]);
+
+/** An order that counts as a purchase: not a test, not cancelled, not fully refunded or voided. */
+export function isCountedOrder(order: { test: boolean; cancelledAt: Date | null; financialStatus: string }): boolean {
+  return !order.test && !order.cancelledAt && !GIVEN_BACK.has(order.financialStatus);
+}
+
+/**
+ * What one order schedules and cancels, derived again from the stored state each time the order
+ * changes; keys make a repeated derivation add nothing.
+ * - a cancelled or fully refunded order cancels what it scheduled;
+ * - a paid first order (the customer's earliest counted one) schedules the thank-you and the
+ *   next-purchase discount, timed from when it was seen paid (`now`);
+ * - each product with a use-up interval schedules a replenishment reminder `interval − lead` days
+ *   after purchase, unless the customer has already bought it again;
+ * - a purchase cancels earlier replenishment reminders for its products, an earlier unsent
+ *   next-purchase discount and a pending win-back: the customer came back.
+ * Orders placed before the app was installed (history) schedule nothing.
+ */
+export function planOrderFollowUps(input: {
+  order: OrderFacts;
+  customerOrders: CustomerOrderFacts[];
+  existing: ExistingFollowUp[];
+  rules: FollowUpRules;
+  intervals: ReadonlyMap<string, number>;
+  installedAt: Date;
+  now: Date;
+}): FollowUpPlan {
+  const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
+  const plan: FollowUpPlan = { create: [], cancel: [] };
+  const scheduled = existing.filter((followUp) => followUp.status === "SCHEDULED");
+
+  if (!isCountedOrder(order)) {
+    const reason = order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded";
+    for (const followUp of scheduled) if (followUp.orderShopifyId === order.shopifyId) plan.cancel.push({ key: followUp.key, reason });
+    return plan;
+  }
+  if (!PAID.has(order.financialStatus)) return plan;
+
+  const productIds = new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])));
+  for (const followUp of scheduled) {
+    if (followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt || followUp.orderPlacedAt >= order.placedAt) continue;
+    if (followUp.kind === "REPLENISHMENT" && followUp.productShopifyId && productIds.has(followUp.productShopifyId)) {
+      plan.cancel.push({ key: followUp.key, reason: "customer reordered the product" });
+    } else if (followUp.kind === "NEXT_PURCHASE" || followUp.kind === "WIN_BACK") {
+      plan.cancel.push({ key: followUp.key, reason: "customer ordered again" });
+    }
+  }
+
+  // Shopify stamps orders to the second: an order in the install's own second is not history.
+  if (order.imported || order.placedAt.getTime() < Math.floor(installedAt.getTime() / 1000) * 1000) return plan;
+  const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
+  const seenPaidAt = order.placedAt > now ? order.placedAt : now;
+
+  const counted = customerOrders.filter(isCountedOrder).sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.shopifyId.localeCompare(b.shopifyId));
+  const isFirstOrder = counted[0]?.shopifyId === order.shopifyId;
+  const had = (kind: FollowUpKind) => existing.some((followUp) => followUp.kind === kind && followUp.status !== "CANCELLED");
+  const base = { orderShopifyId: order.shopifyId, orderPlacedAt: order.placedAt, productShopifyId: null, variantShopifyId: null, productTitle: null };
+  if (isFirstOrder && rules.thankYouEnabled && !had("THANK_YOU")) {
+    plan.create.push({ ...base, kind: "THANK_YOU", key: `thank-you:${order.shopifyId}`, dueAt: due(new Date(seenPaidAt.getTime() + rules.thankYouDelayMinutes * MINUTE)) });
+  }
+  if (isFirstOrder && rules.nextPurchaseEnabled && !had("NEXT_PURCHASE")) {
+    plan.create.push({ ...base, kind: "NEXT_PURCHASE", key: `next-purchase:${order.shopifyId}`, dueAt: due(new Date(seenPaidAt.getTime() + rules.nextPurchaseDelayDays * DAY)) });
+  }
+
+  if (rules.replenishmentEnabled) {
+    const boughtAgain = new Set(
+      customerOrders.filter((other) => isCountedOrder(other) && other.placedAt > order.placedAt).flatMap((other) => other.productShopifyIds),
+    );
+    const seen = new Set<string>();
+    for (const line of order.lines) {
+      const product = line.productShopifyId;
+      if (!product || seen.has(product)) continue;
+      seen.add(product);
+      const interval = intervals.get(product);
+      if (!interval || boughtAgain.has(product)) continue;
+      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval - rules.replenishmentLeadDays) * DAY));
+      // A reminder whose moment passed long ago (a late or replayed order) would only confuse.
+      if (dueAt.getTime() < now.getTime() - DAY) continue;
+      plan.create.push({
+        ...base,
+        kind: "REPLENISHMENT",
+        key: `replenishment:${order.shopifyId}:${product}`,
+        dueAt,
+        productShopifyId: product,
+        variantShopifyId: line.variantShopifyId,
+        productTitle: line.title,
+      });
+    }
+  }
+  return plan;
+}
+
+// ---- win-back ----
+
+/** How far back a lapse may have happened and still get a win-back (catches up after downtime, not years of history). */
+export const WIN_BACK_CATCH_UP_DAYS = 30;
+
+/**
+ * Customers whose last counted order was placed in [from, to) have lapsed and not yet been
+ * written to: one win-back per lapse, keyed by that last order.
+ */
+export function winBackWindow(now: Date, afterDays: number): { from: Date; to: Date } {
+  const to = new Date(now.getTime() - afterDays * DAY);
+  return { from: new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * DAY), to };
+}
+
+export function winBackKey(customerShopifyId: string, lastOrderShopifyId: string): string {
+  return `win-back:${customerShopifyId}:${lastOrderShopifyId}`;
+}
+
+// ---- who may receive it ----
+
+export interface Recipient {
+  email: string | null;
+  redactedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+/** Why this follow-up must not go out now (it is cancelled with the reason), or null to send it. */
+export function whyNotSend(input: {
+  kind: FollowUpKind;
+  enabled: boolean;
+  customer: Recipient | null;
+  consentState: string | null;
+  unsubscribed: boolean;
+}): string | null {
+  const { kind, customer } = input;
+  if (!customer) return "customer unknown";
+  if (customer.redactedAt) return "customer redacted";
+  if (customer.deletedAt) return "customer deleted";
+  if (!customer.email) return "no email address";
+  if (input.unsubscribed) return "customer unsubscribed";
+  if (MARKETING_KINDS.has(kind) && input.consentState?.toLowerCase() !== "subscribed") return "no email marketing consent";
+  if (!input.enabled) return "follow-up turned off";
+  return null;
+}
+
+export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
+  switch (kind) {
+    case "THANK_YOU":
+      return rules.thankYouEnabled;
+    case "NEXT_PURCHASE":
+      return rules.nextPurchaseEnabled;
+    case "REPLENISHMENT":
+      return rules.replenishmentEnabled;
+    case "WIN_BACK":
+      return rules.winBackEnabled;
+  }
+}
+
+// ---- retries ----
+
+/** Wait before attempt `attempt + 1`: 1, 2, 4 … minutes, at most an hour. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(MINUTE * 2 ** Math.max(0, attempt - 1), 60 * MINUTE);
+}
+
+// ---- suggested use-up intervals ----
+
+/** Repeat purchases needed before the shop's own history suggests an interval. */
+export const MIN_REPEATS_FOR_SUGGESTION = 5;
+
+/** The median days between repeat purchases of a product, or null with too few repeats. */
+export function suggestReplenishmentInterval(gapsInDays: number[], minRepeats = MIN_REPEATS_FOR_SUGGESTION): number | null {
+  const gaps = gapsInDays.filter((gap) => gap >= 1).sort((a, b) => a - b);
+  if (gaps.length < minRepeats) return null;
+  const middle = Math.floor(gaps.length / 2);
+  const median = gaps.length % 2 ? gaps[middle] : (gaps[middle - 1] + gaps[middle]) / 2;
+  return Math.round(median);
+}

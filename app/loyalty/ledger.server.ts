@@ -1,0 +1,124 @@
+/**
+ * The points ledger: append-only entries, one per event (a unique key per shop), from which every
+ * balance is summed. Nothing here updates or deletes an entry; a correction is another entry.
+ */
+import { randomUUID } from "node:crypto";
+
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { expiryEntries, type ExistingEntry, type PlannedEntry } from "./points-rules";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** Writes the entries; one whose key is already in the ledger is skipped (a repeated event). */
+export async function appendLedgerEntries(db: Db, shopId: string, customerId: string, entries: PlannedEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const { count } = await db.pointsLedgerEntry.createMany({
+    data: entries.map((entry) => ({
+      shopId,
+      customerId,
+      points: entry.points,
+      reason: entry.reason,
+      source: entry.source,
+      sourceId: entry.sourceId,
+      key: entry.key,
+      note: entry.note ?? null,
+      availableAt: entry.availableAt,
+    })),
+    skipDuplicates: true,
+  });
+  return count;
+}
+
+export async function ledgerEntriesOf(db: Db, customerId: string, where: Prisma.PointsLedgerEntryWhereInput = {}): Promise<ExistingEntry[]> {
+  return db.pointsLedgerEntry.findMany({
+    where: { customerId, ...where },
+    select: { key: true, points: true, reason: true, availableAt: true },
+  });
+}
+
+export interface PointsBalance {
+  /** Spendable now. */
+  available: number;
+  /** Earned but still in the pending period. */
+  pending: number;
+  /** available + pending; negative when points already spent were taken back. */
+  total: number;
+}
+
+export async function pointsBalance(db: Db, customerId: string, now: Date): Promise<PointsBalance> {
+  const [row] = await db.$queryRaw<{ available: bigint | null; pending: bigint | null }[]>`
+    SELECT SUM(points) FILTER (WHERE "availableAt" <= ${now}) AS available,
+           SUM(points) FILTER (WHERE "availableAt" > ${now}) AS pending
+      FROM "PointsLedgerEntry" WHERE "customerId" = ${customerId}`;
+  const available = Number(row?.available ?? 0);
+  const pending = Number(row?.pending ?? 0);
+  return { available, pending, total: available + pending };
+}
+
+/** The customer's history as the admin and the customer see it, newest first. */
+export async function pointsHistory(db: Db, customerId: string, take = 100) {
+  return db.pointsLedgerEntry.findMany({
+    where: { customerId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take,
+    select: { points: true, reason: true, source: true, sourceId: true, note: true, availableAt: true, createdAt: true },
+  });
+}
+
+/** What the shop owes in points: every balance summed (negative balances reduce it), and who is below zero. */
+export async function pointsLiability(db: Db, shopId: string): Promise<{ points: number; customersInDebt: number }> {
+  const [row] = await db.$queryRaw<{ points: bigint | null; in_debt: bigint }[]>`
+    SELECT SUM(balance) AS points, COUNT(*) FILTER (WHERE balance < 0) AS in_debt
+      FROM (SELECT SUM(points) AS balance FROM "PointsLedgerEntry" WHERE "shopId" = ${shopId} GROUP BY "customerId") AS balances`;
+  return { points: Number(row?.points ?? 0), customersInDebt: Number(row?.in_debt ?? 0) };
+}
+
+export class AdjustmentError extends Error {}
+
+/** A merchant adds or removes points by hand; the reason shows in the customer's history. */
+export async function adjustPoints(
+  db: PrismaClient,
+  args: { shopId: string; customerId: string; points: number; reason: string; now: Date; requestId?: string },
+) {
+  const reason = args.reason.trim();
+  if (!Number.isInteger(args.points) || args.points === 0) throw new AdjustmentError("Points must be a whole number other than 0");
+  if (Math.abs(args.points) > 1_000_000) throw new AdjustmentError("Adjust by at most 1,000,000 points at a time");
+  if (!reason) throw new AdjustmentError("Give a reason: the customer sees it in their history");
+  const customer = await db.customer.findFirst({ where: { id: args.customerId, shopId: args.shopId } });
+  if (!customer) throw new AdjustmentError("No such customer in this shop");
+  // requestId makes a double-submitted form one adjustment.
+  const key = `adjustment:${args.requestId ?? randomUUID()}`;
+  await appendLedgerEntries(db, args.shopId, customer.id, [
+    { key, points: args.points, reason: "ADJUSTMENT", source: "ADJUSTMENT", sourceId: null, availableAt: args.now, note: reason },
+  ]);
+  return pointsBalance(db, customer.id, args.now);
+}
+
+/**
+ * Expires the spendable balance of every customer of the shop quiet for the program's expiry period.
+ * Activity is any ledger entry or order. Run it daily; running it twice the same day adds nothing.
+ */
+export async function expireInactivePoints(db: PrismaClient, shopId: string, now: Date): Promise<number> {
+  const settings = await db.programSettings.findUnique({ where: { shopId } });
+  if (!settings?.expiryMonths) return 0;
+  const candidates = await db.$queryRaw<{ id: string; last_activity: Date; spendable: bigint }[]>`
+    SELECT c.id,
+           GREATEST(MAX(e."createdAt"), (SELECT MAX(o."placedAt") FROM "Order" o
+                                          WHERE o."shopId" = c."shopId" AND o."customerShopifyId" = c."shopifyId")) AS last_activity,
+           SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS spendable
+      FROM "Customer" c JOIN "PointsLedgerEntry" e ON e."customerId" = c.id
+     WHERE c."shopId" = ${shopId}
+     GROUP BY c.id`;
+  let expired = 0;
+  for (const candidate of candidates) {
+    const entries = expiryEntries({
+      customerId: candidate.id,
+      lastActivityAt: candidate.last_activity,
+      spendableBalance: Number(candidate.spendable ?? 0),
+      expiryMonths: settings.expiryMonths,
+      now,
+    });
+    expired += await appendLedgerEntries(db, shopId, candidate.id, entries);
+  }
+  return expired;
+}

@@ -1,0 +1,275 @@
+/**
+ * The earning rules, as pure functions of an order's or customer's stored state, the entries the
+ * ledger already holds, the program's settings and the clock. Each returns the ledger entries still
+ * missing; an entry's key names the event, so applying the answer twice adds nothing and replaying
+ * events in any order converges on the same ledger.
+ */
+import type { Amount } from "../orders/money";
+import { ONE_UNIT } from "../orders/money";
+
+export type PointsReason =
+  | "WELCOME"
+  | "SECOND_PURCHASE"
+  | "SECOND_PURCHASE_REVERSAL"
+  | "SPEND"
+  | "REFUND"
+  | "CANCELLATION"
+  | "REFERRAL"
+  | "REDEMPTION"
+  | "ADJUSTMENT"
+  | "EXPIRY";
+export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
+
+export interface PlannedEntry {
+  key: string;
+  points: number;
+  reason: PointsReason;
+  source: PointsSource;
+  sourceId: string | null;
+  availableAt: Date;
+  note?: string | null;
+}
+
+export interface ExistingEntry {
+  key: string;
+  points: number;
+  reason: PointsReason;
+  availableAt: Date;
+}
+
+export interface EarningSettings {
+  welcomePoints: number;
+  secondPurchaseBonus: number;
+  pointsPerCurrencyUnit: number;
+  includeShippingInEarn: boolean;
+  includeTaxInEarn: boolean;
+  historyEarnsPoints: boolean;
+  pendingDays: number;
+}
+
+export interface RefundForPoints {
+  shopifyId: string;
+  subtotal: Amount;
+  shipping: Amount;
+  tax: Amount;
+  refundedAt: Date;
+}
+
+export interface OrderForPoints {
+  shopifyId: string;
+  financialStatus: string;
+  subtotal: Amount;
+  shipping: Amount;
+  tax: Amount;
+  cancelledAt: Date | null;
+  placedAt: Date;
+  refunds: RefundForPoints[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Spend points are earned once the money is in: `paid`, or a later state only a paid order reaches.
+ * A pending or authorized order earns nothing until its orders/paid (or an update saying paid).
+ */
+const PAID_STATUSES = new Set(["paid", "partially_refunded", "refunded"]);
+
+export function wasPaid(financialStatus: string): boolean {
+  return PAID_STATUSES.has(financialStatus);
+}
+
+/** Counts as a purchase (second-purchase bonus, referrals): paid and not cancelled. */
+export function isCompletedPurchase(order: Pick<OrderForPoints, "financialStatus" | "cancelledAt">): boolean {
+  return wasPaid(order.financialStatus) && order.cancelledAt === null;
+}
+
+/** Shopify stamps to the second; the program starts at the second the shop installed the app. */
+export function programStart(installedAt: Date): Date {
+  return new Date(Math.floor(installedAt.getTime() / 1000) * 1000);
+}
+
+/** History (placed before the app was installed) counts, but earns only if the merchant says so. */
+export function earnsPoints(placedAt: Date, installedAt: Date, settings: Pick<EarningSettings, "historyEarnsPoints">): boolean {
+  return settings.historyEarnsPoints || placedAt >= programStart(installedAt);
+}
+
+/** The amount points are earned on: after discounts; shipping and tax only if the merchant includes them. */
+export function eligibleAmount(parts: { subtotal: Amount; shipping: Amount; tax: Amount }, settings: Pick<EarningSettings, "includeShippingInEarn" | "includeTaxInEarn">): Amount {
+  return parts.subtotal + (settings.includeShippingInEarn ? parts.shipping : 0) + (settings.includeTaxInEarn ? parts.tax : 0);
+}
+
+/** N points per whole unit of currency, rounded down. */
+export function pointsForSpend(amount: Amount, pointsPerCurrencyUnit: number): number {
+  if (amount <= 0) return 0;
+  return Math.floor((amount * pointsPerCurrencyUnit) / ONE_UNIT);
+}
+
+function pendingUntil(from: Date, settings: Pick<EarningSettings, "pendingDays">): Date {
+  return new Date(from.getTime() + settings.pendingDays * DAY_MS);
+}
+
+export const orderKeys = {
+  spend: (orderId: string) => `order:${orderId}:spend`,
+  refund: (orderId: string, refundId: string) => `order:${orderId}:refund:${refundId}`,
+  cancellation: (orderId: string) => `order:${orderId}:cancel`,
+  secondPurchase: (orderId: string) => `order:${orderId}:second-purchase`,
+  secondPurchaseReversal: (orderId: string) => `order:${orderId}:second-purchase:reversal`,
+};
+
+/**
+ * Points for spend on one order, and what its refunds and cancellation take back.
+ *
+ * - Earned once, when the order is first seen paid and not cancelled, on its eligible amount.
+ * - Each refund takes back the share of the points awarded that the refunded eligible money is of
+ *   the order's; all refunds together never take back more than was awarded.
+ * - A cancellation takes back whatever the refunds did not.
+ * - Taking back during the pending period cancels pending points: the entry becomes effective when
+ *   the points it cancels would have become spendable.
+ */
+export function orderSpendEntries(args: {
+  order: OrderForPoints;
+  existing: ExistingEntry[];
+  settings: EarningSettings;
+  installedAt: Date;
+  now: Date;
+}): PlannedEntry[] {
+  const { order, existing, settings, installedAt, now } = args;
+  const byKey = new Map(existing.map((entry) => [entry.key, entry]));
+  const planned: PlannedEntry[] = [];
+  const entry = (key: string, points: number, reason: PointsReason, availableAt: Date) =>
+    planned.push({ key, points, reason, source: "ORDER", sourceId: order.shopifyId, availableAt });
+
+  const eligible = eligibleAmount(order, settings);
+  const spendKey = orderKeys.spend(order.shopifyId);
+  let spend = byKey.get(spendKey);
+  if (!spend && wasPaid(order.financialStatus) && order.cancelledAt === null && earnsPoints(order.placedAt, installedAt, settings)) {
+    const points = pointsForSpend(eligible, settings.pointsPerCurrencyUnit);
+    if (points > 0) {
+      // History earning points is spendable at once: its pending period has long passed.
+      const availableAt = order.placedAt < programStart(installedAt) ? now : pendingUntil(now, settings);
+      entry(spendKey, points, "SPEND", availableAt);
+      spend = { key: spendKey, points, reason: "SPEND", availableAt };
+    }
+  }
+  if (!spend || spend.points <= 0) return planned;
+
+  const awarded = spend.points;
+  const takeBackAt = (at: Date) => (at > spend.availableAt ? at : spend.availableAt);
+  let taken = -existing.filter((e) => e.reason === "REFUND" || e.reason === "CANCELLATION").reduce((sum, e) => sum + e.points, 0);
+
+  const refunds = [...order.refunds].sort((a, b) => a.refundedAt.getTime() - b.refundedAt.getTime() || a.shopifyId.localeCompare(b.shopifyId));
+  const refundedEligible = (refund: RefundForPoints) => eligibleAmount(refund, settings);
+  // Refunds already in the ledger are counted first, so a late refund takes its own share, not theirs.
+  let refunded = refunds.filter((r) => byKey.has(orderKeys.refund(order.shopifyId, r.shopifyId))).reduce((sum, r) => sum + refundedEligible(r), 0);
+  for (const refund of refunds) {
+    const key = orderKeys.refund(order.shopifyId, refund.shopifyId);
+    if (byKey.has(key)) continue;
+    refunded += refundedEligible(refund);
+    const kept = eligible > 0 ? Math.floor((awarded * Math.max(0, eligible - refunded)) / eligible) : 0;
+    const delta = Math.min(awarded - kept, awarded) - taken;
+    if (delta > 0) {
+      entry(key, -delta, "REFUND", takeBackAt(refund.refundedAt));
+      taken += delta;
+    }
+  }
+
+  const cancelKey = orderKeys.cancellation(order.shopifyId);
+  if (order.cancelledAt && !byKey.has(cancelKey) && awarded - taken > 0) {
+    entry(cancelKey, -(awarded - taken), "CANCELLATION", takeBackAt(order.cancelledAt));
+  }
+  return planned;
+}
+
+/**
+ * The second-purchase bonus for one customer, given all their orders (history included).
+ *
+ * - The customer's second completed purchase earns the bonus, if that order earns points at all.
+ * - Cancelling the order that earned it takes it back; the next second completed purchase may then
+ *   earn it. The customer never holds more than one bonus.
+ */
+export function secondPurchaseEntries(args: {
+  orders: (Pick<OrderForPoints, "shopifyId" | "financialStatus" | "cancelledAt" | "placedAt">)[];
+  existing: ExistingEntry[];
+  settings: EarningSettings;
+  installedAt: Date;
+  now: Date;
+}): PlannedEntry[] {
+  const { orders, existing, settings, installedAt, now } = args;
+  const byKey = new Map(existing.map((entry) => [entry.key, entry]));
+  const planned: PlannedEntry[] = [];
+  let held = existing.filter((e) => e.reason === "SECOND_PURCHASE" || e.reason === "SECOND_PURCHASE_REVERSAL").reduce((sum, e) => sum + e.points, 0);
+
+  for (const order of orders) {
+    const bonus = byKey.get(orderKeys.secondPurchase(order.shopifyId));
+    const reversalKey = orderKeys.secondPurchaseReversal(order.shopifyId);
+    if (bonus && bonus.points > 0 && order.cancelledAt && !byKey.has(reversalKey)) {
+      const at = order.cancelledAt > bonus.availableAt ? order.cancelledAt : bonus.availableAt;
+      planned.push({ key: reversalKey, points: -bonus.points, reason: "SECOND_PURCHASE_REVERSAL", source: "ORDER", sourceId: order.shopifyId, availableAt: at });
+      held -= bonus.points;
+    }
+  }
+
+  if (held > 0 || settings.secondPurchaseBonus <= 0) return planned;
+  const completed = orders
+    .filter(isCompletedPurchase)
+    .sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.shopifyId.localeCompare(b.shopifyId));
+  const second = completed[1];
+  if (!second || byKey.has(orderKeys.secondPurchase(second.shopifyId))) return planned;
+  if (!earnsPoints(second.placedAt, installedAt, settings)) return planned;
+  planned.push({
+    key: orderKeys.secondPurchase(second.shopifyId),
+    points: settings.secondPurchaseBonus,
+    reason: "SECOND_PURCHASE",
+    source: "ORDER",
+    sourceId: second.shopifyId,
+    availableAt: second.placedAt < programStart(installedAt) ? now : pendingUntil(now, settings),
+  });
+  return planned;
+}
+
+/** Welcome points, once, for a shopper who made a storefront account after the program started. */
+export function welcomeEntries(args: {
+  customer: { shopifyId: string; hasAccount: boolean; shopifyCreatedAt: Date | null };
+  settings: EarningSettings;
+  installedAt: Date;
+  now: Date;
+}): PlannedEntry[] {
+  const { customer, settings, installedAt, now } = args;
+  if (!customer.hasAccount || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
+  if (!earnsPoints(customer.shopifyCreatedAt, installedAt, settings)) return [];
+  return [{
+    key: `customer:${customer.shopifyId}:welcome`,
+    points: settings.welcomePoints,
+    reason: "WELCOME",
+    source: "CUSTOMER",
+    sourceId: customer.shopifyId,
+    availableAt: now,
+  }];
+}
+
+/**
+ * Expiry after N months without activity: the spendable balance goes, once per quiet spell (the key
+ * names the last activity, so new activity starts a new spell).
+ */
+export function expiryEntries(args: {
+  customerId: string;
+  lastActivityAt: Date;
+  spendableBalance: number;
+  expiryMonths: number | null;
+  now: Date;
+}): PlannedEntry[] {
+  const { customerId, lastActivityAt, spendableBalance, expiryMonths, now } = args;
+  if (!expiryMonths || spendableBalance <= 0) return [];
+  const expiresAt = new Date(lastActivityAt);
+  expiresAt.setUTCMonth(expiresAt.getUTCMonth() + expiryMonths);
+  if (expiresAt > now) return [];
+  return [{
+    key: `expiry:${customerId}:${lastActivityAt.toISOString()}`,
+    points: -spendableBalance,
+    reason: "EXPIRY",
+    source: "EXPIRY",
+    sourceId: null,
+    availableAt: now,
+    note: `No activity for ${expiryMonths} months`,
+  }];
+}

@@ -1,0 +1,165 @@
+/**
+ * Referrals: every customer has a code (Customer.referralCode, link /apps/loyalty/r/<code>); a friend
+ * who arrives through it is recorded here, and the referrer earns points when the friend's first
+ * order is paid. A refused referral is kept with its reason.
+ */
+import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { appendLedgerEntries } from "./ledger.server";
+import { isCompletedPurchase } from "./points-rules";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export type ReferralRefusal = "unknown_code" | "self_referral" | "existing_customer" | "already_referred" | "monthly_limit";
+
+export interface ReferralParty {
+  shopifyId: string | null;
+  email: string | null;
+  addressKey: string | null;
+}
+
+/** Why a friend cannot be referred by this referrer, or null when they can. */
+export function whyReferralIsRefused(args: {
+  referrer: ReferralParty;
+  friend: ReferralParty;
+  friendHasOrders: boolean;
+  friendAlreadyReferred: boolean;
+}): ReferralRefusal | null {
+  const { referrer, friend } = args;
+  const same = (a: string | null, b: string | null) => a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+  if (same(referrer.shopifyId, friend.shopifyId) || same(referrer.email, friend.email) || same(referrer.addressKey, friend.addressKey)) {
+    return "self_referral";
+  }
+  if (args.friendHasOrders) return "existing_customer";
+  if (args.friendAlreadyReferred) return "already_referred";
+  return null;
+}
+
+/** Whether the referrer has had their month's rewards (calendar month, UTC). */
+export function monthlyLimitReached(rewardsThisMonth: number, limit: number): boolean {
+  return rewardsThisMonth >= limit;
+}
+
+export function startOfMonth(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+export type ReferralOutcome =
+  | { status: "recorded"; referralId: string }
+  | { status: "refused"; reason: ReferralRefusal; referralId: string | null };
+
+/**
+ * A friend followed a referral link (issue 4's storefront route calls this). The friend is a known
+ * customer (signed in) or just an email.
+ */
+export async function recordReferral(
+  db: PrismaClient,
+  args: { shopId: string; code: string; friend: { customerShopifyId?: string | null; email?: string | null; addressKey?: string | null }; now: Date },
+): Promise<ReferralOutcome> {
+  const referrer = await db.customer.findUnique({ where: { shopId_referralCode: { shopId: args.shopId, referralCode: args.code.toUpperCase() } } });
+  if (!referrer || referrer.redactedAt || referrer.deletedAt) return { status: "refused", reason: "unknown_code", referralId: null };
+
+  const friendCustomer = args.friend.customerShopifyId
+    ? await db.customer.findUnique({ where: { shopId_shopifyId: { shopId: args.shopId, shopifyId: args.friend.customerShopifyId } } })
+    : args.friend.email
+      ? await db.customer.findFirst({ where: { shopId: args.shopId, email: args.friend.email.toLowerCase() } })
+      : null;
+  const friend: ReferralParty = {
+    shopifyId: friendCustomer?.shopifyId ?? args.friend.customerShopifyId ?? null,
+    email: (args.friend.email ?? friendCustomer?.email ?? null)?.toLowerCase() ?? null,
+    addressKey: args.friend.addressKey ?? friendCustomer?.addressKey ?? null,
+  };
+  const friendHasOrders = friend.shopifyId
+    ? (await db.order.count({ where: { shopId: args.shopId, customerShopifyId: friend.shopifyId } })) > 0 ||
+      (friend.email !== null && (await db.order.count({ where: { shopId: args.shopId, email: friend.email } })) > 0)
+    : friend.email !== null && (await db.order.count({ where: { shopId: args.shopId, email: friend.email } })) > 0;
+  const friendAlreadyReferred =
+    (await db.referral.count({
+      where: {
+        shopId: args.shopId,
+        status: { in: ["PENDING", "REWARDED"] },
+        OR: [...(friendCustomer ? [{ friendId: friendCustomer.id }] : []), ...(friend.email ? [{ friendEmail: friend.email }] : [])],
+      },
+    })) > 0;
+
+  const reason = whyReferralIsRefused({
+    referrer: { shopifyId: referrer.shopifyId, email: referrer.email, addressKey: referrer.addressKey },
+    friend,
+    friendHasOrders,
+    friendAlreadyReferred: friendCustomer || friend.email ? friendAlreadyReferred : false,
+  });
+  const referral = await db.referral.create({
+    data: {
+      shopId: args.shopId,
+      referrerId: referrer.id,
+      friendId: friendCustomer?.id ?? null,
+      friendEmail: friend.email,
+      status: reason ? "REFUSED" : "PENDING",
+      refusalReason: reason,
+      createdAt: args.now,
+    },
+  });
+  return reason ? { status: "refused", reason, referralId: referral.id } : { status: "recorded", referralId: referral.id };
+}
+
+/**
+ * Called when a customer's orders change (inside the order's transaction, holding the customer's
+ * lock): the first completed purchase of a referred friend rewards the referrer, within the
+ * referrer's monthly limit.
+ */
+export async function rewardReferralOnFirstPurchase(
+  tx: Prisma.TransactionClient,
+  shop: { id: string; settings: { referrerPoints: number; referralMonthlyRewardLimit: number; pendingDays: number } },
+  friend: { id: string; shopifyId: string; email?: string | null },
+  orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[],
+  now: Date,
+): Promise<void> {
+  const completed = orders.filter(isCompletedPurchase).sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime());
+  if (completed.length === 0) return;
+  const referral = await tx.referral.findFirst({
+    where: {
+      shopId: shop.id,
+      status: "PENDING",
+      OR: [{ friendId: friend.id }, ...(friend.email ? [{ friendId: null, friendEmail: friend.email }] : [])],
+    },
+    orderBy: { createdAt: "asc" },
+  });
+  if (!referral) return;
+  const first = completed[0];
+  const refuse = (refusalReason: ReferralRefusal) =>
+    tx.referral.update({ where: { id: referral.id }, data: { status: "REFUSED", refusalReason, friendId: friend.id } });
+  // Shopify stamps orders to the second: compare at that resolution.
+  const referredAt = Math.floor(referral.createdAt.getTime() / 1000) * 1000;
+  if (orders.some((order) => order.placedAt.getTime() < referredAt)) {
+    await refuse("existing_customer");
+    return;
+  }
+  // Rewards per referrer per month are counted under the referrer's lock, so two friends paying at once cannot both slip under the limit.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${shop.id}:referrer:${referral.referrerId}`}, 0))`;
+  const rewardsThisMonth = await tx.referral.count({
+    where: { referrerId: referral.referrerId, status: "REWARDED", rewardedAt: { gte: startOfMonth(now) } },
+  });
+  if (monthlyLimitReached(rewardsThisMonth, shop.settings.referralMonthlyRewardLimit)) {
+    await refuse("monthly_limit");
+    return;
+  }
+  await tx.referral.update({
+    where: { id: referral.id },
+    data: { status: "REWARDED", friendId: friend.id, rewardOrderShopifyId: first.shopifyId, rewardedAt: now },
+  });
+  if (shop.settings.referrerPoints > 0) {
+    await appendLedgerEntries(tx, shop.id, referral.referrerId, [
+      {
+        key: `referral:${referral.id}:reward`,
+        points: shop.settings.referrerPoints,
+        reason: "REFERRAL",
+        source: "REFERRAL",
+        sourceId: referral.id,
+        availableAt: new Date(now.getTime() + shop.settings.pendingDays * 86_400_000),
+      },
+    ]);
+  }
+}
+
+export async function referralsOf(db: Db, referrerId: string) {
+  return db.referral.findMany({ where: { referrerId }, orderBy: { createdAt: "desc" } });
+}

@@ -1,0 +1,423 @@
+/**
+ * History import on install: the shop's past customers, then its past orders, each through a Bulk
+ * Operation whose JSONL result is streamed (one chunk at a time, flat memory) into the database in
+ * batches. Each batch commits together with the line it reached, so an interrupted import resumes
+ * there.
+ *
+ * It runs as an in-process task: started by the after-install hook, and started again by the next
+ * admin page load if the process that ran it stopped (its lease then lapses). History counts for the
+ * second-purchase bonus and reports; it earns points only if the merchant turns that on.
+ */
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+
+import type { PrismaClient } from "../generated/prisma/client";
+import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import {
+  BULK_OPERATION_RUN_QUERY,
+  BULK_OPERATION_STATUS_QUERY,
+  HISTORY_CUSTOMERS_BULK_QUERY,
+  HISTORY_ORDERS_BULK_QUERY,
+  type BulkOperationRunQuery,
+  type BulkOperationStatus,
+} from "../shopify/operations";
+import { formatAmount, parseAmount, type Amount } from "./money";
+import { addressKeyOf } from "./payloads";
+import { recordOrdersForReports } from "../reports/aggregates.server";
+import { newReferralCode, settleCustomersAfterImport } from "./sync.server";
+
+export type ImportPhase = "customers" | "orders";
+
+export interface HistoryImportOptions {
+  /** First wait between bulk-operation status checks; it grows to 5 s. */
+  pollIntervalMs?: number;
+  /** Orders (or customers) per committed batch. */
+  batchSize?: number;
+  now?: () => Date;
+}
+
+const LEASE_MS = 60_000;
+const running = new Map<string, Promise<void>>();
+
+const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) =>
+  console[level === "info" ? "log" : level](JSON.stringify({ level, message, ...fields }));
+
+/** Creates the shop's import (once) and runs it in the background. */
+export async function startHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions = {}) {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
+  if (!shop) return;
+  await db.historyImport.createMany({ data: [{ shopId: shop.id }], skipDuplicates: true });
+  void resumeHistoryImport(db, shopDomain, graphql, options);
+}
+
+/** Runs the shop's unfinished import unless this process or a live lease elsewhere already does. */
+export function resumeHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions = {}): Promise<void> {
+  const current = running.get(shopDomain);
+  if (current) return current;
+  const task = runHistoryImport(db, shopDomain, graphql, options)
+    .catch(async (error: unknown) => {
+      log("error", "history import stopped", { shop: shopDomain, error: String(error) });
+      await db.historyImport
+        .updateMany({ where: { shop: { domain: shopDomain } }, data: { error: String(error).slice(0, 500), leaseUntil: null } })
+        .catch(() => undefined);
+    })
+    .finally(() => running.delete(shopDomain));
+  running.set(shopDomain, task);
+  return task;
+}
+
+export async function historyImportProgress(db: PrismaClient, shopId: string) {
+  return db.historyImport.findUnique({ where: { shopId } });
+}
+
+async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions): Promise<void> {
+  const now = options.now ?? (() => new Date());
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true, uninstalledAt: true } });
+  if (!shop || shop.uninstalledAt) return;
+  const claimed = await db.historyImport.updateMany({
+    where: { shopId: shop.id, status: "running", OR: [{ leaseUntil: null }, { leaseUntil: { lt: now() } }] },
+    data: { leaseUntil: new Date(now().getTime() + LEASE_MS), error: null },
+  });
+  if (claimed.count === 0) return;
+  const renewLease = () => db.historyImport.update({ where: { shopId: shop.id }, data: { leaseUntil: new Date(now().getTime() + LEASE_MS) } });
+
+  for (;;) {
+    const state = await db.historyImport.findUniqueOrThrow({ where: { shopId: shop.id } });
+    if (state.phase === "done") break;
+    const phase = state.phase as ImportPhase;
+    let operationId = state.bulkOperationId;
+    if (!operationId) {
+      operationId = await startBulkQuery(graphql, phase === "customers" ? HISTORY_CUSTOMERS_BULK_QUERY : HISTORY_ORDERS_BULK_QUERY);
+      await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: operationId, linesDone: 0, linesTotal: 0 } });
+    }
+    const operation = await waitForBulkOperation(graphql, operationId, options.pollIntervalMs ?? 200, renewLease);
+    if (operation.status === "EXPIRED" || operation.status === "CANCELED") {
+      // Its result is gone (Shopify keeps it a week): ask again; rows already imported are upserted, not doubled.
+      await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: null, linesDone: 0 } });
+      continue;
+    }
+    if (operation.status !== "COMPLETED") throw new Error(`Bulk operation ${operationId} ${operation.status}: ${operation.errorCode ?? "no error code"}`);
+    await db.historyImport.update({ where: { shopId: shop.id }, data: { linesTotal: Number(operation.objectCount) } });
+    if (operation.url) {
+      const response = await fetch(operation.url);
+      if (response.status === 403 || response.status === 404 || response.status === 410) {
+        await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: null, linesDone: 0 } });
+        continue;
+      }
+      if (!response.ok || !response.body) throw new Error(`Bulk result ${operation.url} answered ${response.status}`);
+      await importHistoryLines(db, shop.id, phase, jsonLines(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)), {
+        skipLines: state.linesDone,
+        batchSize: options.batchSize,
+        now: now(),
+        leaseUntil: () => new Date(now().getTime() + LEASE_MS),
+      });
+    }
+    await db.historyImport.update({
+      where: { shopId: shop.id },
+      data: { phase: phase === "customers" ? "orders" : "done", bulkOperationId: null, linesDone: 0, linesTotal: 0 },
+    });
+  }
+  await db.historyImport.update({ where: { shopId: shop.id }, data: { status: "done", finishedAt: now(), leaseUntil: null } });
+  await settleCustomersAfterImport(db, shopDomain, now());
+  log("info", "history import finished", { shop: shopDomain });
+}
+
+async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<string> {
+  const { bulkOperationRunQuery: result } = await adminQuery<BulkOperationRunQuery>(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
+  if (!result.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${result.userErrors.map((error) => error.message).join("; ")}`);
+  return result.bulkOperation.id;
+}
+
+async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
+  let wait = firstWaitMs;
+  for (;;) {
+    const { node } = await adminQuery<BulkOperationStatus>(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
+    if (!node) throw new Error(`Bulk operation ${id} is gone`);
+    if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
+    await renewLease();
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(5000, Math.ceil(wait * 1.5));
+  }
+}
+
+/** The lines of a streamed body, pulled one chunk at a time so memory stays flat whatever the file's size. */
+export async function* jsonLines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of body) {
+    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    let newline: number;
+    let start = 0;
+    while ((newline = rest.indexOf("\n", start)) !== -1) {
+      const line = rest.slice(start, newline);
+      start = newline + 1;
+      if (line.trim()) yield line;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest.trim()) yield rest;
+}
+
+interface ImportedOrder {
+  line: Record<string, unknown>;
+  lineItems: Record<string, unknown>[];
+}
+
+/**
+ * Writes a phase's JSONL lines in batches, each batch in one transaction with the progress it
+ * reached. `skipLines` resumes after the lines an earlier run committed (always a batch boundary:
+ * an order and the line items that follow it are never split).
+ */
+export async function importHistoryLines(
+  db: PrismaClient,
+  shopId: string,
+  phase: ImportPhase,
+  lines: AsyncIterable<string>,
+  options: { skipLines?: number; batchSize?: number; now: Date; leaseUntil?: () => Date },
+): Promise<{ lines: number; rows: number }> {
+  const batchSize = options.batchSize ?? 2000;
+  let lineNumber = 0;
+  let rows = 0;
+  let batch: ImportedOrder[] = [];
+  const flush = async (linesDone: number) => {
+    if (batch.length === 0) return;
+    const written = batch;
+    batch = [];
+    await db.$transaction(async (tx) => {
+      if (phase === "customers") await writeCustomers(tx, shopId, written.map((entry) => entry.line));
+      else await writeOrders(tx, shopId, written);
+      await tx.historyImport.updateMany({
+        where: { shopId },
+        data: {
+          linesDone,
+          ...(phase === "customers" ? { customersImported: { increment: written.length } } : { ordersImported: { increment: written.length } }),
+          ...(options.leaseUntil ? { leaseUntil: options.leaseUntil() } : {}),
+        },
+      });
+    });
+    rows += written.length;
+  };
+
+  for await (const text of lines) {
+    lineNumber += 1;
+    if (lineNumber <= (options.skipLines ?? 0)) continue;
+    const line = JSON.parse(text) as Record<string, unknown>;
+    if (typeof line.__parentId === "string") {
+      const parent = batch.at(-1);
+      // Shopify writes a node's children right after it; a child whose parent is not the last root is dropped.
+      if (parent && parent.line.id === line.__parentId) parent.lineItems.push(line);
+      continue;
+    }
+    if (batch.length >= batchSize) await flush(lineNumber - 1);
+    batch.push({ line, lineItems: [] });
+  }
+  await flush(lineNumber);
+  return { lines: lineNumber, rows };
+}
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
+const idOf = (value: unknown): string | null => (value && typeof value === "object" ? str((value as { id?: unknown }).id) : null);
+const shopMoney = (value: unknown): Amount => {
+  const amount = (value as { shopMoney?: { amount?: string } } | null)?.shopMoney?.amount;
+  return amount === undefined ? 0 : parseAmount(amount);
+};
+const utc = (value: unknown): string | null => (typeof value === "string" ? new Date(value).toISOString() : null);
+
+async function writeCustomers(tx: Tx, shopId: string, lines: Record<string, unknown>[]) {
+  const columns = {
+    id: [] as string[],
+    gid: [] as string[],
+    email: [] as (string | null)[],
+    first: [] as (string | null)[],
+    last: [] as (string | null)[],
+    phone: [] as (string | null)[],
+    address: [] as (string | null)[],
+    account: [] as boolean[],
+    created: [] as (string | null)[],
+    updated: [] as (string | null)[],
+    code: [] as string[],
+  };
+  for (const line of lines) {
+    const gid = str(line.id);
+    if (!gid) continue;
+    const address = line.defaultAddress as { address1?: string; zip?: string; countryCodeV2?: string } | null;
+    columns.id.push(randomUUID());
+    columns.gid.push(gid);
+    columns.email.push(str((line.defaultEmailAddress as { emailAddress?: string } | null)?.emailAddress)?.toLowerCase() ?? null);
+    columns.first.push(str(line.firstName));
+    columns.last.push(str(line.lastName));
+    columns.phone.push(str(line.phone));
+    columns.address.push(addressKeyOf(address && { address1: address.address1, zip: address.zip, country_code: address.countryCodeV2 }));
+    columns.account.push(line.state === "ENABLED");
+    columns.created.push(utc(line.createdAt));
+    columns.updated.push(utc(line.updatedAt));
+    columns.code.push(newReferralCode());
+  }
+  if (columns.id.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "Customer" (id, "shopId", "shopifyId", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
+                            "shopifyCreatedAt", "shopifyUpdatedAt", "referralCode", "createdAt", "updatedAt")
+    SELECT t.id, ${shopId}, t.gid, t.email, t.first, t.last, t.phone, t.address, t.account,
+           t.created::timestamp, t.updated::timestamp, t.code, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM unnest(${columns.id}::text[], ${columns.gid}::text[], ${columns.email}::text[], ${columns.first}::text[],
+                  ${columns.last}::text[], ${columns.phone}::text[], ${columns.address}::text[], ${columns.account}::boolean[],
+                  ${columns.created}::text[], ${columns.updated}::text[], ${columns.code}::text[])
+           AS t(id, gid, email, first, last, phone, address, account, created, updated, code)
+    ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+      email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
+      "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount",
+      "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+    WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL
+      AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")`;
+}
+
+/**
+ * Bulk queries cannot reach a refund's line items (a connection inside a list), only its total; the
+ * order's refunded subtotal, shipping and tax (original minus current) are shared among its refunds
+ * in proportion to their totals, the last taking the rounding.
+ */
+export function splitImportedRefunds(
+  refunded: { subtotal: Amount; shipping: Amount; tax: Amount },
+  refunds: { shopifyId: string; total: Amount; refundedAt: string }[],
+) {
+  const sum = refunds.reduce((total, refund) => total + refund.total, 0);
+  const left = { ...refunded };
+  return refunds.map((refund, index) => {
+    const last = index === refunds.length - 1;
+    const share = (part: Amount) => (sum > 0 ? Math.floor((part * refund.total) / sum) : 0);
+    const parts = last ? { ...left } : { subtotal: share(refunded.subtotal), shipping: share(refunded.shipping), tax: share(refunded.tax) };
+    left.subtotal -= parts.subtotal;
+    left.shipping -= parts.shipping;
+    left.tax -= parts.tax;
+    return { ...refund, ...parts };
+  });
+}
+
+async function writeOrders(tx: Tx, shopId: string, orders: ImportedOrder[]) {
+  const o = {
+    id: [] as string[], gid: [] as string[], name: [] as string[], customer: [] as (string | null)[], email: [] as (string | null)[],
+    currency: [] as string[], status: [] as string[], subtotal: [] as string[], shipping: [] as string[], tax: [] as string[],
+    discounts: [] as string[], total: [] as string[], codes: [] as string[], test: [] as boolean[], cancelledAt: [] as (string | null)[],
+    cancelReason: [] as (string | null)[], placedAt: [] as string[], updatedAt: [] as string[],
+  };
+  const li = { order: [] as string[], id: [] as string[], gid: [] as string[], product: [] as (string | null)[], variant: [] as (string | null)[], title: [] as string[], quantity: [] as number[], price: [] as string[], discount: [] as string[] };
+  const rf = { id: [] as string[], gid: [] as string[], order: [] as string[], subtotal: [] as string[], shipping: [] as string[], tax: [] as string[], total: [] as string[], at: [] as string[] };
+
+  for (const { line, lineItems } of orders) {
+    const gid = str(line.id);
+    const placedAt = utc(line.createdAt);
+    if (!gid || !placedAt) continue;
+    const subtotal = shopMoney(line.subtotalPriceSet);
+    const shipping = shopMoney(line.totalShippingPriceSet);
+    const tax = shopMoney(line.totalTaxSet);
+    o.id.push(randomUUID());
+    o.gid.push(gid);
+    o.name.push(str(line.name) ?? gid);
+    o.customer.push(idOf(line.customer));
+    o.email.push(str(line.email)?.toLowerCase() ?? null);
+    o.currency.push((line.subtotalPriceSet as { shopMoney?: { currencyCode?: string } } | null)?.shopMoney?.currencyCode ?? "");
+    o.status.push((str(line.displayFinancialStatus) ?? "pending").toLowerCase());
+    o.subtotal.push(formatAmount(subtotal));
+    o.shipping.push(formatAmount(shipping));
+    o.tax.push(formatAmount(tax));
+    o.discounts.push(formatAmount(shopMoney(line.totalDiscountsSet)));
+    o.total.push(formatAmount(shopMoney(line.totalPriceSet)));
+    // Unit separator: discount codes travel as one text per order (unnest flattens nested arrays).
+    o.codes.push(Array.isArray(line.discountCodes) ? line.discountCodes.join("\u001f") : "");
+    o.test.push(line.test === true);
+    o.cancelledAt.push(utc(line.cancelledAt));
+    o.cancelReason.push(str(line.cancelReason)?.toLowerCase() ?? null);
+    o.placedAt.push(placedAt);
+    o.updatedAt.push(utc(line.updatedAt) ?? placedAt);
+
+    for (const item of lineItems) {
+      li.order.push(gid);
+      li.id.push(randomUUID());
+      li.gid.push(str(item.id) ?? "");
+      li.product.push(idOf(item.product));
+      li.variant.push(idOf(item.variant));
+      li.title.push(str(item.title) ?? "");
+      li.quantity.push(typeof item.quantity === "number" ? item.quantity : 0);
+      li.price.push(formatAmount(shopMoney(item.originalUnitPriceSet)));
+      li.discount.push(formatAmount(shopMoney(item.totalDiscountSet)));
+    }
+
+    const refunds = Array.isArray(line.refunds) ? (line.refunds as { id?: string; createdAt?: string; totalRefundedSet?: unknown }[]) : [];
+    if (refunds.length > 0) {
+      const refunded = {
+        subtotal: Math.max(0, subtotal - shopMoney(line.currentSubtotalPriceSet)),
+        shipping: Math.max(0, shipping - shopMoney(line.currentShippingPriceSet)),
+        tax: Math.max(0, tax - shopMoney(line.currentTotalTaxSet)),
+      };
+      const split = splitImportedRefunds(
+        refunded,
+        refunds.filter((refund) => refund.id && refund.createdAt).map((refund) => ({ shopifyId: refund.id!, total: shopMoney(refund.totalRefundedSet), refundedAt: utc(refund.createdAt)! })),
+      );
+      for (const refund of split) {
+        rf.id.push(randomUUID());
+        rf.gid.push(refund.shopifyId);
+        rf.order.push(gid);
+        rf.subtotal.push(formatAmount(refund.subtotal));
+        rf.shipping.push(formatAmount(refund.shipping));
+        rf.tax.push(formatAmount(refund.tax));
+        rf.total.push(formatAmount(refund.total));
+        rf.at.push(refund.refundedAt);
+      }
+    }
+  }
+  if (o.id.length === 0) return;
+
+  // A version already stored from a webhook and at least as new wins; the import only fills in or catches up.
+  const written = await tx.$queryRaw<{ id: string; shopifyId: string }[]>`
+    INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
+                         tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
+                         imported, "createdAt", "updatedAt")
+    SELECT t.id, ${shopId}, t.gid, t.name, t.customer, t.email, t.currency, t.status, t.subtotal, t.shipping, t.tax, t.discounts, t.total,
+           CASE WHEN t.codes = '' THEN '{}'::text[] ELSE string_to_array(t.codes, chr(31)) END, t.test,
+           t.cancelled::timestamp, t.reason, t.placed::timestamp, t.updated::timestamp, true,
+           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM unnest(${o.id}::text[], ${o.gid}::text[], ${o.name}::text[], ${o.customer}::text[], ${o.email}::text[], ${o.currency}::text[],
+                  ${o.status}::text[], ${o.subtotal}::numeric[], ${o.shipping}::numeric[], ${o.tax}::numeric[], ${o.discounts}::numeric[],
+                  ${o.total}::numeric[], ${o.codes}::text[], ${o.test}::boolean[], ${o.cancelledAt}::text[], ${o.cancelReason}::text[],
+                  ${o.placedAt}::text[], ${o.updatedAt}::text[])
+           AS t(id, gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, placed, updated)
+    ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+      name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email,
+      "currencyCode" = EXCLUDED."currencyCode", "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal,
+      shipping = EXCLUDED.shipping, tax = EXCLUDED.tax, "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total,
+      "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test, "cancelledAt" = EXCLUDED."cancelledAt",
+      "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt",
+      "updatedAt" = EXCLUDED."updatedAt"
+    WHERE "Order"."shopifyUpdatedAt" < EXCLUDED."shopifyUpdatedAt"
+    RETURNING id, "shopifyId"`;
+  if (written.length === 0) return;
+  const writtenIds = written.map((row) => row.id);
+  const writtenGids = written.map((row) => row.shopifyId);
+  const inserted = new Set(o.id);
+  if (written.some((row) => !inserted.has(row.id))) {
+    // Some rows updated an order already stored: its earlier line items make way for these.
+    await tx.$executeRaw`DELETE FROM "OrderLineItem" WHERE "orderId" = ANY(${writtenIds}::text[])`;
+  }
+  if (li.id.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
+      SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+        FROM unnest(${li.order}::text[], ${li.id}::text[], ${li.gid}::text[], ${li.product}::text[], ${li.variant}::text[],
+                    ${li.title}::text[], ${li.quantity}::int[], ${li.price}::numeric[], ${li.discount}::numeric[])
+             AS l(order_gid, id, gid, product, variant, title, quantity, price, discount)
+        JOIN unnest(${writtenIds}::text[], ${writtenGids}::text[]) AS w(id, gid) ON w.gid = l.order_gid`;
+  }
+  if (rf.id.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
+      SELECT r.id, ${shopId}, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total, r.at::timestamp, now() AT TIME ZONE 'UTC'
+        FROM unnest(${rf.id}::text[], ${rf.gid}::text[], ${rf.order}::text[], ${rf.subtotal}::numeric[], ${rf.shipping}::numeric[],
+                    ${rf.tax}::numeric[], ${rf.total}::numeric[], ${rf.at}::text[]) AS r(id, gid, order_gid, subtotal, shipping, tax, total, at)
+      ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;
+  }
+  await recordOrdersForReports(tx, shopId, writtenGids);
+}

@@ -1,0 +1,223 @@
+/**
+ * The fields of Shopify's REST webhook payloads (orders/*, refunds/create, customers/*) the app relies
+ * on, validated with zod, turned into the app's own snapshots. Amounts are the shop's currency
+ * (`*_set.shop_money`); everything is keyed by `admin_graphql_api_id`, never the numeric id (which can
+ * exceed 2^53).
+ */
+import { z } from "zod";
+
+import { parseAmount, type Amount } from "./money";
+
+const gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a ${type} GID`);
+const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a timestamp");
+const decimal = z.union([z.string(), z.number()]).refine((value) => /^-?\d+(\.\d+)?$/.test(String(value)), "must be a decimal");
+const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_code: z.string() }) });
+const legacyId = z.union([z.number(), z.string()]).nullish();
+
+const AddressPayload = z
+  .object({ address1: z.string().nullish(), zip: z.string().nullish(), country_code: z.string().nullish() })
+  .nullish();
+
+export const CustomerPayload = z.object({
+  admin_graphql_api_id: gid("Customer"),
+  email: z.string().nullish(),
+  first_name: z.string().nullish(),
+  last_name: z.string().nullish(),
+  phone: z.string().nullish(),
+  state: z.string().nullish(),
+  created_at: timestamp.nullish(),
+  updated_at: timestamp.nullish(),
+  default_address: AddressPayload,
+});
+
+const RefundPayload = z.object({
+  admin_graphql_api_id: gid("Refund"),
+  created_at: timestamp,
+  refund_line_items: z.array(z.object({ subtotal_set: moneySet, total_tax_set: moneySet })).default([]),
+  refund_shipping_lines: z.array(z.object({ subtotal_amount_set: moneySet, tax_amount_set: moneySet.nullish() })).nullish(),
+  order_adjustments: z
+    .array(z.object({ kind: z.string().nullish(), amount_set: moneySet.nullish(), tax_amount_set: moneySet.nullish() }))
+    .default([]),
+});
+export const RefundWebhookPayload = RefundPayload;
+
+export const OrderPayload = z.object({
+  admin_graphql_api_id: gid("Order"),
+  name: z.string(),
+  email: z.string().nullish(),
+  currency: z.string(),
+  financial_status: z.string().nullish(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  cancelled_at: timestamp.nullish(),
+  cancel_reason: z.string().nullish(),
+  test: z.boolean().nullish(),
+  subtotal_price_set: moneySet,
+  total_tax_set: moneySet.nullish(),
+  total_discounts_set: moneySet.nullish(),
+  total_price_set: moneySet,
+  discount_codes: z.array(z.object({ code: z.string() })).default([]),
+  shipping_lines: z.array(z.object({ discounted_price_set: moneySet.nullish(), price_set: moneySet })).default([]),
+  customer: CustomerPayload.nullish(),
+  line_items: z.array(
+    z.object({
+      admin_graphql_api_id: gid("LineItem"),
+      product_id: legacyId,
+      variant_id: legacyId,
+      title: z.string(),
+      quantity: z.number().int(),
+      price_set: moneySet,
+      discount_allocations: z.array(z.object({ amount_set: moneySet })).default([]),
+    }),
+  ),
+  refunds: z.array(RefundPayload).default([]),
+});
+
+export interface CustomerSnapshot {
+  shopifyId: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  addressKey: string | null;
+  hasAccount: boolean;
+  shopifyCreatedAt: Date | null;
+  shopifyUpdatedAt: Date | null;
+}
+
+export interface RefundSnapshot {
+  shopifyId: string;
+  orderShopifyId: string;
+  subtotal: Amount;
+  shipping: Amount;
+  tax: Amount;
+  total: Amount;
+  refundedAt: Date;
+}
+
+export interface LineItemSnapshot {
+  shopifyId: string;
+  productShopifyId: string | null;
+  variantShopifyId: string | null;
+  title: string;
+  quantity: number;
+  price: Amount;
+  discount: Amount;
+}
+
+export interface OrderSnapshot {
+  shopifyId: string;
+  name: string;
+  email: string | null;
+  currencyCode: string;
+  financialStatus: string;
+  subtotal: Amount;
+  shipping: Amount;
+  tax: Amount;
+  totalDiscounts: Amount;
+  total: Amount;
+  discountCodes: string[];
+  test: boolean;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
+  placedAt: Date;
+  shopifyUpdatedAt: Date;
+  customer: CustomerSnapshot | null;
+  lineItems: LineItemSnapshot[];
+  refunds: RefundSnapshot[];
+}
+
+const shop = (set: z.infer<typeof moneySet> | null | undefined): Amount => (set ? parseAmount(set.shop_money.amount) : 0);
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+/** A REST numeric id as a GID, or null when it cannot be represented exactly. */
+function gidOf(type: string, id: number | string | null | undefined): string | null {
+  if (id === null || id === undefined) return null;
+  if (typeof id === "number" && !Number.isSafeInteger(id)) return null;
+  return `gid://shopify/${type}/${id}`;
+}
+
+/** Same street, postcode and country: how self-referrals from one household are recognised. */
+export function addressKeyOf(address: { address1?: string | null; zip?: string | null; country_code?: string | null } | null | undefined): string | null {
+  if (!address?.address1) return null;
+  const normalise = (value: string | null | undefined) => (value ?? "").toLowerCase().replace(/[^a-z0-9]/g, "");
+  return [normalise(address.address1), normalise(address.zip), normalise(address.country_code)].join("|");
+}
+
+export function customerSnapshot(payload: z.infer<typeof CustomerPayload>): CustomerSnapshot {
+  return {
+    shopifyId: payload.admin_graphql_api_id,
+    email: payload.email?.toLowerCase() ?? null,
+    firstName: payload.first_name ?? null,
+    lastName: payload.last_name ?? null,
+    phone: payload.phone ?? null,
+    addressKey: addressKeyOf(payload.default_address),
+    hasAccount: payload.state === "enabled",
+    shopifyCreatedAt: date(payload.created_at),
+    shopifyUpdatedAt: date(payload.updated_at),
+  };
+}
+
+export function refundSnapshot(payload: z.infer<typeof RefundPayload>, orderShopifyId: string): RefundSnapshot {
+  const subtotal = payload.refund_line_items.reduce((sum, line) => sum + shop(line.subtotal_set), 0);
+  const lineTax = payload.refund_line_items.reduce((sum, line) => sum + shop(line.total_tax_set), 0);
+  // Older payloads refund shipping as an order adjustment (negative amounts) instead of a shipping line.
+  const shippingLines = (payload.refund_shipping_lines ?? []).reduce((sum, line) => sum + shop(line.subtotal_amount_set), 0);
+  const shippingTax = (payload.refund_shipping_lines ?? []).reduce((sum, line) => sum + shop(line.tax_amount_set), 0);
+  const shippingAdjustments = payload.order_adjustments
+    .filter((adjustment) => adjustment.kind === "shipping_refund")
+    .reduce((sum, adjustment) => sum - shop(adjustment.amount_set) - shop(adjustment.tax_amount_set), 0);
+  const shipping = shippingLines + shippingAdjustments;
+  const tax = lineTax + shippingTax;
+  return {
+    shopifyId: payload.admin_graphql_api_id,
+    orderShopifyId,
+    subtotal,
+    shipping,
+    tax,
+    total: subtotal + shipping + tax,
+    refundedAt: new Date(payload.created_at),
+  };
+}
+
+export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnapshot {
+  const orderId = payload.admin_graphql_api_id;
+  return {
+    shopifyId: orderId,
+    name: payload.name,
+    email: payload.email?.toLowerCase() ?? null,
+    currencyCode: payload.subtotal_price_set.shop_money.currency_code,
+    financialStatus: payload.financial_status ?? "pending",
+    subtotal: shop(payload.subtotal_price_set),
+    shipping: payload.shipping_lines.reduce((sum, line) => sum + shop(line.discounted_price_set ?? line.price_set), 0),
+    tax: shop(payload.total_tax_set),
+    totalDiscounts: shop(payload.total_discounts_set),
+    total: shop(payload.total_price_set),
+    discountCodes: payload.discount_codes.map((discount) => discount.code),
+    test: payload.test ?? false,
+    cancelledAt: date(payload.cancelled_at),
+    cancelReason: payload.cancel_reason ?? null,
+    placedAt: new Date(payload.created_at),
+    shopifyUpdatedAt: new Date(payload.updated_at),
+    customer: payload.customer ? customerSnapshot(payload.customer) : null,
+    lineItems: payload.line_items.map((line) => ({
+      shopifyId: line.admin_graphql_api_id,
+      productShopifyId: gidOf("Product", line.product_id),
+      variantShopifyId: gidOf("ProductVariant", line.variant_id),
+      title: line.title,
+      quantity: line.quantity,
+      price: shop(line.price_set),
+      discount: line.discount_allocations.reduce((sum, allocation) => sum + shop(allocation.amount_set), 0),
+    })),
+    refunds: payload.refunds.map((refund) => refundSnapshot(refund, orderId)),
+  };
+}
+
+/**
+ * refunds/create names its order only by the numeric `order_id`, which JSON.parse cannot hold exactly
+ * past 2^53: read it from the raw body's text instead (every order_id in a refund is the same order).
+ */
+export function refundOrderGid(rawBody: string): string | null {
+  const match = /"order_id"\s*:\s*"?(\d+)/.exec(rawBody);
+  return match ? `gid://shopify/Order/${match[1]}` : null;
+}

@@ -1,0 +1,41 @@
+/**
+ * What the dashboard page and its CSV export load for a request: the period asked for (a preset or
+ * from/to; the last 30 days by default, in the shop's time zone), its report, the monthly rates and
+ * the cohort table.
+ */
+import type { PrismaClient } from "../generated/prisma/client";
+import { PERIOD_PRESETS, PeriodError, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
+import { cohortRetention, monthlyRates, shopReport } from "./metrics.server";
+
+interface ShopForDashboard {
+  id: string;
+  domain: string;
+  currencyCode: string;
+  ianaTimezone: string;
+}
+
+export function requestedPeriod(params: URLSearchParams, timezone: string, now: Date): { period: Period; preset: PeriodPreset | "custom" } {
+  const today = localDate(now, timezone);
+  const preset = params.get("preset");
+  if (params.has("from") || params.has("to")) {
+    return { period: parsePeriod(params.get("from"), params.get("to")), preset: "custom" };
+  }
+  const known = PERIOD_PRESETS.find((option) => option.value === preset)?.value ?? "last30";
+  return { period: presetPeriod(known, today), preset: known };
+}
+
+export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, params: URLSearchParams, now = new Date()) {
+  let requested;
+  try {
+    requested = requestedPeriod(params, shop.ianaTimezone, now);
+  } catch (error) {
+    if (error instanceof PeriodError) {
+      return { error: error.message, today: localDate(now, shop.ianaTimezone) } as const;
+    }
+    throw error;
+  }
+  const { period, preset } = requested;
+  const report = await shopReport(db, shop, period);
+  const [months, cohorts] = await Promise.all([monthlyRates(db, shop.id, period.to), cohortRetention(db, shop.id, period.to)]);
+  return { error: null, today: localDate(now, shop.ianaTimezone), period, preset, report, months, cohorts } as const;
+}

@@ -1,0 +1,57 @@
+/**
+ * The same totals as metrics.server.ts, computed from scratch: one plain SQL query that groups the
+ * period's counted orders by customer. Too slow for the dashboard on a large shop; it is the check
+ * the aggregates are tested against and the benchmark's reference.
+ */
+import type { PrismaClient } from "../generated/prisma/client";
+import { addDecimals, type Period, type PeriodTotals } from "./metrics";
+import type { SegmentTotals } from "./metrics.server";
+
+export async function referenceTotals(db: PrismaClient, shopId: string, timezone: string, period: Period): Promise<SegmentTotals> {
+  const rows = await db.$queryRaw<{ member: boolean; orders: number; revenue: string; customers: number; repeaters: number; returning: number }[]>`
+    WITH bounds AS (
+      -- The period's first and last local midnights as UTC instants (DST-correct).
+      SELECT (${period.from}::date::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC' AS starts,
+             ((${period.to}::date + 1)::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC' AS ends
+    ),
+    counted AS (
+      SELECT o.id, o."customerShopifyId" AS customer
+        FROM "Order" o, bounds
+       WHERE o."shopId" = ${shopId} AND o."placedAt" >= bounds.starts AND o."placedAt" < bounds.ends
+         AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test
+    ),
+    by_customer AS (
+      SELECT c.customer, COUNT(*) AS orders,
+             COALESCE(SUM((SELECT SUM(li.price * li.quantity - li.discount) FROM "OrderLineItem" li WHERE li."orderId" = c.id)), 0) AS revenue
+        FROM counted c GROUP BY c.customer
+    )
+    SELECT COALESCE(cu."hasAccount", false) AS member,
+           SUM(b.orders)::int AS orders, SUM(b.revenue)::text AS revenue, COUNT(*)::int AS customers,
+           (COUNT(*) FILTER (WHERE b.orders >= 2))::int AS repeaters,
+           (COUNT(*) FILTER (WHERE EXISTS (
+              SELECT 1 FROM "Order" e, bounds
+               WHERE e."shopId" = ${shopId} AND e."customerShopifyId" = b.customer AND e."placedAt" < bounds.starts
+                 AND e."cancelledAt" IS NULL AND NOT e.test)))::int AS returning
+      FROM by_customer b LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = b.customer
+     GROUP BY 1`;
+  const empty: PeriodTotals = { orders: 0, revenue: "0.0000", customers: 0, repeatCustomers: 0, returningCustomers: 0 };
+  const segment = (member: boolean): PeriodTotals => {
+    const row = rows.find((candidate) => candidate.member === member);
+    return row
+      ? { orders: Number(row.orders), revenue: row.revenue, customers: Number(row.customers), repeatCustomers: Number(row.repeaters), returningCustomers: Number(row.returning) }
+      : empty;
+  };
+  const members = segment(true);
+  const nonMembers = segment(false);
+  return {
+    members,
+    nonMembers,
+    all: {
+      orders: members.orders + nonMembers.orders,
+      revenue: addDecimals(members.revenue, nonMembers.revenue),
+      customers: members.customers + nonMembers.customers,
+      repeatCustomers: members.repeatCustomers + nonMembers.repeatCustomers,
+      returningCustomers: members.returningCustomers + nonMembers.returningCustomers,
+    },
+  };
+}

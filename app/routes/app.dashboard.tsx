@@ -1,0 +1,425 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  DataTable,
+  EmptyState,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  Select,
+  SkeletonBodyText,
+  Text,
+  TextField,
+  Tooltip,
+} from "@shopify/polaris";
+import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+
+import db from "../db.server";
+import { loadDashboard } from "../reports/dashboard.server";
+import { METRIC_DEFINITIONS, PERIOD_PRESETS } from "../reports/metrics";
+import type { CohortRow } from "../reports/metrics.server";
+import { installedShop } from "../shops/installation.server";
+import { authenticate } from "../shopify.server";
+
+// The chart library measures the page, so it renders in the browser only, in a box of fixed height.
+const RepeatRateChart = lazy(() => import("../reports/repeat-rate-chart"));
+
+export const links = () => [{ rel: "stylesheet", href: polarisVizStyles }];
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
+  const data = await loadDashboard(db, shop, new URL(request.url).searchParams);
+  return { ...data, currencyCode: shop.currencyCode, timezone: shop.ianaTimezone };
+};
+
+const percent = (value: number | null) => (value === null ? "—" : `${(value * 100).toFixed(1)}%`);
+const number = (value: number | null, digits = 2) => (value === null ? "—" : value.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+function money(value: string | null, currencyCode: string) {
+  if (value === null) return "—";
+  return new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).format(Number(value));
+}
+
+function Change({ value, previous, higherIsBetter = true }: { value: number | null; previous: string; higherIsBetter?: boolean }) {
+  if (value === null) {
+    return (
+      <Text as="span" tone="subdued" variant="bodySm">
+        Previous period: {previous}
+      </Text>
+    );
+  }
+  const good = value === 0 ? null : value > 0 === higherIsBetter;
+  const sign = value > 0 ? "↑" : value < 0 ? "↓" : "";
+  return (
+    <InlineStack gap="150" blockAlign="center" wrap={false}>
+      <Badge tone={good === null ? undefined : good ? "success" : "critical"}>{`${sign} ${Math.abs(value * 100).toFixed(1)}%`}</Badge>
+      <Text as="span" tone="subdued" variant="bodySm">
+        vs {previous}
+      </Text>
+    </InlineStack>
+  );
+}
+
+function Metric(props: { name: string; metric: string; definition: string; value: string; raw: string | number | null; change?: ReactNode }) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Tooltip content={props.definition} width="wide" hoverDelay={150}>
+          <Text as="h3" variant="headingSm" tone="subdued">
+            <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>{props.name}</span>
+          </Text>
+        </Tooltip>
+        <Text as="p" variant="heading2xl">
+          <span data-metric={props.metric} data-value={props.raw === null ? "" : String(props.raw)}>
+            {props.value}
+          </span>
+        </Text>
+        {props.change ?? <Box minHeight="20px" />}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function PeriodPicker({ preset, from, to, today }: { preset: string; from: string; to: string; today: string }) {
+  const [choice, setChoice] = useState(preset);
+  const [custom, setCustom] = useState({ from, to });
+  const [, setSearchParams] = useSearchParams();
+  useEffect(() => setChoice(preset), [preset]);
+  return (
+    <Form method="get">
+      <InlineStack gap="300" blockAlign="end" wrap>
+        <Box minWidth="180px">
+          <Select
+            label="Period"
+            name={choice === "custom" ? undefined : "preset"}
+            options={[...PERIOD_PRESETS, { value: "custom", label: "Custom dates" }]}
+            value={choice}
+            onChange={(value) => {
+              setChoice(value);
+              if (value !== "custom") setSearchParams({ preset: value });
+            }}
+          />
+        </Box>
+        {choice === "custom" && (
+          <>
+            <TextField label="Start date" type="date" name="from" autoComplete="off" value={custom.from} max={today} onChange={(value) => setCustom({ ...custom, from: value })} />
+            <TextField label="End date" type="date" name="to" autoComplete="off" value={custom.to} max={today} onChange={(value) => setCustom({ ...custom, to: value })} />
+            <Button submit variant="primary">
+              Apply
+            </Button>
+          </>
+        )}
+      </InlineStack>
+    </Form>
+  );
+}
+
+function CohortTable({ cohorts }: { cohorts: CohortRow[] }) {
+  const columns = Math.max(0, ...cohorts.map((cohort) => cohort.retention.length));
+  const cellStyle = { padding: "6px 8px", textAlign: "right" as const, fontVariantNumeric: "tabular-nums", whiteSpace: "nowrap" as const };
+  return (
+    <div style={{ overflowX: "auto" }}>
+      <table style={{ borderCollapse: "collapse", width: "100%", fontSize: "12px" }} aria-label="Cohort retention">
+        <thead>
+          <tr>
+            <th style={{ ...cellStyle, textAlign: "left" }}>First order</th>
+            <th style={cellStyle}>Customers</th>
+            {Array.from({ length: columns }, (_, index) => (
+              <th key={index} style={cellStyle}>{`Month ${index + 1}`}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {cohorts.map((cohort) => (
+            <tr key={cohort.month} style={{ borderTop: "1px solid var(--p-color-border-secondary)" }}>
+              <td style={{ ...cellStyle, textAlign: "left" }}>
+                {new Date(`${cohort.month}T00:00:00Z`).toLocaleDateString("en", { month: "short", year: "numeric", timeZone: "UTC" })}
+              </td>
+              <td style={cellStyle}>{cohort.customers.toLocaleString("en")}</td>
+              {Array.from({ length: columns }, (_, index) => {
+                const share = cohort.retention[index];
+                return (
+                  <td
+                    key={index}
+                    style={{
+                      ...cellStyle,
+                      background: share === undefined || share === null ? undefined : `rgba(0, 91, 211, ${Math.min(0.85, 0.08 + share * 2.5)})`,
+                      color: share !== undefined && share !== null && share > 0.2 ? "white" : undefined,
+                    }}
+                  >
+                    {share === undefined ? "" : percent(share)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+async function downloadCsv(search: string) {
+  // A fetch, not a link: App Bridge puts the session token on fetches only.
+  const response = await fetch(`/app/dashboard/csv${search}`);
+  if (!response.ok) throw new Error(`The export answered ${response.status}`);
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "dashboard.csv";
+  const url = URL.createObjectURL(await response.blob());
+  const anchor = Object.assign(document.createElement("a"), { href: url, download: name });
+  anchor.click();
+  URL.revokeObjectURL(url);
+}
+
+export default function Dashboard() {
+  const data = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const [exportError, setExportError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  const loading = navigation.state === "loading" && navigation.location?.pathname === "/app/dashboard";
+
+  if (data.error !== null) {
+    return (
+      <Page title="Dashboard">
+        <Layout>
+          <Layout.Section>
+            <Banner tone="critical" title="That period cannot be shown">
+              <p>{data.error}. Pick a preset period or correct the dates.</p>
+            </Banner>
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <PeriodPicker preset="custom" from={data.today} to={data.today} today={data.today} />
+            </Card>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    );
+  }
+
+  const { report, period, preset, months, cohorts, currencyCode, timezone, today } = data;
+  const { summary, previous, changes } = report;
+  const dates = (from: string, to: string) =>
+    `${new Date(`${from}T00:00:00Z`).toLocaleDateString("en", { dateStyle: "medium", timeZone: "UTC" })} – ${new Date(`${to}T00:00:00Z`).toLocaleDateString("en", { dateStyle: "medium", timeZone: "UTC" })}`;
+  const search = `?from=${period.from}&to=${period.to}`;
+  const noOrdersEver = summary.orders === 0 && previous.orders === 0 && cohorts.every((cohort) => cohort.customers === 0);
+
+  return (
+    <Page
+      title="Dashboard"
+      subtitle={`${dates(period.from, period.to)} · compared with ${dates(previous.from, previous.to)} · ${timezone}`}
+      secondaryActions={[
+        {
+          content: "Export CSV",
+          loading: exporting,
+          onAction: () => {
+            setExporting(true);
+            setExportError(null);
+            downloadCsv(search)
+              .catch((error: Error) => setExportError(`${error.message}. Try again; if it keeps failing, reload the page.`))
+              .finally(() => setExporting(false));
+          },
+        },
+      ]}
+    >
+      <BlockStack gap="400">
+        <Card>
+          <PeriodPicker preset={preset} from={period.from} to={period.to} today={today} />
+        </Card>
+        {exportError && (
+          <Banner tone="critical" title="The CSV could not be exported" onDismiss={() => setExportError(null)}>
+            <p>{exportError}</p>
+          </Banner>
+        )}
+        {noOrdersEver ? (
+          <Card>
+            <EmptyState heading="No orders to report yet" image="">
+              <p>
+                The dashboard fills in as customers order: orders placed with a customer, not cancelled and not test orders count. Past
+                orders arrive with the history import after install. Try a longer period if your shop has older orders.
+              </p>
+            </EmptyState>
+          </Card>
+        ) : null}
+        <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
+          <BlockStack gap="400">
+            <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="400">
+              <Metric
+                name="Repeat purchase rate"
+                metric="repeatPurchaseRate"
+                definition={METRIC_DEFINITIONS.repeatPurchaseRate}
+                value={percent(summary.repeatPurchaseRate)}
+                raw={summary.repeatPurchaseRate}
+                change={<Change value={changes.repeatPurchaseRate} previous={percent(previous.repeatPurchaseRate)} />}
+              />
+              <Metric
+                name="Average order value"
+                metric="averageOrderValue"
+                definition={METRIC_DEFINITIONS.averageOrderValue}
+                value={money(summary.averageOrderValue, currencyCode)}
+                raw={summary.averageOrderValue}
+                change={<Change value={changes.averageOrderValue} previous={money(previous.averageOrderValue, currencyCode)} />}
+              />
+              <Metric
+                name="Purchase frequency"
+                metric="purchaseFrequency"
+                definition={METRIC_DEFINITIONS.purchaseFrequency}
+                value={number(summary.purchaseFrequency)}
+                raw={summary.purchaseFrequency}
+                change={<Change value={changes.purchaseFrequency} previous={number(previous.purchaseFrequency)} />}
+              />
+              <Metric
+                name="Returning customer rate"
+                metric="returningCustomerRate"
+                definition={METRIC_DEFINITIONS.returningCustomerRate}
+                value={percent(summary.returningCustomerRate)}
+                raw={summary.returningCustomerRate}
+                change={<Change value={changes.returningCustomerRate} previous={percent(previous.returningCustomerRate)} />}
+              />
+              <Metric
+                name="Orders"
+                metric="orders"
+                definition={METRIC_DEFINITIONS.countedOrders}
+                value={summary.orders.toLocaleString("en")}
+                raw={summary.orders}
+                change={<Change value={changes.orders} previous={previous.orders.toLocaleString("en")} />}
+              />
+              <Metric
+                name="Customers"
+                metric="customers"
+                definition="Customers with a counted order in the period."
+                value={summary.customers.toLocaleString("en")}
+                raw={summary.customers}
+                change={<Change value={changes.customers} previous={previous.customers.toLocaleString("en")} />}
+              />
+              <Metric
+                name="Sales"
+                metric="revenue"
+                definition={METRIC_DEFINITIONS.revenue}
+                value={money(summary.revenue, currencyCode)}
+                raw={summary.revenue}
+                change={<Change value={changes.revenue} previous={money(previous.revenue, currencyCode)} />}
+              />
+              <Metric
+                name="Customer lifetime value"
+                metric="customerLifetimeValue"
+                definition={METRIC_DEFINITIONS.customerLifetimeValue}
+                value={money(report.customerLifetimeValue.value, currencyCode)}
+                raw={report.customerLifetimeValue.value}
+                change={
+                  <Text as="span" tone="subdued" variant="bodySm">
+                    {report.customerLifetimeValue.lifespanYears === null
+                      ? "Needs a year of orders before the last 12 months"
+                      : `Estimate: ${number(report.customerLifetimeValue.lifespanYears, 1)}-year lifespan, ${percent(report.customerLifetimeValue.retention)} kept yearly`}
+                  </Text>
+                }
+              />
+            </InlineGrid>
+
+            <Layout>
+              <Layout.Section>
+                <Card>
+                  <BlockStack gap="300">
+                    <Tooltip content={`${METRIC_DEFINITIONS.repeatPurchaseRate} Each calendar month is its own period.`} width="wide">
+                      <Text as="h2" variant="headingMd">
+                        <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Repeat purchase rate by month</span>
+                      </Text>
+                    </Tooltip>
+                    <div style={{ height: 260 }} data-chart="monthly-rates">
+                      {mounted ? (
+                        <Suspense fallback={<SkeletonBodyText lines={8} />}>
+                          <RepeatRateChart months={months} />
+                        </Suspense>
+                      ) : (
+                        <SkeletonBodyText lines={8} />
+                      )}
+                    </div>
+                  </BlockStack>
+                </Card>
+              </Layout.Section>
+              <Layout.Section variant="oneThird">
+                <BlockStack gap="400">
+                  <Card>
+                    <BlockStack gap="200">
+                      <Tooltip content={METRIC_DEFINITIONS.members} width="wide">
+                        <Text as="h2" variant="headingMd">
+                          <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Members and non-members</span>
+                        </Text>
+                      </Tooltip>
+                      <DataTable
+                        columnContentTypes={["text", "numeric", "numeric"]}
+                        headings={["", "Members", "Non-members"]}
+                        rows={[
+                          ["Average order value", money(report.members.averageOrderValue, currencyCode), money(report.nonMembers.averageOrderValue, currencyCode)],
+                          ["Purchase frequency", number(report.members.purchaseFrequency), number(report.nonMembers.purchaseFrequency)],
+                          ["Customers", report.members.customers.toLocaleString("en"), report.nonMembers.customers.toLocaleString("en")],
+                        ]}
+                      />
+                    </BlockStack>
+                  </Card>
+                  <Card>
+                    <BlockStack gap="200">
+                      <Tooltip content={METRIC_DEFINITIONS.pointsLiability} width="wide">
+                        <Text as="h2" variant="headingMd">
+                          <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Points outstanding</span>
+                        </Text>
+                      </Tooltip>
+                      <Text as="p" variant="headingXl">
+                        <span data-metric="pointsLiability" data-value={report.pointsLiability.points}>
+                          {report.pointsLiability.points.toLocaleString("en")}
+                        </span>
+                      </Text>
+                      <Text as="p" tone="subdued" variant="bodySm">
+                        {report.pointsLiability.customersInDebt > 0
+                          ? `${report.pointsLiability.customersInDebt} customers are below zero after refunds.`
+                          : "Owed to customers today, whatever the period."}
+                      </Text>
+                    </BlockStack>
+                  </Card>
+                </BlockStack>
+              </Layout.Section>
+            </Layout>
+
+            <Card>
+              <BlockStack gap="300">
+                <Tooltip content={METRIC_DEFINITIONS.cohorts} width="wide">
+                  <Text as="h2" variant="headingMd">
+                    <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Customers ordering again, by first-order month</span>
+                  </Text>
+                </Tooltip>
+                <CohortTable cohorts={cohorts} />
+              </BlockStack>
+            </Card>
+            <Text as="p" tone="subdued" variant="bodySm">
+              {METRIC_DEFINITIONS.countedOrders} Hover a metric's name for its definition.
+            </Text>
+          </BlockStack>
+        </div>
+      </BlockStack>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  // Shopify's responses (a session to renew) go to its boundary; anything else is explained here.
+  if (isRouteErrorResponse(error)) return boundary.error(error);
+  return (
+    <Page title="Dashboard">
+      <Banner tone="critical" title="The dashboard could not load">
+        <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
+      </Banner>
+    </Page>
+  );
+}

@@ -1,0 +1,3 @@
+import { orderWebhookAction } from "../orders/order-webhook.server";
+
+export const action = orderWebhookAction;

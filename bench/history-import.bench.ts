@@ -1,0 +1,94 @@
+/**
+ * History import throughput and memory: a 1,000,000-order JSONL file in Shopify's bulk format (each
+ * order followed by its line items with __parentId) streamed into a fresh database on the PostgreSQL
+ * server. Peak RSS is also measured on a 100,000-order file: flat memory means the two match.
+ */
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+
+import { PrismaClient } from "../app/generated/prisma/client";
+import { applyMigrations } from "../app/migrations.server";
+import { importHistoryLines, jsonLines } from "../app/orders/history-import.server";
+import type { BenchRow } from "./table";
+
+export const title = "History import: 1,000,000 orders from a bulk-operation JSONL (PostgreSQL server)";
+
+async function writeHistoryFile(file: string, orders: number): Promise<void> {
+  const out = createWriteStream(file);
+  const money = (amount: string) => ({ shopMoney: { amount, currencyCode: "USD" } });
+  for (let n = 0; n < orders; n++) {
+    const id = `gid://shopify/Order/${5_000_000_000 + n}`;
+    const at = new Date(Date.UTC(2024, 0, 1) + n * 30_000).toISOString();
+    const lines = [
+      JSON.stringify({
+        id, name: `#${1000 + n}`, email: `c${n % 200_000}@example.com`, createdAt: at, updatedAt: at, cancelledAt: null, cancelReason: null,
+        test: false, displayFinancialStatus: n % 20 === 0 ? "PARTIALLY_REFUNDED" : "PAID", discountCodes: n % 7 === 0 ? ["WELCOME10"] : [],
+        customer: { id: `gid://shopify/Customer/${7_000_000 + (n % 200_000)}` },
+        subtotalPriceSet: money("45.00"), totalShippingPriceSet: money("5.00"), totalTaxSet: money("3.60"), totalDiscountsSet: money("0.00"),
+        totalPriceSet: money("53.60"), currentSubtotalPriceSet: money(n % 20 === 0 ? "30.00" : "45.00"), currentShippingPriceSet: money("5.00"),
+        currentTotalTaxSet: money(n % 20 === 0 ? "2.40" : "3.60"),
+        refunds: n % 20 === 0 ? [{ id: `gid://shopify/Refund/${9_000_000_000 + n}`, createdAt: at, totalRefundedSet: money("16.20") }] : [],
+      }),
+      JSON.stringify({ id: `gid://shopify/LineItem/${6_000_000_000 + 2 * n}`, title: "Coffee", quantity: 1, product: { id: "gid://shopify/Product/1" }, variant: { id: "gid://shopify/ProductVariant/11" }, originalUnitPriceSet: money("15.00"), totalDiscountSet: money("0.00"), __parentId: id }),
+      JSON.stringify({ id: `gid://shopify/LineItem/${6_000_000_000 + 2 * n + 1}`, title: "Filters", quantity: 2, product: { id: "gid://shopify/Product/2" }, variant: { id: "gid://shopify/ProductVariant/21" }, originalUnitPriceSet: money("15.00"), totalDiscountSet: money("0.00"), __parentId: id }),
+    ];
+    if (!out.write(`${lines.join("\n")}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+async function importFile(serverUrl: string, file: string) {
+  const name = `loyalty_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  try {
+    await applyMigrations(url.toString());
+    const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url.toString(), max: 2 }) });
+    const shop = await db.shop.create({ data: { domain: "bench.myshopify.com" } });
+    await db.historyImport.create({ data: { shopId: shop.id, phase: "orders" } });
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const started = performance.now();
+    const result = await importHistoryLines(db, shop.id, "orders", jsonLines(createReadStream(file)), { now: new Date() });
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const stored = await db.order.count();
+    await db.$disconnect();
+    return { ordersPerSecond: result.rows / seconds, seconds, peakMb: peak / 2 ** 20, growthMb: (peak - baseline) / 2 ** 20, stored };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const serverUrl = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const dir = await mkdtemp(path.join(tmpdir(), "history-bench-"));
+  try {
+    const small = path.join(dir, "orders-100k.jsonl");
+    const large = path.join(dir, "orders-1m.jsonl");
+    await writeHistoryFile(small, 100_000);
+    await writeHistoryFile(large, 1_000_000);
+    const first = await importFile(serverUrl, small);
+    const second = await importFile(serverUrl, large);
+    return [
+      { name: "history import, 1,000,000 orders", value: Math.round(second.ordersPerSecond), unit: "orders/s", target: ">= 10000", note: `${second.seconds.toFixed(0)} s, ${second.stored} orders + 2,000,000 line items stored` },
+      { name: "history import peak RSS, 1,000,000 orders", value: Math.round(second.peakMb), unit: "MB", note: `+${second.growthMb.toFixed(0)} MB while importing` },
+      { name: "history import peak RSS, 100,000 orders", value: Math.round(first.peakMb), unit: "MB", note: `+${first.growthMb.toFixed(0)} MB while importing; ${Math.round(first.ordersPerSecond)} orders/s` },
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The dashboard's metrics for a 12-month period over 1,000,000 orders and 250,000 customers on the
+ * PostgreSQL server, beside two references timed in the same run: the same totals as one plain SQL
+ * query grouping the period's orders by customer, and a bare count of the period's orders (the floor
+ * of reading them at all). Also: one order's report upkeep inside its transaction, a full rebuild,
+ * and the dashboard page's LCP and CLS in Chromium over that data.
+ */
+import type { Browser } from "playwright-core";
+
+import { median, type BenchRow } from "./table";
+
+export const title = "Reports: dashboard metrics over 1M orders / 250k customers (PostgreSQL server), LCP and CLS";
+
+const CUSTOMERS = 250_000;
+const ORDERS = 1_000_000;
+const RUNS = 15;
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await action();
+  return performance.now() - started;
+}
+
+async function medianOf(runs: number, action: () => Promise<unknown>): Promise<number> {
+  await action(); // warm
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await timed(action));
+  return median(times);
+}
+
+export async function run(): Promise<BenchRow[]> {
+  process.env.DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
+  const { startTestApp, TEST_APP } = await import("../tests/support/test-app");
+  const { rebuildReports, recordOrderForReports } = await import("../app/reports/aggregates.server");
+  const { shopReport, periodTotals, monthlyRates, cohortRetention } = await import("../app/reports/metrics.server");
+  const { referenceTotals } = await import("../app/reports/reference.server");
+  const { localDate, addDays, previousPeriod } = await import("../app/reports/metrics");
+  const { launchBrowser, openPage } = await import("../tests/support/browser");
+
+  const app = await startTestApp();
+  let browser: Browser | undefined;
+  try {
+    await app.install();
+    const db = app.db;
+    const shop = await db.shop.findUniqueOrThrow({ where: { domain: TEST_APP.shop } });
+    for (let i = 0; i < 600; i++) {
+      const state = await db.historyImport.findUnique({ where: { shopId: shop.id } });
+      if (state?.status === "done") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const now = new Date();
+    const today = localDate(now, shop.ianaTimezone);
+    const period = { from: addDays(today, -364), to: today };
+
+    // 24 months of orders (the period and the year before it), customers drawn with a skew so some buy often.
+    const seeding = await timed(async () => {
+      await db.$executeRawUnsafe(`SELECT setseed(0.42)`);
+      await db.$executeRawUnsafe(
+        `INSERT INTO "Customer" (id, "shopId", "shopifyId", "referralCode", "hasAccount", "createdAt", "updatedAt")
+         SELECT 'bench-c' || g, $1, 'gid://shopify/Customer/' || (9000000 + g), 'B' || g, g % 3 = 0, now(), now()
+           FROM generate_series(1, ${CUSTOMERS}) g`,
+        shop.id,
+      );
+      await db.$executeRawUnsafe(
+        `INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", "currencyCode", "financialStatus", subtotal, shipping, tax,
+                              "totalDiscounts", total, "discountCodes", test, "cancelledAt", "placedAt", "shopifyUpdatedAt", imported, "createdAt", "updatedAt")
+         SELECT 'bench-o' || g, $1, 'gid://shopify/Order/' || (90000000 + g), '#B' || g,
+                CASE WHEN r.guest < 0.05 THEN NULL ELSE 'gid://shopify/Customer/' || (9000000 + 1 + floor(${CUSTOMERS} * r.who * r.who)::int % ${CUSTOMERS}) END,
+                'USD', 'paid', 0, 5, 0, 0, 0, '{}', r.flag < 0.01, CASE WHEN r.flag > 0.97 THEN r.placed + interval '1 day' END,
+                r.placed, r.placed, true, now(), now()
+           FROM generate_series(1, ${ORDERS}) g,
+                LATERAL (SELECT random() AS guest, random() AS who, random() AS flag,
+                                (now() AT TIME ZONE 'UTC') - random() * interval '730 days' AS placed, g AS n) r`,
+        shop.id,
+      );
+      await db.$executeRawUnsafe(
+        `INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", title, quantity, price, discount)
+         SELECT 'bench-l' || g, 'bench-o' || g, 'gid://shopify/LineItem/' || g, 'Beans', 1 + g % 3, 10 + (g::bigint * 7919 % 19000) / 100.0,
+                CASE WHEN g % 4 = 0 THEN 2.5 ELSE 0 END
+           FROM generate_series(1, ${ORDERS}) g`,
+      );
+      // As autovacuum leaves a table after a bulk load: visibility map set, so index-only scans can skip the heap.
+      for (const table of ["Order", "OrderLineItem", "Customer"]) await db.$executeRawUnsafe(`VACUUM ANALYZE "${table}"`);
+    });
+    const rebuild = await timed(() => rebuildReports(db, shop.id));
+    for (const table of ["ReportOrder", "ReportDay", "ReportWindow", "ReportCohort"]) await db.$executeRawUnsafe(`VACUUM ANALYZE "${table}"`);
+    const [{ windows }] = await db.$queryRaw<{ windows: number }[]>`SELECT COUNT(*)::int AS windows FROM "ReportWindow" WHERE "shopId" = ${shop.id}`;
+
+    const shopForReport = { id: shop.id, domain: shop.domain, currencyCode: shop.currencyCode, ianaTimezone: shop.ianaTimezone };
+    // Check before timing: the aggregates agree with the from-scratch query on this data.
+    const [fromAggregates] = await periodTotals(db, shop.id, [period]);
+    const reference = await referenceTotals(db, shop.id, shop.ianaTimezone, period);
+    const agree =
+      fromAggregates.all.orders === reference.all.orders &&
+      fromAggregates.all.customers === reference.all.customers &&
+      fromAggregates.all.repeatCustomers === reference.all.repeatCustomers &&
+      fromAggregates.all.returningCustomers === reference.all.returningCustomers &&
+      Number(fromAggregates.all.revenue) === Number(reference.all.revenue);
+    if (!agree) throw new Error(`aggregates ${JSON.stringify(fromAggregates.all)} differ from the reference ${JSON.stringify(reference.all)}`);
+
+    const headline = await medianOf(RUNS, () => periodTotals(db, shop.id, [period, previousPeriod(period)]));
+    const report = await medianOf(RUNS, () => shopReport(db, shopForReport, period));
+    const wholeDashboard = await medianOf(RUNS, () =>
+      Promise.all([shopReport(db, shopForReport, period), monthlyRates(db, shop.id, period.to), cohortRetention(db, shop.id, period.to)]),
+    );
+    const plainSql = await medianOf(5, () => referenceTotals(db, shop.id, shop.ianaTimezone, period));
+    const bareCount = await medianOf(5, () =>
+      db.$queryRaw`SELECT COUNT(*) FROM "Order" WHERE "shopId" = ${shop.id}
+                    AND "placedAt" >= ((${period.from}::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
+                    AND "placedAt" < (((${period.to}::date + 1)::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')`,
+    );
+
+    // One new order's upkeep (its customer's rows and the aggregates they touch), as the order sync runs it.
+    const upkeep: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const gid = `gid://shopify/Order/${80000000 + i}`;
+      await db.$executeRawUnsafe(
+        `INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", "currencyCode", "financialStatus", subtotal, shipping, tax,
+                              "totalDiscounts", total, "discountCodes", test, "placedAt", "shopifyUpdatedAt", "createdAt", "updatedAt")
+         VALUES ($1, $2, $3, $1, $4, 'USD', 'paid', 0, 0, 0, 0, 0, '{}', false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now(), now())`,
+        `bench-new-${i}`,
+        shop.id,
+        gid,
+        `gid://shopify/Customer/${9000000 + 1 + ((i * 4099) % CUSTOMERS)}`,
+      );
+      upkeep.push(await timed(() => db.$transaction((tx) => recordOrderForReports(tx, shop.id, gid))));
+    }
+
+    // The dashboard page in Chromium over this data: LCP and CLS inside the embedded frame.
+    browser = await launchBrowser();
+    const lcps: number[] = [];
+    const clss: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await openPage(browser);
+      await page.goto(app.devStore.adminAppUrl("/dashboard?preset=last365"));
+      const frame = page.frameLocator("#app-iframe");
+      await frame.locator("[data-chart=monthly-rates] svg").first().waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(500);
+      const inner = page.frames().find((candidate) => candidate.url().includes("/app/dashboard"))!;
+      const vitals = await inner.evaluate(
+        () =>
+          new Promise<{ lcp: number; cls: number }>((resolve) => {
+            let lcp = 0;
+            let cls = 0;
+            new PerformanceObserver((list) => {
+              for (const entry of list.getEntries()) lcp = Math.max(lcp, entry.startTime);
+            }).observe({ type: "largest-contentful-paint", buffered: true });
+            new PerformanceObserver((list) => {
+              for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+                if (!entry.hadRecentInput) cls += entry.value;
+              }
+            }).observe({ type: "layout-shift", buffered: true });
+            setTimeout(() => resolve({ lcp, cls }), 300);
+          }),
+      );
+      // The frame's clock starts when the frame navigates; the admin page before it is the dev store's.
+      lcps.push(vitals.lcp);
+      clss.push(vitals.cls);
+      await page.context().close();
+    }
+
+    const orders = await db.order.count({ where: { shopId: shop.id } });
+    return [
+      { name: "reports: dashboard headline metrics, 12 months + previous", value: headline, unit: "ms", target: "< 150", note: `median of ${RUNS}; ${orders.toLocaleString("en")} orders, ${CUSTOMERS.toLocaleString("en")} customers, ${windows.toLocaleString("en")} window rows; equal to the reference` },
+      { name: "reports: full period report (+ CLV, liability)", value: report, unit: "ms", target: "< 150", note: "period, previous period, two CLV years, points liability" },
+      { name: "reports: whole dashboard data (+ monthly chart, cohorts)", value: wholeDashboard, unit: "ms", note: "what the loader reads" },
+      { name: "reports: reference, one plain SQL grouping by customer", value: plainSql, unit: "ms", note: `median of 5; ${(plainSql / headline).toFixed(1)}× the headline metrics` },
+      { name: "reports: reference, bare count of the period's orders", value: bareCount, unit: "ms", note: "median of 5; the floor of reading the orders at all" },
+      { name: "reports: one order's report upkeep (in its transaction)", value: median(upkeep), unit: "ms", note: "median of 50 new orders of existing customers" },
+      { name: "reports: full rebuild from 1M orders", value: rebuild / 1000, unit: "s", note: `once per shop, and after a time-zone change; seeding took ${(seeding / 1000).toFixed(0)} s` },
+      { name: "reports: dashboard LCP (Chromium, embedded frame)", value: median(lcps), unit: "ms", target: "< 2500", note: "median of 5 loads, over the 1M-order shop" },
+      { name: "reports: dashboard CLS", value: Math.round(median(clss) * 1000) / 1000, unit: "", target: "< 0.1", note: "median of 5 loads" },
+    ];
+  } finally {
+    await browser?.close();
+    await app.close();
+  }
+}

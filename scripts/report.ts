@@ -1,0 +1,96 @@
+/**
+ * npm run report -- --shop <domain> --from YYYY-MM-DD --to YYYY-MM-DD [--json]
+ *
+ * The dashboard's numbers outside the browser, from the same code (app/reports/metrics.server.ts).
+ * Reads DATABASE_URL, or else the embedded database under DATA_DIR (stop the app first: the
+ * embedded database serves one process).
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { PrismaPg } from "@prisma/adapter-pg";
+
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../app/embedded-database.server";
+import { PrismaClient } from "../app/generated/prisma/client";
+import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/metrics";
+import { shopReport } from "../app/reports/metrics.server";
+
+const USAGE = "Usage: npm run report -- --shop <shop.myshopify.com> --from YYYY-MM-DD --to YYYY-MM-DD [--json]";
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({
+      options: { shop: { type: "string" }, from: { type: "string" }, to: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean" } },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!options.shop) {
+    console.error(`--shop is required\n${USAGE}`);
+    return 2;
+  }
+  let period;
+  try {
+    period = parsePeriod(options.from, options.to);
+  } catch (error) {
+    if (error instanceof PeriodError) {
+      console.error(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    embedded = await startEmbeddedDatabase({ dataDir: path.join(process.env.DATA_DIR ?? ".data", "postgres"), migrate: true });
+    url = embedded.url;
+  }
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+  try {
+    const shop = await db.shop.findUnique({ where: { domain: options.shop } });
+    if (!shop || shop.uninstalledAt) {
+      console.error(`No installed shop ${options.shop} in this database`);
+      return 1;
+    }
+    const report = await shopReport(db, shop, period);
+    if (options.json) {
+      const { summary, ...rest } = report;
+      console.log(JSON.stringify({ ...summary, ...rest }, null, 2));
+    } else {
+      printReport(report);
+    }
+    return 0;
+  } finally {
+    await db.$disconnect();
+    await embedded?.close();
+  }
+}
+
+function printReport(report: Awaited<ReturnType<typeof shopReport>>) {
+  const { summary, previous } = report;
+  const percent = (value: number | null) => (value === null ? "—" : `${(value * 100).toFixed(2)}%`);
+  const money = (value: string | null) => (value === null ? "—" : `${value} ${summary.currencyCode}`);
+  const rows: [string, string, string][] = [
+    ["Orders", String(summary.orders), String(previous.orders)],
+    ["Customers", String(summary.customers), String(previous.customers)],
+    ["Sales", money(summary.revenue), money(previous.revenue)],
+    ["Average order value", money(summary.averageOrderValue), money(previous.averageOrderValue)],
+    ["Purchase frequency", summary.purchaseFrequency?.toFixed(4) ?? "—", previous.purchaseFrequency?.toFixed(4) ?? "—"],
+    ["Repeat purchase rate", percent(summary.repeatPurchaseRate), percent(previous.repeatPurchaseRate)],
+    ["Returning customer rate", percent(summary.returningCustomerRate), percent(previous.returningCustomerRate)],
+    ["Customer lifetime value (est.)", money(report.customerLifetimeValue.value), money(report.previousCustomerLifetimeValue.value)],
+  ];
+  console.log(`${summary.shop}: ${summary.from} to ${summary.to} (${summary.timezone}), against ${previous.from} to ${previous.to}\n`);
+  const width = Math.max(...rows.map((row) => row[0].length));
+  for (const [label, current, before] of rows) console.log(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  console.log(`\nPoints outstanding: ${report.pointsLiability.points}`);
+  console.log(`\n${METRIC_DEFINITIONS.countedOrders}`);
+}
+
+process.exitCode = await main();

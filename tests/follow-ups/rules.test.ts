@@ -1,0 +1,174 @@
+/** The follow-up rules and templates, pure: clock and settings passed in. */
+import { describe, expect, it } from "vitest";
+
+import {
+  isQuietTime,
+  nextSendableTime,
+  planOrderFollowUps,
+  retryDelayMs,
+  suggestReplenishmentInterval,
+  whyNotSend,
+  winBackWindow,
+  type FollowUpRules,
+  type OrderFacts,
+} from "../../app/follow-ups/rules";
+import { DEFAULT_TEMPLATES, renderEmail } from "../../app/follow-ups/templates";
+import { readUnsubscribeToken, unsubscribeToken } from "../../app/follow-ups/unsubscribe-token.server";
+
+const NY = "America/New_York";
+const rules: FollowUpRules = {
+  timezone: NY,
+  quietHours: { start: 21, end: 9 },
+  thankYouEnabled: true,
+  thankYouDelayMinutes: 30,
+  nextPurchaseEnabled: true,
+  nextPurchaseDelayDays: 14,
+  replenishmentEnabled: true,
+  replenishmentLeadDays: 7,
+  winBackEnabled: true,
+  winBackAfterDays: 60,
+};
+const TEA = "gid://shopify/Product/1";
+const order = (id: string, placedAt: string, extra: Partial<OrderFacts> = {}): OrderFacts => ({
+  shopifyId: `gid://shopify/Order/${id}`,
+  customerShopifyId: "gid://shopify/Customer/9",
+  placedAt: new Date(placedAt),
+  financialStatus: "paid",
+  cancelledAt: null,
+  test: false,
+  imported: false,
+  lines: [{ productShopifyId: TEA, variantShopifyId: "gid://shopify/ProductVariant/11", title: "Tea" }],
+  ...extra,
+});
+const asCustomerOrder = (facts: OrderFacts) => ({ ...facts, productShopifyIds: facts.lines.flatMap((l) => (l.productShopifyId ? [l.productShopifyId] : [])) });
+const installedAt = new Date("2026-01-01T00:00:00Z");
+
+describe("quiet hours in the shop's time zone", () => {
+  it("moves a 23:30 New York send to 09:00 the next morning, and leaves a 14:00 one alone", () => {
+    const late = new Date("2026-03-03T04:30:00Z"); // 23:30 EST
+    expect(isQuietTime(late, NY, rules.quietHours)).toBe(true);
+    expect(nextSendableTime(late, NY, rules.quietHours).toISOString()).toBe("2026-03-03T14:00:00.000Z");
+    const afternoon = new Date("2026-03-03T19:00:00Z");
+    expect(nextSendableTime(afternoon, NY, rules.quietHours)).toEqual(afternoon);
+  });
+
+  it("lands on 09:00 local across the spring daylight-saving change", () => {
+    // 22:00 EST on 7 March 2026; clocks go forward at 02:00 on 8 March.
+    expect(nextSendableTime(new Date("2026-03-08T03:00:00Z"), NY, rules.quietHours).toISOString()).toBe("2026-03-08T13:00:00.000Z");
+  });
+
+  it("has no quiet hours when start equals end, and handles a window inside one day", () => {
+    expect(isQuietTime(new Date("2026-03-03T04:30:00Z"), NY, { start: 0, end: 0 })).toBe(false);
+    expect(nextSendableTime(new Date("2026-03-03T17:30:00Z"), "UTC", { start: 12, end: 18 }).toISOString()).toBe("2026-03-03T18:00:00.000Z");
+  });
+});
+
+describe("what an order schedules and cancels", () => {
+  const now = new Date("2026-03-03T15:00:00Z"); // 10:00 EST
+  it("a paid first order schedules the thank-you 30 minutes after it is seen paid, the next-purchase code, and a replenishment reminder", () => {
+    const first = order("1", "2026-03-03T14:55:00Z");
+    const plan = planOrderFollowUps({ order: first, customerOrders: [asCustomerOrder(first)], existing: [], rules, intervals: new Map([[TEA, 90]]), installedAt, now });
+    expect(plan.cancel).toEqual([]);
+    expect(plan.create.map((f) => [f.kind, f.dueAt.toISOString()])).toEqual([
+      ["THANK_YOU", "2026-03-03T15:30:00.000Z"],
+      ["NEXT_PURCHASE", "2026-03-17T15:00:00.000Z"],
+      ["REPLENISHMENT", "2026-05-25T14:55:00.000Z"], // 90 − 7 days after purchase, 10:55 EDT
+    ]);
+  });
+
+  it("a second order schedules no thank-you, and cancels the first order's reminder for the same product and its unsent code", () => {
+    const first = order("1", "2026-01-10T15:00:00Z");
+    const second = order("2", "2026-03-03T14:00:00Z");
+    const existing = [
+      { key: "replenishment:1", kind: "REPLENISHMENT" as const, status: "SCHEDULED" as const, orderShopifyId: first.shopifyId, orderPlacedAt: first.placedAt, productShopifyId: TEA },
+      { key: "next-purchase:1", kind: "NEXT_PURCHASE" as const, status: "SCHEDULED" as const, orderShopifyId: first.shopifyId, orderPlacedAt: first.placedAt, productShopifyId: null },
+      { key: "thank-you:1", kind: "THANK_YOU" as const, status: "SENT" as const, orderShopifyId: first.shopifyId, orderPlacedAt: first.placedAt, productShopifyId: null },
+    ];
+    const plan = planOrderFollowUps({ order: second, customerOrders: [first, second].map(asCustomerOrder), existing, rules, intervals: new Map([[TEA, 90]]), installedAt, now });
+    expect(plan.cancel).toEqual([
+      { key: "replenishment:1", reason: "customer reordered the product" },
+      { key: "next-purchase:1", reason: "customer ordered again" },
+    ]);
+    expect(plan.create.map((f) => f.kind)).toEqual(["REPLENISHMENT"]);
+  });
+
+  it("a cancelled or fully refunded order cancels what it scheduled and schedules nothing", () => {
+    for (const change of [{ cancelledAt: now }, { financialStatus: "refunded" }]) {
+      const gone = order("1", "2026-03-03T14:55:00Z", change);
+      const existing = [{ key: "thank-you:1", kind: "THANK_YOU" as const, status: "SCHEDULED" as const, orderShopifyId: gone.shopifyId, orderPlacedAt: gone.placedAt, productShopifyId: null }];
+      const plan = planOrderFollowUps({ order: gone, customerOrders: [asCustomerOrder(gone)], existing, rules, intervals: new Map(), installedAt, now });
+      expect(plan.create).toEqual([]);
+      expect(plan.cancel).toEqual([{ key: "thank-you:1", reason: change.cancelledAt ? "order cancelled" : "order refunded" }]);
+    }
+  });
+
+  it("waits for payment, and history from before the install schedules nothing", () => {
+    const pending = order("1", "2026-03-03T14:55:00Z", { financialStatus: "pending" });
+    expect(planOrderFollowUps({ order: pending, customerOrders: [asCustomerOrder(pending)], existing: [], rules, intervals: new Map(), installedAt, now }).create).toEqual([]);
+    const old = order("1", "2025-06-01T14:55:00Z");
+    expect(planOrderFollowUps({ order: old, customerOrders: [asCustomerOrder(old)], existing: [], rules, intervals: new Map([[TEA, 90]]), installedAt, now }).create).toEqual([]);
+  });
+
+  it("an order that is not the customer's first gets no thank-you", () => {
+    const earlier = order("0", "2025-06-01T14:55:00Z", { imported: true });
+    const later = order("1", "2026-03-03T14:55:00Z");
+    const plan = planOrderFollowUps({ order: later, customerOrders: [earlier, later].map(asCustomerOrder), existing: [], rules, intervals: new Map(), installedAt, now });
+    expect(plan.create).toEqual([]);
+  });
+});
+
+describe("who receives what", () => {
+  const customer = { email: "a@example.com", redactedAt: null, deletedAt: null };
+  it("needs consent for marketing, never writes to a redacted, deleted or unsubscribed customer", () => {
+    expect(whyNotSend({ kind: "THANK_YOU", enabled: true, customer, consentState: null, unsubscribed: false })).toBeNull();
+    expect(whyNotSend({ kind: "WIN_BACK", enabled: true, customer, consentState: "NOT_SUBSCRIBED", unsubscribed: false })).toBe("no email marketing consent");
+    expect(whyNotSend({ kind: "WIN_BACK", enabled: true, customer, consentState: "SUBSCRIBED", unsubscribed: false })).toBeNull();
+    expect(whyNotSend({ kind: "THANK_YOU", enabled: true, customer: { ...customer, redactedAt: new Date() }, consentState: null, unsubscribed: false })).toBe("customer redacted");
+    expect(whyNotSend({ kind: "THANK_YOU", enabled: true, customer: { ...customer, deletedAt: new Date() }, consentState: null, unsubscribed: false })).toBe("customer deleted");
+    expect(whyNotSend({ kind: "THANK_YOU", enabled: true, customer, consentState: null, unsubscribed: true })).toBe("customer unsubscribed");
+  });
+
+  it("retries back off from a minute to at most an hour; win-back looks at lapses of the last 30 days", () => {
+    expect([1, 2, 3, 10].map(retryDelayMs)).toEqual([60_000, 120_000, 240_000, 3_600_000]);
+    const { from, to } = winBackWindow(new Date("2026-03-03T00:00:00Z"), 60);
+    expect([from.toISOString(), to.toISOString()]).toEqual(["2025-12-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z"]);
+  });
+
+  it("suggests the median days between repeat purchases once there are enough", () => {
+    expect(suggestReplenishmentInterval([88, 92, 90, 95, 85])).toBe(90);
+    expect(suggestReplenishmentInterval([30, 40])).toBeNull();
+  });
+});
+
+describe("email", () => {
+  it("fills merge fields, escapes them in HTML, and leaves out a paragraph whose field has no value", () => {
+    const email = renderEmail({
+      kind: "WIN_BACK",
+      template: DEFAULT_TEMPLATES.WIN_BACK,
+      values: { first_name: "<Ana>", shop_name: "Tea & Co", code: null, reorder_link: "https://shop.example" },
+      branding: { shopName: "Tea & Co", brandColor: "#aa0000", logoUrl: null },
+      unsubscribeUrl: "https://app.example/follow-ups/unsubscribe?token=t",
+    });
+    expect(email.subject).toBe("We miss you, <Ana>");
+    expect(email.text).toContain("Hi <Ana>,");
+    expect(email.text).not.toContain("use code");
+    expect(email.html).toContain("Hi &#60;Ana&#62;,");
+    expect(email.html).toContain("background:#aa0000");
+    expect(email.text).toContain("Unsubscribe: https://app.example/follow-ups/unsubscribe?token=t");
+  });
+
+  it("signs unsubscribe tokens: a changed customer or another secret is refused", () => {
+    const token = unsubscribeToken({ shopId: "shop1", customerShopifyId: "gid://shopify/Customer/1" }, "secret");
+    expect(readUnsubscribeToken(token, "secret")).toEqual({ shopId: "shop1", customerShopifyId: "gid://shopify/Customer/1" });
+    expect(readUnsubscribeToken(token, "other")).toBeNull();
+    const forged = `${Buffer.from(JSON.stringify(["shop1", "gid://shopify/Customer/2"])).toString("base64url")}.${token.split(".")[1]}`;
+    expect(readUnsubscribeToken(forged, "secret")).toBeNull();
+  });
+});
+
+describe("quiet hours across the autumn change", () => {
+  it("lands on 09:00 EST after the clocks go back", () => {
+    // 22:00 EDT on 31 October 2026; clocks go back at 02:00 on 1 November.
+    expect(nextSendableTime(new Date("2026-11-01T02:00:00Z"), NY, rules.quietHours).toISOString()).toBe("2026-11-01T14:00:00.000Z");
+  });
+});

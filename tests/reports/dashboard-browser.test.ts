@@ -1,0 +1,126 @@
+/**
+ * The dashboard in headless Chromium through the dev store's admin: orders from the history import
+ * and from webhooks, the numbers on the page equal to `npm run report --json`, a definition on hover,
+ * the CSV export, and a bad period explained. Screenshots go to test-artifacts/.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { Browser, FrameLocator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { addDays, localDate } from "../../app/reports/metrics";
+import { launchBrowser, openPage, screenshot } from "../support/browser";
+import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
+
+let app: TestApp;
+let browser: Browser;
+let shopId: string;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  const store = app.devStore.store;
+  const beans = store.createProduct({ title: "Coffee beans", variants: [{ price: "24.00" }] }).variants[0].id;
+  const mug = store.createProduct({ title: "Mug", variants: [{ price: "12.50" }] }).variants[0].id;
+  const now = Date.now();
+  const at = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
+  const customers = Array.from({ length: 8 }, (_, i) =>
+    store.createCustomer({ firstName: `Customer ${i}`, email: `customer${i}@example.com`, hasAccount: i % 2 === 0, createdAt: at(420) }),
+  );
+  // History, imported on install: first orders spread over a year, some customers back for more.
+  customers.forEach((customer, i) => {
+    store.createOrder({ customerId: customer.id, lineItems: [{ variantId: beans, quantity: 1 + (i % 3) }], createdAt: at(400 - i * 40) });
+    if (i % 3 === 0) store.createOrder({ customerId: customer.id, lineItems: [{ variantId: mug, quantity: 2 }], createdAt: at(200 - i * 10) });
+  });
+  store.createOrder({ customerId: null, email: "guest@example.com", lineItems: [{ variantId: beans, quantity: 5 }], createdAt: at(30) });
+  await app.install();
+  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: TEST_APP.shop } })).id;
+  await historyImported();
+  // Live orders, by webhook: a repeat order, one cancelled, one refunded, one test order.
+  store.createOrder({ customerId: customers[0].id, lineItems: [{ variantId: beans, quantity: 2 }, { variantId: mug, quantity: 1 }], shipping: { title: "Standard", price: "5.00" } });
+  store.createOrder({ customerId: customers[1].id, lineItems: [{ variantId: mug, quantity: 1 }] });
+  const cancelled = store.createOrder({ customerId: customers[2].id, lineItems: [{ variantId: beans, quantity: 4 }] });
+  store.cancelOrder(cancelled.id, { reason: "customer" });
+  const refunded = store.createOrder({ customerId: customers[3].id, lineItems: [{ variantId: beans, quantity: 1 }] });
+  store.refundOrder(refunded.id, { lineItems: [{ lineItemId: refunded.lineItems[0].id, quantity: 1 }] });
+  store.createOrder({ customerId: customers[4].id, lineItems: [{ variantId: beans, quantity: 9 }], test: true });
+  await app.devStore.webhooks.idle();
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function historyImported() {
+  for (let i = 0; i < 400; i++) {
+    const state = await app.db.historyImport.findUnique({ where: { shopId } });
+    if (state?.status === "done") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the history import did not finish");
+}
+
+async function cliReport(from: string, to: string) {
+  const { stdout } = await promisify(execFile)("node_modules/.bin/tsx", ["scripts/report.ts", "--shop", TEST_APP.shop, "--from", from, "--to", to, "--json"], {
+    env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL },
+  });
+  return JSON.parse(stdout) as Record<string, unknown> & { customerLifetimeValue: { value: string | null } };
+}
+
+async function shown(frame: FrameLocator, metric: string): Promise<string> {
+  return (await frame.locator(`[data-metric="${metric}"]`).getAttribute("data-value")) ?? "";
+}
+
+describe("the dashboard in a browser", () => {
+  it("shows the same numbers as npm run report, with definitions on hover", async () => {
+    const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
+    const from = addDays(today, -364);
+    const expected = await cliReport(from, today);
+    expect(expected.orders).toBeGreaterThan(5);
+
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl(`/dashboard?from=${from}&to=${today}`));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await frame.locator("[data-metric=averageOrderValue]").waitFor();
+
+    for (const metric of ["orders", "customers", "revenue", "averageOrderValue", "purchaseFrequency", "repeatPurchaseRate", "returningCustomerRate"]) {
+      expect(await shown(frame, metric), metric).toBe(expected[metric] === null ? "" : String(expected[metric]));
+    }
+    expect(await shown(frame, "customerLifetimeValue")).toBe(expected.customerLifetimeValue.value ?? "");
+    await expect(frame.locator("[data-metric=averageOrderValue]").innerText()).resolves.toBe(`$${Number(expected.averageOrderValue).toFixed(2)}`);
+
+    // The chart drew, and the cohort table lists months.
+    await screenshot(page, "dashboard");
+    await frame.locator("[data-chart=monthly-rates] svg").first().waitFor();
+    await expect(frame.getByRole("table", { name: "Cohort retention" }).locator("tbody tr").count()).resolves.toBe(12);
+
+    await frame.getByText("Average order value", { exact: true }).first().hover();
+    await frame.getByText(/refunds do not change it/).waitFor();
+    await screenshot(page, "dashboard");
+  });
+
+  it("exports the period as CSV", async () => {
+    const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
+    const from = addDays(today, -364);
+    const response = await fetch(`${app.appUrl}/app/dashboard/csv?from=${from}&to=${today}`, {
+      headers: { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(/attachment; filename=".+\.csv"/);
+    const csv = await response.text();
+    const expected = await cliReport(from, today);
+    expect(csv).toContain(`Average order value (USD),${expected.averageOrderValue},`);
+    expect(csv).toContain(`Orders,${expected.orders},`);
+    expect(csv).toMatch(/First order month,Customers,Month 1/);
+  });
+
+  it("explains a period it cannot show", async () => {
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl("/dashboard?from=2026-05-10&to=2026-05-01"));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByText("End date must be on or after the start date").waitFor();
+    await screenshot(page, "dashboard-bad-period");
+  });
+});
