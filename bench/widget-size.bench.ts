@@ -10,17 +10,16 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 
-import { chromium } from "playwright-core";
 
 import { DEV_SHOP } from "../dev-store/config";
 import { CUSTOMER_COOKIE } from "../dev-store/hosts/storefront";
 import { startDevStore } from "../dev-store/server";
+import { CHROMIUM, launchBrowser } from "../tests/support/browser";
 import type { BenchRow } from "./table";
 
 export const title = "Storefront widget size and requests";
 
 const ASSETS = path.resolve("extensions/loyalty-widget/assets");
-const CHROMIUM = "/usr/bin/chromium";
 const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 export async function run(): Promise<BenchRow[]> {
@@ -53,10 +52,7 @@ async function measureStorefront(): Promise<BenchRow[]> {
     nodeEnv: "development",
   });
   const customer = devStore.store.createCustomer({ firstName: "Maya", email: "maya@example.com", hasAccount: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launchBrowser();
   let layoutShift = 0;
   let requestsBeforeOpening = 0;
   let requestsWhenOpened = 0;

@@ -71,7 +71,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
   const autosave: ShopAutosave | null = options.dataFile ? autosaveShopData(store, options.dataFile) : null;
 
   const webhooks = createWebhookDispatcher({ config, now });
-  store.events.on("webhook", (event) => webhooks.enqueue(event));
+  const stopForwarding = store.events.on("webhook", (event) => webhooks.enqueue(event));
 
   const adminApi = createAdminApiHandler({ store, config, now });
   const sessionToken = () =>
@@ -100,6 +100,8 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     adminAppUrl: (appPath = "") => `${admin.url}/store/${storeHandle(config.shop)}/apps/${appHandle}${appPath}`,
     sessionToken,
     async close() {
+      // Work still finishing (a bulk operation, say) must not reach a closed dispatcher.
+      stopForwarding();
       await webhooks.close();
       await Promise.all([admin.close(), storefront.close()]);
       await autosave?.stop();

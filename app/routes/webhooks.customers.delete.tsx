@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 
 import db from "../db.server";
-import { refusePayload } from "../orders/order-webhook.server";
+import { refusePayload } from "../orders/webhook-actions.server";
 import { markCustomerDeleted, shopProgram } from "../orders/sync.server";
 import { handleOnce, receiveWebhook } from "../webhooks/receive.server";
 

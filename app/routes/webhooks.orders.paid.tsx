@@ -1,3 +1,3 @@
-import { orderWebhookAction } from "../orders/order-webhook.server";
+import { orderWebhookAction } from "../orders/webhook-actions.server";
 
 export const action = orderWebhookAction;

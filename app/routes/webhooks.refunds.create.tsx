@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 
 import db from "../db.server";
-import { refusePayload } from "../orders/order-webhook.server";
+import { refusePayload } from "../orders/webhook-actions.server";
 import { RefundWebhookPayload, refundOrderGid, refundSnapshot } from "../orders/payloads";
 import { shopProgram, syncRefund } from "../orders/sync.server";
 import { handleOnce, receiveWebhook } from "../webhooks/receive.server";

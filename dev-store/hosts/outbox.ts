@@ -6,6 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
+import type { OutboxRecord } from "../../app/follow-ups/mail.server";
 import { requestUrl, sendHtml, sendText, type DevStoreRequestHandler } from "../http";
 import { html } from "./html";
 
@@ -18,16 +19,6 @@ export interface OutboxHandlerOptions {
   limit?: number;
 }
 
-interface OutboxRecord {
-  messageId: string;
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  headers: Record<string, string>;
-  storedAt: string;
-}
 
 const STYLE = html`<style>
   body{font-family:system-ui,sans-serif;margin:0;background:#f1f2f4;color:#303030}

@@ -5,15 +5,15 @@ import path from "node:path";
 
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DEV_SHOP, type DevStoreConfig } from "../../dev-store/config";
 import { createAdminHostHandler } from "../../dev-store/hosts/admin";
 import { createAppBridgeScriptHandler } from "../../dev-store/hosts/app-bridge";
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
+import { launchBrowser } from "../support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
 const API_KEY = "test-loyalty-app";
 const API_SECRET = "dev-store-test-secret";
 const ADMIN_APP_PATH = "/store/demo-loyalty/apps/loyalty-repeat";
@@ -149,11 +149,7 @@ describe("App Bridge stand-in in a browser", () => {
       res.writeHead(404).end();
     });
     devStoreUrl = devStore.url;
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {

@@ -11,15 +11,15 @@ import path from "node:path";
 
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { DEV_SHOP } from "../../dev-store/config";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { startDevStore, type DevStore } from "../../dev-store/server";
 import { legacyResourceId } from "../../dev-store/store/gid";
+import { launchBrowser } from "../support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.resolve("test-artifacts");
 const API_KEY = "test-loyalty-app";
 const API_SECRET = "dev-store-test-secret";
@@ -169,11 +169,7 @@ describe("storefront widget", () => {
     devStore.store.createProduct({ title: "Ceramic pour-over", variants: [{ price: "38.00" }] });
     maya = devStore.store.createCustomer({ firstName: "Maya", lastName: "Chen", email: "maya@example.com", hasAccount: true }).id;
 
-    if (!existsSync(CHROMIUM)) throw new Error(`Browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {

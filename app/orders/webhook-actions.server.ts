@@ -2,8 +2,8 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 
 import db from "../db.server";
 import { handleOnce, receiveWebhook } from "../webhooks/receive.server";
-import { OrderPayload, orderSnapshot } from "./payloads";
-import { shopProgram, syncOrder } from "./sync.server";
+import { CustomerPayload, customerSnapshot, OrderPayload, orderSnapshot } from "./payloads";
+import { shopProgram, syncCustomer, syncOrder } from "./sync.server";
 
 /**
  * orders/create, orders/paid, orders/updated and orders/cancelled all carry the whole order, so one
@@ -23,6 +23,18 @@ export async function orderWebhookAction({ request }: ActionFunctionArgs): Promi
   // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
   if (!shop) return new Response(null, { status: 200 });
   await handleOnce(db, delivery, (tx) => syncOrder(tx, shop, snapshot, new Date()).then(() => undefined));
+  return new Response(null, { status: 200 });
+}
+
+/** customers/create and customers/update carry the whole customer: store it, then welcome points if due. */
+export async function customerWebhookAction({ request }: ActionFunctionArgs): Promise<Response> {
+  const delivery = await receiveWebhook(request);
+  const parsed = CustomerPayload.safeParse(delivery.payload);
+  if (!parsed.success) return refusePayload(delivery.topic, delivery.shop, parsed.error.issues);
+  const shop = await shopProgram(db, delivery.shop);
+  if (!shop) return new Response(null, { status: 200 });
+  const customer = customerSnapshot(parsed.data);
+  await handleOnce(db, delivery, (tx) => syncCustomer(tx, shop, customer, new Date()));
   return new Response(null, { status: 200 });
 }
 
