@@ -8,9 +8,9 @@ import { join } from "node:path";
 
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, GraphqlQueryError, LogSeverity, RequestedTokenType, shopifyApi } from "@shopify/shopify-api";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { sendShopifyCallsTo } from "../../app/shopify/api-origin.server";
 import { createAdminApiHandler } from "../../dev-store/admin-api/handler";
 import { DEV_SHOP } from "../../dev-store/config";
 import { createOAuthHandler } from "../../dev-store/oauth/handler";
@@ -33,24 +33,15 @@ beforeAll(async () => {
   store.createOrder({ customerId: maya.id, lineItems: [{ variantId: beans.variants[0].id, quantity: 2 }] });
   const handlers = [createOAuthHandler({ store, config, now }), createAdminApiHandler({ store, config, now })];
   server = createServer(async (request, response) => {
+    sentToDevStore.push(request.url ?? "");
     for (const handler of handlers) if (await handler(request, response)) return;
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const devStore = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 
-  // The app's own seam (app/shopify.server.ts does the same): https://{shop}/... goes to the dev store.
-  const platformFetch = globalThis.fetch;
-  setAbstractFetchFunc((input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (!url.hostname.endsWith(".myshopify.com")) return platformFetch(input, init);
-    const headers = new Headers(init?.headers);
-    headers.set("x-shopify-shop-domain", url.hostname);
-    url.protocol = devStore.protocol;
-    url.host = devStore.host;
-    sentToDevStore.push(url.pathname);
-    return platformFetch(url, { ...init, headers });
-  });
+  // The app's own seam: https://{shop}/... goes to the dev store.
+  sendShopifyCallsTo(devStore.origin);
 });
 
 afterAll(() => server.close());
