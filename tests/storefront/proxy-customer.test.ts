@@ -1,0 +1,187 @@
+/**
+ * GET /apps/loyalty/customer through the dev storefront's app proxy, which signs each request as
+ * Shopify does: the widget's data for a guest and a signed-in customer, and the signature as the
+ * only credential (a forged, missing or tampered one is refused).
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { adjustPoints } from "../../app/loyalty/ledger.server";
+import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
+import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
+import { legacyResourceId } from "../../dev-store/store/gid";
+import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
+
+let app: TestApp;
+let shopId: string;
+let variantId: string;
+
+const DEFAULT_WAYS = [
+  { title: "Create an account", points: "100 points" },
+  { title: "Every $1 you spend", points: "1 point" },
+  { title: "Your second order", points: "200 points" },
+  { title: "A friend's first order", points: "500 points" },
+];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  variantId = app.devStore.store.createProduct({ title: "Coffee beans", variants: [{ price: "25.00" }] }).variants[0].id;
+  await app.install();
+  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: app.devStore.config.shop } })).id;
+  await historyImported();
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+});
+
+async function historyImported() {
+  for (let i = 0; i < 200; i++) {
+    const state = await app.db.historyImport.findUnique({ where: { shopId } });
+    if (state?.status === "done") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the history import did not finish");
+}
+
+const store = () => app.devStore.store;
+
+function shopper(firstName = "Ada") {
+  return store().createCustomer({ email: `${randomUUID()}@example.com`, firstName, lastName: "Shopper", hasAccount: true });
+}
+
+/** The widget's request, from the storefront, signed in as `customerGid` (or a guest). */
+function fromStorefront(customerGid: string | null) {
+  return fetch(`${app.devStore.storefrontUrl}/apps/loyalty/customer`, {
+    headers: { Accept: "application/json", ...(customerGid ? { Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(customerGid)}` } : {}) },
+  });
+}
+
+/** A request straight to the app, with the query Shopify's proxy would sign (signed with `secret`). */
+function signedQuery(customerGid: string | null, secret: string = TEST_APP.apiSecret) {
+  const query = new URLSearchParams({
+    shop: TEST_APP.shop,
+    logged_in_customer_id: customerGid ? String(legacyResourceId(customerGid)) : "",
+    path_prefix: "/apps/loyalty",
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  });
+  query.append("signature", signAppProxyQuery(query, secret));
+  return query;
+}
+
+const direct = (query: URLSearchParams) => fetch(`${app.appUrl}/proxy/customer?${query}`, { headers: { Accept: "application/json" } });
+
+describe("GET /apps/loyalty/customer", () => {
+  it("shows a guest the program's ways to earn and nothing of anyone's account, cacheable publicly", async () => {
+    const response = await fromStorefront(null);
+    expect(response.status).toBe(200);
+    // The dev storefront forwards only the content type: the app's own headers are read directly.
+    expect((await direct(signedQuery(null))).headers.get("cache-control")).toBe("public, max-age=60");
+    expect(await response.json()).toEqual({
+      customer: null,
+      points: { balance: 0, pending: 0 },
+      referral: null,
+      rewards: [],
+      history: [],
+      waysToEarn: DEFAULT_WAYS,
+      program: { pointsName: "points" },
+    });
+  });
+
+  it("shows a signed-in customer the balance their account and orders earned, their history and referral link", async () => {
+    const customer = shopper("Maya");
+    // 2 × $25 = $50 after no discounts; shipping and tax do not earn by default: 50 points each.
+    const first = store().createOrder({ customerId: customer.id, lineItems: [{ variantId, quantity: 2 }], shipping: { title: "Standard", price: "5.00" }, taxRate: "0.08" });
+    await app.devStore.webhooks.idle();
+    const second = store().createOrder({ customerId: customer.id, lineItems: [{ variantId, quantity: 1 }] });
+    await app.devStore.webhooks.idle();
+
+    const response = await fromStorefront(customer.id);
+    expect(response.status).toBe(200);
+    expect((await direct(signedQuery(customer.id))).headers.get("cache-control")).toBe("private, no-store");
+    const body = await response.json();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+
+    // Welcome 100 + first order 50 + second order 25 + second-order bonus 200.
+    expect(body.customer).toEqual({ id: customer.id, firstName: "Maya" });
+    expect(body.points).toEqual({ balance: 375, pending: 0 });
+    expect(body.referral).toEqual({ code: stored.referralCode, url: `https://${TEST_APP.shop}/apps/loyalty/r/${stored.referralCode}` });
+    expect(body.rewards).toEqual([]);
+    expect(body.waysToEarn).toEqual(DEFAULT_WAYS);
+    expect(body.program).toEqual({ pointsName: "points" });
+
+    const history = body.history as { at: string; points: number; reason: string }[];
+    expect(history.map(({ points, reason }) => ({ points, reason }))).toEqual(
+      expect.arrayContaining([
+        { points: 100, reason: "Welcome points" },
+        { points: 50, reason: `Order ${first.name}` },
+        { points: 25, reason: `Order ${second.name}` },
+        { points: 200, reason: "Second order bonus" },
+      ]),
+    );
+    expect(history).toHaveLength(4);
+    expect(history.at(-1)).toMatchObject({ points: 100, reason: "Welcome points" });
+    const times = history.map((entry) => Date.parse(entry.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it("shows the 10 newest history entries, newest first, with a merchant's adjustment reason as written", async () => {
+    const customer = shopper();
+    await app.devStore.webhooks.idle();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+    for (let i = 1; i <= 11; i++) {
+      await adjustPoints(app.db, { shopId, customerId: stored.id, points: i, reason: `Thanks #${i}`, now: new Date() });
+    }
+    const body = await (await fromStorefront(customer.id)).json();
+    expect(body.points.balance).toBe(100 + 66);
+    expect(body.history).toHaveLength(10);
+    expect(body.history.map((entry: { reason: string }) => entry.reason)).toEqual(Array.from({ length: 10 }, (_, i) => `Thanks #${11 - i}`));
+  });
+
+  it("gives a signed-in customer the app does not know yet a zero balance and no referral link", async () => {
+    const unknown = "gid://shopify/Customer/7412999999999";
+    const response = await direct(signedQuery(unknown));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(await response.json()).toMatchObject({
+      customer: { id: unknown, firstName: null },
+      points: { balance: 0, pending: 0 },
+      referral: null,
+      rewards: [],
+      history: [],
+      waysToEarn: DEFAULT_WAYS,
+    });
+  });
+
+  it("refuses a request whose signature is forged or missing", async () => {
+    const customer = shopper();
+    await app.devStore.webhooks.idle();
+    const forged = await direct(signedQuery(customer.id, "not-the-app-secret"));
+    expect(forged.status).toBe(401);
+    expect(JSON.stringify(await forged.json())).not.toContain(customer.id);
+
+    const unsigned = signedQuery(customer.id);
+    unsigned.delete("signature");
+    expect((await direct(unsigned)).status).toBe(401);
+    expect((await fetch(`${app.appUrl}/proxy/customer`)).status).toBe(401);
+    expect((await direct(new URLSearchParams({ shop: TEST_APP.shop, logged_in_customer_id: String(legacyResourceId(customer.id)) }))).status).toBe(401);
+  });
+
+  it("does not let one customer read another's account by editing logged_in_customer_id", async () => {
+    const mallory = shopper("Mallory");
+    const victim = shopper("Victim");
+    await app.devStore.webhooks.idle();
+
+    const query = signedQuery(mallory.id);
+    expect((await direct(query)).status).toBe(200);
+    query.set("logged_in_customer_id", String(legacyResourceId(victim.id)));
+    const tampered = await direct(query);
+    expect(tampered.status).toBe(401);
+    expect(JSON.stringify(await tampered.json())).not.toContain("Victim");
+
+    // Nor by adding it to the storefront URL: the proxy drops a shopper's own value for it.
+    const viaStorefront = await fetch(`${app.devStore.storefrontUrl}/apps/loyalty/customer?logged_in_customer_id=${legacyResourceId(victim.id)}`, {
+      headers: { Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(mallory.id)}` },
+    });
+    expect((await viaStorefront.json()).customer).toEqual({ id: mallory.id, firstName: "Mallory" });
+  });
+});
