@@ -1,7 +1,7 @@
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
+import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
 import { PrismaClient } from "./generated/prisma/client";
 
@@ -28,10 +28,7 @@ async function connect(): Promise<Connection> {
     });
     url = embedded.url;
   }
-  // Prisma's `connection_limit` URL parameter sizes the pool. The embedded database asks for 1: its
-  // socket interleaves concurrent connections' protocol messages and mixes up their statements.
-  const limit = Number(new URL(url).searchParams.get("connection_limit")) || 10;
-  const adapter = new PrismaPg({ connectionString: url, max: limit });
+  const adapter = new PrismaPg({ connectionString: url, max: connectionLimitOf(url, 10) });
   return { prisma: new PrismaClient({ adapter }), embedded };
 }
 

@@ -47,3 +47,11 @@ export async function startEmbeddedDatabase(options: {
     },
   };
 }
+
+/**
+ * The pool size a connection string asks for (Prisma's `connection_limit` parameter). The embedded
+ * database asks for 1: its socket interleaves concurrent connections' protocol messages.
+ */
+export function connectionLimitOf(url: string, fallback: number): number {
+  return Number(new URL(url).searchParams.get("connection_limit")) || fallback;
+}

@@ -35,7 +35,7 @@ export async function run(): Promise<BenchRow[]> {
   const { shopReport, periodTotals, monthlyRates, cohortRetention } = await import("../app/reports/metrics.server");
   const { referenceTotals } = await import("../app/reports/reference.server");
   const { localDate, addDays, previousPeriod } = await import("../app/reports/metrics");
-  const { launchBrowser, openPage } = await import("../tests/support/browser");
+  const { launchBrowser, openPage, webVitals } = await import("../tests/support/browser");
 
   const app = await startTestApp();
   let browser: Browser | undefined;
@@ -137,22 +137,7 @@ export async function run(): Promise<BenchRow[]> {
       await frame.locator("[data-chart=monthly-rates] svg").first().waitFor({ timeout: 60_000 });
       await page.waitForTimeout(500);
       const inner = page.frames().find((candidate) => candidate.url().includes("/app/dashboard"))!;
-      const vitals = await inner.evaluate(
-        () =>
-          new Promise<{ lcp: number; cls: number }>((resolve) => {
-            let lcp = 0;
-            let cls = 0;
-            new PerformanceObserver((list) => {
-              for (const entry of list.getEntries()) lcp = Math.max(lcp, entry.startTime);
-            }).observe({ type: "largest-contentful-paint", buffered: true });
-            new PerformanceObserver((list) => {
-              for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
-                if (!entry.hadRecentInput) cls += entry.value;
-              }
-            }).observe({ type: "layout-shift", buffered: true });
-            setTimeout(() => resolve({ lcp, cls }), 300);
-          }),
-      );
+      const vitals = await webVitals(inner);
       // The frame's clock starts when the frame navigates; the admin page before it is the dev store's.
       lcps.push(vitals.lcp);
       clss.push(vitals.cls);

@@ -14,13 +14,12 @@ import { gzipSync } from "node:zlib";
 import { DEV_SHOP } from "../dev-store/config";
 import { CUSTOMER_COOKIE } from "../dev-store/hosts/storefront";
 import { startDevStore } from "../dev-store/server";
-import { CHROMIUM, launchBrowser } from "../tests/support/browser";
+import { CHROMIUM, launchBrowser, webVitals, DESKTOP_USER_AGENT } from "../tests/support/browser";
 import type { BenchRow } from "./table";
 
 export const title = "Storefront widget size and requests";
 
 const ASSETS = path.resolve("extensions/loyalty-widget/assets");
-const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 export async function run(): Promise<BenchRow[]> {
   const files = readdirSync(ASSETS).filter((file) => /\.(js|css)$/.test(file));
@@ -58,21 +57,12 @@ async function measureStorefront(): Promise<BenchRow[]> {
   let requestsWhenOpened = 0;
   try {
     for (const signedIn of [false, true]) {
-      const context = await browser.newContext({ userAgent: USER_AGENT });
+      const context = await browser.newContext({ userAgent: DESKTOP_USER_AGENT });
       if (signedIn) await context.addCookies([{ name: CUSTOMER_COOKIE, value: encodeURIComponent(customer.id), url: devStore.storefrontUrl }]);
       const page = await context.newPage();
       for (let visit = 0; visit < 2; visit++) {
         await page.goto(devStore.storefrontUrl, { waitUntil: "networkidle" });
-        layoutShift += await page.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              let total = 0;
-              new PerformanceObserver((list) => {
-                for (const entry of list.getEntries()) total += (entry as PerformanceEntry & { value: number }).value;
-              }).observe({ type: "layout-shift", buffered: true });
-              setTimeout(() => resolve(total), 300);
-            }),
-        );
+        layoutShift += (await webVitals(page)).cls;
       }
       requestsBeforeOpening = appRequests;
       if (signedIn) {

@@ -125,8 +125,7 @@ export async function installApp(devStore: DevStore): Promise<void> {
     locale: "en",
     now: devStore.store.now(),
   });
-  // The admin is a browser: the app turns away requests that look like bots.
-  const response = await fetch(launch, { headers: { "sec-fetch-dest": "iframe", "user-agent": ADMIN_BROWSER_USER_AGENT } });
+  const response = await fetch(launch, { headers: { "sec-fetch-dest": "iframe", "user-agent": DESKTOP_USER_AGENT } });
   if (!response.ok) {
     throw new Error(`Installing on ${config.shop} failed: the app answered ${response.status} ${await response.text()}`);
   }
@@ -135,7 +134,8 @@ export async function installApp(devStore: DevStore): Promise<void> {
   }
 }
 
-const ADMIN_BROWSER_USER_AGENT =
+/** A desktop Chrome: what the admin and shoppers browse with (the app turns bot-like agents away). */
+export const DESKTOP_USER_AGENT =
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 async function listen(host: string | undefined, port: number, handlers: DevStoreRequestHandler[]) {

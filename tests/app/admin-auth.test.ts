@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
+import { DESKTOP_USER_AGENT } from "../support/browser";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -12,12 +13,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 /** The home page's data, fetched as App Bridge does: with the session token as a bearer token. */
 function homeData(token: string | null) {
   return fetch(new URL("/app?_data=routes%2Fapp._index", app.appUrl), {
-    headers: { "user-agent": BROWSER, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { "user-agent": DESKTOP_USER_AGENT, ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { launchBrowser, openPage, screenshot } from "../support/browser";
+import { launchBrowser, openPage, screenshot, DESKTOP_USER_AGENT } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -39,7 +39,7 @@ describe("the embedded admin in a browser", () => {
     const host = Buffer.from("admin.shopify.com/store/demo-loyalty").toString("base64");
     const response = await fetch(`${app.appUrl}/app?shop=${app.devStore.config.shop}&host=${host}`, {
       redirect: "manual",
-      headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" },
+      headers: { "user-agent": DESKTOP_USER_AGENT },
     });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toMatch(/^https:\/\/admin\.shopify\.com\/store\/demo-loyalty\/apps\//);

@@ -1,5 +1,4 @@
-import "@shopify/shopify-api/adapters/node";
-import { LogSeverity, RequestedTokenType, shopifyApi } from "@shopify/shopify-api";
+import { RequestedTokenType } from "@shopify/shopify-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { sendShopifyCallsTo } from "../../app/shopify/api-origin.server";
@@ -7,7 +6,7 @@ import { API_VERSION } from "../../app/shopify/api-version";
 import { adminQuery, AdminApiError, type AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { SHOP_PROFILE_QUERY, type ShopProfile } from "../../app/shopify/operations";
 import { startDevStore, type DevStore } from "../../dev-store/server";
-import { TEST_APP } from "../support/test-app";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
 let devStore: DevStore;
 let graphql: AdminGraphql;
@@ -23,14 +22,7 @@ beforeAll(async () => {
     throttle: { maximumAvailable: 2, restoreRate: 1 },
   });
   sendShopifyCallsTo(devStore.url);
-  const shopify = shopifyApi({
-    apiKey: TEST_APP.apiKey,
-    apiSecretKey: TEST_APP.apiSecret,
-    apiVersion: API_VERSION,
-    hostName: "127.0.0.1",
-    isEmbeddedApp: true,
-    logger: { level: LogSeverity.Error },
-  });
+  const shopify = shopifyLibrary();
   const { session } = await shopify.auth.tokenExchange({
     shop: TEST_APP.shop,
     sessionToken: devStore.sessionToken(),

@@ -30,11 +30,7 @@ beforeAll(async () => {
   history.refundedOrder = refunded.id;
   store.refundOrder(refunded.id, { lineItems: [{ lineItemId: refunded.lineItems[0].id, quantity: 1 }], at: past(90) });
 
-  await app.install();
-  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: app.devStore.config.shop } })).id;
-  for (let i = 0; i < 300 && (await app.db.historyImport.findUnique({ where: { shopId } }))?.status !== "done"; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  shopId = await app.installAndImportHistory();
 }, 60_000);
 afterAll(async () => {
   await app?.close();

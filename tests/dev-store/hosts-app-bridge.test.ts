@@ -3,8 +3,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import "@shopify/shopify-api/adapters/node";
-import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -13,19 +11,12 @@ import { createAdminHostHandler } from "../../dev-store/hosts/admin";
 import { createAppBridgeScriptHandler } from "../../dev-store/hosts/app-bridge";
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 import { launchBrowser } from "../support/browser";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
-const API_KEY = "test-loyalty-app";
-const API_SECRET = "dev-store-test-secret";
+const { apiKey: API_KEY, apiSecret: API_SECRET } = TEST_APP;
 const ADMIN_APP_PATH = "/store/demo-loyalty/apps/loyalty-repeat";
 
-const shopify = shopifyApi({
-  apiKey: API_KEY,
-  apiSecretKey: API_SECRET,
-  apiVersion: ApiVersion.October26,
-  hostName: "127.0.0.1",
-  isEmbeddedApp: true,
-  logger: { level: 0 },
-});
+const shopify = shopifyLibrary();
 
 async function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<unknown>) {
   const server = http.createServer((req, res) => void handler(req, res));

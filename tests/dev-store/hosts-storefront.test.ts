@@ -4,8 +4,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import "@shopify/shopify-api/adapters/node";
-import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { DEV_SHOP, type DevStoreConfig } from "../../dev-store/config";
@@ -13,8 +11,9 @@ import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { createStorefrontHandler, CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { storefrontViewOf, type StorefrontView } from "../../dev-store/hosts/storefront-view";
 import { ShopData } from "../../dev-store/store/shop-data";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
-const API_SECRET = "dev-store-test-secret";
+const API_SECRET = TEST_APP.apiSecret;
 const MAYA = { id: "gid://shopify/Customer/7412000000001", firstName: "Maya", lastName: "Chen", email: "maya@example.com" };
 const OMAR = { id: "gid://shopify/Customer/7412000000002", firstName: "Omar", lastName: "<Script>", email: "omar@example.com" };
 
@@ -28,14 +27,7 @@ const view: StorefrontView = {
   ],
 };
 
-const shopify = shopifyApi({
-  apiKey: "test-loyalty-app",
-  apiSecretKey: API_SECRET,
-  apiVersion: ApiVersion.October26,
-  hostName: "127.0.0.1",
-  isEmbeddedApp: true,
-  logger: { level: 0 },
-});
+const shopify = shopifyLibrary();
 
 interface ProxiedRequest {
   method: string;

@@ -2,8 +2,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import "@shopify/shopify-api/adapters/node";
-import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DEV_SHOP, DevStoreRefusedError, type DevStoreConfig } from "../../dev-store/config";
@@ -12,20 +10,13 @@ import { createAppBridgeScriptHandler } from "../../dev-store/hosts/app-bridge";
 import type { DevStoreRequestHandler } from "../../dev-store/http";
 import { createStorefrontHandler } from "../../dev-store/hosts/storefront";
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
-const API_KEY = "test-loyalty-app";
-const API_SECRET = "dev-store-test-secret";
+const { apiKey: API_KEY, apiSecret: API_SECRET } = TEST_APP;
 const APP_URL = "http://localhost:3000";
 const ADMIN_APP_PATH = "/store/demo-loyalty/apps/loyalty-repeat";
 
-const shopify = shopifyApi({
-  apiKey: API_KEY,
-  apiSecretKey: API_SECRET,
-  apiVersion: ApiVersion.October26,
-  hostName: "localhost:3000",
-  isEmbeddedApp: true,
-  logger: { level: 0 },
-});
+const shopify = shopifyLibrary("localhost:3000");
 
 function config(overrides: Partial<DevStoreConfig> = {}): DevStoreConfig {
   return {

@@ -4,8 +4,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import "@shopify/shopify-api/adapters/node";
-import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { DEV_SHOP, DevStoreRefusedError, type DevStoreConfig } from "../../dev-store/config";
@@ -20,29 +18,23 @@ import {
 } from "../../dev-store/webhooks/compliance";
 import { createWebhookDispatcher, SHOPIFY_WEBHOOK_RETRY_DELAYS_MS, type WebhookDispatcher } from "../../dev-store/webhooks/dispatcher";
 import { webhookSubscriptionsFromToml } from "../../dev-store/webhooks/subscriptions";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
-const API_SECRET = "dev-store-test-secret";
+const API_SECRET = TEST_APP.apiSecret;
 
 interface ReceivedWebhook {
   path: string;
   headers: http.IncomingHttpHeaders;
   rawBody: string;
   /** What @shopify/shopify-api's own webhook validation made of the request. */
-  validation: Awaited<ReturnType<ReturnType<typeof shopifyApi>["webhooks"]["validate"]>>;
+  validation: Awaited<ReturnType<ReturnType<typeof shopifyLibrary>["webhooks"]["validate"]>>;
 }
 
 type Answer = (request: ReceivedWebhook, index: number) => { status: number; delayMs?: number } | "hang";
 
 /** A stand-in for the app: a real HTTP server that validates every delivery as the app would. */
 async function startApp(answer: Answer = () => ({ status: 200 })) {
-  const shopify = shopifyApi({
-    apiKey: "test-loyalty-app",
-    apiSecretKey: API_SECRET,
-    apiVersion: ApiVersion.October26,
-    hostName: "127.0.0.1",
-    isEmbeddedApp: true,
-    logger: { level: 0 },
-  });
+  const shopify = shopifyLibrary();
   const received: ReceivedWebhook[] = [];
   let concurrent = 0;
   let maxConcurrent = 0;

@@ -57,12 +57,8 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   transport = smtpTransport(sink.url, { maxConnections: 2 });
   app = await startTestApp();
-  await app.install();
-  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: app.devStore.config.shop } })).id;
   // The install's history import runs first, as on a real shop: orders after it are new orders.
-  for (let i = 0; i < 300 && (await app.db.historyImport.findUnique({ where: { shopId } }))?.status !== "done"; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  shopId = await app.installAndImportHistory();
   // Deterministic timing for most tests: no quiet hours (one test sets them).
   await app.db.followUpSettings.upsert({ where: { shopId }, create: { shopId, quietHoursStart: 0, quietHoursEnd: 0 }, update: { quietHoursStart: 0, quietHoursEnd: 0 } });
   const tea = app.devStore.store.createProduct({ title: "Breakfast Tea", variants: [{ price: "12.00" }] });

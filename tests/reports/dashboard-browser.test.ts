@@ -9,7 +9,7 @@ import type { Browser, FrameLocator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { addDays, localDate } from "../../app/reports/metrics";
-import { launchBrowser, openPage, screenshot } from "../support/browser";
+import { launchBrowser, openPage, screenshot, DESKTOP_USER_AGENT } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -33,9 +33,7 @@ beforeAll(async () => {
     if (i % 3 === 0) store.createOrder({ customerId: customer.id, lineItems: [{ variantId: mug, quantity: 2 }], createdAt: at(200 - i * 10) });
   });
   store.createOrder({ customerId: null, email: "guest@example.com", lineItems: [{ variantId: beans, quantity: 5 }], createdAt: at(30) });
-  await app.install();
-  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: TEST_APP.shop } })).id;
-  await historyImported();
+  shopId = await app.installAndImportHistory();
   // Live orders, by webhook: a repeat order, one cancelled, one refunded, one test order.
   store.createOrder({ customerId: customers[0].id, lineItems: [{ variantId: beans, quantity: 2 }, { variantId: mug, quantity: 1 }], shipping: { title: "Standard", price: "5.00" } });
   store.createOrder({ customerId: customers[1].id, lineItems: [{ variantId: mug, quantity: 1 }] });
@@ -52,14 +50,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function historyImported() {
-  for (let i = 0; i < 400; i++) {
-    const state = await app.db.historyImport.findUnique({ where: { shopId } });
-    if (state?.status === "done") return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the history import did not finish");
-}
 
 async function cliReport(from: string, to: string) {
   const { stdout } = await promisify(execFile)("node_modules/.bin/tsx", ["scripts/report.ts", "--shop", TEST_APP.shop, "--from", from, "--to", to, "--json"], {
@@ -105,7 +95,7 @@ describe("the dashboard in a browser", () => {
     const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
     const from = addDays(today, -364);
     const response = await fetch(`${app.appUrl}/app/dashboard/csv?from=${from}&to=${today}`, {
-      headers: { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36" },
+      headers: { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": DESKTOP_USER_AGENT },
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-disposition")).toMatch(/attachment; filename=".+\.csv"/);

@@ -26,22 +26,12 @@ const DEFAULT_WAYS = [
 beforeAll(async () => {
   app = await startTestApp();
   variantId = app.devStore.store.createProduct({ title: "Coffee beans", variants: [{ price: "25.00" }] }).variants[0].id;
-  await app.install();
-  shopId = (await app.db.shop.findUniqueOrThrow({ where: { domain: app.devStore.config.shop } })).id;
-  await historyImported();
+  shopId = await app.installAndImportHistory();
 }, 60_000);
 afterAll(async () => {
   await app?.close();
 });
 
-async function historyImported() {
-  for (let i = 0; i < 200; i++) {
-    const state = await app.db.historyImport.findUnique({ where: { shopId } });
-    if (state?.status === "done") return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the history import did not finish");
-}
 
 const store = () => app.devStore.store;
 

@@ -9,8 +9,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-import "@shopify/shopify-api/adapters/node";
-import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -18,22 +16,13 @@ import { DEV_SHOP } from "../../dev-store/config";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { startDevStore, type DevStore } from "../../dev-store/server";
 import { legacyResourceId } from "../../dev-store/store/gid";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, webVitals, DESKTOP_USER_AGENT } from "../support/browser";
+import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
 
 const ARTIFACTS = path.resolve("test-artifacts");
-const API_KEY = "test-loyalty-app";
-const API_SECRET = "dev-store-test-secret";
-// The app turns away "HeadlessChrome" as a bot; a shopper's browser says Chrome.
-const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+const { apiKey: API_KEY, apiSecret: API_SECRET } = TEST_APP;
 
-const shopify = shopifyApi({
-  apiKey: API_KEY,
-  apiSecretKey: API_SECRET,
-  apiVersion: ApiVersion.October26,
-  hostName: "127.0.0.1",
-  isEmbeddedApp: true,
-  logger: { level: 0 },
-});
+const shopify = shopifyLibrary();
 
 interface Reward {
   id: string;
@@ -199,7 +188,7 @@ describe("storefront widget", () => {
 
   async function shopper(options: { signedInAs?: string; width?: number; height?: number } = {}): Promise<{ context: BrowserContext; page: Page; appRequests: string[] }> {
     const context = await browser.newContext({
-      userAgent: USER_AGENT,
+      userAgent: DESKTOP_USER_AGENT,
       viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
       deviceScaleFactor: options.width && options.width < 600 ? 2 : 1,
     });
@@ -309,16 +298,7 @@ describe("storefront widget", () => {
     await page.waitForLoadState("networkidle");
     await expect(launcher(page).innerText()).resolves.toContain("750");
     expect(proxyApp.requests).toHaveLength(requestsBefore);
-    const layoutShift = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          let total = 0;
-          new PerformanceObserver((list) => {
-            for (const entry of list.getEntries()) total += (entry as PerformanceEntry & { value: number }).value;
-          }).observe({ type: "layout-shift", buffered: true });
-          setTimeout(() => resolve(total), 300);
-        }),
-    );
+    const layoutShift = (await webVitals(page)).cls;
     expect(layoutShift).toBe(0);
     await context.close();
   });

@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Frame, type Page } from "playwright-core";
+
+import { DESKTOP_USER_AGENT } from "../../dev-store/server";
+
+export { DESKTOP_USER_AGENT };
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -21,7 +25,7 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
-    userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+    userAgent: DESKTOP_USER_AGENT,
     ...options,
   });
   return context.newPage();
@@ -32,4 +36,27 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * The page's Largest Contentful Paint (ms from its navigation) and Cumulative Layout Shift so far,
+ * as Chromium reports them (shifts right after input do not count, as in the CLS definition).
+ */
+export function webVitals(target: Page | Frame): Promise<{ lcp: number; cls: number }> {
+  return target.evaluate(
+    () =>
+      new Promise<{ lcp: number; cls: number }>((resolve) => {
+        let lcp = 0;
+        let cls = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) lcp = Math.max(lcp, entry.startTime);
+        }).observe({ type: "largest-contentful-paint", buffered: true });
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+            if (!entry.hadRecentInput) cls += entry.value;
+          }
+        }).observe({ type: "layout-shift", buffered: true });
+        setTimeout(() => resolve({ lcp, cls }), 300);
+      }),
+  );
 }

@@ -1,18 +1,15 @@
 import net from "node:net";
 import { PrismaPg } from "@prisma/adapter-pg";
 
+import { connectionLimitOf } from "../../app/embedded-database.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
-import { DEV_SHOP } from "../../dev-store/config";
 import { installApp, startDevStore, type DevStore, type DevStoreOptions } from "../../dev-store/server";
 import { startAppServer } from "../../server/app-server";
 import { createTestDatabase } from "./database";
+import { TEST_APP } from "./shopify-library";
 
-/** The app's credentials in tests: a dev secret the dev store accepts, never a real one. */
-export const TEST_APP = {
-  apiKey: "test-loyalty-app",
-  apiSecret: "dev-store-test-secret",
-  shop: DEV_SHOP,
-} as const;
+export { TEST_APP };
+
 
 export interface TestApp {
   /** Where the app's production build listens. */
@@ -22,8 +19,12 @@ export interface TestApp {
   db: PrismaClient;
   /** Installs the dev shop through the admin, as Shopify's managed install does. */
   install(): Promise<void>;
+  /** Installs, then waits for the install's history import to finish; resolves to the app's shop id. */
+  installAndImportHistory(): Promise<string>;
   close(): Promise<void>;
 }
+
+const HISTORY_IMPORT_TIMEOUT_MS = 30_000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,15 +67,25 @@ export async function startTestApp(options: Partial<DevStoreOptions> = {}): Prom
     LOG_LEVEL: "warn",
   });
   const app = await startAppServer({ port: appPort });
-  // The embedded database is one backend session: its URL asks every client for one connection.
-  const connectionLimit = Number(new URL(database.url).searchParams.get("connection_limit")) || 2;
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: connectionLimit }) });
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: connectionLimitOf(database.url, 2) }) });
+
+  async function installAndImportHistory(): Promise<string> {
+    await installApp(devStore);
+    const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: devStore.config.shop } });
+    const deadline = Date.now() + HISTORY_IMPORT_TIMEOUT_MS;
+    while ((await db.historyImport.findUnique({ where: { shopId } }))?.status !== "done") {
+      if (Date.now() > deadline) throw new Error(`the history import did not finish within ${HISTORY_IMPORT_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return shopId;
+  }
 
   return {
     appUrl,
     devStore,
     db,
     install: () => installApp(devStore),
+    installAndImportHistory,
     async close() {
       await app.close();
       await devStore.close();
