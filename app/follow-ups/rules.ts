@@ -113,6 +113,12 @@ export interface PlannedFollowUp {
   productTitle: string | null;
 }
 
+/** A product's use-up interval; a null lead uses the shop's replenishmentLeadDays. */
+export interface UseUpInterval {
+  intervalDays: number;
+  leadDays: number | null;
+}
+
 export interface FollowUpPlan {
   create: PlannedFollowUp[];
   cancel: { key: string; reason: string }[];
@@ -143,7 +149,7 @@ export function planOrderFollowUps(input: {
   customerOrders: CustomerOrderFacts[];
   existing: ExistingFollowUp[];
   rules: FollowUpRules;
-  intervals: ReadonlyMap<string, number>;
+  intervals: ReadonlyMap<string, UseUpInterval>;
   installedAt: Date;
   now: Date;
 }): FollowUpPlan {
@@ -195,7 +201,8 @@ export function planOrderFollowUps(input: {
       seen.add(product);
       const interval = intervals.get(product);
       if (!interval || boughtAgain.has(product)) continue;
-      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval - rules.replenishmentLeadDays) * DAY));
+      const lead = interval.leadDays ?? rules.replenishmentLeadDays;
+      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval.intervalDays - lead) * DAY));
       // A reminder whose moment passed long ago (a late or replayed order) would only confuse.
       if (dueAt.getTime() < now.getTime() - DAY) continue;
       plan.create.push({
