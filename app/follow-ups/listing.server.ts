@@ -4,19 +4,8 @@
  * Every query is scoped to one shop.
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import type { FollowUpKind, FollowUpStatus } from "./rules";
+import { FOLLOW_UP_TABS, STATUSES_BY_TAB as STATUSES, type FollowUpKind, type FollowUpStatus, type FollowUpTab } from "./rules";
 import { suggestedReplenishmentIntervals } from "./schedule.server";
-
-export const FOLLOW_UP_TABS = ["scheduled", "sent", "failed", "cancelled"] as const;
-export type FollowUpTab = (typeof FOLLOW_UP_TABS)[number];
-
-/** A follow-up being sent right now is still "scheduled" to the merchant: it cannot be cancelled, though. */
-const STATUSES: Record<FollowUpTab, FollowUpStatus[]> = {
-  scheduled: ["SCHEDULED", "SENDING"],
-  sent: ["SENT"],
-  failed: ["FAILED"],
-  cancelled: ["CANCELLED"],
-};
 
 export const PAGE_SIZE = 25;
 

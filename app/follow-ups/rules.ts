@@ -7,6 +7,16 @@
 export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
+/** The merchant's lists: a follow-up being sent right now is still "scheduled" to them (though no longer cancellable). */
+export const FOLLOW_UP_TABS = ["scheduled", "sent", "failed", "cancelled"] as const;
+export type FollowUpTab = (typeof FOLLOW_UP_TABS)[number];
+export const STATUSES_BY_TAB: Record<FollowUpTab, FollowUpStatus[]> = {
+  scheduled: ["SCHEDULED", "SENDING"],
+  sent: ["SENT"],
+  failed: ["FAILED"],
+  cancelled: ["CANCELLED"],
+};
+
 /** Discounts, replenishment and win-back are marketing: they need the customer's email marketing consent. */
 export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"]);
 

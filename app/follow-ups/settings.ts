@@ -38,7 +38,7 @@ export function mergeFieldProblem(kind: FollowUpKind, text: string): string | nu
 function templateInput(kind: FollowUpKind) {
   const checked = (max: number) =>
     z
-      .string()
+      .string({ error: "is required" })
       .trim()
       .min(1, "is required")
       .max(max, `is at most ${max} characters`)
@@ -55,14 +55,26 @@ const whole = (min: number, max: number) =>
     .int("must be a whole number")
     .min(min, `is at least ${min}`)
     .max(max, `is at most ${max}`);
-const checkbox = z.union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")]);
-const optional = <T extends z.ZodType>(schema: T) => z.union([z.literal("").transform(() => null), z.null(), schema]);
+// An unticked HTML checkbox sends nothing.
+const checkbox = z
+  .union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")])
+  .optional()
+  .transform((value) => value ?? false);
+/** Empty or left out: none. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim() : value),
+    z
+      .union([z.literal("").transform(() => null), z.null(), schema])
+      .optional()
+      .transform((value) => value ?? null),
+  );
 
 export const FollowUpSettingsInput = z
   .object({
     senderName: optional(z.string().trim().max(80, "is at most 80 characters")),
     senderEmail: optional(z.string().trim().pipe(z.email("must be an email address, like hello@yourshop.com"))),
-    brandColor: z.string().trim().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex colour, like #2c6ecb"),
+    brandColor: z.string({ error: "is required" }).trim().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex colour, like #2c6ecb"),
     logoUrl: optional(
       z
         .string()
@@ -90,7 +102,7 @@ export const FollowUpSettingsInput = z
       NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
       REPLENISHMENT: templateInput("REPLENISHMENT"),
       WIN_BACK: templateInput("WIN_BACK"),
-    }),
+    }, { error: "are required" }),
   });
 
 export type FollowUpSettingsForm = z.input<typeof FollowUpSettingsInput>;

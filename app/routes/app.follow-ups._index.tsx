@@ -9,7 +9,8 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 
 import db from "../db.server";
-import { FOLLOW_UP_TABS, listFollowUps, type FollowUpTab } from "../follow-ups/listing.server";
+import { listFollowUps } from "../follow-ups/listing.server";
+import { FOLLOW_UP_TABS, type FollowUpTab } from "../follow-ups/rules";
 import { cancelFollowUp } from "../follow-ups/schedule.server";
 import { KIND_LABELS } from "../follow-ups/settings";
 import { installedShop } from "../shops/installation.server";
