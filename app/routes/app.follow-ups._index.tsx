@@ -4,7 +4,7 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { isRouteErrorResponse, useFetcher, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, ButtonGroup, Card, EmptyState, IndexTable, InlineStack, Pagination, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Text } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 
@@ -104,9 +104,16 @@ export default function FollowUpList() {
       <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
         <Card padding="0">
           {rows.length === 0 ? (
-            <EmptyState heading={page > 1 ? "No more follow-ups" : EMPTY[tab].heading} image="">
-              <p>{page > 1 ? "This page is past the end of the list." : EMPTY[tab].body}</p>
-            </EmptyState>
+            <Box padding="800">
+              <BlockStack gap="200" inlineAlign="center">
+                <Text as="h2" variant="headingMd" alignment="center">
+                  {page > 1 ? "No more follow-ups" : EMPTY[tab].heading}
+                </Text>
+                <Text as="p" tone="subdued" alignment="center">
+                  {page > 1 ? "This page is past the end of the list." : EMPTY[tab].body}
+                </Text>
+              </BlockStack>
+            </Box>
           ) : (
             <IndexTable
               resourceName={{ singular: "follow-up", plural: "follow-ups" }}

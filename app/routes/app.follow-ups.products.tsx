@@ -4,7 +4,7 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { isRouteErrorResponse, useFetcher, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, Card, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 import { z } from "zod";
@@ -166,13 +166,18 @@ export default function ReplenishmentIntervals() {
       <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
         <Card padding="0">
           {products.length === 0 ? (
-            <EmptyState heading={page > 1 ? "No more products" : "No products in orders yet"} image="">
-              <p>
-                {page > 1
-                  ? "This page is past the end of the list."
-                  : "Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in."}
-              </p>
-            </EmptyState>
+            <Box padding="800">
+              <BlockStack gap="200" inlineAlign="center">
+                <Text as="h2" variant="headingMd" alignment="center">
+                  {page > 1 ? "No more products" : "No products in orders yet"}
+                </Text>
+                <Text as="p" tone="subdued" alignment="center">
+                  {page > 1
+                    ? "This page is past the end of the list."
+                    : "Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in."}
+                </Text>
+              </BlockStack>
+            </Box>
           ) : (
             <IndexTable
               resourceName={{ singular: "product", plural: "products" }}

@@ -68,6 +68,8 @@ describe("the follow-ups pages in a browser", () => {
     await row.waitFor({ state: "detached" });
     expect(await app.db.followUp.findUniqueOrThrow({ where: { id: thankYou.id } })).toMatchObject({ status: "CANCELLED", cancelReason: "cancelled by the merchant" });
 
+    await frame.getByRole("button", { name: /^Failed \(0\)$/ }).click();
+    await frame.getByText("A follow-up that cannot be sent after its retries appears here").waitFor();
     await frame.getByRole("button", { name: /^Cancelled \(1\)$/ }).click();
     await frame.getByRole("row").filter({ hasText: "cancelled by the merchant" }).waitFor();
     await screenshot(page, "follow-ups-cancelled");
@@ -93,6 +95,7 @@ describe("the follow-ups pages in a browser", () => {
     await frame.getByText("must be a hex colour, like #2c6ecb").first().waitFor();
     await frame.getByRole("button", { name: "Save" }).click();
     await frame.getByText("Some settings need a fix before they can be saved").waitFor();
+    await frame.getByText("Some settings need a fix before they can be saved").scrollIntoViewIfNeeded();
     await screenshot(page, "follow-ups-settings-errors");
     expect((await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).templates).toEqual({});
 
