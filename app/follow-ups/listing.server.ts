@@ -23,8 +23,10 @@ export interface FollowUpRow {
   cancelledAt: string | null;
 }
 
-export async function listFollowUps(db: PrismaClient, shopId: string, tab: FollowUpTab, page: number) {
-  const where = { shopId, status: { in: STATUSES[tab] } };
+/** One page of a tab, optionally of one kind only; the counts per tab follow the kind. */
+export async function listFollowUps(db: PrismaClient, shopId: string, tab: FollowUpTab, page: number, kind: FollowUpKind | null = null) {
+  const ofKind = kind ? { kind } : {};
+  const where = { shopId, ...ofKind, status: { in: STATUSES[tab] } };
   const orderBy =
     tab === "scheduled"
       ? [{ dueAt: "asc" as const }, { id: "asc" as const }]
@@ -33,7 +35,7 @@ export async function listFollowUps(db: PrismaClient, shopId: string, tab: Follo
         : [{ updatedAt: "desc" as const }, { id: "asc" as const }];
   const [rows, counts] = await Promise.all([
     db.followUp.findMany({ where, orderBy, skip: (page - 1) * PAGE_SIZE, take: PAGE_SIZE + 1 }),
-    db.followUp.groupBy({ by: ["status"], where: { shopId }, _count: { _all: true } }),
+    db.followUp.groupBy({ by: ["status"], where: { shopId, ...ofKind }, _count: { _all: true } }),
   ]);
   const shown = rows.slice(0, PAGE_SIZE);
   const customers = await db.customer.findMany({

@@ -4,15 +4,15 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { isRouteErrorResponse, useFetcher, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Select, Text } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 
 import db from "../db.server";
 import { listFollowUps } from "../follow-ups/listing.server";
-import { FOLLOW_UP_TABS, type FollowUpTab } from "../follow-ups/rules";
+import { FOLLOW_UP_TABS, type FollowUpKind, type FollowUpTab } from "../follow-ups/rules";
 import { cancelFollowUp } from "../follow-ups/schedule.server";
-import { KIND_LABELS } from "../follow-ups/settings";
+import { FOLLOW_UP_KINDS, KIND_LABELS } from "../follow-ups/settings";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -22,13 +22,15 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const search = new URL(request.url).searchParams;
   const tab = (FOLLOW_UP_TABS as readonly string[]).includes(search.get("status") ?? "") ? (search.get("status") as FollowUpTab) : "scheduled";
   const page = Math.max(1, Math.min(10_000, Math.floor(Number(search.get("page")) || 1)));
-  const list = await listFollowUps(db, shop.id, tab, page);
+  const kind = (FOLLOW_UP_KINDS as readonly string[]).includes(search.get("kind") ?? "") ? (search.get("kind") as FollowUpKind) : null;
+  const list = await listFollowUps(db, shop.id, tab, page, kind);
   // Times as the merchant reads them: the shop's time zone, formatted once on the server.
   const format = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: shop.ianaTimezone });
   const when = (iso: string | null) => (iso ? format.format(new Date(iso)) : null);
   return {
     tab,
     page,
+    kind,
     timezone: shop.ianaTimezone,
     counts: list.counts,
     hasNextPage: list.hasNextPage,
@@ -73,8 +75,15 @@ function Status({ status }: { status: string }) {
 }
 
 export default function FollowUpList() {
-  const { tab, page, rows, counts, hasNextPage, timezone } = useLoaderData<typeof loader>();
+  const { tab, page, kind, rows, counts, hasNextPage, timezone } = useLoaderData<typeof loader>();
   const [, setSearchParams] = useSearchParams();
+  const show = (next: { status?: FollowUpTab; kind?: string | null; page?: number }) => {
+    const params = new URLSearchParams({ status: next.status ?? tab });
+    const chosen = next.kind === undefined ? kind : next.kind;
+    if (chosen) params.set("kind", chosen);
+    if (next.page && next.page > 1) params.set("page", String(next.page));
+    setSearchParams(params);
+  };
   const navigation = useNavigation();
   // One fetcher for the page: its answer outlives the row it removed from the list.
   const cancel = useFetcher<ActionResult>();
@@ -92,14 +101,23 @@ export default function FollowUpList() {
       <InlineStack align="space-between" blockAlign="center">
         <ButtonGroup variant="segmented">
           {FOLLOW_UP_TABS.map((name) => (
-            <Button key={name} pressed={name === tab} onClick={() => setSearchParams({ status: name })}>
+            <Button key={name} pressed={name === tab} onClick={() => show({ status: name })}>
               {`${TAB_LABELS[name]} (${counts[name].toLocaleString("en")})`}
             </Button>
           ))}
         </ButtonGroup>
-        <Text as="span" tone="subdued" variant="bodySm">
-          Times in {timezone}
-        </Text>
+        <InlineStack gap="300" blockAlign="center">
+          <Select
+            label="Type"
+            labelInline
+            options={[{ value: "", label: "All types" }, ...FOLLOW_UP_KINDS.map((each) => ({ value: each, label: KIND_LABELS[each] }))]}
+            value={kind ?? ""}
+            onChange={(value) => show({ kind: value || null })}
+          />
+          <Text as="span" tone="subdued" variant="bodySm">
+            Times in {timezone}
+          </Text>
+        </InlineStack>
       </InlineStack>
       <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
         <Card padding="0">
@@ -191,9 +209,9 @@ export default function FollowUpList() {
         <InlineStack align="center">
           <Pagination
             hasPrevious={page > 1}
-            onPrevious={() => setSearchParams({ status: tab, page: String(page - 1) })}
+            onPrevious={() => show({ page: page - 1 })}
             hasNext={hasNextPage}
-            onNext={() => setSearchParams({ status: tab, page: String(page + 1) })}
+            onNext={() => show({ page: page + 1 })}
             label={`Page ${page}`}
           />
         </InlineStack>

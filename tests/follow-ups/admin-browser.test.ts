@@ -73,6 +73,11 @@ describe("the follow-ups pages in a browser", () => {
     await frame.getByRole("button", { name: /^Cancelled \(1\)$/ }).click();
     await frame.getByRole("row").filter({ hasText: "cancelled by the merchant" }).waitFor();
     await screenshot(page, "follow-ups-cancelled");
+    // Filtered to one type, the tabs count that type only.
+    await frame.getByLabel("Type").selectOption({ label: "Next-purchase discount" });
+    await frame.getByRole("button", { name: /^Cancelled \(0\)$/ }).waitFor();
+    await frame.getByText("No follow-up has been cancelled").waitFor();
+    await expect(frame.getByRole("button", { name: /^Scheduled \(1\)$/ }).isVisible()).resolves.toBe(true);
   });
 
   it("edits a template with the preview following, and refuses bad values with their messages", async () => {
