@@ -7,6 +7,16 @@
 export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
+/** The merchant's lists: a follow-up being sent right now is still "scheduled" to them (though no longer cancellable). */
+export const FOLLOW_UP_TABS = ["scheduled", "sent", "failed", "cancelled"] as const;
+export type FollowUpTab = (typeof FOLLOW_UP_TABS)[number];
+export const STATUSES_BY_TAB: Record<FollowUpTab, FollowUpStatus[]> = {
+  scheduled: ["SCHEDULED", "SENDING"],
+  sent: ["SENT"],
+  failed: ["FAILED"],
+  cancelled: ["CANCELLED"],
+};
+
 /** Discounts, replenishment and win-back are marketing: they need the customer's email marketing consent. */
 export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"]);
 
@@ -113,6 +123,12 @@ export interface PlannedFollowUp {
   productTitle: string | null;
 }
 
+/** A product's use-up interval; a null lead uses the shop's replenishmentLeadDays. */
+export interface UseUpInterval {
+  intervalDays: number;
+  leadDays: number | null;
+}
+
 export interface FollowUpPlan {
   create: PlannedFollowUp[];
   cancel: { key: string; reason: string }[];
@@ -143,7 +159,7 @@ export function planOrderFollowUps(input: {
   customerOrders: CustomerOrderFacts[];
   existing: ExistingFollowUp[];
   rules: FollowUpRules;
-  intervals: ReadonlyMap<string, number>;
+  intervals: ReadonlyMap<string, UseUpInterval>;
   installedAt: Date;
   now: Date;
 }): FollowUpPlan {
@@ -195,7 +211,8 @@ export function planOrderFollowUps(input: {
       seen.add(product);
       const interval = intervals.get(product);
       if (!interval || boughtAgain.has(product)) continue;
-      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval - rules.replenishmentLeadDays) * DAY));
+      const lead = interval.leadDays ?? rules.replenishmentLeadDays;
+      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval.intervalDays - lead) * DAY));
       // A reminder whose moment passed long ago (a late or replayed order) would only confuse.
       if (dueAt.getTime() < now.getTime() - DAY) continue;
       plan.create.push({

@@ -87,7 +87,7 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
     })),
     existing,
     rules: rulesOf(settings, shop.ianaTimezone),
-    intervals: new Map(intervals.map((interval) => [interval.productShopifyId, interval.intervalDays])),
+    intervals: new Map(intervals.map((interval) => [interval.productShopifyId, { intervalDays: interval.intervalDays, leadDays: interval.leadDays }])),
     installedAt: shop.installedAt,
     now,
   });
@@ -192,34 +192,48 @@ export async function recordMarketingConsent(
   }
 }
 
-export async function setReplenishmentInterval(db: Db, shopId: string, productShopifyId: string, intervalDays: number | null): Promise<void> {
-  if (intervalDays === null) {
+/** Sets (or with null, removes) a product's use-up interval and its own lead time (null: the shop's). */
+export async function setReplenishmentInterval(
+  db: Db,
+  shopId: string,
+  productShopifyId: string,
+  interval: { intervalDays: number; leadDays: number | null } | null,
+): Promise<void> {
+  if (interval === null) {
     await db.replenishmentInterval.deleteMany({ where: { shopId, productShopifyId } });
     return;
   }
+  const { intervalDays, leadDays } = interval;
   if (!Number.isInteger(intervalDays) || intervalDays < 1 || intervalDays > 3650) throw new RangeError("a use-up interval is 1 to 3650 days");
+  if (leadDays !== null && (!Number.isInteger(leadDays) || leadDays < 0 || leadDays >= intervalDays)) throw new RangeError("a lead time is 0 days or more, shorter than the interval");
   await db.replenishmentInterval.upsert({
     where: { shopId_productShopifyId: { shopId, productShopifyId } },
-    create: { shopId, productShopifyId, intervalDays },
-    update: { intervalDays },
+    create: { shopId, productShopifyId, intervalDays, leadDays },
+    update: { intervalDays, leadDays },
   });
 }
 
 /**
  * Use-up intervals the shop's own history suggests: for each product bought again by the same
- * customer often enough, the median days between one purchase and the next.
+ * customer often enough, the median days between one purchase and the next. Counted orders only
+ * (not tests, cancelled or fully refunded); a product twice in one order is one purchase, and a
+ * gap under a day (a second order to add something) is no use-up. `productShopifyIds` narrows it.
  */
-export async function suggestedReplenishmentIntervals(db: PrismaClient, shopId: string) {
-  const rows = await db.$queryRaw<{ product: string; title: string; gaps: number[] }[]>`
-    SELECT product, MAX(title) AS title, ARRAY_AGG(gap_days) AS gaps FROM (
-      SELECT li."productShopifyId" AS product, li.title,
-             EXTRACT(EPOCH FROM (o."placedAt" - LAG(o."placedAt") OVER (PARTITION BY o."customerShopifyId", li."productShopifyId" ORDER BY o."placedAt"))) / 86400 AS gap_days
-        FROM "Order" o JOIN "OrderLineItem" li ON li."orderId" = o.id
-       WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND li."productShopifyId" IS NOT NULL
-         AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
+export async function suggestedReplenishmentIntervals(db: PrismaClient, shopId: string, productShopifyIds: string[] | null = null) {
+  const rows = await db.$queryRaw<{ product: string; title: string; gaps: (number | string)[] }[]>`
+    SELECT product, (ARRAY_AGG(title ORDER BY "placedAt" DESC))[1] AS title, ARRAY_AGG(gap_days) AS gaps FROM (
+      SELECT product, title, "placedAt",
+             EXTRACT(EPOCH FROM ("placedAt" - LAG("placedAt") OVER (PARTITION BY customer, product ORDER BY "placedAt"))) / 86400 AS gap_days
+        FROM (SELECT DISTINCT ON (o.id, li."productShopifyId") o."customerShopifyId" AS customer, li."productShopifyId" AS product, li.title, o."placedAt"
+                FROM "Order" o JOIN "OrderLineItem" li ON li."orderId" = o.id
+               WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND li."productShopifyId" IS NOT NULL
+                 AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
+                 AND (${productShopifyIds}::text[] IS NULL OR li."productShopifyId" = ANY(${productShopifyIds}::text[]))
+               ORDER BY o.id, li."productShopifyId") bought
     ) purchases
-     WHERE gap_days IS NOT NULL
-     GROUP BY product`;
+     WHERE gap_days >= 1
+     GROUP BY product
+     ORDER BY product`;
   return rows.flatMap((row) => {
     const days = suggestReplenishmentInterval(row.gaps.map(Number));
     return days === null ? [] : [{ productShopifyId: row.product, title: row.title, suggestedDays: days, repeats: row.gaps.length }];

@@ -279,3 +279,63 @@ describe("dispatch guarantees", () => {
     expect(message.text).toMatch(/Come back with 15% off: use code COMEBACK-[A-Z0-9]{8}/);
   });
 });
+
+describe("what an order's end, the customer's record and the shop's settings change", () => {
+  const kindsAndStates = async (customerShopifyId: string) => (await followUpsOf(customerShopifyId)).map((row) => [row.kind, row.status, row.cancelReason]);
+
+  it("a cancelled order and a fully refunded one cancel everything they scheduled", async () => {
+    const jo = buyer("jo@example.com", "Jo", "SUBSCRIBED").id;
+    const kim = buyer("kim@example.com", "Kim", "SUBSCRIBED").id;
+    const joOrder = app.devStore.store.createOrder({ customerId: jo, lineItems: [{ variantId: teaVariant, quantity: 1 }] });
+    const kimOrder = app.devStore.store.createOrder({ customerId: kim, lineItems: [{ variantId: teaVariant, quantity: 2 }] });
+    await app.devStore.webhooks.idle();
+    expect((await kindsAndStates(jo)).map(([, status]) => status)).toEqual(["SCHEDULED", "SCHEDULED", "SCHEDULED"]);
+
+    app.devStore.store.cancelOrder(joOrder.id, { reason: "customer" });
+    app.devStore.store.refundOrder(kimOrder.id, { lineItems: [{ lineItemId: kimOrder.lineItems[0].id, quantity: 2 }], shipping: true });
+    await app.devStore.webhooks.idle();
+    expect(await kindsAndStates(jo)).toEqual([
+      ["THANK_YOU", "CANCELLED", "order cancelled"],
+      ["NEXT_PURCHASE", "CANCELLED", "order cancelled"],
+      ["REPLENISHMENT", "CANCELLED", "order cancelled"],
+    ]);
+    expect(await kindsAndStates(kim)).toEqual([
+      ["THANK_YOU", "CANCELLED", "order refunded"],
+      ["NEXT_PURCHASE", "CANCELLED", "order refunded"],
+      ["REPLENISHMENT", "CANCELLED", "order refunded"],
+    ]);
+  });
+
+  it("sends nothing to a deleted customer", async () => {
+    const lou = buyer("lou@example.com", "Lou", "SUBSCRIBED").id;
+    await app.devStore.webhooks.idle();
+    await app.db.customer.update({ where: { shopId_shopifyId: { shopId, shopifyId: lou } }, data: { deletedAt: new Date() } });
+    const row = await app.db.followUp.create({ data: { shopId, kind: "THANK_YOU", key: "deleted-lou", customerShopifyId: lou, dueAt: at(160 * DAY) } });
+    await drain(at(160 * DAY));
+    expect(await app.db.followUp.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: "CANCELLED", cancelReason: "customer deleted" });
+    expect(mailTo("lou@example.com")).toHaveLength(0);
+  });
+
+  it("sends from the shop's sender, with its logo and colour; a win-back without an incentive carries no code", async () => {
+    await app.db.followUpSettings.update({
+      where: { shopId },
+      data: { senderName: "Tea Club", senderEmail: "hello@tea.example", brandColor: "#0a7d55", logoUrl: "https://cdn.example/logo.png", winBackDiscountPercent: 0 },
+    });
+    try {
+      const max = buyer("max@example.com", "Max", "SUBSCRIBED").id;
+      await app.devStore.webhooks.idle();
+      await app.db.followUp.create({ data: { shopId, kind: "WIN_BACK", key: "win-back-max", customerShopifyId: max, dueAt: at(170 * DAY) } });
+      const discountsBefore = app.devStore.store.snapshot().codeDiscounts.length;
+      await drain(at(170 * DAY));
+      const [message] = mailTo("max@example.com");
+      expect(message.headers.get("from")).toMatch(/^"?Tea Club"? <hello@tea\.example>$/);
+      expect(message.html).toContain('<img src="https://cdn.example/logo.png"');
+      expect(message.html).toContain("background:#0a7d55");
+      expect(message.subject).toBe("We miss you, Max");
+      expect(message.text).not.toMatch(/code|COMEBACK/);
+      expect(app.devStore.store.snapshot().codeDiscounts.length).toBe(discountsBefore);
+    } finally {
+      await app.db.followUpSettings.update({ where: { shopId }, data: { senderName: null, senderEmail: null, brandColor: "#2c6ecb", logoUrl: null, winBackDiscountPercent: 15 } });
+    }
+  });
+});

@@ -67,13 +67,19 @@ describe("what an order schedules and cancels", () => {
   const now = new Date("2026-03-03T15:00:00Z"); // 10:00 EST
   it("a paid first order schedules the thank-you 30 minutes after it is seen paid, the next-purchase code, and a replenishment reminder", () => {
     const first = order("1", "2026-03-03T14:55:00Z");
-    const plan = planOrderFollowUps({ order: first, customerOrders: [asCustomerOrder(first)], existing: [], rules, intervals: new Map([[TEA, 90]]), installedAt, now });
+    const plan = planOrderFollowUps({ order: first, customerOrders: [asCustomerOrder(first)], existing: [], rules, intervals: new Map([[TEA, { intervalDays: 90, leadDays: null }]]), installedAt, now });
     expect(plan.cancel).toEqual([]);
     expect(plan.create.map((f) => [f.kind, f.dueAt.toISOString()])).toEqual([
       ["THANK_YOU", "2026-03-03T15:30:00.000Z"],
       ["NEXT_PURCHASE", "2026-03-17T15:00:00.000Z"],
       ["REPLENISHMENT", "2026-05-25T14:55:00.000Z"], // 90 − 7 days after purchase, 10:55 EDT
     ]);
+  });
+
+  it("a product's own lead time replaces the shop's", () => {
+    const first = order("1", "2026-03-03T14:55:00Z");
+    const plan = planOrderFollowUps({ order: first, customerOrders: [asCustomerOrder(first)], existing: [], rules, intervals: new Map([[TEA, { intervalDays: 90, leadDays: 20 }]]), installedAt, now });
+    expect(plan.create.find((f) => f.kind === "REPLENISHMENT")?.dueAt.toISOString()).toBe("2026-05-12T14:55:00.000Z"); // 90 − 20 days
   });
 
   it("a second order schedules no thank-you, and cancels the first order's reminder for the same product and its unsent code", () => {
@@ -84,7 +90,7 @@ describe("what an order schedules and cancels", () => {
       { key: "next-purchase:1", kind: "NEXT_PURCHASE" as const, status: "SCHEDULED" as const, orderShopifyId: first.shopifyId, orderPlacedAt: first.placedAt, productShopifyId: null },
       { key: "thank-you:1", kind: "THANK_YOU" as const, status: "SENT" as const, orderShopifyId: first.shopifyId, orderPlacedAt: first.placedAt, productShopifyId: null },
     ];
-    const plan = planOrderFollowUps({ order: second, customerOrders: [first, second].map(asCustomerOrder), existing, rules, intervals: new Map([[TEA, 90]]), installedAt, now });
+    const plan = planOrderFollowUps({ order: second, customerOrders: [first, second].map(asCustomerOrder), existing, rules, intervals: new Map([[TEA, { intervalDays: 90, leadDays: null }]]), installedAt, now });
     expect(plan.cancel).toEqual([
       { key: "replenishment:1", reason: "customer reordered the product" },
       { key: "next-purchase:1", reason: "customer ordered again" },
@@ -106,7 +112,7 @@ describe("what an order schedules and cancels", () => {
     const pending = order("1", "2026-03-03T14:55:00Z", { financialStatus: "pending" });
     expect(planOrderFollowUps({ order: pending, customerOrders: [asCustomerOrder(pending)], existing: [], rules, intervals: new Map(), installedAt, now }).create).toEqual([]);
     const old = order("1", "2025-06-01T14:55:00Z");
-    expect(planOrderFollowUps({ order: old, customerOrders: [asCustomerOrder(old)], existing: [], rules, intervals: new Map([[TEA, 90]]), installedAt, now }).create).toEqual([]);
+    expect(planOrderFollowUps({ order: old, customerOrders: [asCustomerOrder(old)], existing: [], rules, intervals: new Map([[TEA, { intervalDays: 90, leadDays: null }]]), installedAt, now }).create).toEqual([]);
   });
 
   it("an order that is not the customer's first gets no thank-you", () => {

@@ -1,0 +1,169 @@
+/**
+ * The merchant's follow-up settings form, pure: each kind on/off and timed, the sender, branding,
+ * quiet hours and each kind's subject and body, validated with zod so every bad value comes back
+ * with its field and a message saying what to enter. The admin page validates as the merchant types
+ * with the same code the server runs on save.
+ */
+import { z } from "zod";
+
+import type { FollowUpKind } from "./rules";
+import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, type MergeValues, type Template } from "./templates";
+
+export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
+
+export const KIND_LABELS: Record<FollowUpKind, string> = {
+  THANK_YOU: "Thank-you",
+  NEXT_PURCHASE: "Next-purchase discount",
+  REPLENISHMENT: "Replenishment reminder",
+  WIN_BACK: "Win-back",
+};
+
+/** Any `{{…}}` the merchant wrote, known field or not. */
+const ANY_FIELD = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+/** What is wrong with a subject or body's merge fields for this kind, or null. */
+export function mergeFieldProblem(kind: FollowUpKind, text: string): string | null {
+  const allowed = MERGE_FIELDS_BY_KIND[kind];
+  for (const [, name] of text.matchAll(ANY_FIELD)) {
+    if (!(MERGE_FIELDS as readonly string[]).includes(name)) {
+      return `{{${name}}} is not a merge field. Use ${allowed.map((field) => `{{${field}}}`).join(", ")}`;
+    }
+    if (!(allowed as readonly string[]).includes(name)) return `{{${name}}} has no value in a ${KIND_LABELS[kind].toLowerCase()} email`;
+  }
+  const rest = text.replace(ANY_FIELD, "");
+  if (rest.includes("{{") || rest.includes("}}")) return "A merge field is written {{first_name}}: check the braces";
+  return null;
+}
+
+function templateInput(kind: FollowUpKind) {
+  const checked = (max: number) =>
+    z
+      .string({ error: "is required" })
+      .trim()
+      .min(1, "is required")
+      .max(max, `is at most ${max} characters`)
+      .superRefine((text, context) => {
+        const problem = mergeFieldProblem(kind, text);
+        if (problem) context.addIssue({ code: "custom", message: problem });
+      });
+  return z.object({ subject: checked(150), body: checked(5_000) });
+}
+
+const whole = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(min, `is at least ${min}`)
+    .max(max, `is at most ${max}`);
+// An unticked HTML checkbox sends nothing.
+const checkbox = z
+  .union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")])
+  .optional()
+  .transform((value) => value ?? false);
+/** Empty or left out: none. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim() : value),
+    z
+      .union([z.literal("").transform(() => null), z.null(), schema])
+      .optional()
+      .transform((value) => value ?? null),
+  );
+
+export const FollowUpSettingsInput = z
+  .object({
+    senderName: optional(z.string().trim().max(80, "is at most 80 characters")),
+    senderEmail: optional(z.string().trim().pipe(z.email("must be an email address, like hello@yourshop.com"))),
+    brandColor: z.string({ error: "is required" }).trim().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex colour, like #2c6ecb"),
+    logoUrl: optional(
+      z
+        .string()
+        .trim()
+        .max(2_000, "is too long")
+        .pipe(z.url({ protocol: /^https$/, hostname: z.regexes.domain, error: "must be an https:// address of an image, like https://cdn.shopify.com/…/logo.png" })),
+    ),
+    quietHoursStart: whole(0, 23),
+    quietHoursEnd: whole(0, 23),
+    thankYouEnabled: checkbox,
+    thankYouDelayMinutes: whole(0, 10_080),
+    nextPurchaseEnabled: checkbox,
+    nextPurchaseDelayDays: whole(1, 365),
+    nextPurchaseDiscountPercent: whole(1, 100),
+    nextPurchaseCodeValidDays: whole(1, 365),
+    replenishmentEnabled: checkbox,
+    replenishmentLeadDays: whole(0, 365),
+    winBackEnabled: checkbox,
+    winBackAfterDays: whole(7, 730),
+    /** 0: a win-back without an incentive. */
+    winBackDiscountPercent: whole(0, 100),
+    winBackCodeValidDays: whole(1, 365),
+    templates: z.object({
+      THANK_YOU: templateInput("THANK_YOU"),
+      NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
+      REPLENISHMENT: templateInput("REPLENISHMENT"),
+      WIN_BACK: templateInput("WIN_BACK"),
+    }, { error: "are required" }),
+  });
+
+export type FollowUpSettingsForm = z.input<typeof FollowUpSettingsInput>;
+export type FollowUpSettingsValues = z.output<typeof FollowUpSettingsInput>;
+/** Problems by field path (e.g. "templates.WIN_BACK.subject"). */
+export type FieldErrors = Record<string, string>;
+
+export function parseFollowUpSettings(input: unknown): { ok: true; values: FollowUpSettingsValues } | { ok: false; errors: FieldErrors } {
+  const parsed = FollowUpSettingsInput.safeParse(input);
+  if (parsed.success) return { ok: true, values: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) errors[issue.path.join(".")] ??= issue.message;
+  return { ok: false, errors };
+}
+
+/** Form fields arrive flat ("templates.THANK_YOU.subject"); the schema takes them nested. */
+export function nestFormFields(entries: Iterable<[string, FormDataEntryValue]>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [name, value] of entries) {
+    if (typeof value !== "string") continue;
+    const path = name.split(".");
+    let node = root;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]] = value;
+  }
+  return root;
+}
+
+/** The shop's templates as the form shows them: its own where set, the defaults elsewhere. */
+export function templatesForForm(stored: unknown): Record<FollowUpKind, Template> {
+  const own = (stored ?? {}) as Partial<Record<FollowUpKind, Partial<Template>>>;
+  return Object.fromEntries(
+    FOLLOW_UP_KINDS.map((kind) => [
+      kind,
+      { subject: own[kind]?.subject?.trim() ? own[kind]!.subject! : DEFAULT_TEMPLATES[kind].subject, body: own[kind]?.body?.trim() ? own[kind]!.body! : DEFAULT_TEMPLATES[kind].body },
+    ]),
+  ) as Record<FollowUpKind, Template>;
+}
+
+/** Example values for the preview: a customer called Ana, with what this shop would fill in. */
+export function previewValues(
+  kind: FollowUpKind,
+  shop: { name: string; domain: string; timezone: string; productTitle: string | null },
+  settings: { nextPurchaseDiscountPercent: number; nextPurchaseCodeValidDays: number; winBackDiscountPercent: number; winBackCodeValidDays: number },
+  now: Date,
+): MergeValues {
+  const incentive =
+    kind === "NEXT_PURCHASE"
+      ? { percent: settings.nextPurchaseDiscountPercent, days: settings.nextPurchaseCodeValidDays, code: "THANKS-7K2Q9XHD" }
+      : kind === "WIN_BACK" && settings.winBackDiscountPercent > 0
+        ? { percent: settings.winBackDiscountPercent, days: settings.winBackCodeValidDays, code: "COMEBACK-4MZP8RTA" }
+        : null;
+  const shopUrl = `https://${shop.domain}`;
+  return {
+    first_name: "Ana",
+    shop_name: shop.name,
+    points_balance: "240",
+    code: incentive?.code ?? null,
+    discount: incentive ? `${incentive.percent}%` : null,
+    code_expires: incentive ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(new Date(now.getTime() + incentive.days * 86_400_000)) : null,
+    product: kind === "REPLENISHMENT" ? (shop.productTitle ?? "Breakfast Tea") : null,
+    reorder_link: kind === "REPLENISHMENT" ? `${shopUrl}/cart/1:1` : incentive ? `${shopUrl}/discount/${incentive.code}` : shopUrl,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The follow-up pages in headless Chromium through the dev store's admin: a scheduled follow-up in
+ * the list and cancelled from it, a template edited with the preview following, bad values refused
+ * with their messages, and a product's interval set from the suggestion. Outside the browser: the
+ * cancel refuses another shop's follow-up, and the settings action refuses bad values. Screenshots go
+ * to test-artifacts/.
+ */
+import type { Browser, FrameLocator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { DESKTOP_USER_AGENT, launchBrowser, openPage, screenshot } from "../support/browser";
+import { startTestApp, type TestApp } from "../support/test-app";
+
+let app: TestApp;
+let browser: Browser;
+let shopId: string;
+let ana: string;
+let teaProduct: string;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  const store = app.devStore.store;
+  const tea = store.createProduct({ title: "Breakfast Tea", variants: [{ price: "12.00" }] });
+  teaProduct = tea.id;
+  // History: two customers restocking tea every 30 days, six repeats before the app is installed.
+  const now = Date.now();
+  for (const [i, email] of ["cy@example.com", "dee@example.com"].entries()) {
+    const customer = store.createCustomer({ email, firstName: email.split("@")[0], createdAt: new Date(now - 200 * DAY).toISOString() });
+    for (const daysAgo of [190, 160, 130, 100].slice(0, 4 - i)) {
+      store.createOrder({ customerId: customer.id, lineItems: [{ variantId: tea.variants[0].id, quantity: 1 }], createdAt: new Date(now - daysAgo * DAY).toISOString() });
+    }
+  }
+  shopId = await app.installAndImportHistory();
+  ana = store.createCustomer({ email: "ana@example.com", firstName: "Ana", hasAccount: true, emailMarketing: "SUBSCRIBED" }).id;
+  store.createOrder({ customerId: ana, lineItems: [{ variantId: tea.variants[0].id, quantity: 1 }] });
+  await app.devStore.webhooks.idle();
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function openAdmin(path: string): Promise<{ page: Page; frame: FrameLocator }> {
+  const page = await openPage(browser);
+  await page.goto(app.devStore.adminAppUrl(path));
+  const frame = page.frameLocator("#app-iframe");
+  await frame.getByRole("heading", { name: "Follow-ups", exact: true }).waitFor();
+  return { page, frame };
+}
+
+describe("the follow-ups pages in a browser", () => {
+  it("lists the scheduled thank-you and cancels it", async () => {
+    const thankYou = await app.db.followUp.findFirstOrThrow({ where: { shopId, customerShopifyId: ana, kind: "THANK_YOU" } });
+    expect(thankYou.status).toBe("SCHEDULED");
+
+    const { page, frame } = await openAdmin("/follow-ups");
+    const row = frame.getByRole("row").filter({ hasText: "Thank-you" }).filter({ hasText: "ana@example.com" });
+    await row.waitFor();
+    await expect(row.innerText()).resolves.toContain("Ana");
+    await expect(frame.getByRole("button", { name: /^Scheduled \(2\)$/ }).isVisible()).resolves.toBe(true);
+    await screenshot(page, "follow-ups-list");
+
+    await row.getByRole("button", { name: /Cancel the thank-you/ }).click();
+    await frame.getByText("Follow-up cancelled. It will not be sent.").waitFor();
+    await row.waitFor({ state: "detached" });
+    expect(await app.db.followUp.findUniqueOrThrow({ where: { id: thankYou.id } })).toMatchObject({ status: "CANCELLED", cancelReason: "cancelled by the merchant" });
+
+    await frame.getByRole("button", { name: /^Failed \(0\)$/ }).click();
+    await frame.getByText("A follow-up that cannot be sent after its retries appears here").waitFor();
+    await frame.getByRole("button", { name: /^Cancelled \(1\)$/ }).click();
+    await frame.getByRole("row").filter({ hasText: "cancelled by the merchant" }).waitFor();
+    await screenshot(page, "follow-ups-cancelled");
+    // Filtered to one type, the tabs count that type only.
+    await frame.getByLabel("Type").selectOption({ label: "Next-purchase discount" });
+    await frame.getByRole("button", { name: /^Cancelled \(0\)$/ }).waitFor();
+    await frame.getByText("No follow-up has been cancelled").waitFor();
+    await expect(frame.getByRole("button", { name: /^Scheduled \(1\)$/ }).isVisible()).resolves.toBe(true);
+  });
+
+  it("edits a template with the preview following, and refuses bad values with their messages", async () => {
+    const { page, frame } = await openAdmin("/follow-ups/settings");
+    const subject = frame.getByLabel("Subject");
+    await expect(frame.locator("[data-preview=subject]").innerText()).resolves.toBe("Thank you for your order, Ana!");
+
+    await subject.fill("A little thank-you from {{shop_name}}, {{first_name}}");
+    await expect.poll(() => frame.locator("[data-preview=subject]").innerText()).toBe(`A little thank-you from ${app.devStore.store.shop.name}, Ana`);
+    await frame.getByLabel("Body").fill("Hi {{first_name}},\n\nYou have {{points_balance}} points waiting.");
+    const preview = frame.frameLocator('iframe[title="Email preview"]');
+    await preview.getByText("You have 240 points waiting.").waitFor();
+    await expect(frame.locator("[data-preview=text]").textContent()).resolves.toContain("You have 240 points waiting.");
+    await screenshot(page, "follow-ups-template-preview");
+
+    // An unknown merge field and a bad colour show their messages; saving changes nothing.
+    await subject.fill("Hello {{nickname}}");
+    await frame.getByText("{{nickname}} is not a merge field").first().waitFor();
+    await frame.getByLabel("Brand colour").fill("blue-ish");
+    await frame.getByText("must be a hex colour, like #2c6ecb").first().waitFor();
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Some settings need a fix before they can be saved").waitFor();
+    await frame.getByText("Some settings need a fix before they can be saved").scrollIntoViewIfNeeded();
+    await screenshot(page, "follow-ups-settings-errors");
+    expect((await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).templates).toEqual({});
+
+    await subject.fill("A little thank-you from {{shop_name}}, {{first_name}}");
+    await frame.getByLabel("Brand colour").fill("#0a7d55");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Settings saved.").waitFor();
+    const saved = await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
+    expect(saved.brandColor).toBe("#0a7d55");
+    expect((saved.templates as Record<string, { subject: string }>).THANK_YOU.subject).toBe("A little thank-you from {{shop_name}}, {{first_name}}");
+  });
+
+  it("shows the interval the shop's repeat purchases suggest and sets it", async () => {
+    const { page, frame } = await openAdmin("/follow-ups/products");
+    const row = frame.getByRole("row").filter({ hasText: "Breakfast Tea" });
+    await row.locator('[data-suggested="30"]').waitFor();
+    await expect(row.innerText()).resolves.toContain("median of 5 repeats");
+    await row.getByRole("button", { name: "Use it" }).click();
+    await row.getByText("Saved.").waitFor();
+    await screenshot(page, "follow-ups-intervals");
+    expect(await app.db.replenishmentInterval.findUniqueOrThrow({ where: { shopId_productShopifyId: { shopId, productShopifyId: teaProduct } } })).toMatchObject({
+      intervalDays: 30,
+      leadDays: null,
+    });
+  });
+});
+
+describe("the follow-ups actions", () => {
+  const post = (path: string, body: Record<string, string>) =>
+    fetch(`${app.appUrl}${path}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": DESKTOP_USER_AGENT },
+      body: new URLSearchParams(body),
+    });
+
+  it("never cancels another shop's follow-up", async () => {
+    const other = await app.db.shop.create({ data: { domain: "someone-else.myshopify.com" } });
+    const theirs = await app.db.followUp.create({
+      data: { shopId: other.id, kind: "THANK_YOU", key: "thank-you:other", customerShopifyId: "gid://shopify/Customer/1", dueAt: new Date(Date.now() + DAY) },
+    });
+    const answer = await post("/app/follow-ups?index&_data=routes%2Fapp.follow-ups._index", { intent: "cancel", id: theirs.id });
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toMatchObject({ ok: false, message: "No such follow-up in this shop." });
+    expect(await app.db.followUp.findUniqueOrThrow({ where: { id: theirs.id } })).toMatchObject({ status: "SCHEDULED", cancelledAt: null });
+
+    // The same request for this shop's own scheduled follow-up does cancel it.
+    const mine = await app.db.followUp.findFirstOrThrow({ where: { shopId, customerShopifyId: ana, kind: "NEXT_PURCHASE" } });
+    const ok = await post("/app/follow-ups?index&_data=routes%2Fapp.follow-ups._index", { intent: "cancel", id: mine.id });
+    expect(ok.status).toBe(200);
+    expect(await app.db.followUp.findUniqueOrThrow({ where: { id: mine.id } })).toMatchObject({ status: "CANCELLED" });
+    const again = await post("/app/follow-ups?index&_data=routes%2Fapp.follow-ups._index", { intent: "cancel", id: mine.id });
+    expect(again.status).toBe(409);
+  });
+
+  it("refuses bad settings field by field and keeps what was saved", async () => {
+    const before = await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
+    const answer = await post("/app/follow-ups/settings?_data=routes%2Fapp.follow-ups.settings", {
+      brandColor: "#12345",
+      logoUrl: "ftp://example.com/logo.png",
+      senderEmail: "not-an-address",
+      quietHoursStart: "21",
+      quietHoursEnd: "9",
+      thankYouEnabled: "true",
+      thankYouDelayMinutes: "30",
+      nextPurchaseEnabled: "true",
+      nextPurchaseDelayDays: "14",
+      nextPurchaseDiscountPercent: "10",
+      nextPurchaseCodeValidDays: "30",
+      replenishmentEnabled: "true",
+      replenishmentLeadDays: "7",
+      winBackEnabled: "true",
+      winBackAfterDays: "60",
+      winBackDiscountPercent: "0",
+      winBackCodeValidDays: "30",
+      "templates.THANK_YOU.subject": " ",
+      "templates.THANK_YOU.body": "Hi",
+      "templates.NEXT_PURCHASE.subject": "Your code",
+      "templates.NEXT_PURCHASE.body": "Use {{code}}",
+      "templates.REPLENISHMENT.subject": "Restock {{code}}",
+      "templates.REPLENISHMENT.body": "{{product}}",
+      "templates.WIN_BACK.subject": "Back?",
+      "templates.WIN_BACK.body": "Come back",
+    });
+    expect(answer.status).toBe(400);
+    const { errors } = (await answer.json()) as { errors: Record<string, string> };
+    expect(errors).toEqual({
+      brandColor: "must be a hex colour, like #2c6ecb",
+      logoUrl: expect.stringMatching(/^must be an https:\/\/ address/),
+      senderEmail: "must be an email address, like hello@yourshop.com",
+      "templates.THANK_YOU.subject": "is required",
+      "templates.REPLENISHMENT.subject": "{{code}} has no value in a replenishment reminder email",
+    });
+    expect(await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).toEqual(before);
+  });
+});

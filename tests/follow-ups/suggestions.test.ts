@@ -1,0 +1,117 @@
+/**
+ * The suggested use-up interval, on crafted orders in a real database: the median days between a
+ * customer's purchases of a product, from counted orders only, once there are enough repeats; and
+ * the replenishment page's product list with it, for one shop only.
+ */
+import { PrismaPg } from "@prisma/adapter-pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { replenishmentProducts } from "../../app/follow-ups/listing.server";
+import { setReplenishmentInterval, suggestedReplenishmentIntervals } from "../../app/follow-ups/schedule.server";
+import { PrismaClient } from "../../app/generated/prisma/client";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+
+let database: TestDatabase;
+let db: PrismaClient;
+let shopId: string;
+let otherShopId: string;
+const DAY = 86_400_000;
+const START = new Date("2026-01-01T12:00:00Z").getTime();
+let orderCount = 0;
+
+const TEA = "gid://shopify/Product/1";
+const SOAP = "gid://shopify/Product/2";
+const CANDLE = "gid://shopify/Product/3";
+
+async function order(
+  shop: string,
+  customer: string | null,
+  day: number,
+  products: string[],
+  extra: { test?: boolean; cancelled?: boolean; financialStatus?: string } = {},
+) {
+  const id = ++orderCount;
+  await db.order.create({
+    data: {
+      shopId: shop,
+      shopifyId: `gid://shopify/Order/${id}`,
+      name: `#${id}`,
+      customerShopifyId: customer,
+      currencyCode: "USD",
+      financialStatus: extra.financialStatus ?? "paid",
+      subtotal: "10",
+      shipping: "0",
+      tax: "0",
+      totalDiscounts: "0",
+      total: "10",
+      test: extra.test ?? false,
+      cancelledAt: extra.cancelled ? new Date(START + day * DAY) : null,
+      placedAt: new Date(START + day * DAY),
+      shopifyUpdatedAt: new Date(START + day * DAY),
+      lineItems: {
+        create: products.map((product, index) => ({
+          shopifyId: `gid://shopify/LineItem/${id}-${index}`,
+          productShopifyId: product,
+          title: product === TEA ? "Breakfast Tea" : product === SOAP ? "Olive Soap" : "Candle",
+          quantity: 1,
+          price: "10",
+          discount: "0",
+        })),
+      },
+    },
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: 1 }) });
+  shopId = (await db.shop.create({ data: { domain: "suggestions.myshopify.com" } })).id;
+  otherShopId = (await db.shop.create({ data: { domain: "other-suggestions.myshopify.com" } })).id;
+
+  // Tea: gaps of 28, 30, 30 (ann), 32, 35 (ben), 90 (cat) days: median of six is (30 + 32) / 2 = 31.
+  for (const day of [0, 28, 58, 88]) await order(shopId, "ann", day, [TEA]);
+  for (const day of [10, 42, 77]) await order(shopId, "ben", day, [TEA, TEA]); // twice in one order: one purchase
+  await order(shopId, "cat", 5, [TEA, SOAP]);
+  await order(shopId, "cat", 95, [TEA]);
+  // What does not count: a test order, a cancelled one, a refunded one, a guest, a same-day top-up.
+  await order(shopId, "ann", 88.5, [TEA]); // half a day after day 88
+  await order(shopId, "ann", 100, [TEA], { test: true });
+  await order(shopId, "ben", 80, [TEA], { cancelled: true });
+  await order(shopId, "cat", 96, [TEA], { financialStatus: "refunded" });
+  for (const day of [1, 3, 5, 7, 9, 11]) await order(shopId, null, day, [TEA]);
+  // Soap: four repeats, one short of a suggestion.
+  for (const day of [0, 20, 40, 60, 80]) await order(shopId, "dan", day, [SOAP]);
+  // Candles, in another shop only: never this shop's.
+  for (const day of [0, 7, 14, 21, 28, 35, 42]) await order(otherShopId, "eve", day, [CANDLE, TEA]);
+}, 60_000);
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+describe("the suggested use-up interval", () => {
+  it("is the median days between a customer's counted purchases of a product, once there are five repeats", async () => {
+    const suggestions = await suggestedReplenishmentIntervals(db, shopId);
+    expect(suggestions).toEqual([{ productShopifyId: TEA, title: "Breakfast Tea", suggestedDays: 31, repeats: 6 }]);
+  });
+
+  it("reads only the shop's own orders, and only the products asked for", async () => {
+    expect((await suggestedReplenishmentIntervals(db, otherShopId)).map((s) => [s.productShopifyId, s.suggestedDays])).toEqual([
+      [TEA, 7],
+      [CANDLE, 7],
+    ]);
+    expect(await suggestedReplenishmentIntervals(db, shopId, [SOAP])).toEqual([]);
+  });
+
+  it("lists the shop's products most ordered first, with the interval set and the suggestion", async () => {
+    await setReplenishmentInterval(db, shopId, SOAP, { intervalDays: 45, leadDays: 5 });
+    await expect(setReplenishmentInterval(db, shopId, SOAP, { intervalDays: 10, leadDays: 10 })).rejects.toThrow(/shorter than the interval/);
+    const { products, hasNextPage } = await replenishmentProducts(db, shopId, 1);
+    expect(hasNextPage).toBe(false);
+    expect(products).toEqual([
+      { productShopifyId: TEA, title: "Breakfast Tea", orders: 18, customers: 3, intervalDays: null, leadDays: null, suggestedDays: 31, repeats: 6 },
+      { productShopifyId: SOAP, title: "Olive Soap", orders: 6, customers: 2, intervalDays: 45, leadDays: 5, suggestedDays: null, repeats: 0 },
+    ]);
+  });
+});
