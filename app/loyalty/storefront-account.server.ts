@@ -6,6 +6,7 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import { pointsBalance, pointsHistory } from "./ledger.server";
 import type { PointsReason } from "./points-rules";
+import { activeRewards } from "./rewards.server";
 import { programSettings } from "./settings.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
@@ -16,7 +17,7 @@ export interface StorefrontAccount {
   customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
-  rewards: never[];
+  rewards: { id: string; name: string; cost: number; affordable: boolean }[];
   history: { at: string; points: number; reason: string }[];
   waysToEarn: { title: string; points: string }[];
   program: { pointsName: string };
@@ -107,7 +108,11 @@ export async function storefrontAccount(db: PrismaClient, shopDomain: string, cu
     return { customer: { id: customerGid, firstName: customer?.firstName ?? null }, ...empty, ...program };
   }
 
-  const [balance, entries] = await Promise.all([pointsBalance(db, customer.id, now), pointsHistory(db, customer.id, HISTORY_LIMIT)]);
+  const [balance, entries, rewards] = await Promise.all([
+    pointsBalance(db, customer.id, now),
+    pointsHistory(db, customer.id, HISTORY_LIMIT),
+    activeRewards(db, shop.id),
+  ]);
   const orderIds = [...new Set(entries.filter((entry) => entry.source === "ORDER" && entry.sourceId).map((entry) => entry.sourceId as string))];
   const orders = orderIds.length
     ? await db.order.findMany({ where: { shopId: shop.id, shopifyId: { in: orderIds } }, select: { shopifyId: true, name: true } })
@@ -118,8 +123,7 @@ export async function storefrontAccount(db: PrismaClient, shopDomain: string, cu
     customer: { id: customerGid, firstName: customer.firstName },
     points: { balance: balance.available, pending: balance.pending },
     referral: { code: customer.referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(customer.referralCode)}` },
-    // The reward catalogue (and POST /proxy/redeem) is later work: until then there is nothing to redeem.
-    rewards: [],
+    rewards: rewards.map((reward) => ({ id: reward.id, name: reward.name, cost: reward.pointsCost, affordable: reward.pointsCost <= balance.available })),
     history: entries.map((entry) => ({
       at: entry.createdAt.toISOString(),
       points: entry.points,

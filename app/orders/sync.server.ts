@@ -21,6 +21,7 @@ import {
   type OrderForPoints,
 } from "../loyalty/points-rules";
 import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
+import { markRedemptionsUsed } from "../loyalty/redemption.server";
 import { rewardReferralOnFirstPurchase } from "../loyalty/referrals.server";
 import { recordCustomerForReports, recordOrderForReports } from "../reports/aggregates.server";
 import { formatAmount, parseAmount } from "./money";
@@ -161,6 +162,7 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
     await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer, settings: shop.settings, installedAt: shop.installedAt, now }));
   }
   await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
+  await markRedemptionsUsed(tx, shop.id, snapshot, now);
   return "stored";
 }
 

@@ -238,3 +238,62 @@ export interface FollowUpMarketingConsent {
     defaultEmailAddress: { emailAddress: string; marketingState: string; marketingUpdatedAt: string | null } | null;
   } | null)[];
 }
+
+/** A redeemed reward's amount or percentage off: a unique, single-use code for one customer, ending after a set time. */
+export const REWARD_DISCOUNT_CREATE_MUTATION = `#graphql
+  mutation RewardDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface RewardDiscountCreate {
+  discountCodeBasicCreate: {
+    codeDiscountNode: { id: string } | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}
+
+/** A redeemed free-shipping reward: a unique, single-use code for one customer, ending after a set time. */
+export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
+  mutation RewardFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
+    discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface RewardFreeShippingCreate {
+  discountCodeFreeShippingCreate: {
+    codeDiscountNode: { id: string } | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}
+
+/** Finds a code the app chose before asking Shopify, when Shopify's answer was lost. */
+export const DISCOUNT_BY_CODE_QUERY = `#graphql
+  query DiscountByCode($code: String!) {
+    codeDiscountNodeByCode(code: $code) {
+      id
+    }
+  }
+`;
+
+export interface DiscountByCode {
+  codeDiscountNodeByCode: { id: string } | null;
+}
