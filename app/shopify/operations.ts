@@ -297,3 +297,21 @@ export const DISCOUNT_BY_CODE_QUERY = `#graphql
 export interface DiscountByCode {
   codeDiscountNodeByCode: { id: string } | null;
 }
+
+/** A referred friend's first-order discount: a unique, single-use percentage code, for them when signed in. */
+export const REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION = `#graphql
+  mutation ReferralFriendDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export type ReferralFriendDiscountCreate = RewardDiscountCreate;
