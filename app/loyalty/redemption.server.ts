@@ -207,6 +207,7 @@ export async function createRewardCode(
   redemption: Redemption & { reward: Reward },
   customerGid: string,
   now: Date,
+  { create = true }: { create?: boolean } = {},
 ): Promise<Redemption> {
   let graphql: AdminGraphql;
   try {
@@ -217,7 +218,7 @@ export async function createRewardCode(
   let answer: CreateAnswer | null = null;
   let failedAnswer = false;
   try {
-    answer = await askShopifyToCreate(graphql, redemption.reward, redemption, customerGid, now, AbortSignal.timeout(shopify.timeoutMs));
+    if (create) answer = await askShopifyToCreate(graphql, redemption.reward, redemption, customerGid, now, AbortSignal.timeout(shopify.timeoutMs));
   } catch (error) {
     // An error answer (an outage) or none (a timeout, a dropped connection): whether the code exists is found below.
     failedAnswer = error instanceof AdminApiError;
@@ -230,7 +231,7 @@ export async function createRewardCode(
   } catch {
     // Shopify answers neither: the code is taken as not made.
   }
-  return giveBack(db, redemption, customerGid, answer || failedAnswer ? "Shopify could not create your code." : "Shopify did not answer in time.", now);
+  return giveBack(db, redemption, customerGid, answer || failedAnswer || !create ? "Shopify could not create your code." : "Shopify did not answer in time.", now);
 }
 
 async function markIssued(db: PrismaClient, redemption: Redemption, discountShopifyId: string): Promise<Redemption> {
@@ -316,8 +317,9 @@ export async function expireAndSettleRedemptions(
     include: { reward: true, customer: { select: { shopifyId: true } }, shop: { select: { domain: true } } },
     take: 100,
   });
+  // Nobody is waiting for these codes any more: one Shopify made is kept, none is made now.
   for (const redemption of abandoned) {
-    await createRewardCode(db, shopifyFor(redemption.shop.domain), redemption, redemption.customer.shopifyId, redemption.createdAt);
+    await createRewardCode(db, shopifyFor(redemption.shop.domain), redemption, redemption.customer.shopifyId, now, { create: false });
   }
   return { expired, settled: abandoned.length };
 }

@@ -7,7 +7,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { adjustPoints, pointsBalance } from "../../app/loyalty/ledger.server";
-import { expireAndSettleRedemptions, EXPIRY_GRACE_MS } from "../../app/loyalty/redemption.server";
+import { runRedemptionUpkeep } from "../../app/loyalty/redemption-upkeep.server";
+import { expireAndSettleRedemptions, EXPIRY_GRACE_MS, rewardDiscountInput } from "../../app/loyalty/redemption.server";
+import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
+import { REWARD_DISCOUNT_CREATE_MUTATION } from "../../app/shopify/operations";
 import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { legacyResourceId } from "../../dev-store/store/gid";
@@ -73,6 +76,18 @@ function redeemDirect(query: URLSearchParams, body: unknown, ip: string) {
     headers: { Accept: "application/json", "Content-Type": "application/json", "X-Forwarded-For": ip },
     body: JSON.stringify(body),
   });
+}
+
+/** The Admin API through the shop's offline session, as the worker process reaches it. */
+async function adminGraphqlFor(shop: string): Promise<AdminGraphql> {
+  const session = await app.db.session.findFirstOrThrow({ where: { shop, isOnline: false } });
+  return (query, options) =>
+    fetch(`${app.devStore.url}/admin/api/2026-10/graphql.json`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken, "X-Shopify-Shop-Domain": shop },
+      body: JSON.stringify({ query, variables: options?.variables }),
+      signal: options?.signal,
+    });
 }
 
 let lastIp = 0;
@@ -251,5 +266,34 @@ describe("POST /apps/loyalty/redeem", () => {
     await expireAndSettleRedemptions(app.db, shopify, ended);
     expect(await balanceThen()).toBe(1300);
     await app.db.reward.update({ where: { id: keep.id }, data: { active: false } });
+  });
+
+  it("settles redemptions a stopped process left creating: a code Shopify made is kept, otherwise the points come back", async () => {
+    const { gid, id } = await shopperWith(1100);
+    const fiveOff = await app.db.reward.findUniqueOrThrow({ where: { id: reward("AMOUNT_OFF").id } });
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    const abandoned = await Promise.all(
+      ["REWARD-MADE2345", "REWARD-LOST2345"].map(async (code) => {
+        const redemption = await app.db.redemption.create({
+          data: { shopId, customerId: id, rewardId: fiveOff.id, idempotencyKey: randomUUID(), points: 500, code, endsAt: new Date(Date.now() + 30 * 86_400_000), createdAt: longAgo },
+        });
+        await app.db.pointsLedgerEntry.create({
+          data: { shopId, customerId: id, points: -500, reason: "REDEMPTION", source: "REDEMPTION", sourceId: redemption.id, key: `redemption:${redemption.id}:1`, availableAt: longAgo },
+        });
+        return redemption;
+      }),
+    );
+    // The first one's code reached Shopify before its process stopped.
+    const graphql = await adminGraphqlFor(TEST_APP.shop);
+    await graphql(REWARD_DISCOUNT_CREATE_MUTATION, { variables: { basicCodeDiscount: rewardDiscountInput(fiveOff, abandoned[0], gid, longAgo).input } });
+    expect(await balanceOf(id)).toBe(100);
+
+    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
+    expect(result.settled).toBe(2);
+    const [made, lost] = await Promise.all(abandoned.map((redemption) => app.db.redemption.findUniqueOrThrow({ where: { id: redemption.id } })));
+    expect(made).toMatchObject({ status: "ISSUED", discountShopifyId: store().codeDiscountByCode("REWARD-MADE2345")!.id });
+    expect(lost).toMatchObject({ status: "FAILED" });
+    expect(discountsFor(gid)).toHaveLength(1);
+    expect(await balanceOf(id)).toBe(600);
   });
 });
