@@ -7,7 +7,6 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { pointsBalance, pointsHistory } from "./ledger.server";
 import type { PointsReason } from "./points-rules";
 import { activeRewards } from "./rewards.server";
-import { programSettings } from "./settings.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -29,6 +28,17 @@ interface ProgramForStorefront {
   secondPurchaseBonus: number;
   pointsPerCurrencyUnit: number;
   referrerPoints: number;
+}
+
+interface ShopAndCustomerRow extends ProgramForStorefront {
+  id: string;
+  currencyCode: string;
+  uninstalledAt: Date | null;
+  customerId: string | null;
+  firstName: string | null;
+  referralCode: string | null;
+  deletedAt: Date | null;
+  redactedAt: Date | null;
 }
 
 const count = new Intl.NumberFormat("en-US");
@@ -93,17 +103,25 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
  * Returns null when the shop has not installed the app.
  */
 export async function storefrontAccount(db: PrismaClient, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
-  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true, currencyCode: true, uninstalledAt: true } });
-  if (!shop || shop.uninstalledAt) return null;
-  const settings = await programSettings(db, shop.id);
+  // The shop, its program and the customer in one query: it runs on every panel opening.
+  const [row] = await db.$queryRaw<ShopAndCustomerRow[]>`
+    SELECT s.id, s."currencyCode", s."uninstalledAt",
+           p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints",
+           c.id AS "customerId", c."firstName", c."referralCode", c."deletedAt", c."redactedAt"
+      FROM "Shop" s
+      JOIN "ProgramSettings" p ON p."shopId" = s.id
+      LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = ${customerGid}
+     WHERE s.domain = ${shopDomain}`;
+  if (!row || row.uninstalledAt) return null;
+  const shop = { id: row.id, currencyCode: row.currencyCode };
+  const settings = row;
   const program = { waysToEarn: waysToEarn(settings, shop.currencyCode), program: { pointsName: settings.pointsName } };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, rewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...program };
+  const customer = row.customerId
+    ? { id: row.customerId, firstName: row.firstName, referralCode: row.referralCode ?? "", deletedAt: row.deletedAt, redactedAt: row.redactedAt }
+    : null;
 
-  const customer = await db.customer.findUnique({
-    where: { shopId_shopifyId: { shopId: shop.id, shopifyId: customerGid } },
-    select: { id: true, firstName: true, referralCode: true, deletedAt: true, redactedAt: true },
-  });
   if (!customer || customer.deletedAt || customer.redactedAt) {
     return { customer: { id: customerGid, firstName: customer?.firstName ?? null }, ...empty, ...program };
   }
