@@ -16,9 +16,11 @@ import type { Prisma, PrismaClient, Redemption, Reward } from "../generated/pris
 import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
+  DISCOUNT_DELETE_MUTATION,
   REWARD_DISCOUNT_CREATE_MUTATION,
   REWARD_FREE_SHIPPING_CREATE_MUTATION,
   type DiscountByCode,
+  type DiscountDelete,
   type RewardDiscountCreate,
   type RewardFreeShippingCreate,
 } from "../shopify/operations";
@@ -32,6 +34,8 @@ const DAY_MS = 86_400_000;
 export const EXPIRY_GRACE_MS = DAY_MS;
 /** A redemption still creating its code after this long was abandoned (its process stopped). */
 export const ABANDONED_AFTER_MS = 5 * 60_000;
+/** How long after a failure Shopify might still make a code it did not answer for in time. */
+export const LATE_CODE_WATCH_MS = DAY_MS;
 
 export type RedeemOutcome =
   | { ok: true; code: string; reward: string; endsAt: string; points: { balance: number; pending: number } }
@@ -95,7 +99,9 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
       const attempt = {
         status: "CREATING" as const,
         points: reward.pointsCost,
-        code: newDiscountCode("REWARD"),
+        // A retry keeps the code: if Shopify made it after all, the retry finds it rather than a second one
+        // (unless the upkeep has claimed that late code for deletion).
+        code: earlier && !earlier.discountShopifyId ? earlier.code : newDiscountCode("REWARD"),
         endsAt: new Date(request.now.getTime() + reward.codeValidDays * DAY_MS),
         failure: null,
       };
@@ -268,11 +274,26 @@ async function giveBack(db: PrismaClient, redemption: Redemption & { reward: Rew
 export async function markRedemptionsUsed(tx: Tx, shopId: string, order: { shopifyId: string; discountCodes: string[] }, now: Date): Promise<number> {
   if (order.discountCodes.length === 0) return 0;
   const codes = order.discountCodes.map((code) => code.toUpperCase());
-  const { count } = await tx.redemption.updateMany({
-    where: { shopId, code: { in: codes }, status: { in: ["ISSUED", "EXPIRED"] }, usedAt: null },
-    data: { status: "USED", usedOrderShopifyId: order.shopifyId, usedAt: now },
-  });
-  return count;
+  const redemptions = await tx.redemption.findMany({ where: { shopId, code: { in: codes }, status: { in: ["ISSUED", "EXPIRED"] } } });
+  for (const redemption of redemptions) {
+    await tx.redemption.update({ where: { id: redemption.id }, data: { status: "USED", usedOrderShopifyId: order.shopifyId, usedAt: now } });
+    // An order that reached us after the code expired: the points given back on expiry go again.
+    const returned = await tx.pointsLedgerEntry.findUnique({ where: { shopId_key: { shopId, key: `redemption:${redemption.id}:expired` } } });
+    if (returned) {
+      await appendLedgerEntries(tx, shopId, redemption.customerId, [
+        {
+          key: `redemption:${redemption.id}:used-after-expiry`,
+          points: -returned.points,
+          reason: "REDEMPTION",
+          source: "REDEMPTION",
+          sourceId: redemption.id,
+          availableAt: now,
+          note: "Expired code used after all: points taken again",
+        },
+      ]);
+    }
+  }
+  return redemptions.length;
 }
 
 /**
@@ -284,7 +305,7 @@ export async function expireAndSettleRedemptions(
   db: PrismaClient,
   shopifyFor: (shopDomain: string) => ShopifyAccess,
   now: Date,
-): Promise<{ expired: number; settled: number }> {
+): Promise<{ expired: number; settled: number; lateCodesDeleted: number }> {
   const due = await db.redemption.findMany({
     where: { status: "ISSUED", endsAt: { lt: new Date(now.getTime() - EXPIRY_GRACE_MS) } },
     include: { reward: true, customer: { select: { shopifyId: true } } },
@@ -321,5 +342,42 @@ export async function expireAndSettleRedemptions(
   for (const redemption of abandoned) {
     await createRewardCode(db, shopifyFor(redemption.shop.domain), redemption, redemption.customer.shopifyId, now, { create: false });
   }
-  return { expired, settled: abandoned.length };
+
+  // Shopify may make a code after the app gave up and gave the points back: such a code goes.
+  const failed = await db.redemption.findMany({
+    where: { status: "FAILED", discountShopifyId: null, updatedAt: { gt: new Date(now.getTime() - LATE_CODE_WATCH_MS) } },
+    include: { shop: { select: { domain: true } }, customer: { select: { shopifyId: true } } },
+    take: 100,
+  });
+  let lateCodesDeleted = 0;
+  for (const redemption of failed) {
+    try {
+      const shopify = shopifyFor(redemption.shop.domain);
+      const graphql = await shopify.graphql();
+      const found = await findCode(graphql, redemption.code, shopify.timeoutMs);
+      if (!found) continue;
+      // Claimed under the customer's lock: a retry of this redemption now takes a new code, and one
+      // already retrying (no longer FAILED) keeps this one.
+      const claimed = await db.$transaction(async (tx) => {
+        await lockCustomer(tx, redemption.shopId, redemption.customer.shopifyId);
+        const { count } = await tx.redemption.updateMany({
+          where: { id: redemption.id, status: "FAILED", attempt: redemption.attempt, discountShopifyId: null },
+          data: { discountShopifyId: found },
+        });
+        return count === 1;
+      });
+      if (!claimed) continue;
+      try {
+        await adminQuery<DiscountDelete>(graphql, DISCOUNT_DELETE_MUTATION, { variables: { id: found }, signal: AbortSignal.timeout(shopify.timeoutMs) });
+        lateCodesDeleted += 1;
+      } catch (error) {
+        // Unclaimed, so the next run tries again.
+        await db.redemption.updateMany({ where: { id: redemption.id, status: "FAILED", discountShopifyId: found }, data: { discountShopifyId: null } });
+        throw error;
+      }
+    } catch {
+      // Tried again on the next run.
+    }
+  }
+  return { expired, settled: abandoned.length, lateCodesDeleted };
 }

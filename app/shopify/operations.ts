@@ -315,3 +315,24 @@ export const REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION = `#graphql
 `;
 
 export type ReferralFriendDiscountCreate = RewardDiscountCreate;
+
+/** Deletes a code Shopify made after the app had given up on it and given the points back. */
+export const DISCOUNT_DELETE_MUTATION = `#graphql
+  mutation DiscountDelete($id: ID!) {
+    discountCodeDelete(id: $id) {
+      deletedCodeDiscountId
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface DiscountDelete {
+  discountCodeDelete: {
+    deletedCodeDiscountId: string | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}

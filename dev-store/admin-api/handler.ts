@@ -39,11 +39,12 @@ export interface AdminApiHandler extends DevStoreRequestHandler {
  * How Shopify fails a request, for tests of the app's recovery:
  * - internal-error: Shopify's INTERNAL_SERVER_ERROR answer; nothing was done;
  * - lose-answer: the operation runs, then the connection drops before the answer is sent;
- * - hang: no answer for `hangMs`, then the connection drops; nothing was done.
+ * - hang: no answer for `hangMs`, then the connection drops; nothing was done;
+ * - answer-late: the operation runs and is answered only after `hangMs` (a caller may have given up).
  */
 export interface AdminApiFault {
   field: string;
-  kind: "internal-error" | "lose-answer" | "hang";
+  kind: "internal-error" | "lose-answer" | "hang" | "answer-late";
   hangMs?: number;
   times?: number;
 }
@@ -157,6 +158,7 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
         errors: [{ message: `Internal error. Looks like something went wrong on our end.\nRequest ID: ${requestId} (include this in support requests).`, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }],
       });
     }
+    if (fault?.kind === "answer-late") await new Promise((resolve) => setTimeout(resolve, fault.hangMs ?? 30_000));
     if (fault?.kind === "hang") {
       await new Promise((resolve) => setTimeout(resolve, fault.hangMs ?? 30_000));
       response.destroy();

@@ -249,8 +249,11 @@ describe("POST /apps/loyalty/redeem", () => {
     const ip = newIp();
     const keep = await app.db.reward.create({ data: { shopId, name: "No refund", kind: "PERCENTAGE_OFF", percentageOff: 5, pointsCost: 300, returnPointsOnExpiry: false } });
     const back = reward("AMOUNT_OFF");
+    const codes: string[] = [];
     for (const rewardId of [keep.id, back.id]) {
-      expect((await redeemDirect(signedQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip)).status).toBe(200);
+      const response = await redeemDirect(signedQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip);
+      expect(response.status).toBe(200);
+      codes.push((await response.json()).code);
     }
     expect(await balanceOf(id)).toBe(800);
     const ended = new Date(Date.now() + 31 * 86_400_000 + EXPIRY_GRACE_MS);
@@ -265,6 +268,13 @@ describe("POST /apps/loyalty/redeem", () => {
     // Running it again gives nothing twice.
     await expireAndSettleRedemptions(app.db, shopify, ended);
     expect(await balanceThen()).toBe(1300);
+
+    // An order with the expired code that reaches the app late: used after all, the points go again.
+    store().createOrder({ customerId: gid, lineItems: [{ variantId, quantity: 1 }], discountCode: codes[1] });
+    await app.devStore.webhooks.idle();
+    expect(await app.db.redemption.findFirstOrThrow({ where: { code: codes[1] } })).toMatchObject({ status: "USED" });
+    // 1300 - 500 taken again + 25 for the $25 order less its $5 off: 20 points.
+    expect(await balanceThen()).toBe(1300 - 500 + 20);
     await app.db.reward.update({ where: { id: keep.id }, data: { active: false } });
   });
 
@@ -295,5 +305,33 @@ describe("POST /apps/loyalty/redeem", () => {
     expect(lost).toMatchObject({ status: "FAILED" });
     expect(discountsFor(gid)).toHaveLength(1);
     expect(await balanceOf(id)).toBe(600);
+  });
+
+  it("deletes a code Shopify made after the app had given up on it and given the points back", async () => {
+    const { gid, id } = await shopperWith(700);
+    const rewardId = reward("AMOUNT_OFF").id;
+    app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "answer-late", hangMs: 2500 });
+    const click = { rewardId, idempotencyKey: randomUUID() };
+    const response = await redeemDirect(signedQuery(gid), click, newIp());
+    expect(response.status).toBe(502);
+    expect(await balanceOf(id)).toBe(700);
+    // Shopify finishes the request the app gave up on.
+    const failed = await app.db.redemption.findFirstOrThrow({ where: { customerId: id } });
+    for (let waited = 0; !store().codeDiscountByCode(failed.code) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(store().codeDiscountByCode(failed.code)).toBeDefined();
+
+    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
+    expect(result.lateCodesDeleted).toBe(1);
+    expect(store().codeDiscountByCode(failed.code)).toBeUndefined();
+    expect(await app.db.redemption.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "FAILED" });
+    expect(await balanceOf(id)).toBe(700);
+
+    // The shopper's retry of that click now gets a code of its own, charged once.
+    const retried = await redeemDirect(signedQuery(gid), click, newIp());
+    expect(retried.status).toBe(200);
+    const { code } = await retried.json();
+    expect(code).not.toBe(failed.code);
+    expect(discountsFor(gid).map((discount) => discount.codes[0].code)).toEqual([code]);
+    expect(await balanceOf(id)).toBe(200);
   });
 });
