@@ -87,12 +87,10 @@ export async function rewardsOf(db: Db, shopId: string): Promise<Reward[]> {
   return db.reward.findMany({ where: { shopId }, orderBy: [{ active: "desc" }, { pointsCost: "asc" }, { createdAt: "asc" }] });
 }
 
-export async function activeRewards(db: Db, shopId: string) {
-  return db.reward.findMany({
-    where: { shopId, active: true },
-    orderBy: [{ pointsCost: "asc" }, { createdAt: "asc" }],
-    select: { id: true, name: true, pointsCost: true },
-  });
+/** The storefront's list, cheapest first: read on every panel opening, so one plain query. */
+export async function activeRewards(db: Db, shopId: string): Promise<{ id: string; name: string; pointsCost: number }[]> {
+  return db.$queryRaw`
+    SELECT id, name, "pointsCost" FROM "Reward" WHERE "shopId" = ${shopId} AND active ORDER BY "pointsCost", "createdAt"`;
 }
 
 export type RewardSaved = { ok: true; reward: Reward } | { ok: false; errors: RewardErrors };

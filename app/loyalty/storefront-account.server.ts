@@ -4,7 +4,7 @@
  * referral link. The shape is the widget's contract (extensions/loyalty-widget/assets/loyalty-widget.js).
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import { pointsBalance, pointsHistory } from "./ledger.server";
+import { pointsBalance } from "./ledger.server";
 import type { PointsReason } from "./points-rules";
 import { activeRewards } from "./rewards.server";
 
@@ -128,25 +128,23 @@ export async function storefrontAccount(db: PrismaClient, shopDomain: string, cu
 
   const [balance, entries, rewards] = await Promise.all([
     pointsBalance(db, customer.id, now),
-    pointsHistory(db, customer.id, HISTORY_LIMIT),
+    // The history with each order's name, in one query.
+    db.$queryRaw<{ points: number; reason: PointsReason; note: string | null; createdAt: Date; orderName: string | null }[]>`
+      SELECT e.points, e.reason, e.note, e."createdAt", o.name AS "orderName"
+        FROM "PointsLedgerEntry" e
+        LEFT JOIN "Order" o ON e.source = 'ORDER' AND o."shopId" = e."shopId" AND o."shopifyId" = e."sourceId"
+       WHERE e."customerId" = ${customer.id}
+       ORDER BY e."createdAt" DESC, e.id DESC
+       LIMIT ${HISTORY_LIMIT}`,
     activeRewards(db, shop.id),
   ]);
-  const orderIds = [...new Set(entries.filter((entry) => entry.source === "ORDER" && entry.sourceId).map((entry) => entry.sourceId as string))];
-  const orders = orderIds.length
-    ? await db.order.findMany({ where: { shopId: shop.id, shopifyId: { in: orderIds } }, select: { shopifyId: true, name: true } })
-    : [];
-  const orderNames = new Map(orders.map((order) => [order.shopifyId, order.name]));
 
   return {
     customer: { id: customerGid, firstName: customer.firstName },
     points: { balance: balance.available, pending: balance.pending },
     referral: { code: customer.referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(customer.referralCode)}` },
     rewards: rewards.map((reward) => ({ id: reward.id, name: reward.name, cost: reward.pointsCost, affordable: reward.pointsCost <= balance.available })),
-    history: entries.map((entry) => ({
-      at: entry.createdAt.toISOString(),
-      points: entry.points,
-      reason: historyReason(entry, entry.source === "ORDER" && entry.sourceId ? (orderNames.get(entry.sourceId) ?? null) : null),
-    })),
+    history: entries.map((entry) => ({ at: entry.createdAt.toISOString(), points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...program,
   };
 }
