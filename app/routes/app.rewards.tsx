@@ -171,7 +171,7 @@ export default function Rewards() {
               resourceName={{ singular: "reward", plural: "rewards" }}
               itemCount={rewards.length}
               selectable={false}
-              headings={[{ title: "Reward" }, { title: "Value" }, { title: "Cost", alignment: "end" }, { title: "Codes given", alignment: "end" }, { title: "Status" }, { title: "" }]}
+              headings={[{ title: "Reward" }, { title: "Value" }, { title: "Cost", alignment: "end" }, { title: "Codes given", alignment: "end" }, { title: "Status" }, { title: "Actions", hidden: true }]}
             >
               {rewards.map((reward, index) => (
                 <IndexTable.Row id={reward.id} key={reward.id} position={index}>

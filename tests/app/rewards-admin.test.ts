@@ -4,11 +4,12 @@
  * storefront offers.
  */
 import { randomUUID } from "node:crypto";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
-import { DESKTOP_USER_AGENT } from "../support/browser";
+import { DESKTOP_USER_AGENT, launchBrowser, openPage, screenshot } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -93,5 +94,41 @@ describe("the rewards admin page", () => {
     expect(await post({ intent: "save", rewardId: theirs.id, name: "Mine now", kind: "FREE_SHIPPING", pointsCost: "1", codeValidDays: "1" })).toEqual({ ok: false, errors: { form: "This reward does not exist in your shop" } });
     expect(await app.db.reward.findUniqueOrThrow({ where: { id: theirs.id } })).toMatchObject({ name: "Theirs", active: true });
     expect((await catalogue()).map((reward) => reward.name)).not.toContain("Theirs");
+  });
+});
+
+describe("the rewards page in a browser", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("adds a reward from the form, showing a field's error until it is fixed", async () => {
+    const page = await openPage(browser);
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(app.devStore.adminAppUrl("/rewards"));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByRole("heading", { name: "Rewards", exact: true }).waitFor();
+    await expect(frame.getByText("Free shipping").first().isVisible()).resolves.toBe(true);
+
+    await frame.getByRole("button", { name: "Add reward" }).first().click();
+    await frame.getByLabel("Name customers see").fill("Mug of the month");
+    await frame.getByLabel("Amount off").fill("7.5.0");
+    await frame.getByRole("button", { name: "Add reward" }).last().click();
+    await frame.getByText("must be an amount like 5 or 4.99").waitFor();
+    await screenshot(page, "admin-rewards-field-error");
+
+    await frame.getByLabel("Amount off").fill("7.50");
+    await frame.getByRole("button", { name: "Add reward" }).last().click();
+    await frame.getByText("Reward added").waitFor();
+    await frame.getByText("Mug of the month").waitFor();
+    await expect(frame.getByText("$7.50 off").isVisible()).resolves.toBe(true);
+    await screenshot(page, "admin-rewards");
+    expect(await app.db.reward.count({ where: { shopId, name: "Mug of the month" } })).toBe(1);
+    expect(errors).toEqual([]);
   });
 });
