@@ -195,6 +195,9 @@ describe("POST /apps/loyalty/redeem", () => {
     const gone = await redeemDirect(signedQuery(gid), { rewardId: inactive.id, idempotencyKey: randomUUID() }, ip);
     expect(gone.status).toBe(404);
     expect((await gone.json()).error).toBe("This reward is no longer available.");
+    const other = await app.db.shop.create({ data: { domain: "someone-else.myshopify.com", settings: { create: {} } } });
+    const theirs = await app.db.reward.create({ data: { shopId: other.id, name: "Theirs", kind: "FREE_SHIPPING", pointsCost: 10 } });
+    expect((await redeemDirect(signedQuery(gid), { rewardId: theirs.id, idempotencyKey: randomUUID() }, ip)).status).toBe(404);
     const malformed = await redeemDirect(signedQuery(gid), { rewardId: "" }, ip);
     expect(malformed.status).toBe(400);
     expect(await balanceOf(id)).toBe(5000);
