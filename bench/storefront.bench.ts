@@ -60,29 +60,34 @@ export async function run(): Promise<BenchRow[]> {
     // Warm the build's modules and the pool before measuring.
     await Promise.all(Array.from({ length: 50 }, (_, n) => get(n, performance.now())));
 
-    const p50s: number[] = [];
-    const p95s: number[] = [];
-    const rates: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const total = RATE * SECONDS;
-      const started = performance.now();
-      const pending: Promise<number>[] = [];
-      for (let n = 0; n < total; n++) {
-        const due = started + (n * 1000) / RATE;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        pending.push(get(n, due));
+    // 200/s is the target; 50/s shows the route's own latency when the machine is not the limit.
+    const rows: BenchRow[] = [];
+    for (const rate of [50, RATE]) {
+      const p50s: number[] = [];
+      const p95s: number[] = [];
+      const rates: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const total = rate * SECONDS;
+        const started = performance.now();
+        const pending: Promise<number>[] = [];
+        for (let n = 0; n < total; n++) {
+          const due = started + (n * 1000) / rate;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          pending.push(get(n, due));
+        }
+        const latencies = await Promise.all(pending);
+        rates.push(total / ((performance.now() - started) / 1000));
+        p50s.push(percentile(latencies, 50));
+        p95s.push(percentile(latencies, 95));
       }
-      const latencies = await Promise.all(pending);
-      rates.push(total / ((performance.now() - started) / 1000));
-      p50s.push(percentile(latencies, 50));
-      p95s.push(percentile(latencies, 95));
+      const note = `median of ${ROUNDS} rounds × ${SECONDS} s, open loop, achieved ${Math.round(median(rates))}/s; ${CUSTOMERS} signed-in customers`;
+      rows.push(
+        { name: `GET /apps/loyalty/customer p50 at ${rate}/s`, value: median(p50s), unit: "ms", note },
+        { name: `GET /apps/loyalty/customer p95 at ${rate}/s`, value: median(p95s), unit: "ms", ...(rate === RATE ? { target: "< 100" } : {}), note },
+      );
     }
-    const note = `median of ${ROUNDS} rounds × ${SECONDS} s, open loop; ${CUSTOMERS} signed-in customers, 6 ledger entries each`;
-    return [
-      { name: "GET /apps/loyalty/customer p50 at 200/s", value: median(p50s), unit: "ms", note },
-      { name: "GET /apps/loyalty/customer p95 at 200/s", value: median(p95s), unit: "ms", target: "< 100", note: `achieved ${Math.round(median(rates))}/s` },
-    ];
+    return rows;
   } finally {
     await app.close();
   }
