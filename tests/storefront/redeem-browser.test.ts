@@ -92,4 +92,22 @@ describe("the widget on the real app", () => {
     await context.close();
     expect(pageErrors).toEqual([]);
   });
+
+  it("shows a guest the program's real ways to earn from the app once the panel opens", async () => {
+    const { context, page } = await storefront(null);
+    const appRequests: string[] = [];
+    page.on("request", (request) => new URL(request.url()).pathname.startsWith("/apps/loyalty") && appRequests.push(new URL(request.url()).pathname));
+    await page.goto(app.devStore.storefrontUrl);
+    await page.waitForLoadState("networkidle");
+    expect(appRequests).toEqual([]);
+    await page.getByRole("button", { name: /^Rewards/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Create an account").waitFor();
+    await expect(dialog.getByText("A friend's first order").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByRole("link", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+    expect(appRequests).toEqual(["/apps/loyalty/customer"]);
+    await screenshot(page, "widget-guest-real-app");
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  });
 });
