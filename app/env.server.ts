@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   MAIL_FROM: z.email("must be an email address").optional(),
   /** How often a follow-up worker looks for due follow-ups, in milliseconds. */
   FOLLOW_UPS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** How long a redemption waits for Shopify to create its discount code before giving the points back. */
+  DISCOUNT_CREATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
 });
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */

@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { env } from "../env.server";
+import { startRedemptionUpkeep } from "../loyalty/redemption-upkeep.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { startFollowUpDispatcher, type FollowUpDispatcher } from "./dispatch.server";
 import { mailTransportFor } from "./mail.server";
@@ -30,8 +31,10 @@ export async function startConfiguredDispatcher(db: PrismaClient, options: { pol
     pollMs: options.pollMs ?? settings.FOLLOW_UPS_POLL_MS,
     sweep: (tx, now) => sweepWinBacks(tx, now),
   });
+  const redemptionUpkeep = startRedemptionUpkeep(db, (shop) => ({ graphql: async () => (await unauthenticated.admin(shop)).admin.graphql as unknown as AdminGraphql, timeoutMs: settings.DISCOUNT_CREATE_TIMEOUT_MS }));
   return {
     async stop() {
+      await redemptionUpkeep.stop();
       await dispatcher.stop();
       transport.close();
     },

@@ -4,9 +4,9 @@
  * referral link. The shape is the widget's contract (extensions/loyalty-widget/assets/loyalty-widget.js).
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import { pointsBalance, pointsHistory } from "./ledger.server";
+import { pointsBalance } from "./ledger.server";
 import type { PointsReason } from "./points-rules";
-import { programSettings } from "./settings.server";
+import { activeRewards } from "./rewards.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -16,7 +16,7 @@ export interface StorefrontAccount {
   customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
-  rewards: never[];
+  rewards: { id: string; name: string; cost: number; affordable: boolean }[];
   history: { at: string; points: number; reason: string }[];
   waysToEarn: { title: string; points: string }[];
   program: { pointsName: string };
@@ -28,6 +28,17 @@ interface ProgramForStorefront {
   secondPurchaseBonus: number;
   pointsPerCurrencyUnit: number;
   referrerPoints: number;
+}
+
+interface ShopAndCustomerRow extends ProgramForStorefront {
+  id: string;
+  currencyCode: string;
+  uninstalledAt: Date | null;
+  customerId: string | null;
+  firstName: string | null;
+  referralCode: string | null;
+  deletedAt: Date | null;
+  redactedAt: Date | null;
 }
 
 const count = new Intl.NumberFormat("en-US");
@@ -92,39 +103,48 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
  * Returns null when the shop has not installed the app.
  */
 export async function storefrontAccount(db: PrismaClient, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
-  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true, currencyCode: true, uninstalledAt: true } });
-  if (!shop || shop.uninstalledAt) return null;
-  const settings = await programSettings(db, shop.id);
+  // The shop, its program and the customer in one query: it runs on every panel opening.
+  const [row] = await db.$queryRaw<ShopAndCustomerRow[]>`
+    SELECT s.id, s."currencyCode", s."uninstalledAt",
+           p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints",
+           c.id AS "customerId", c."firstName", c."referralCode", c."deletedAt", c."redactedAt"
+      FROM "Shop" s
+      JOIN "ProgramSettings" p ON p."shopId" = s.id
+      LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = ${customerGid}
+     WHERE s.domain = ${shopDomain}`;
+  if (!row || row.uninstalledAt) return null;
+  const shop = { id: row.id, currencyCode: row.currencyCode };
+  const settings = row;
   const program = { waysToEarn: waysToEarn(settings, shop.currencyCode), program: { pointsName: settings.pointsName } };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, rewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...program };
+  const customer = row.customerId
+    ? { id: row.customerId, firstName: row.firstName, referralCode: row.referralCode ?? "", deletedAt: row.deletedAt, redactedAt: row.redactedAt }
+    : null;
 
-  const customer = await db.customer.findUnique({
-    where: { shopId_shopifyId: { shopId: shop.id, shopifyId: customerGid } },
-    select: { id: true, firstName: true, referralCode: true, deletedAt: true, redactedAt: true },
-  });
   if (!customer || customer.deletedAt || customer.redactedAt) {
     return { customer: { id: customerGid, firstName: customer?.firstName ?? null }, ...empty, ...program };
   }
 
-  const [balance, entries] = await Promise.all([pointsBalance(db, customer.id, now), pointsHistory(db, customer.id, HISTORY_LIMIT)]);
-  const orderIds = [...new Set(entries.filter((entry) => entry.source === "ORDER" && entry.sourceId).map((entry) => entry.sourceId as string))];
-  const orders = orderIds.length
-    ? await db.order.findMany({ where: { shopId: shop.id, shopifyId: { in: orderIds } }, select: { shopifyId: true, name: true } })
-    : [];
-  const orderNames = new Map(orders.map((order) => [order.shopifyId, order.name]));
+  const [balance, entries, rewards] = await Promise.all([
+    pointsBalance(db, customer.id, now),
+    // The history with each order's name, in one query.
+    db.$queryRaw<{ points: number; reason: PointsReason; note: string | null; createdAt: Date; orderName: string | null }[]>`
+      SELECT e.points, e.reason, e.note, e."createdAt", o.name AS "orderName"
+        FROM "PointsLedgerEntry" e
+        LEFT JOIN "Order" o ON e.source = 'ORDER' AND o."shopId" = e."shopId" AND o."shopifyId" = e."sourceId"
+       WHERE e."customerId" = ${customer.id}
+       ORDER BY e."createdAt" DESC, e.id DESC
+       LIMIT ${HISTORY_LIMIT}`,
+    activeRewards(db, shop.id),
+  ]);
 
   return {
     customer: { id: customerGid, firstName: customer.firstName },
     points: { balance: balance.available, pending: balance.pending },
     referral: { code: customer.referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(customer.referralCode)}` },
-    // The reward catalogue (and POST /proxy/redeem) is later work: until then there is nothing to redeem.
-    rewards: [],
-    history: entries.map((entry) => ({
-      at: entry.createdAt.toISOString(),
-      points: entry.points,
-      reason: historyReason(entry, entry.source === "ORDER" && entry.sourceId ? (orderNames.get(entry.sourceId) ?? null) : null),
-    })),
+    rewards: rewards.map((reward) => ({ id: reward.id, name: reward.name, cost: reward.pointsCost, affordable: reward.pointsCost <= balance.available })),
+    history: entries.map((entry) => ({ at: entry.createdAt.toISOString(), points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...program,
   };
 }

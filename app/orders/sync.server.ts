@@ -21,6 +21,7 @@ import {
   type OrderForPoints,
 } from "../loyalty/points-rules";
 import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
+import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import { rewardReferralOnFirstPurchase } from "../loyalty/referrals.server";
 import { recordCustomerForReports, recordOrderForReports } from "../reports/aggregates.server";
 import { formatAmount, parseAmount } from "./money";
@@ -155,6 +156,7 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
   });
   await storeRefunds(tx, shop.id, snapshot.refunds);
   await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
+  await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
 
   if (customer && !customer.redactedAt) {
     await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);

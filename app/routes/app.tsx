@@ -26,6 +26,7 @@ export default function App() {
           Home
         </Link>
         <Link to="/app/dashboard">Dashboard</Link>
+        <Link to="/app/rewards">Rewards</Link>
         <Link to="/app/follow-ups">Follow-ups</Link>
       </NavMenu>
       <Outlet />

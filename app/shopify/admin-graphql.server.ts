@@ -6,7 +6,7 @@
 /** `admin.graphql` from authenticate.admin / unauthenticated.admin, or a test's stand-in. */
 export type AdminGraphql = (
   operation: string,
-  options?: { variables?: Record<string, unknown> },
+  options?: { variables?: Record<string, unknown>; signal?: AbortSignal },
 ) => Promise<Response>;
 
 interface GraphqlError {
@@ -47,6 +47,8 @@ export interface AdminQueryOptions {
   /** Attempts in all, the first included. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Gives up on the request (a timeout): the caller cannot know whether Shopify acted on it. */
+  signal?: AbortSignal;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -55,10 +57,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function adminQuery<TData>(
   graphql: AdminGraphql,
   operation: string,
-  { variables, maxAttempts = 5, sleep = defaultSleep }: AdminQueryOptions = {},
+  { variables, maxAttempts = 5, sleep = defaultSleep, signal }: AdminQueryOptions = {},
 ): Promise<TData> {
   for (let attempt = 1; ; attempt++) {
-    const body = await send<TData>(graphql, operation, variables);
+    const body = await send<TData>(graphql, operation, variables, signal);
     const errors = errorList(body.errors);
     const throttled = errors.some((error) => error.extensions?.code === "THROTTLED");
     if (throttled && attempt < maxAttempts) {
@@ -97,9 +99,10 @@ async function send<TData>(
   graphql: AdminGraphql,
   operation: string,
   variables: Record<string, unknown> | undefined,
+  signal?: AbortSignal,
 ): Promise<GraphqlBody<TData>> {
   try {
-    const response = await graphql(operation, variables ? { variables } : undefined);
+    const response = await graphql(operation, variables || signal ? { ...(variables ? { variables } : {}), ...(signal ? { signal } : {}) } : undefined);
     return (await response.json()) as GraphqlBody<TData>;
   } catch (error) {
     // @shopify/shopify-api raises GraphQL errors (THROTTLED among them) as GraphqlQueryError,

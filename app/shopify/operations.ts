@@ -238,3 +238,101 @@ export interface FollowUpMarketingConsent {
     defaultEmailAddress: { emailAddress: string; marketingState: string; marketingUpdatedAt: string | null } | null;
   } | null)[];
 }
+
+/** A redeemed reward's amount or percentage off: a unique, single-use code for one customer, ending after a set time. */
+export const REWARD_DISCOUNT_CREATE_MUTATION = `#graphql
+  mutation RewardDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface RewardDiscountCreate {
+  discountCodeBasicCreate: {
+    codeDiscountNode: { id: string } | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}
+
+/** A redeemed free-shipping reward: a unique, single-use code for one customer, ending after a set time. */
+export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
+  mutation RewardFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
+    discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface RewardFreeShippingCreate {
+  discountCodeFreeShippingCreate: {
+    codeDiscountNode: { id: string } | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}
+
+/** Finds a code the app chose before asking Shopify, when Shopify's answer was lost. */
+export const DISCOUNT_BY_CODE_QUERY = `#graphql
+  query DiscountByCode($code: String!) {
+    codeDiscountNodeByCode(code: $code) {
+      id
+    }
+  }
+`;
+
+export interface DiscountByCode {
+  codeDiscountNodeByCode: { id: string } | null;
+}
+
+/** A referred friend's first-order discount: a unique, single-use percentage code, for them when signed in. */
+export const REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION = `#graphql
+  mutation ReferralFriendDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+      codeDiscountNode {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export type ReferralFriendDiscountCreate = RewardDiscountCreate;
+
+/** Deletes a code Shopify made after the app had given up on it and given the points back. */
+export const DISCOUNT_DELETE_MUTATION = `#graphql
+  mutation DiscountDelete($id: ID!) {
+    discountCodeDelete(id: $id) {
+      deletedCodeDiscountId
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface DiscountDelete {
+  discountCodeDelete: {
+    deletedCodeDiscountId: string | null;
+    userErrors: { field: string[] | null; code: string | null; message: string }[];
+  };
+}

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { seedDefaultRewards } from "../loyalty/rewards.server";
 import { startHistoryImport } from "../orders/history-import.server";
 import { deleteShopReports } from "../reports/aggregates.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
@@ -20,6 +21,7 @@ export async function recordInstallation(db: PrismaClient, shopDomain: string, g
   await db.shop.createMany({ data: [{ domain: shopDomain, ...profile }], skipDuplicates: true });
   const record = await db.shop.update({ where: { domain: shopDomain }, data: { ...profile, uninstalledAt: null } });
   await db.programSettings.createMany({ data: [{ shopId: record.id }], skipDuplicates: true });
+  await seedDefaultRewards(db, record.id, record.currencyCode);
   const settings = await db.programSettings.findUniqueOrThrow({ where: { shopId: record.id } });
   // Once per shop; it runs in the background and is answered well before it finishes.
   await startHistoryImport(db, shopDomain, graphql);
@@ -49,13 +51,14 @@ export async function eraseShop(tx: Prisma.TransactionClient, shopDomain: string
   await tx.webhookEvent.deleteMany({ where: { shopDomain } });
   const shop = await tx.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
   if (!shop) return;
-  // Follow-ups and reports key their rows by shopId without a relation; the rest cascades from Shop.
+  // Follow-ups, reports and referral discounts key their rows by shopId without a relation; the rest cascades from Shop.
   const where = { shopId: shop.id };
   await tx.followUp.deleteMany({ where });
   await tx.followUpSettings.deleteMany({ where });
   await tx.replenishmentInterval.deleteMany({ where });
   await tx.marketingConsent.deleteMany({ where });
   await tx.followUpUnsubscribe.deleteMany({ where });
+  await tx.referralDiscount.deleteMany({ where });
   await deleteShopReports(tx, shop.id);
   await tx.shop.delete({ where: { id: shop.id } });
 }

@@ -31,6 +31,22 @@ export interface AdminApiHandlerOptions {
 export interface AdminApiHandler extends DevStoreRequestHandler {
   /** Resolves when a bulk operation has finished. */
   bulkOperationFinished(operationId: string): Promise<void>;
+  /** Makes the next `times` operations that select the root field `field` fail as Shopify can (tests). */
+  injectFault(fault: AdminApiFault): void;
+}
+
+/**
+ * How Shopify fails a request, for tests of the app's recovery:
+ * - internal-error: Shopify's INTERNAL_SERVER_ERROR answer; nothing was done;
+ * - lose-answer: the operation runs, then the connection drops before the answer is sent;
+ * - hang: no answer for `hangMs`, then the connection drops; nothing was done;
+ * - answer-late: the operation runs and is answered only after `hangMs` (a caller may have given up).
+ */
+export interface AdminApiFault {
+  field: string;
+  kind: "internal-error" | "lose-answer" | "hang" | "answer-late";
+  hangMs?: number;
+  times?: number;
 }
 
 const GRAPHQL_PATH = /^\/admin\/api\/([^/]+)\/graphql\.json$/;
@@ -71,6 +87,7 @@ function selectOperation(document: DocumentNode, operationName: string | null): 
 export function createAdminApiHandler({ store, config, now = () => new Date() }: AdminApiHandlerOptions): AdminApiHandler {
   // One bucket per app and shop; the dev store hosts one of each.
   const bucket = new CostBucket(config.throttle ?? STANDARD_BUCKET, now);
+  const faults: (AdminApiFault & { times: number })[] = [];
   const bulkQueries = new BulkQueryRunner((schema, document, operation, context) => executeOperation(schema.schema, document, operation, {}, context));
 
   const costExtension = (requested: number, actual: number | null, throttleStatus: ThrottleStatus = bucket.status()) => ({
@@ -132,6 +149,22 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
       });
     }
 
+    const rootFields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []));
+    const fault = faults.find((candidate) => candidate.times > 0 && rootFields.includes(candidate.field));
+    if (fault) fault.times -= 1;
+    if (fault?.kind === "internal-error") {
+      const requestId = headers["X-Request-Id"];
+      return reply(200, {
+        errors: [{ message: `Internal error. Looks like something went wrong on our end.\nRequest ID: ${requestId} (include this in support requests).`, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }],
+      });
+    }
+    if (fault?.kind === "answer-late") await new Promise((resolve) => setTimeout(resolve, fault.hangMs ?? 30_000));
+    if (fault?.kind === "hang") {
+      await new Promise((resolve) => setTimeout(resolve, fault.hangMs ?? 30_000));
+      response.destroy();
+      return;
+    }
+
     const forwardedProto = request.headers["x-forwarded-proto"];
     const context: AdminContext = {
       store,
@@ -146,6 +179,10 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
       actualCost: 0,
     };
     const result = await executeOperation(schema.schema, document, operation, variables, context);
+    if (fault?.kind === "lose-answer") {
+      response.destroy();
+      return;
+    }
     const actual = Math.min(requested, context.actualCost);
     bucket.refund(requested - actual);
     reply(200, {
@@ -188,5 +225,8 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
     await answerGraphQL(request, response, schema);
     return true;
   };
-  return Object.assign(handler, { bulkOperationFinished: (operationId: string) => bulkQueries.finished(operationId) });
+  return Object.assign(handler, {
+    bulkOperationFinished: (operationId: string) => bulkQueries.finished(operationId),
+    injectFault: (fault: AdminApiFault) => void faults.push({ ...fault, times: fault.times ?? 1 }),
+  });
 }

@@ -33,6 +33,8 @@ export interface StorefrontHostOptions {
 
 /** Which customer the shopper is signed in as (a customer gid), kept by the browser. */
 export const CUSTOMER_COOKIE = "dev_store_customer";
+/** The code a shopper applied through /discount/<code>, as Shopify's online store keeps it for checkout. */
+export const DISCOUNT_COOKIE = "discount_code";
 
 const ASSET_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -206,6 +208,12 @@ ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"
     }
     if ((url.pathname === "/" || url.pathname === "/storefront") && isRead) return homePage(req, res, url);
     if (url.pathname === SIGN_IN_PATH && req.method === "POST") return signIn(req, res);
+    // Shopify's shareable discount link: the code is kept for checkout and the shopper sent on.
+    const discountLink = /^\/discount\/([^/]+)$/.exec(url.pathname);
+    if (discountLink && isRead) {
+      const code = decodeURIComponent(discountLink[1]);
+      return redirectWithCookie(res, safeReturnPath(url.searchParams.get("redirect")), `${DISCOUNT_COOKIE}=${encodeURIComponent(code)}; Path=/; SameSite=Lax`);
+    }
     const asset = /^\/extensions\/([^/]+)\/assets\/([^/]+)$/.exec(url.pathname);
     if (asset && isRead) return extensionAsset(res, decodeURIComponent(asset[1]), decodeURIComponent(asset[2]));
     return false;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { DEV_SHOP, type DevStoreConfig } from "../../dev-store/config";
 import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
-import { createStorefrontHandler, CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
+import { createStorefrontHandler, CUSTOMER_COOKIE, DISCOUNT_COOKIE } from "../../dev-store/hosts/storefront";
 import { storefrontViewOf, type StorefrontView } from "../../dev-store/hosts/storefront-view";
 import { ShopData } from "../../dev-store/store/shop-data";
 import { shopifyLibrary, TEST_APP } from "../support/shopify-library";
@@ -383,5 +383,16 @@ describe("the storefront host", () => {
       expect(storefrontView.customers().map((customer) => customer.email)).toEqual(["maya@example.com"]);
       expect(storefrontView.products().map(({ title, priceMinorUnits }) => [title, priceMinorUnits])).toEqual([["Cold brew", 950]]);
     });
+  });
+
+  it("keeps a code from Shopify's /discount/<code> link for checkout and sends the shopper on, only within the store", async () => {
+    const applied = await fetch(`${storefront.url}/discount/${encodeURIComponent("FRIEND-7K2Q")}?redirect=${encodeURIComponent("/cart")}`, { redirect: "manual" });
+    expect(applied.status).toBe(303);
+    expect(applied.headers.get("location")).toBe("/cart");
+    expect(applied.headers.get("set-cookie")).toBe(`${DISCOUNT_COOKIE}=FRIEND-7K2Q; Path=/; SameSite=Lax`);
+    for (const elsewhere of ["//evil.example/", "https://evil.example/"]) {
+      const response = await fetch(`${storefront.url}/discount/X?redirect=${encodeURIComponent(elsewhere)}`, { redirect: "manual" });
+      expect(response.headers.get("location")).toBe("/");
+    }
   });
 });

@@ -95,7 +95,12 @@ describe("GET /apps/loyalty/customer", () => {
     expect(body.customer).toEqual({ id: customer.id, firstName: "Maya" });
     expect(body.points).toEqual({ balance: 375, pending: 0 });
     expect(body.referral).toEqual({ code: stored.referralCode, url: `https://${TEST_APP.shop}/apps/loyalty/r/${stored.referralCode}` });
-    expect(body.rewards).toEqual([]);
+    // The catalogue seeded on install, cheapest first; 375 points afford none of it yet.
+    expect(body.rewards).toEqual([
+      { id: expect.any(String), name: "$5 off your order", cost: 500, affordable: false },
+      { id: expect.any(String), name: "Free shipping", cost: 800, affordable: false },
+      { id: expect.any(String), name: "10% off your order", cost: 1000, affordable: false },
+    ]);
     expect(body.waysToEarn).toEqual(DEFAULT_WAYS);
     expect(body.program).toEqual({ pointsName: "points" });
 

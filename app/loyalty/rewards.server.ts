@@ -1,0 +1,123 @@
+/**
+ * The reward catalogue: what a customer can redeem points for (an amount off, a percentage off, free
+ * shipping), at what cost, with what minimum order, for how long the code lasts. The merchant edits it
+ * in the admin (app/routes/app.rewards.tsx); the storefront lists the active rewards.
+ */
+import { z } from "zod";
+
+import type { Prisma, PrismaClient, Reward, RewardKind } from "../generated/prisma/client";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export const REWARD_KINDS = ["AMOUNT_OFF", "PERCENTAGE_OFF", "FREE_SHIPPING"] as const satisfies readonly RewardKind[];
+
+/** A positive amount of the shop's currency with at most 2 decimals, kept as the merchant typed it. */
+const amount = z
+  .string()
+  .trim()
+  .regex(/^\d{1,7}(\.\d{1,2})?$/, "must be an amount like 5 or 4.99")
+  .refine((value) => Number(value) > 0, "must be more than 0");
+const wholeNumber = (min: number, max: number) =>
+  z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be at least ${min}`).max(max, `is at most ${max.toLocaleString("en-US")}`);
+const checkbox = z.union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")]);
+const blankIsNull = (value: unknown) => (value === "" || value === undefined ? null : value);
+
+export const RewardInput = z
+  .object({
+    name: z.string().trim().min(1, "is required").max(60, "is at most 60 characters"),
+    kind: z.enum(REWARD_KINDS, { error: "must be an amount off, a percentage off or free shipping" }),
+    pointsCost: wholeNumber(1, 1_000_000),
+    amountOff: z.preprocess(blankIsNull, amount.nullable()),
+    percentageOff: z.preprocess(blankIsNull, wholeNumber(1, 100).nullable()),
+    minimumSubtotal: z.preprocess(blankIsNull, amount.nullable()),
+    codeValidDays: wholeNumber(1, 365),
+    returnPointsOnExpiry: checkbox.default(false),
+    active: checkbox.default(true),
+  })
+  .superRefine((reward, context) => {
+    if (reward.kind === "AMOUNT_OFF" && reward.amountOff === null) context.addIssue({ code: "custom", path: ["amountOff"], message: "is required for an amount off" });
+    if (reward.kind === "PERCENTAGE_OFF" && reward.percentageOff === null) {
+      context.addIssue({ code: "custom", path: ["percentageOff"], message: "is required for a percentage off" });
+    }
+  })
+  // Only the value of the reward's own kind is kept.
+  .transform((reward) => ({
+    ...reward,
+    amountOff: reward.kind === "AMOUNT_OFF" ? reward.amountOff : null,
+    percentageOff: reward.kind === "PERCENTAGE_OFF" ? reward.percentageOff : null,
+  }));
+
+export type RewardFields = z.output<typeof RewardInput>;
+export type RewardErrors = Partial<Record<keyof RewardFields | "form", string>>;
+
+function fieldErrors(error: z.ZodError): RewardErrors {
+  const errors: RewardErrors = {};
+  for (const issue of error.issues) {
+    const field = (issue.path[0] ?? "form") as keyof RewardErrors;
+    errors[field] ??= issue.message;
+  }
+  return errors;
+}
+
+function money(value: string, currencyCode: string): string {
+  try {
+    const number = Number(value);
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currencyCode, minimumFractionDigits: Number.isInteger(number) ? 0 : 2 }).format(number);
+  } catch {
+    return `${value} ${currencyCode}`;
+  }
+}
+
+/** The catalogue a new shop starts with; the merchant changes or deactivates any of it. */
+export function defaultRewards(currencyCode: string): (RewardFields & { defaultKey: string })[] {
+  const common = { minimumSubtotal: null, codeValidDays: 30, returnPointsOnExpiry: true, active: true };
+  return [
+    { defaultKey: "amount-off-5", name: `${money("5", currencyCode)} off your order`, kind: "AMOUNT_OFF", pointsCost: 500, amountOff: "5", percentageOff: null, ...common },
+    { defaultKey: "free-shipping", name: "Free shipping", kind: "FREE_SHIPPING", pointsCost: 800, amountOff: null, percentageOff: null, ...common },
+    { defaultKey: "percentage-off-10", name: "10% off your order", kind: "PERCENTAGE_OFF", pointsCost: 1000, amountOff: null, percentageOff: 10, ...common },
+  ];
+}
+
+/** Seeds the default catalogue once per shop (a reinstall finds it there and adds nothing). */
+export async function seedDefaultRewards(db: Db, shopId: string, currencyCode: string): Promise<void> {
+  await db.reward.createMany({ data: defaultRewards(currencyCode).map((reward) => ({ shopId, ...reward })), skipDuplicates: true });
+}
+
+export async function rewardsOf(db: Db, shopId: string): Promise<Reward[]> {
+  return db.reward.findMany({ where: { shopId }, orderBy: [{ active: "desc" }, { pointsCost: "asc" }, { createdAt: "asc" }] });
+}
+
+/** The storefront's list, cheapest first: read on every panel opening, so one plain query. */
+export async function activeRewards(db: Db, shopId: string): Promise<{ id: string; name: string; pointsCost: number }[]> {
+  return db.$queryRaw`
+    SELECT id, name, "pointsCost" FROM "Reward" WHERE "shopId" = ${shopId} AND active ORDER BY "pointsCost", "createdAt"`;
+}
+
+export type RewardSaved = { ok: true; reward: Reward } | { ok: false; errors: RewardErrors };
+
+/** Creates a reward, or updates the shop's reward `rewardId`; bad input changes nothing and names each problem. */
+export async function saveReward(db: Db, shopId: string, rewardId: string | null, input: Record<string, unknown>): Promise<RewardSaved> {
+  const parsed = RewardInput.safeParse(input);
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+  if (!rewardId) return { ok: true, reward: await db.reward.create({ data: { shopId, ...parsed.data } }) };
+  const { count } = await db.reward.updateMany({ where: { id: rewardId, shopId }, data: parsed.data });
+  if (count === 0) return { ok: false, errors: { form: "This reward does not exist in your shop" } };
+  return { ok: true, reward: await db.reward.findUniqueOrThrow({ where: { id: rewardId } }) };
+}
+
+/** Deactivating keeps the reward (its redemptions name it) but takes it off the storefront. */
+export async function setRewardActive(db: Db, shopId: string, rewardId: string, active: boolean): Promise<boolean> {
+  const { count } = await db.reward.updateMany({ where: { id: rewardId, shopId }, data: { active } });
+  return count === 1;
+}
+
+/** What the merchant reads for a reward's value, e.g. "$5 off", "10% off", "Free shipping", "over $50". */
+export function rewardValueText(reward: Pick<Reward, "kind" | "amountOff" | "percentageOff" | "minimumSubtotal">, currencyCode: string): string {
+  const value =
+    reward.kind === "AMOUNT_OFF"
+      ? `${money(String(reward.amountOff), currencyCode)} off`
+      : reward.kind === "PERCENTAGE_OFF"
+        ? `${reward.percentageOff}% off`
+        : "Free shipping";
+  return reward.minimumSubtotal === null ? value : `${value} on orders of ${money(String(reward.minimumSubtotal), currencyCode)} or more`;
+}
