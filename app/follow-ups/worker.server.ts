@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { env } from "../env.server";
+import { startReportRebuilder } from "../reports/background-rebuild.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { startFollowUpDispatcher, type FollowUpDispatcher } from "./dispatch.server";
 import { mailTransportFor } from "./mail.server";
@@ -30,9 +31,11 @@ export async function startConfiguredDispatcher(db: PrismaClient, options: { pol
     pollMs: options.pollMs ?? settings.FOLLOW_UPS_POLL_MS,
     sweep: (tx, now) => sweepWinBacks(tx, now),
   });
+  // The same worker rebuilds stale report rows, so no dashboard request has to.
+  const reportRebuilder = startReportRebuilder(db);
   return {
     async stop() {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), reportRebuilder.stop()]);
       transport.close();
     },
   };
