@@ -9,6 +9,9 @@ ADD COLUMN     "triplesEnding" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "triplesStarting" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateIndex
+CREATE INDEX "Customer_shopId_createdAt_idx" ON "Customer"("shopId", "createdAt");
+
+-- CreateIndex
 CREATE INDEX "ReportWindow_shopId_startDay_endDay_member_idx" ON "ReportWindow"("shopId", "startDay", "endDay", "member");
 
 -- The run counters above start at zero: every shop's report rows are rebuilt (in the background,
