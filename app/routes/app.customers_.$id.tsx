@@ -130,7 +130,7 @@ export default function CustomerPage() {
                   </Text>
                   <Text as="p" tone="subdued" variant="bodySm">
                     {customer.points.total < 0
-                      ? `Below zero: ${pointsName} already spent were taken back. New ${pointsName} pay this off first.`
+                      ? `Below zero: more was taken back (a refund, an adjustment) than was left. New ${pointsName} pay this off first.`
                       : `${customer.points.available.toLocaleString("en")} ${pointsName} can be spent now`}
                   </Text>
                 </BlockStack>

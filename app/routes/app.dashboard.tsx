@@ -203,8 +203,9 @@ function PreparingNumbers({ failed }: { failed: string | null }) {
         ) : (
           <Banner tone="info" title="Your numbers are being prepared">
             <p>
-              The dashboard is reading your order history for the first time (or again, after your shop's time zone changed). On a large
-              shop this takes a minute or two; this page updates by itself when they are ready. New orders are not lost meanwhile.
+              The dashboard is reading your order history: the first time, after an app update that counts something new, or after
+              your shop's time zone changed. On a large shop this takes a minute or two; this page updates by itself when they are
+              ready. Orders placed meanwhile are counted.
             </p>
           </Banner>
         )}

@@ -142,7 +142,7 @@ describe("the Customers page", () => {
     await frame.getByLabel("Reason").fill("Returned the gift set");
     await frame.getByRole("button", { name: "Adjust" }).click();
     await expect.poll(() => frame.locator("[data-balance]").getAttribute("data-balance")).toBe("-40");
-    await frame.getByText(/Below zero: points already spent were taken back/).waitFor();
+    await frame.getByText(/Below zero: more was taken back/).waitFor();
     await screenshot(page, "customer-below-zero");
     await page.context().close();
 
