@@ -9,11 +9,13 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { ensureReports, shopsWithStaleReports } from "./aggregates.server";
 
 const REBUILD_POLL_MS = 15_000;
+/** After a failed rebuild, a dashboard visit waits this long before trying again (the page rechecks every few seconds). */
+const RETRY_AFTER_FAILURE_MS = 60_000;
 
 declare global {
   // Survives dev-server module reloads: one rebuild per shop per process at a time.
   var __loyaltyReportRebuilds: Map<string, Promise<void>> | undefined;
-  var __loyaltyReportRebuildFailures: Map<string, string> | undefined;
+  var __loyaltyReportRebuildFailures: Map<string, { message: string; at: number }> | undefined;
 }
 
 const running = (globalThis.__loyaltyReportRebuilds ??= new Map());
@@ -32,28 +34,30 @@ async function rebuildNow(db: PrismaClient, shopId: string): Promise<void> {
     failures.delete(shopId);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    failures.set(shopId, message);
+    failures.set(shopId, { message, at: Date.now() });
     log("error", "report rebuild failed", { shopId, error: message });
   }
 }
 
-/** Starts the shop's rebuild in the background unless one is already running in this process. */
-export function prepareReportsInBackground(db: PrismaClient, shopId: string): void {
+/** Starts the shop's rebuild in the background unless one is already running in this process or just failed. */
+export function prepareReportsInBackground(db: PrismaClient, shopId: string, options: { retryNow?: boolean } = {}): void {
   if (running.has(shopId)) return;
+  const failure = failures.get(shopId);
+  if (failure && !options.retryNow && Date.now() - failure.at < RETRY_AFTER_FAILURE_MS) return;
   const task = rebuildNow(db, shopId).finally(() => running.delete(shopId));
   running.set(shopId, task);
 }
 
 /** What the dashboard shows while the rows are missing: preparing, or why the last attempt failed. */
 export function reportPreparation(shopId: string): { failed: string | null } {
-  return { failed: failures.get(shopId) ?? null };
+  return { failed: failures.get(shopId)?.message ?? null };
 }
 
 /** Rebuilds every stale shop, one at a time; returns how many it looked at. */
 export async function rebuildStaleReports(db: PrismaClient): Promise<number> {
   const shopIds = await shopsWithStaleReports(db);
   for (const shopId of shopIds) {
-    prepareReportsInBackground(db, shopId);
+    prepareReportsInBackground(db, shopId, { retryNow: true });
     await running.get(shopId);
   }
   return shopIds.length;
