@@ -48,9 +48,9 @@ export function prepareReportsInBackground(db: PrismaClient, shopId: string, opt
   running.set(shopId, task);
 }
 
-/** What the dashboard shows while the rows are missing: preparing, or why the last attempt failed. */
-export function reportPreparation(shopId: string): { failed: string | null } {
-  return { failed: failures.get(shopId)?.message ?? null };
+/** What the dashboard shows while the rows are missing: preparing, or that the last attempt failed (the why is in the logs). */
+export function reportPreparation(shopId: string): { failed: boolean } {
+  return { failed: failures.has(shopId) };
 }
 
 /** Rebuilds every stale shop, one at a time; returns how many it looked at. */

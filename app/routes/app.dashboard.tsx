@@ -185,7 +185,7 @@ async function downloadCsv(search: string) {
 // How often the "being prepared" page asks again whether the numbers are ready.
 const PREPARING_RECHECK_MS = 3_000;
 
-function PreparingNumbers({ failed }: { failed: string | null }) {
+function PreparingNumbers({ failed }: { failed: boolean }) {
   const revalidator = useRevalidator();
   useEffect(() => {
     const timer = setInterval(() => {
@@ -198,7 +198,7 @@ function PreparingNumbers({ failed }: { failed: string | null }) {
       <BlockStack gap="400">
         {failed ? (
           <Banner tone="warning" title="Preparing your numbers hit a problem">
-            <p>It is tried again automatically within a minute. If this stays, check the app's logs ({failed}).</p>
+            <p>It is tried again automatically within a minute. If this message stays, the app's logs say what went wrong ("report rebuild failed").</p>
           </Banner>
         ) : (
           <Banner tone="info" title="Your numbers are being prepared">
