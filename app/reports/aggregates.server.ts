@@ -204,21 +204,28 @@ async function recomputeAggregates(tx: Tx, shopId: string, keys: string[]): Prom
         SELECT k.day, k.member,
                (SELECT COUNT(*) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member)::int AS orders,
                (SELECT COALESCE(SUM(r.revenue), 0) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member) AS revenue,
-               e.pairs AS pairs_ending, e.triples AS triples_ending, st.pairs AS pairs_starting, st.triples AS triples_starting
+               e.pairs AS pairs_ending, e.triples AS triples_ending, st.pairs AS pairs_starting, st.triples AS triples_starting,
+               e.pairs_from_earlier_months, e.triples_from_earlier_months
           FROM k
-          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples FROM "ReportWindow" w
+          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples,
+                                     COALESCE(SUM(w.pairs) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS pairs_from_earlier_months,
+                                     COALESCE(SUM(w.triples) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS triples_from_earlier_months
+                                FROM "ReportWindow" w
                                WHERE w."shopId" = ${shopId} AND w."endDay" = k.day AND w.member = k.member) e
           CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples FROM "ReportWindow" w
                                WHERE w."shopId" = ${shopId} AND w."startDay" = k.day AND w.member = k.member) st
       ),
       gone AS (DELETE FROM "ReportDay" d USING fresh f
                 WHERE d."shopId" = ${shopId} AND d.day = f.day AND d.member = f.member AND f.orders = 0 AND f.pairs_starting = 0 AND f.triples_starting = 0)
-      INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting")
-      SELECT ${shopId}, day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting FROM fresh
+      INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting",
+                               "pairsFromEarlierMonths", "triplesFromEarlierMonths")
+      SELECT ${shopId}, day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting,
+             pairs_from_earlier_months, triples_from_earlier_months FROM fresh
        WHERE orders > 0 OR pairs_starting > 0 OR triples_starting > 0
       ON CONFLICT ("shopId", day, member) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue,
         "pairsEnding" = EXCLUDED."pairsEnding", "triplesEnding" = EXCLUDED."triplesEnding",
-        "pairsStarting" = EXCLUDED."pairsStarting", "triplesStarting" = EXCLUDED."triplesStarting"`;
+        "pairsStarting" = EXCLUDED."pairsStarting", "triplesStarting" = EXCLUDED."triplesStarting",
+        "pairsFromEarlierMonths" = EXCLUDED."pairsFromEarlierMonths", "triplesFromEarlierMonths" = EXCLUDED."triplesFromEarlierMonths"`;
   }
   if (cohorts.length > 0) {
     await tx.$executeRaw`
@@ -291,11 +298,15 @@ async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { o
           SELECT day, "prev2Day", member, 0, 1 FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "prev2Day" IS NOT NULL
         ) AS runs GROUP BY end_day, start_day, member`;
       await tx.$executeRaw`
-        INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting")
-        SELECT ${shopId}, o.day, o.member, o.orders, o.revenue, COALESCE(e.pairs, 0), COALESCE(e.triples, 0), COALESCE(st.pairs, 0), COALESCE(st.triples, 0)
+        INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting",
+                                 "pairsFromEarlierMonths", "triplesFromEarlierMonths")
+        SELECT ${shopId}, o.day, o.member, o.orders, o.revenue, COALESCE(e.pairs, 0), COALESCE(e.triples, 0), COALESCE(st.pairs, 0), COALESCE(st.triples, 0),
+               COALESCE(e.pairs_from_earlier_months, 0), COALESCE(e.triples_from_earlier_months, 0)
           FROM (SELECT day, member, COUNT(*)::int AS orders, SUM(revenue) AS revenue FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY day, member) o
-          LEFT JOIN (SELECT "endDay" AS day, member, SUM(pairs)::int AS pairs, SUM(triples)::int AS triples FROM "ReportWindow"
-                      WHERE "shopId" = ${shopId} GROUP BY 1, 2) e ON e.day = o.day AND e.member = o.member
+          LEFT JOIN (SELECT "endDay" AS day, member, SUM(pairs)::int AS pairs, SUM(triples)::int AS triples,
+                            SUM(pairs) FILTER (WHERE "startDay" < date_trunc('month', "endDay"))::int AS pairs_from_earlier_months,
+                            SUM(triples) FILTER (WHERE "startDay" < date_trunc('month', "endDay"))::int AS triples_from_earlier_months
+                       FROM "ReportWindow" WHERE "shopId" = ${shopId} GROUP BY 1, 2) e ON e.day = o.day AND e.member = o.member
           LEFT JOIN (SELECT "startDay" AS day, member, SUM(pairs)::int AS pairs, SUM(triples)::int AS triples FROM "ReportWindow"
                       WHERE "shopId" = ${shopId} GROUP BY 1, 2) st ON st.day = o.day AND st.member = o.member`;
       await tx.$executeRaw`

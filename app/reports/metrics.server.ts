@@ -68,6 +68,9 @@ interface DayCountersRow {
   triples_crossing: number;
   /** Window rows each way of reading the spanning runs would touch, roughly: the runs on that side. */
   runs_in_period: number;
+  /** Only for a period from the first of a month to a day in it: its runs that start before it. */
+  pairs_from_earlier_months: number;
+  triples_from_earlier_months: number;
   runs_starting_before: number;
   runs_ending_after: number;
 }
@@ -84,9 +87,10 @@ const NO_RUNS: RunCounts = {
 };
 
 /**
- * How the runs spanning a period are read: "auto" takes the cheaper of "spans" (the window rows
+ * How the runs spanning a period are read: "auto" takes the month counters of ReportDay for a period
+ * within one month that starts on its first, and otherwise the cheaper of "spans" (the window rows
  * starting before P and ending after it) and "runs" (the window rows ending in P: spanning =
- * crossing − those starting before P). Both are exact; tests run each.
+ * crossing − those starting before P). All are exact; tests run each.
  */
 export type SpanReading = "auto" | "spans" | "runs";
 
@@ -108,7 +112,9 @@ async function runCounts(db: PrismaClient, shopId: string, periods: Period[], re
            COALESCE(SUM(d."triplesStarting" - d."triplesEnding") FILTER (WHERE d.day < p.from_day), 0)::int AS triples_crossing,
            COALESCE(SUM(d."pairsEnding" + d."triplesEnding") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS runs_in_period,
            COALESCE(SUM(d."pairsStarting" + d."triplesStarting") FILTER (WHERE d.day < p.from_day), 0)::int AS runs_starting_before,
-           COALESCE(SUM(d."pairsEnding" + d."triplesEnding") FILTER (WHERE d.day > p.to_day), 0)::int AS runs_ending_after
+           COALESCE(SUM(d."pairsEnding" + d."triplesEnding") FILTER (WHERE d.day > p.to_day), 0)::int AS runs_ending_after,
+           COALESCE(SUM(d."pairsFromEarlierMonths") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS pairs_from_earlier_months,
+           COALESCE(SUM(d."triplesFromEarlierMonths") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS triples_from_earlier_months
       FROM p JOIN "ReportDay" d ON d."shopId" = ${shopId}
      GROUP BY p.idx, d.member`;
 
@@ -131,6 +137,12 @@ async function runCounts(db: PrismaClient, shopId: string, periods: Period[], re
     // Nothing ends after the period (or nothing started before it): no run spans it.
     const spanCost = Math.min(Number(row.runs_starting_before), Number(row.runs_ending_after));
     if (spanCost === 0) continue;
+    if (reading === "auto" && withinOneMonth(period)) {
+      // Runs ending in a month's days that start before the month are the day counters' own.
+      counts.pairsSpanning = counts.pairsCrossing - Number(row.pairs_from_earlier_months);
+      counts.triplesSpanning = counts.triplesCrossing - Number(row.triples_from_earlier_months);
+      continue;
+    }
     const viaRuns = reading === "runs" || (reading === "auto" && Number(row.runs_in_period) < spanCost);
     spanReads.push(
       (viaRuns ? spanningViaRunsInPeriod(db, shopId, period, row.member, counts) : spanningRuns(db, shopId, period, row.member)).then((spanning) => {
@@ -141,6 +153,11 @@ async function runCounts(db: PrismaClient, shopId: string, periods: Period[], re
   }
   await Promise.all(spanReads);
   return result;
+}
+
+/** From the first of a month to a day in the same month. */
+function withinOneMonth(period: Period): boolean {
+  return period.from.endsWith("-01") && period.to.slice(0, 7) === period.from.slice(0, 7) && period.to >= period.from;
 }
 
 async function spanningRuns(db: PrismaClient, shopId: string, period: Period, member: boolean) {

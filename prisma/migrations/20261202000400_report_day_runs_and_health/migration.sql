@@ -4,8 +4,10 @@ ADD COLUMN     "healthSlippingDays" INTEGER NOT NULL DEFAULT 60;
 
 -- AlterTable
 ALTER TABLE "ReportDay" ADD COLUMN     "pairsEnding" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "pairsFromEarlierMonths" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "pairsStarting" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "triplesEnding" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "triplesFromEarlierMonths" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "triplesStarting" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateIndex
