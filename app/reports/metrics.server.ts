@@ -66,11 +66,11 @@ interface DayCountersRow {
   triples_ending: number;
   pairs_crossing: number;
   triples_crossing: number;
-  /** Window rows each way of reading the spanning runs would touch, roughly: the runs on that side. */
-  runs_in_period: number;
   /** Only for a period from the first of a month to a day in it: its runs that start before it. */
   pairs_from_earlier_months: number;
   triples_from_earlier_months: number;
+  /** Window rows each way of reading the spanning runs would touch, roughly: the runs on that side. */
+  runs_in_period: number;
   runs_starting_before: number;
   runs_ending_after: number;
 }
