@@ -11,7 +11,7 @@ ADD COLUMN     "triplesFromEarlierMonths" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "triplesStarting" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateIndex
-CREATE INDEX "Customer_shopId_createdAt_idx" ON "Customer"("shopId", "createdAt");
+CREATE INDEX "Customer_shopId_createdAt_id_idx" ON "Customer"("shopId", "createdAt", "id");
 
 -- CreateIndex
 CREATE INDEX "ReportWindow_shopId_startDay_endDay_member_idx" ON "ReportWindow"("shopId", "startDay", "endDay", "member");
