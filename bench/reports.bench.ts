@@ -110,6 +110,13 @@ export async function run(): Promise<BenchRow[]> {
                     AND "placedAt" < (((${period.to}::date + 1)::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')`,
     );
 
+    // The Customers page over the same shop: its first page, a deep page, and a search that reads every customer.
+    const { searchCustomers } = await import("../app/customers/directory.server");
+    const health = { slippingDays: 60, lapsedDays: 180 };
+    const customersFirstPage = await medianOf(RUNS, () => searchCustomers(db, shop.id, { query: "", page: 1 }, health, now));
+    const customersDeepPage = await medianOf(5, () => searchCustomers(db, shop.id, { query: "", page: 4_000 }, health, now));
+    const customersSearch = await medianOf(5, () => searchCustomers(db, shop.id, { query: "nobody@example.com", page: 1 }, health, now));
+
     // One new order's upkeep (its customer's rows and the aggregates they touch), as the order sync runs it.
     const upkeep: number[] = [];
     for (let i = 0; i < 50; i++) {
@@ -151,6 +158,9 @@ export async function run(): Promise<BenchRow[]> {
       { name: "reports: whole dashboard data (+ monthly chart, cohorts)", value: wholeDashboard, unit: "ms", note: "what the loader reads" },
       { name: "reports: reference, one plain SQL grouping by customer", value: plainSql, unit: "ms", note: `median of 5; ${(plainSql / headline).toFixed(1)}× the headline metrics` },
       { name: "reports: reference, bare count of the period's orders", value: bareCount, unit: "ms", note: "median of 5; the floor of reading the orders at all" },
+      { name: "customers: first page (25 with balance, orders, next follow-up)", value: customersFirstPage, unit: "ms", note: `median of ${RUNS}; ${CUSTOMERS.toLocaleString("en")} customers` },
+      { name: "customers: page 4,000 (customers 99,976–100,000)", value: customersDeepPage, unit: "ms", note: "median of 5" },
+      { name: "customers: a search matching nobody", value: customersSearch, unit: "ms", note: "median of 5; reads every customer's name and email" },
       { name: "reports: one order's report upkeep (in its transaction)", value: median(upkeep), unit: "ms", note: "median of 50 new orders of existing customers" },
       { name: "reports: full rebuild from 1M orders", value: rebuild / 1000, unit: "s", note: `once per shop, and after a time-zone change; seeding took ${(seeding / 1000).toFixed(0)} s` },
       { name: "reports: dashboard LCP (Chromium, embedded frame)", value: median(lcps), unit: "ms", target: "< 2500", note: "median of 5 loads, over the 1M-order shop" },

@@ -12,6 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../app/embedded-database.server";
 import { PrismaClient } from "../app/generated/prisma/client";
 import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/metrics";
+import { ensureReports } from "../app/reports/aggregates.server";
 import { shopReport } from "../app/reports/metrics.server";
 
 const USAGE = "Usage: npm run report -- --shop <shop.myshopify.com> --from YYYY-MM-DD --to YYYY-MM-DD [--json]";
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
       console.error(`No installed shop ${options.shop} in this database`);
       return 1;
     }
+    // A script may wait for a first build of the report rows; the dashboard never does.
+    await ensureReports(db, shop.id);
     const report = await shopReport(db, shop, period);
     if (options.json) {
       const { summary, ...rest } = report;

@@ -6,6 +6,7 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import { env } from "../env.server";
 import { startRedemptionUpkeep } from "../loyalty/redemption-upkeep.server";
+import { startReportRebuilder } from "../reports/background-rebuild.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { startFollowUpDispatcher, type FollowUpDispatcher } from "./dispatch.server";
 import { mailTransportFor } from "./mail.server";
@@ -32,10 +33,11 @@ export async function startConfiguredDispatcher(db: PrismaClient, options: { pol
     sweep: (tx, now) => sweepWinBacks(tx, now),
   });
   const redemptionUpkeep = startRedemptionUpkeep(db, (shop) => ({ graphql: async () => (await unauthenticated.admin(shop)).admin.graphql as unknown as AdminGraphql, timeoutMs: settings.DISCOUNT_CREATE_TIMEOUT_MS }));
+  // The same worker rebuilds stale report rows, so no dashboard request has to.
+  const reportRebuilder = startReportRebuilder(db);
   return {
     async stop() {
-      await redemptionUpkeep.stop();
-      await dispatcher.stop();
+      await Promise.all([redemptionUpkeep.stop(), dispatcher.stop(), reportRebuilder.stop()]);
       transport.close();
     },
   };

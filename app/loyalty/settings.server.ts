@@ -3,39 +3,64 @@ import { z } from "zod";
 
 import type { PrismaClient } from "../generated/prisma/client";
 
-const points = (max: number) => z.coerce.number().int("must be a whole number").min(0, "cannot be negative").max(max, `is at most ${max}`);
+/** A whole number from a form field or JSON: an empty field is "required", not a silent 0. */
+const wholeNumber = (max: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? (value.trim() === "" ? undefined : Number(value.trim())) : value),
+    z
+      .number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") })
+      .int("must be a whole number")
+      .min(0, "cannot be negative")
+      .max(max, `is at most ${max.toLocaleString("en")}`),
+  );
+const days = (min: number, max: number) => wholeNumber(max).pipe(z.number().min(min, `is at least ${min}`));
 const checkbox = z.union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")]);
 
 export const ProgramSettingsInput = z
   .object({
-    pointsName: z.string().trim().min(1, "is required").max(30),
-    welcomePoints: points(100_000),
-    secondPurchaseBonus: points(100_000),
-    pointsPerCurrencyUnit: points(1_000),
+    pointsName: z.string().trim().min(1, "is required").max(30, "is at most 30 characters"),
+    welcomePoints: wholeNumber(100_000),
+    secondPurchaseBonus: wholeNumber(100_000),
+    pointsPerCurrencyUnit: wholeNumber(1_000),
     includeShippingInEarn: checkbox,
     includeTaxInEarn: checkbox,
-    referrerPoints: points(100_000),
-    referralFriendDiscountPercent: points(100),
-    referralMonthlyRewardLimit: points(1_000),
+    referrerPoints: wholeNumber(100_000),
+    referralFriendDiscountPercent: wholeNumber(100),
+    referralMonthlyRewardLimit: wholeNumber(1_000),
     historyEarnsPoints: checkbox,
-    pendingDays: points(365),
+    pendingDays: wholeNumber(365),
     /** Empty or 0: points never expire. */
-    expiryMonths: z.union([z.literal("").transform(() => null), z.null(), points(120).transform((value) => (value === 0 ? null : value))]),
+    expiryMonths: z.union([z.literal("").transform(() => null), z.null(), wholeNumber(120).transform((value) => (value === 0 ? null : value))]),
+    /** Days since the last order after which a customer is slipping (amber), then lapsed (red). */
+    healthSlippingDays: days(1, 3_650),
+    healthLapsedDays: days(2, 3_650),
   })
   .partial();
 
 export type ProgramSettingsChanges = z.input<typeof ProgramSettingsInput>;
+export type ProgramSettingsErrors = Partial<Record<keyof ProgramSettingsChanges, string>>;
 
 export async function programSettings(db: PrismaClient, shopId: string) {
   return db.programSettings.findUniqueOrThrow({ where: { shopId } });
 }
 
-/** Applies the changes that validate; otherwise returns each problem by field, changing nothing. */
+/** Applies the changes when all of them validate; otherwise returns each problem by field, changing nothing. */
 export async function updateProgramSettings(db: PrismaClient, shopId: string, changes: ProgramSettingsChanges) {
   const parsed = ProgramSettingsInput.safeParse(changes);
   if (!parsed.success) {
-    return { ok: false as const, errors: Object.fromEntries(parsed.error.issues.map((issue) => [issue.path.join("."), issue.message])) };
+    const errors: ProgramSettingsErrors = {};
+    // The first problem of each field is the one to fix first.
+    for (const issue of parsed.error.issues) errors[issue.path.join(".") as keyof ProgramSettingsChanges] ??= issue.message;
+    return { ok: false as const, errors };
   }
-  const settings = await db.programSettings.update({ where: { shopId }, data: parsed.data });
-  return { ok: true as const, settings };
+  return db.$transaction(async (tx) => {
+    const current = await tx.programSettings.findUniqueOrThrow({ where: { shopId } });
+    const slipping = parsed.data.healthSlippingDays ?? current.healthSlippingDays;
+    const lapsed = parsed.data.healthLapsedDays ?? current.healthLapsedDays;
+    if (lapsed <= slipping) {
+      return { ok: false as const, errors: { healthLapsedDays: `must be more than the slipping threshold (${slipping} days)` } as ProgramSettingsErrors };
+    }
+    const settings = await tx.programSettings.update({ where: { shopId }, data: parsed.data });
+    return { ok: true as const, settings };
+  });
 }

@@ -4,14 +4,15 @@
  *
  * - ReportOrder: one row per counted order, with the days of its customer's previous two counted
  *   orders (`prevDay`, `prev2Day`), its revenue, the customer's membership and first month.
- * - ReportDay (orders, revenue per day), ReportWindow (runs of 2 and 3 consecutive orders of one
- *   customer by first and last day) and ReportCohort (customers by first month and month ordered)
- *   are aggregates of ReportOrder.
+ * - ReportWindow (runs of 2 and 3 consecutive orders of one customer by first and last day),
+ *   ReportDay (orders, revenue, and the runs ending and starting on each day) and ReportCohort
+ *   (customers by first month and month ordered) are aggregates of ReportOrder.
  *
  * For a period P, with N1 orders in P, N2 runs of 2 and N3 runs of 3 lying wholly in P: a customer
  * with k ≥ 1 orders in P has k, k−1 and max(k−2, 0) of them, so customers = N1 − N2 and customers
  * with 2 or more = N2 − N3. Returning customers = runs of 2 that start before P and end in it (one
- * per customer who ordered in P and before it).
+ * per customer who ordered in P and before it). metrics.server.ts turns these into running sums of
+ * ReportDay plus the few runs that span the whole period.
  *
  * Writes recompute, never increment: the touched customers' ReportOrder rows are recomputed from
  * their orders, and every aggregate key those rows touched (old and new) is recomputed from
@@ -156,11 +157,14 @@ async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[])
       "prevDay" = EXCLUDED."prevDay", "prev2Day" = EXCLUDED."prev2Day", revenue = EXCLUDED.revenue`;
 }
 
-/** The aggregate keys a ReportOrder row counts in: "d|day|member", "w|start|end|member", "c|firstMonth|month". */
+/**
+ * The aggregate keys a ReportOrder row counts in: "d|day|member" (its own day, and the start days of
+ * its runs, which count them as starting), "w|start|end|member", "c|firstMonth|month".
+ */
 function aggregateKeys(row: ReportOrderRow): string[] {
   const keys = [`d|${row.day}|${row.member}`, `c|${row.first_month}|${row.day.slice(0, 7)}-01`];
-  if (row.prev_day) keys.push(`w|${row.prev_day}|${row.day}|${row.member}`);
-  if (row.prev2_day) keys.push(`w|${row.prev2_day}|${row.day}|${row.member}`);
+  if (row.prev_day) keys.push(`w|${row.prev_day}|${row.day}|${row.member}`, `d|${row.prev_day}|${row.member}`);
+  if (row.prev2_day) keys.push(`w|${row.prev2_day}|${row.day}|${row.member}`, `d|${row.prev2_day}|${row.member}`);
   return keys;
 }
 
@@ -176,19 +180,6 @@ async function recomputeAggregates(tx: Tx, shopId: string, keys: string[]): Prom
   const windows = parts.filter((p) => p[0] === "w");
   const cohorts = parts.filter((p) => p[0] === "c");
 
-  if (days.length > 0) {
-    await tx.$executeRaw`
-      WITH k AS (SELECT * FROM unnest(${days.map((p) => p[1])}::date[], ${days.map((p) => p[2] === "true")}::boolean[]) AS k(day, member)),
-      fresh AS (
-        SELECT k.day, k.member, COUNT(r."orderShopifyId")::int AS orders, COALESCE(SUM(r.revenue), 0) AS revenue
-          FROM k LEFT JOIN "ReportOrder" r ON r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member
-         GROUP BY k.day, k.member
-      ),
-      gone AS (DELETE FROM "ReportDay" d USING fresh f WHERE d."shopId" = ${shopId} AND d.day = f.day AND d.member = f.member AND f.orders = 0)
-      INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue)
-      SELECT ${shopId}, day, member, orders, revenue FROM fresh WHERE orders > 0
-      ON CONFLICT ("shopId", day, member) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue`;
-  }
   if (windows.length > 0) {
     await tx.$executeRaw`
       WITH k AS (SELECT * FROM unnest(${windows.map((p) => p[1])}::date[], ${windows.map((p) => p[2])}::date[], ${windows.map((p) => p[3] === "true")}::boolean[])
@@ -204,6 +195,37 @@ async function recomputeAggregates(tx: Tx, shopId: string, keys: string[]): Prom
       INSERT INTO "ReportWindow" ("shopId", "endDay", "startDay", member, pairs, triples)
       SELECT ${shopId}, end_day, start_day, member, pairs, triples FROM fresh WHERE pairs > 0 OR triples > 0
       ON CONFLICT ("shopId", "endDay", "startDay", member) DO UPDATE SET pairs = EXCLUDED.pairs, triples = EXCLUDED.triples`;
+  }
+  // After the windows: a day's run counters are sums of the window rows ending and starting on it.
+  if (days.length > 0) {
+    await tx.$executeRaw`
+      WITH k AS (SELECT * FROM unnest(${days.map((p) => p[1])}::date[], ${days.map((p) => p[2] === "true")}::boolean[]) AS k(day, member)),
+      fresh AS (
+        SELECT k.day, k.member,
+               (SELECT COUNT(*) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member)::int AS orders,
+               (SELECT COALESCE(SUM(r.revenue), 0) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member) AS revenue,
+               e.pairs AS pairs_ending, e.triples AS triples_ending, st.pairs AS pairs_starting, st.triples AS triples_starting,
+               e.pairs_from_earlier_months, e.triples_from_earlier_months
+          FROM k
+          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples,
+                                     COALESCE(SUM(w.pairs) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS pairs_from_earlier_months,
+                                     COALESCE(SUM(w.triples) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS triples_from_earlier_months
+                                FROM "ReportWindow" w
+                               WHERE w."shopId" = ${shopId} AND w."endDay" = k.day AND w.member = k.member) e
+          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples FROM "ReportWindow" w
+                               WHERE w."shopId" = ${shopId} AND w."startDay" = k.day AND w.member = k.member) st
+      ),
+      gone AS (DELETE FROM "ReportDay" d USING fresh f
+                WHERE d."shopId" = ${shopId} AND d.day = f.day AND d.member = f.member AND f.orders = 0 AND f.pairs_starting = 0 AND f.triples_starting = 0)
+      INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting",
+                               "pairsFromEarlierMonths", "triplesFromEarlierMonths")
+      SELECT ${shopId}, day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting,
+             pairs_from_earlier_months, triples_from_earlier_months FROM fresh
+       WHERE orders > 0 OR pairs_starting > 0 OR triples_starting > 0
+      ON CONFLICT ("shopId", day, member) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue,
+        "pairsEnding" = EXCLUDED."pairsEnding", "triplesEnding" = EXCLUDED."triplesEnding",
+        "pairsStarting" = EXCLUDED."pairsStarting", "triplesStarting" = EXCLUDED."triplesStarting",
+        "pairsFromEarlierMonths" = EXCLUDED."pairsFromEarlierMonths", "triplesFromEarlierMonths" = EXCLUDED."triplesFromEarlierMonths"`;
   }
   if (cohorts.length > 0) {
     await tx.$executeRaw`
@@ -226,12 +248,40 @@ async function recomputeAggregates(tx: Tx, shopId: string, keys: string[]): Prom
 /**
  * Rebuilds the shop's report rows from its orders in the shop's current time zone: the first time
  * (reports start from what is already stored) and after the shop's time zone changes. Webhooks wait
- * for it (an exclusive lock against their shared one).
+ * for it (an exclusive lock against their shared one). About a minute at 1M orders: requests never
+ * run it (background-rebuild.server.ts does).
  */
 export async function rebuildReports(db: PrismaClient, shopId: string, now = new Date()): Promise<void> {
-  await db.$transaction(
+  await rebuild(db, shopId, now, { onlyIfStale: false });
+}
+
+/** Rebuilds unless the rows are maintained in the shop's current time zone (checked under the lock). */
+export async function ensureReports(db: PrismaClient, shopId: string, now = new Date()): Promise<boolean> {
+  if (await reportsReady(db, shopId)) return false;
+  return rebuild(db, shopId, now, { onlyIfStale: true });
+}
+
+/** Whether the shop's report rows are maintained in its current time zone (the dashboard can read them). */
+export async function reportsReady(db: PrismaClient | Tx, shopId: string): Promise<boolean> {
+  const [row] = await db.$queryRaw<{ current: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "Shop" s JOIN "ReportState" r ON r."shopId" = s.id AND r.timezone = s."ianaTimezone" WHERE s.id = ${shopId}) AS current`;
+  return Boolean(row?.current);
+}
+
+/** The installed shops whose report rows need a rebuild. */
+export async function shopsWithStaleReports(db: PrismaClient): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT s.id FROM "Shop" s LEFT JOIN "ReportState" r ON r."shopId" = s.id
+     WHERE s."uninstalledAt" IS NULL AND (r."shopId" IS NULL OR r.timezone <> s."ianaTimezone") ORDER BY s.id`;
+  return rows.map((row) => row.id);
+}
+
+async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { onlyIfStale: boolean }): Promise<boolean> {
+  return db.$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopLockKey(shopId)}, 0))`;
+      // Another process may have rebuilt while this one waited for the lock.
+      if (options.onlyIfStale && (await reportsReady(tx, shopId))) return false;
       const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { ianaTimezone: true } });
       await deleteShopReportRows(tx, shopId);
       await tx.$executeRawUnsafe(
@@ -241,9 +291,6 @@ export async function rebuildReports(db: PrismaClient, shopId: string, now = new
         shop.ianaTimezone,
       );
       await tx.$executeRaw`
-        INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue)
-        SELECT ${shopId}, day, member, COUNT(*), SUM(revenue) FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY day, member`;
-      await tx.$executeRaw`
         INSERT INTO "ReportWindow" ("shopId", "endDay", "startDay", member, pairs, triples)
         SELECT ${shopId}, end_day, start_day, member, SUM(pairs), SUM(triples) FROM (
           SELECT day AS end_day, "prevDay" AS start_day, member, 1 AS pairs, 0 AS triples FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "prevDay" IS NOT NULL
@@ -251,22 +298,28 @@ export async function rebuildReports(db: PrismaClient, shopId: string, now = new
           SELECT day, "prev2Day", member, 0, 1 FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "prev2Day" IS NOT NULL
         ) AS runs GROUP BY end_day, start_day, member`;
       await tx.$executeRaw`
+        INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting",
+                                 "pairsFromEarlierMonths", "triplesFromEarlierMonths")
+        SELECT ${shopId}, o.day, o.member, o.orders, o.revenue, COALESCE(e.pairs, 0), COALESCE(e.triples, 0), COALESCE(st.pairs, 0), COALESCE(st.triples, 0),
+               COALESCE(e.pairs_from_earlier_months, 0), COALESCE(e.triples_from_earlier_months, 0)
+          FROM (SELECT day, member, COUNT(*)::int AS orders, SUM(revenue) AS revenue FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY day, member) o
+          LEFT JOIN (SELECT "endDay" AS day, member, SUM(pairs)::int AS pairs, SUM(triples)::int AS triples,
+                            SUM(pairs) FILTER (WHERE "startDay" < date_trunc('month', "endDay"))::int AS pairs_from_earlier_months,
+                            SUM(triples) FILTER (WHERE "startDay" < date_trunc('month', "endDay"))::int AS triples_from_earlier_months
+                       FROM "ReportWindow" WHERE "shopId" = ${shopId} GROUP BY 1, 2) e ON e.day = o.day AND e.member = o.member
+          LEFT JOIN (SELECT "startDay" AS day, member, SUM(pairs)::int AS pairs, SUM(triples)::int AS triples FROM "ReportWindow"
+                      WHERE "shopId" = ${shopId} GROUP BY 1, 2) st ON st.day = o.day AND st.member = o.member`;
+      await tx.$executeRaw`
         INSERT INTO "ReportCohort" ("shopId", "firstMonth", month, customers)
         SELECT ${shopId}, "firstMonth", date_trunc('month', day)::date, COUNT(DISTINCT "customerShopifyId")
           FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY 2, 3`;
       await tx.$executeRaw`
         INSERT INTO "ReportState" ("shopId", timezone, "rebuiltAt") VALUES (${shopId}, ${shop.ianaTimezone}, ${now})
         ON CONFLICT ("shopId") DO UPDATE SET timezone = EXCLUDED.timezone, "rebuiltAt" = EXCLUDED."rebuiltAt"`;
+      return true;
     },
     { timeout: 30 * 60_000, maxWait: 60_000 },
   );
-}
-
-/** Rebuilds the shop's report rows unless they are maintained in its current time zone. */
-export async function ensureReports(db: PrismaClient, shopId: string): Promise<void> {
-  const [row] = await db.$queryRaw<{ current: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM "Shop" s JOIN "ReportState" r ON r."shopId" = s.id AND r.timezone = s."ianaTimezone" WHERE s.id = ${shopId}) AS current`;
-  if (!row?.current) await rebuildReports(db, shopId);
 }
 
 async function deleteShopReportRows(tx: Tx, shopId: string): Promise<void> {

@@ -1,10 +1,13 @@
 /**
  * What the dashboard page and its CSV export load for a request: the period asked for (a preset or
  * from/to; the last 30 days by default, in the shop's time zone), its report, the monthly rates and
- * the cohort table.
+ * the cohort table. While the shop's report rows are being built (the first visit, a time-zone
+ * change) it answers "preparing" at once and the rows are built in the background.
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { PERIOD_PRESETS, PeriodError, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
+import { reportsReady } from "./aggregates.server";
+import { prepareReportsInBackground, reportPreparation } from "./background-rebuild.server";
 import { cohortRetention, monthlyRates, shopReport } from "./metrics.server";
 
 interface ShopForDashboard {
@@ -35,7 +38,11 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     throw error;
   }
   const { period, preset } = requested;
+  if (!(await reportsReady(db, shop.id))) {
+    prepareReportsInBackground(db, shop.id);
+    return { error: null, preparing: true, failed: reportPreparation(shop.id).failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
+  }
   const report = await shopReport(db, shop, period);
   const [months, cohorts] = await Promise.all([monthlyRates(db, shop.id, period.to), cohortRetention(db, shop.id, period.to)]);
-  return { error: null, today: localDate(now, shop.ianaTimezone), period, preset, report, months, cohorts } as const;
+  return { error: null, preparing: false, today: localDate(now, shop.ianaTimezone), period, preset, report, months, cohorts } as const;
 }

@@ -4,7 +4,6 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { pointsLiability } from "../loyalty/ledger.server";
-import { ensureReports } from "./aggregates.server";
 import {
   EMPTY_TOTALS,
   addMonths,
@@ -28,16 +27,6 @@ export interface SegmentTotals {
   nonMembers: PeriodTotals;
 }
 
-interface TotalsRow {
-  idx: number;
-  member: boolean;
-  orders: number;
-  revenue: string;
-  n2: number;
-  n3: number;
-  returning: number;
-}
-
 function addTotals(a: PeriodTotals, b: PeriodTotals): PeriodTotals {
   return {
     orders: a.orders + b.orders,
@@ -48,52 +37,184 @@ function addTotals(a: PeriodTotals, b: PeriodTotals): PeriodTotals {
   };
 }
 
-/** Each period's totals, members and non-members apart, in one query over the aggregates. */
-export async function periodTotals(db: PrismaClient, shopId: string, periods: Period[]): Promise<SegmentTotals[]> {
-  const rows = await db.$queryRaw<TotalsRow[]>`
+/**
+ * One segment's run counts for a period P = [from, to], where a run is 2 (pair) or 3 (triple)
+ * consecutive counted orders of one customer, from its first order's day to its last's:
+ * - ending: runs ending in P; crossing: runs starting before P and ending in it or after;
+ * - spanning: runs starting before P and ending after it (a customer silent through all of P).
+ * Runs ending in P and starting before it are then crossing − spanning.
+ */
+interface RunCounts {
+  orders: number;
+  revenue: string;
+  pairsEnding: number;
+  triplesEnding: number;
+  pairsCrossing: number;
+  triplesCrossing: number;
+  pairsSpanning: number;
+  triplesSpanning: number;
+}
+
+type Segmented<T> = { members: T; nonMembers: T };
+
+interface DayCountersRow {
+  idx: number;
+  member: boolean;
+  orders: number;
+  revenue: string;
+  pairs_ending: number;
+  triples_ending: number;
+  pairs_crossing: number;
+  triples_crossing: number;
+  /** Only for a period from the first of a month to a day in it: its runs that start before it. */
+  pairs_from_earlier_months: number;
+  triples_from_earlier_months: number;
+  /** Window rows each way of reading the spanning runs would touch, roughly: the runs on that side. */
+  runs_in_period: number;
+  runs_starting_before: number;
+  runs_ending_after: number;
+}
+
+const NO_RUNS: RunCounts = {
+  orders: 0,
+  revenue: "0",
+  pairsEnding: 0,
+  triplesEnding: 0,
+  pairsCrossing: 0,
+  triplesCrossing: 0,
+  pairsSpanning: 0,
+  triplesSpanning: 0,
+};
+
+/**
+ * How the runs spanning a period are read: "auto" takes the month counters of ReportDay for a period
+ * within one month that starts on its first, and otherwise the cheaper of "spans" (the window rows
+ * starting before P and ending after it) and "runs" (the window rows ending in P: spanning =
+ * crossing − those starting before P). All are exact; tests run each.
+ */
+export type SpanReading = "auto" | "spans" | "runs";
+
+/**
+ * Each period's run counts. The running sums of ReportDay give everything but the spanning runs;
+ * those are zero for a period reaching the shop's last order (the usual "up to today"), and
+ * otherwise a read of the fewer window rows of the two ways.
+ */
+async function runCounts(db: PrismaClient, shopId: string, periods: Period[], reading: SpanReading): Promise<Segmented<RunCounts>[]> {
+  const rows = await db.$queryRaw<DayCountersRow[]>`
     WITH p AS (SELECT * FROM unnest(${periods.map((_, index) => index)}::int[], ${periods.map((p) => p.from)}::date[], ${periods.map((p) => p.to)}::date[])
-                 AS p(idx, from_day, to_day)),
-    days AS (
-      SELECT p.idx, d.member, SUM(d.orders)::int AS orders, SUM(d.revenue) AS revenue
-        FROM p JOIN "ReportDay" d ON d."shopId" = ${shopId} AND d.day BETWEEN p.from_day AND p.to_day
-       GROUP BY p.idx, d.member
-    ),
-    runs AS (
-      SELECT p.idx, w.member,
-             COALESCE(SUM(w.pairs) FILTER (WHERE w."startDay" >= p.from_day), 0)::int AS n2,
-             COALESCE(SUM(w.triples) FILTER (WHERE w."startDay" >= p.from_day), 0)::int AS n3,
-             COALESCE(SUM(w.pairs) FILTER (WHERE w."startDay" < p.from_day), 0)::int AS returning
-        FROM p JOIN "ReportWindow" w ON w."shopId" = ${shopId} AND w."endDay" BETWEEN p.from_day AND p.to_day
-       GROUP BY p.idx, w.member
-    )
-    SELECT COALESCE(days.idx, runs.idx) AS idx, COALESCE(days.member, runs.member) AS member,
-           COALESCE(days.orders, 0) AS orders, COALESCE(days.revenue, 0)::text AS revenue,
-           COALESCE(runs.n2, 0) AS n2, COALESCE(runs.n3, 0) AS n3, COALESCE(runs.returning, 0) AS returning
-      FROM days FULL JOIN runs ON runs.idx = days.idx AND runs.member = days.member`;
-  const result = periods.map<SegmentTotals>(() => ({ all: EMPTY_TOTALS, members: EMPTY_TOTALS, nonMembers: EMPTY_TOTALS }));
+                 AS p(idx, from_day, to_day))
+    SELECT p.idx, d.member,
+           COALESCE(SUM(d.orders) FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS orders,
+           COALESCE(SUM(d.revenue) FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::text AS revenue,
+           COALESCE(SUM(d."pairsEnding") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS pairs_ending,
+           COALESCE(SUM(d."triplesEnding") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS triples_ending,
+           COALESCE(SUM(d."pairsStarting" - d."pairsEnding") FILTER (WHERE d.day < p.from_day), 0)::int AS pairs_crossing,
+           COALESCE(SUM(d."triplesStarting" - d."triplesEnding") FILTER (WHERE d.day < p.from_day), 0)::int AS triples_crossing,
+           COALESCE(SUM(d."pairsEnding" + d."triplesEnding") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS runs_in_period,
+           COALESCE(SUM(d."pairsStarting" + d."triplesStarting") FILTER (WHERE d.day < p.from_day), 0)::int AS runs_starting_before,
+           COALESCE(SUM(d."pairsEnding" + d."triplesEnding") FILTER (WHERE d.day > p.to_day), 0)::int AS runs_ending_after,
+           COALESCE(SUM(d."pairsFromEarlierMonths") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS pairs_from_earlier_months,
+           COALESCE(SUM(d."triplesFromEarlierMonths") FILTER (WHERE d.day BETWEEN p.from_day AND p.to_day), 0)::int AS triples_from_earlier_months
+      FROM p JOIN "ReportDay" d ON d."shopId" = ${shopId}
+     GROUP BY p.idx, d.member`;
+
+  const result = periods.map<Segmented<RunCounts>>(() => ({ members: NO_RUNS, nonMembers: NO_RUNS }));
+  const spanReads: Promise<void>[] = [];
   for (const row of rows) {
-    const totals: PeriodTotals = {
+    const counts: RunCounts = {
       orders: Number(row.orders),
       revenue: row.revenue,
-      customers: Number(row.orders) - Number(row.n2),
-      repeatCustomers: Number(row.n2) - Number(row.n3),
-      returningCustomers: Number(row.returning),
+      pairsEnding: Number(row.pairs_ending),
+      triplesEnding: Number(row.triples_ending),
+      pairsCrossing: Number(row.pairs_crossing),
+      triplesCrossing: Number(row.triples_crossing),
+      pairsSpanning: 0,
+      triplesSpanning: 0,
     };
-    const entry = result[Number(row.idx)];
-    if (row.member) entry.members = totals;
-    else entry.nonMembers = totals;
-    entry.all = addTotals(entry.all, totals);
+    const period = periods[Number(row.idx)];
+    if (row.member) result[Number(row.idx)].members = counts;
+    else result[Number(row.idx)].nonMembers = counts;
+    // Nothing ends after the period (or nothing started before it): no run spans it.
+    const spanCost = Math.min(Number(row.runs_starting_before), Number(row.runs_ending_after));
+    if (spanCost === 0) continue;
+    if (reading === "auto" && withinOneMonth(period)) {
+      // Runs ending in a month's days that start before the month are the day counters' own.
+      counts.pairsSpanning = counts.pairsCrossing - Number(row.pairs_from_earlier_months);
+      counts.triplesSpanning = counts.triplesCrossing - Number(row.triples_from_earlier_months);
+      continue;
+    }
+    const viaRuns = reading === "runs" || (reading === "auto" && Number(row.runs_in_period) < spanCost);
+    spanReads.push(
+      (viaRuns ? spanningViaRunsInPeriod(db, shopId, period, row.member, counts) : spanningRuns(db, shopId, period, row.member)).then((spanning) => {
+        counts.pairsSpanning = spanning.pairs;
+        counts.triplesSpanning = spanning.triples;
+      }),
+    );
   }
+  await Promise.all(spanReads);
   return result;
 }
 
-/** Customers who ordered in `earlier` and again in `later` (later starts the day after earlier ends). */
+/** From the first of a month to a day in the same month. */
+function withinOneMonth(period: Period): boolean {
+  return period.from.endsWith("-01") && period.to.slice(0, 7) === period.from.slice(0, 7) && period.to >= period.from;
+}
+
+async function spanningRuns(db: PrismaClient, shopId: string, period: Period, member: boolean) {
+  const [row] = await db.$queryRaw<{ pairs: number; triples: number }[]>`
+    SELECT COALESCE(SUM(pairs), 0)::int AS pairs, COALESCE(SUM(triples), 0)::int AS triples FROM "ReportWindow"
+     WHERE "shopId" = ${shopId} AND "startDay" < ${period.from}::date AND "endDay" > ${period.to}::date AND member = ${member}`;
+  return { pairs: Number(row.pairs), triples: Number(row.triples) };
+}
+
+async function spanningViaRunsInPeriod(db: PrismaClient, shopId: string, period: Period, member: boolean, counts: RunCounts) {
+  const [row] = await db.$queryRaw<{ pairs: number; triples: number }[]>`
+    SELECT COALESCE(SUM(pairs), 0)::int AS pairs, COALESCE(SUM(triples), 0)::int AS triples FROM "ReportWindow"
+     WHERE "shopId" = ${shopId} AND "endDay" BETWEEN ${period.from}::date AND ${period.to}::date AND "startDay" < ${period.from}::date AND member = ${member}`;
+  return { pairs: counts.pairsCrossing - Number(row.pairs), triples: counts.triplesCrossing - Number(row.triples) };
+}
+
+/**
+ * A period's totals from its run counts: N1 orders, N2 pairs and N3 triples lying wholly in P give
+ * customers = N1 − N2 and repeat customers = N2 − N3 (aggregates.server.ts); returning customers are
+ * the pairs ending in P that start before it, one per customer who ordered before P and in it.
+ */
+function totalsOf(counts: RunCounts): PeriodTotals {
+  if (counts.orders === 0) return EMPTY_TOTALS;
+  const returning = counts.pairsCrossing - counts.pairsSpanning;
+  const pairsInside = counts.pairsEnding - returning;
+  const triplesInside = counts.triplesEnding - (counts.triplesCrossing - counts.triplesSpanning);
+  return {
+    orders: counts.orders,
+    revenue: counts.revenue,
+    customers: counts.orders - pairsInside,
+    repeatCustomers: pairsInside - triplesInside,
+    returningCustomers: returning,
+  };
+}
+
+/** Each period's totals, members and non-members apart, from the aggregates. */
+export async function periodTotals(db: PrismaClient, shopId: string, periods: Period[], reading: SpanReading = "auto"): Promise<SegmentTotals[]> {
+  const counts = await runCounts(db, shopId, periods, reading);
+  return counts.map(({ members, nonMembers }) => {
+    const memberTotals = members === NO_RUNS ? EMPTY_TOTALS : totalsOf(members);
+    const nonMemberTotals = nonMembers === NO_RUNS ? EMPTY_TOTALS : totalsOf(nonMembers);
+    return { all: addTotals(addTotals(EMPTY_TOTALS, memberTotals), nonMemberTotals), members: memberTotals, nonMembers: nonMemberTotals };
+  });
+}
+
+/**
+ * Customers who ordered in `earlier` and again in `later` (later starts the day after earlier ends):
+ * the pairs from E to L, which are those ending in L from before L less those from before E, i.e.
+ * (crossing(L) − spanning(L)) − (spanning(E) − spanning(E through L)).
+ */
 async function retainedCustomers(db: PrismaClient, shopId: string, earlier: Period, later: Period): Promise<number> {
-  const [row] = await db.$queryRaw<{ retained: number }[]>`
-    SELECT COALESCE(SUM(pairs), 0)::int AS retained FROM "ReportWindow"
-     WHERE "shopId" = ${shopId} AND "endDay" BETWEEN ${later.from}::date AND ${later.to}::date
-       AND "startDay" BETWEEN ${earlier.from}::date AND ${earlier.to}::date`;
-  return Number(row?.retained ?? 0);
+  const [e, l, both] = await runCounts(db, shopId, [earlier, later, { from: earlier.from, to: later.to }], "auto");
+  let retained = 0;
+  for (const segment of ["members", "nonMembers"] as const) {
+    retained += l[segment].pairsCrossing - l[segment].pairsSpanning - (e[segment].pairsSpanning - both[segment].pairsSpanning);
+  }
+  return retained;
 }
 
 export interface LifetimeValue {
@@ -144,9 +265,8 @@ interface ShopForReport {
   ianaTimezone: string;
 }
 
-/** The period's report, from the aggregates (rebuilt first if they are not maintained yet). */
+/** The period's report, from the aggregates (the caller makes sure they are maintained: ensureReports). */
 export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReport> {
-  await ensureReports(db, shop.id);
   const previous = previousPeriod(period);
   const [[current, before], clv, previousClv, liability] = await Promise.all([
     periodTotals(db, shop.id, [period, previous]),

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRevalidator, useRouteError, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -15,6 +15,8 @@ import {
   Page,
   Select,
   SkeletonBodyText,
+  SkeletonDisplayText,
+  Spinner,
   Text,
   TextField,
   Tooltip,
@@ -180,6 +182,56 @@ async function downloadCsv(search: string) {
   URL.revokeObjectURL(url);
 }
 
+// How often the "being prepared" page asks again whether the numbers are ready.
+const PREPARING_RECHECK_MS = 3_000;
+
+function PreparingNumbers({ failed }: { failed: boolean }) {
+  const revalidator = useRevalidator();
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (revalidator.state === "idle") revalidator.revalidate();
+    }, PREPARING_RECHECK_MS);
+    return () => clearInterval(timer);
+  }, [revalidator]);
+  return (
+    <Page title="Dashboard">
+      <BlockStack gap="400">
+        {failed ? (
+          <Banner tone="warning" title="Preparing your numbers hit a problem">
+            <p>It is tried again automatically within a minute. If this message stays, the app's logs say what went wrong ("report rebuild failed").</p>
+          </Banner>
+        ) : (
+          <Banner tone="info" title="Your numbers are being prepared">
+            <p>
+              The dashboard is reading your order history: the first time, after an app update that counts something new, or after
+              your shop's time zone changed. On a large shop this takes a minute or two; this page updates by itself when they are
+              ready. Orders placed meanwhile are counted.
+            </p>
+          </Banner>
+        )}
+        <div data-state="preparing-numbers">
+          <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="400">
+            {Array.from({ length: 4 }, (_, index) => (
+              <Card key={index}>
+                <BlockStack gap="300">
+                  <SkeletonBodyText lines={1} />
+                  <SkeletonDisplayText size="large" />
+                </BlockStack>
+              </Card>
+            ))}
+          </InlineGrid>
+        </div>
+        <InlineStack gap="200" blockAlign="center">
+          <Spinner size="small" accessibilityLabel="Preparing the numbers" />
+          <Text as="span" tone="subdued">
+            Preparing…
+          </Text>
+        </InlineStack>
+      </BlockStack>
+    </Page>
+  );
+}
+
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const navigation = useNavigation();
@@ -207,6 +259,8 @@ export default function Dashboard() {
       </Page>
     );
   }
+
+  if (data.preparing) return <PreparingNumbers failed={data.failed} />;
 
   const { report, period, preset, months, cohorts, currencyCode, timezone, today } = data;
   const { summary, previous, changes } = report;

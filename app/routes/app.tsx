@@ -26,6 +26,8 @@ export default function App() {
           Home
         </Link>
         <Link to="/app/dashboard">Dashboard</Link>
+        <Link to="/app/program">Program</Link>
+        <Link to="/app/customers">Customers</Link>
         <Link to="/app/rewards">Rewards</Link>
         <Link to="/app/follow-ups">Follow-ups</Link>
       </NavMenu>

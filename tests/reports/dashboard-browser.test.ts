@@ -63,6 +63,21 @@ async function shown(frame: FrameLocator, metric: string): Promise<string> {
 }
 
 describe("the dashboard in a browser", () => {
+  it("prepares the numbers in the background on the first visit, then shows them by itself", async () => {
+    // Nothing has built this shop's report rows yet: the page must answer at once, not after the build.
+    await expect(app.db.reportState.findUnique({ where: { shopId } })).resolves.toBeNull();
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl("/dashboard?preset=last365"));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByText("Your numbers are being prepared").waitFor();
+    await screenshot(page, "dashboard-preparing");
+    // The background build finishes and the page, checking again on its own, shows the numbers.
+    await frame.locator("[data-metric=orders]").waitFor({ timeout: 30_000 });
+    await expect(app.db.reportState.findUnique({ where: { shopId } })).resolves.not.toBeNull();
+    expect(Number(await shown(frame, "orders"))).toBeGreaterThan(5);
+    await page.context().close();
+  });
+
   it("shows the same numbers as npm run report, with definitions on hover", async () => {
     const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
     const from = addDays(today, -364);

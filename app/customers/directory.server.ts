@@ -1,0 +1,148 @@
+/**
+ * The Customers page: the shop's customers found by name or email, a page at a time, each with
+ * their points, orders, next scheduled follow-up and health mark; and one customer in full. Every
+ * query is scoped to the shop, so one shop never sees another's customers.
+ */
+import type { PrismaClient } from "../generated/prisma/client";
+import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/ledger.server";
+import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
+
+export const CUSTOMERS_PER_PAGE = 25;
+
+export interface CustomerSummary {
+  id: string;
+  name: string | null;
+  email: string | null;
+  member: boolean;
+  deleted: boolean;
+  points: PointsBalance;
+  /** Counted orders: not cancelled, not test orders. */
+  orders: number;
+  lastOrderAt: string | null;
+  nextFollowUp: { kind: string; dueAt: string } | null;
+  health: CustomerHealth;
+}
+
+interface CustomerRow {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  member: boolean;
+  deleted: boolean;
+  available: bigint | null;
+  pending: bigint | null;
+  orders: bigint;
+  last_order_at: Date | null;
+  next_kind: string | null;
+  next_due_at: Date | null;
+}
+
+const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
+
+/** `%` and `_` in a search are letters, not wildcards. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+
+function summaryOf(row: CustomerRow, thresholds: HealthThresholds, now: Date): CustomerSummary {
+  const available = Number(row.available ?? 0);
+  const pending = Number(row.pending ?? 0);
+  return {
+    id: row.id,
+    name: fullName(row.first_name, row.last_name),
+    email: row.email,
+    member: row.member,
+    deleted: row.deleted,
+    points: { available, pending, total: available + pending },
+    orders: Number(row.orders),
+    lastOrderAt: row.last_order_at?.toISOString() ?? null,
+    nextFollowUp: row.next_kind && row.next_due_at ? { kind: row.next_kind, dueAt: row.next_due_at.toISOString() } : null,
+    health: customerHealth(row.last_order_at, thresholds, now),
+  };
+}
+
+export interface CustomerSearch {
+  /** Part of a name or an email address; empty lists everyone. */
+  query: string;
+  /** 1-based. */
+  page: number;
+}
+
+/** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
+export async function searchCustomers(db: PrismaClient, shopId: string, search: CustomerSearch, thresholds: HealthThresholds, now: Date) {
+  const query = search.query.trim();
+  const pattern = query ? likePattern(query) : null;
+  const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
+  // The page is picked first, so the points, orders and follow-ups are read for its rows only.
+  const rows = await db.$queryRaw<CustomerRow[]>`
+    WITH page AS (
+      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt"
+        FROM "Customer" c
+       WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
+         AND (${pattern}::text IS NULL
+              OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
+       ORDER BY c."createdAt" DESC, c.id DESC
+       LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
+    )
+    SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, p."hasAccount" AS member, p."deletedAt" IS NOT NULL AS deleted,
+           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at
+      FROM page p
+      CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
+                                 SUM(e.points) FILTER (WHERE e."availableAt" > ${now}) AS pending
+                            FROM "PointsLedgerEntry" e WHERE e."customerId" = p.id) b
+      CROSS JOIN LATERAL (SELECT COUNT(*) AS orders, MAX(o."placedAt") AS last_order_at FROM "Order" o
+                           WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = p."shopifyId" AND o."cancelledAt" IS NULL AND NOT o.test) o
+      LEFT JOIN LATERAL (SELECT f.kind, f."dueAt" FROM "FollowUp" f
+                          WHERE f."shopId" = ${shopId} AND f."customerShopifyId" = p."shopifyId" AND f.status = 'SCHEDULED'
+                          ORDER BY f."dueAt" LIMIT 1) f ON true
+     ORDER BY p."createdAt" DESC, p.id DESC`;
+  return {
+    customers: rows.slice(0, CUSTOMERS_PER_PAGE).map((row) => summaryOf(row, thresholds, now)),
+    page: Math.max(1, search.page),
+    hasNext: rows.length > CUSTOMERS_PER_PAGE,
+  };
+}
+
+/** One of the shop's customers in full, or null when the shop has no such customer. */
+export async function customerDetail(db: PrismaClient, shopId: string, customerId: string, thresholds: HealthThresholds, now: Date) {
+  const customer = await db.customer.findFirst({ where: { id: customerId, shopId, redactedAt: null } });
+  if (!customer) return null;
+  const [points, history, orders, followUps] = await Promise.all([
+    pointsBalance(db, customer.id, now),
+    pointsHistory(db, customer.id),
+    db.order.aggregate({
+      where: { shopId, customerShopifyId: customer.shopifyId, cancelledAt: null, test: false },
+      _count: { _all: true },
+      _max: { placedAt: true },
+    }),
+    db.followUp.findMany({
+      where: { shopId, customerShopifyId: customer.shopifyId, status: "SCHEDULED" },
+      orderBy: { dueAt: "asc" },
+      take: 5,
+      select: { kind: true, dueAt: true, productTitle: true },
+    }),
+  ]);
+  const lastOrderAt = orders._max.placedAt;
+  return {
+    id: customer.id,
+    name: fullName(customer.firstName, customer.lastName),
+    email: customer.email,
+    member: customer.hasAccount,
+    deleted: customer.deletedAt !== null,
+    points,
+    orders: orders._count._all,
+    lastOrderAt: lastOrderAt?.toISOString() ?? null,
+    health: customerHealth(lastOrderAt, thresholds, now),
+    followUps: followUps.map((followUp) => ({ kind: followUp.kind, dueAt: followUp.dueAt.toISOString(), productTitle: followUp.productTitle })),
+    history: history.map((entry) => ({
+      points: entry.points,
+      reason: entry.reason,
+      note: entry.note,
+      availableAt: entry.availableAt.toISOString(),
+      createdAt: entry.createdAt.toISOString(),
+    })),
+  };
+}
+
+export function healthThresholdsOf(settings: { healthSlippingDays: number; healthLapsedDays: number }): HealthThresholds {
+  return { slippingDays: settings.healthSlippingDays, lapsedDays: settings.healthLapsedDays };
+}

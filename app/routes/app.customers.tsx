@@ -1,0 +1,189 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRouteError, useSearchParams, useSubmit } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  EmptyState,
+  IndexTable,
+  InlineStack,
+  Link,
+  Page,
+  Pagination,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { useEffect, useState } from "react";
+
+import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
+import { healthThresholdsOf, searchCustomers } from "../customers/directory.server";
+import db from "../db.server";
+import { installedShop } from "../shops/installation.server";
+import { authenticate } from "../shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
+  const params = new URL(request.url).searchParams;
+  const query = (params.get("query") ?? "").slice(0, 200);
+  const page = Math.min(10_000, Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1));
+  const thresholds = healthThresholdsOf(shop.settings);
+  const result = await searchCustomers(db, shop.id, { query, page }, thresholds, new Date());
+  return { ...result, query, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
+};
+
+const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
+
+export default function Customers() {
+  const { customers, page, hasNext, query, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const submit = useSubmit();
+  const [, setSearchParams] = useSearchParams();
+  const [search, setSearch] = useState(query);
+  useEffect(() => setSearch(query), [query]);
+  const searching = navigation.state === "loading" && navigation.location?.pathname === "/app/customers";
+
+  return (
+    <Page title="Customers" subtitle={`Their ${pointsName}, orders, next follow-up and health`}>
+      <BlockStack gap="400">
+        <Card>
+          <Form
+            method="get"
+            onSubmit={(event) => {
+              event.preventDefault();
+              submit({ query: search.trim() }, { method: "get", replace: true });
+            }}
+          >
+            <InlineStack gap="300" blockAlign="end" wrap={false}>
+              <Box width="100%">
+                <TextField
+                  label="Search customers"
+                  labelHidden
+                  name="query"
+                  type="search"
+                  placeholder="Search by name or email"
+                  autoComplete="off"
+                  value={search}
+                  onChange={setSearch}
+                  clearButton
+                  onClearButtonClick={() => {
+                    setSearch("");
+                    setSearchParams({});
+                  }}
+                />
+              </Box>
+              <Button submit loading={searching}>
+                Search
+              </Button>
+            </InlineStack>
+          </Form>
+        </Card>
+        <Card padding="0">
+          {customers.length === 0 ? (
+            <EmptyState heading={query ? `No customers match “${query}”` : "No customers yet"} image="">
+              <p>
+                {query
+                  ? "Try part of a name or an email address, or clear the search."
+                  : "Customers appear here as they create accounts or order; past customers arrive with the history import after install."}
+              </p>
+            </EmptyState>
+          ) : (
+            <IndexTable
+              resourceName={{ singular: "customer", plural: "customers" }}
+              itemCount={customers.length}
+              selectable={false}
+              loading={searching}
+              headings={[
+                { title: "Customer" },
+                { title: "Health" },
+                { title: `Balance`, alignment: "end" },
+                { title: "Pending", alignment: "end" },
+                { title: "Orders", alignment: "end" },
+                { title: "Next follow-up" },
+              ]}
+            >
+              {customers.map((customer, index) => (
+                <IndexTable.Row id={customer.id} key={customer.id} position={index}>
+                  <IndexTable.Cell>
+                    <BlockStack gap="050">
+                      <Link url={`/app/customers/${customer.id}`} removeUnderline dataPrimaryLink>
+                        <Text as="span" fontWeight="semibold">
+                          {customer.name ?? customer.email ?? "Unnamed customer"}
+                        </Text>
+                      </Link>
+                      <InlineStack gap="100">
+                        {customer.name && customer.email ? (
+                          <Text as="span" tone="subdued" variant="bodySm">
+                            {customer.email}
+                          </Text>
+                        ) : null}
+                        {customer.member ? <Badge size="small">Member</Badge> : null}
+                        {customer.deleted ? <Badge size="small" tone="critical">Deleted in Shopify</Badge> : null}
+                      </InlineStack>
+                    </BlockStack>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <HealthMark health={customer.health} thresholds={thresholds} />
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <Text as="span" alignment="end" numeric tone={customer.points.total < 0 ? "critical" : undefined}>
+                      <span data-balance={customer.points.total}>{customer.points.total.toLocaleString("en")}</span>
+                    </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <Text as="span" alignment="end" numeric tone="subdued">
+                      {customer.points.pending.toLocaleString("en")}
+                    </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <Text as="span" alignment="end" numeric>
+                      {customer.orders.toLocaleString("en")}
+                    </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    {customer.nextFollowUp ? (
+                      <Text as="span">
+                        {FOLLOW_UP_NAMES[customer.nextFollowUp.kind] ?? customer.nextFollowUp.kind} · {formatDate(customer.nextFollowUp.dueAt, timezone)}
+                      </Text>
+                    ) : (
+                      <Text as="span" tone="subdued">
+                        None scheduled
+                      </Text>
+                    )}
+                  </IndexTable.Cell>
+                </IndexTable.Row>
+              ))}
+            </IndexTable>
+          )}
+        </Card>
+        {(page > 1 || hasNext) && (
+          <InlineStack align="center">
+            <Pagination
+              hasPrevious={page > 1}
+              onPrevious={() => setSearchParams({ ...(query ? { query } : {}), page: String(page - 1) })}
+              hasNext={hasNext}
+              onNext={() => setSearchParams({ ...(query ? { query } : {}), page: String(page + 1) })}
+              label={`Page ${page}`}
+            />
+          </InlineStack>
+        )}
+      </BlockStack>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error)) return boundary.error(error);
+  return (
+    <Page title="Customers">
+      <Banner tone="critical" title="The customers could not load">
+        <p>Reload the page. If it keeps failing, check the app's logs: the database may be unreachable.</p>
+      </Banner>
+    </Page>
+  );
+}

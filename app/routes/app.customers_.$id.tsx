@@ -1,0 +1,299 @@
+import { randomUUID } from "node:crypto";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { useEffect, useState } from "react";
+import { z } from "zod";
+
+import { customerDetail, healthThresholdsOf } from "../customers/directory.server";
+import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
+import db from "../db.server";
+import { AdjustmentError, adjustPoints } from "../loyalty/ledger.server";
+import { installedShop } from "../shops/installation.server";
+import { authenticate } from "../shopify.server";
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
+  const customer = await customerDetail(db, shop.id, params.id ?? "", healthThresholdsOf(shop.settings), new Date());
+  // Another shop's customer is as unknown here as one that never existed.
+  if (!customer) throw new Response("No such customer", { status: 404 });
+  return {
+    customer,
+    thresholds: healthThresholdsOf(shop.settings),
+    pointsName: shop.settings.pointsName,
+    timezone: shop.ianaTimezone,
+    // One id per form shown: a resubmitted form repeats it, so it adjusts once.
+    adjustmentId: randomUUID(),
+  };
+};
+
+const AdjustmentInput = z.object({
+  points: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() !== "" ? Number(value.trim()) : undefined),
+    z
+      .number({ error: (issue) => (issue.input === undefined ? "Enter the points to add, or a negative number to remove" : "Points must be a number") })
+      .int("Points must be a whole number")
+      .refine((value) => value !== 0, "Points must be a number other than 0")
+      .refine((value) => Math.abs(value) <= 1_000_000, "Adjust by at most 1,000,000 points at a time"),
+  ),
+  reason: z.string().trim().min(1, "Give a reason: the customer sees it in their history").max(200, "Keep the reason under 200 characters"),
+  adjustmentId: z.uuid("The form expired: reload the page and try again"),
+});
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
+  const form = Object.fromEntries(await request.formData());
+  const parsed = AdjustmentInput.safeParse(form);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+    return { ok: false as const, errors };
+  }
+  try {
+    const balance = await adjustPoints(db, {
+      shopId: shop.id,
+      customerId: params.id ?? "",
+      points: parsed.data.points,
+      reason: parsed.data.reason,
+      now: new Date(),
+      requestId: parsed.data.adjustmentId,
+    });
+    return { ok: true as const, errors: {} as Record<string, string>, balance, adjusted: parsed.data.points };
+  } catch (error) {
+    if (error instanceof AdjustmentError) {
+      if (error.message === "No such customer in this shop") throw new Response("No such customer", { status: 404 });
+      return { ok: false as const, errors: { form: error.message } as Record<string, string> };
+    }
+    throw error;
+  }
+};
+
+const REASON_NAMES: Record<string, string> = {
+  WELCOME: "Welcome points",
+  SECOND_PURCHASE: "Second-purchase bonus",
+  SECOND_PURCHASE_REVERSAL: "Second-purchase bonus taken back",
+  SPEND: "Order",
+  REFUND: "Refund",
+  CANCELLATION: "Cancelled order",
+  REFERRAL: "Referral",
+  REDEMPTION: "Reward",
+  ADJUSTMENT: "Adjusted by the shop",
+  EXPIRY: "Expired",
+};
+
+const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
+const signed = (points: number) => (points > 0 ? `+${points.toLocaleString("en")}` : points.toLocaleString("en"));
+
+export default function CustomerPage() {
+  const { customer, thresholds, pointsName, timezone, adjustmentId } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [points, setPoints] = useState("");
+  const [reason, setReason] = useState("");
+  // A recorded adjustment clears the form for the next one; a refused one keeps what was typed.
+  useEffect(() => {
+    if (result?.ok) {
+      setPoints("");
+      setReason("");
+    }
+  }, [result]);
+  const errors = result?.ok === false ? result.errors : {};
+  const now = Date.now();
+
+  return (
+    <Page
+      title={customer.name ?? customer.email ?? "Customer"}
+      subtitle={customer.name && customer.email ? customer.email : undefined}
+      backAction={{ content: "Customers", url: "/app/customers" }}
+      titleMetadata={
+        <InlineStack gap="100">
+          <HealthMark health={customer.health} thresholds={thresholds} />
+          {customer.member ? <Badge>Member</Badge> : null}
+          {customer.deleted ? <Badge tone="critical">Deleted in Shopify</Badge> : null}
+        </InlineStack>
+      }
+    >
+      <Layout>
+        <Layout.Section>
+          <BlockStack gap="400">
+            <InlineGrid columns={{ xs: 1, sm: 3 }} gap="400">
+              <Card>
+                <BlockStack gap="100">
+                  <Text as="h3" variant="headingSm" tone="subdued">
+                    Balance
+                  </Text>
+                  <Text as="p" variant="heading2xl" tone={customer.points.total < 0 ? "critical" : undefined}>
+                    <span data-balance={customer.points.total}>{customer.points.total.toLocaleString("en")}</span>
+                  </Text>
+                  <Text as="p" tone="subdued" variant="bodySm">
+                    {customer.points.total < 0
+                      ? `Below zero: more was taken back (a refund, an adjustment) than was left. New ${pointsName} pay this off first.`
+                      : `${customer.points.available.toLocaleString("en")} ${pointsName} can be spent now`}
+                  </Text>
+                </BlockStack>
+              </Card>
+              <Card>
+                <BlockStack gap="100">
+                  <Text as="h3" variant="headingSm" tone="subdued">
+                    Pending
+                  </Text>
+                  <Text as="p" variant="heading2xl">
+                    <span data-pending={customer.points.pending}>{customer.points.pending.toLocaleString("en")}</span>
+                  </Text>
+                  <Text as="p" tone="subdued" variant="bodySm">
+                    Earned, spendable after the pending period
+                  </Text>
+                </BlockStack>
+              </Card>
+              <Card>
+                <BlockStack gap="100">
+                  <Text as="h3" variant="headingSm" tone="subdued">
+                    Orders
+                  </Text>
+                  <Text as="p" variant="heading2xl">
+                    {customer.orders.toLocaleString("en")}
+                  </Text>
+                  <Text as="p" tone="subdued" variant="bodySm">
+                    {customer.lastOrderAt
+                      ? `Last on ${formatDate(customer.lastOrderAt, timezone)} (${Math.floor((now - Date.parse(customer.lastOrderAt)) / 86_400_000)} days ago)`
+                      : "No counted orders yet"}
+                  </Text>
+                </BlockStack>
+              </Card>
+            </InlineGrid>
+            <Card padding="0">
+              <BlockStack>
+                <div style={{ padding: "var(--p-space-400)" }}>
+                  <Text as="h2" variant="headingMd">
+                    History
+                  </Text>
+                </div>
+                {customer.history.length === 0 ? (
+                  <div style={{ padding: "0 var(--p-space-400) var(--p-space-400)" }}>
+                    <Text as="p" tone="subdued">
+                      No {pointsName} yet.
+                    </Text>
+                  </div>
+                ) : (
+                  <div data-ledger="history">
+                    <DataTable
+                      columnContentTypes={["text", "text", "numeric", "text"]}
+                      headings={["Date", "What", pointsName.charAt(0).toUpperCase() + pointsName.slice(1), "Spendable"]}
+                      rows={customer.history.map((entry) => [
+                        formatDate(entry.createdAt, timezone),
+                        entry.note ? `${REASON_NAMES[entry.reason] ?? entry.reason}: ${entry.note}` : (REASON_NAMES[entry.reason] ?? entry.reason),
+                        signed(entry.points),
+                        Date.parse(entry.availableAt) > now ? `from ${formatDate(entry.availableAt, timezone)}` : "now",
+                      ])}
+                    />
+                  </div>
+                )}
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+        <Layout.Section variant="oneThird">
+          <BlockStack gap="400">
+            <Card>
+              <Form method="post" data-form="adjust-points">
+                <input type="hidden" name="adjustmentId" value={adjustmentId} />
+                <BlockStack gap="300">
+                  <Text as="h2" variant="headingMd">
+                    Adjust {pointsName}
+                  </Text>
+                  {result?.ok && navigation.state === "idle" && (
+                    <Banner tone="success">
+                      <p>
+                        {signed(result.adjusted)} {pointsName} recorded. The balance is now {result.balance.total.toLocaleString("en")}.
+                      </p>
+                    </Banner>
+                  )}
+                  {errors.form || errors.adjustmentId ? (
+                    <Banner tone="critical">
+                      <p>{errors.form ?? errors.adjustmentId}</p>
+                    </Banner>
+                  ) : null}
+                  <FormLayout>
+                    <TextField
+                      label="Points"
+                      name="points"
+                      type="number"
+                      autoComplete="off"
+                      value={points}
+                      onChange={setPoints}
+                      error={errors.points}
+                      helpText="A negative number removes points; the balance may go below zero."
+                    />
+                    <TextField
+                      label="Reason"
+                      name="reason"
+                      autoComplete="off"
+                      value={reason}
+                      onChange={setReason}
+                      error={errors.reason}
+                      helpText="Shown to the customer in their history."
+                      maxLength={200}
+                    />
+                  </FormLayout>
+                  <InlineStack align="end">
+                    <Button submit variant="primary" loading={navigation.state === "submitting"}>
+                      Adjust
+                    </Button>
+                  </InlineStack>
+                </BlockStack>
+              </Form>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Scheduled follow-ups
+                </Text>
+                {customer.followUps.length === 0 ? (
+                  <Text as="p" tone="subdued">
+                    None scheduled.
+                  </Text>
+                ) : (
+                  customer.followUps.map((followUp) => (
+                    <InlineStack key={`${followUp.kind}-${followUp.dueAt}`} align="space-between" gap="200">
+                      <Text as="span">
+                        {FOLLOW_UP_NAMES[followUp.kind] ?? followUp.kind}
+                        {followUp.productTitle ? ` · ${followUp.productTitle}` : ""}
+                      </Text>
+                      <Text as="span" tone="subdued">
+                        {formatDate(followUp.dueAt, timezone)}
+                      </Text>
+                    </InlineStack>
+                  ))
+                )}
+              </BlockStack>
+            </Card>
+          </BlockStack>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <Page title="Customer not found" backAction={{ content: "Customers", url: "/app/customers" }}>
+        <Banner tone="warning" title="There is no such customer in this shop">
+          <p>They may have been erased at the customer's request. Search for them on the Customers page.</p>
+        </Banner>
+      </Page>
+    );
+  }
+  if (isRouteErrorResponse(error)) return boundary.error(error);
+  return (
+    <Page title="Customer">
+      <Banner tone="critical" title="The customer could not load">
+        <p>Reload the page. If it keeps failing, check the app's logs: the database may be unreachable.</p>
+      </Banner>
+    </Page>
+  );
+}
