@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   MAIL_FROM: z.email("must be an email address").optional(),
   /** How often a follow-up worker looks for due follow-ups, in milliseconds. */
   FOLLOW_UPS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** The app process applies the webhooks it accepts; "false" leaves that to `npm run worker`. */
+  PROCESS_WEBHOOKS_IN_APP: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((value) => value === "true"),
+  /** Webhook deliveries one process applies side by side (on a database server). */
+  WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
 });
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */
