@@ -61,7 +61,7 @@ export async function shopProgram(db: Tx | import("../generated/prisma/client").
 /** Serialises every transaction touching one of these (customer or order GIDs) until commit. */
 async function lockSubjects(tx: Tx, shopId: string, subjects: string[]): Promise<void> {
   // One statement, locks taken in the order given: customer before order, everywhere.
-  await tx.$queryRaw`
+  await tx.$executeRaw`
     SELECT pg_advisory_xact_lock(hashtextextended(${shopId} || ':' || subject, 0))
       FROM unnest(${subjects}::text[]) WITH ORDINALITY AS s(subject, position) ORDER BY position`;
 }
