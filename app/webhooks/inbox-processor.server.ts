@@ -44,32 +44,30 @@ export function retryDelaySeconds(attempts: number): number {
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);
 
-/** Processes the oldest due delivery, if any; false when there is none. */
+/**
+ * Processes the oldest due delivery, if any; false when there is none. The row is claimed and marked
+ * processed by one statement at the start of the transaction, so the mark commits with the handler's
+ * writes or not at all.
+ */
 export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date()): Promise<boolean> {
   let claimed: InboxRow | undefined;
-  const recordFailure = async (run: (sql: TemplateStringsArray, ...values: unknown[]) => Promise<number>, row: InboxRow, error: unknown) => {
-    const attempts = row.attempts + 1;
-    const next = new Date(now().getTime() + retryDelaySeconds(attempts) * 1000);
-    await run`UPDATE "WebhookEvent" SET attempts = ${attempts}, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next} WHERE id = ${row.id}`;
-    console.error(
-      JSON.stringify({ level: "error", message: "webhook processing failed", topic: row.topic, shop: row.shopDomain, eventId: row.eventId, attempts, retryAt: next, error: describe(error) }),
-    );
-  };
   try {
     return await db.$transaction(
-    async (tx) => {
-      const [row] = await tx.$queryRaw<InboxRow[]>`
-        SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts
-          FROM "WebhookEvent"
-         WHERE "processedAt" IS NULL AND "nextAttemptAt" <= ${now()}
-         ORDER BY sequence
-         LIMIT 1
-           FOR UPDATE SKIP LOCKED`;
-      if (!row) return false;
-      claimed = row;
-      // The handler's writes roll back alone on failure; the row's error and next attempt still commit.
-      await tx.$executeRaw`SAVEPOINT inbox_handler`;
-      try {
+      async (tx) => {
+        const [row] = await tx.$queryRaw<InboxRow[]>`
+          WITH due AS (
+            SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
+             WHERE "processedAt" IS NULL AND "nextAttemptAt" <= ${now()}
+             ORDER BY sequence
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED
+          ),
+          marked AS (
+            UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL FROM due WHERE "WebhookEvent".id = due.id
+          )
+          SELECT * FROM due`;
+        if (!row) return false;
+        claimed = row;
         const handler = WEBHOOK_TOPICS[row.topic];
         if (!handler) throw new Error(`no handler for topic ${row.topic}`);
         const rawBody = row.body ?? "";
@@ -83,20 +81,22 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
           triggeredAt: row.triggeredAt,
         };
         await handler.handle(tx, delivery, reading.value, now());
-        // The body holds customers' personal data: once applied, only the event's key is kept.
-        await tx.$executeRaw`UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL WHERE id = ${row.id}`;
-      } catch (error) {
-        await tx.$executeRaw`ROLLBACK TO SAVEPOINT inbox_handler`;
-        await recordFailure(tx.$executeRaw.bind(tx), row, error);
-      }
-      return true;
-    },
-    { timeout: 60_000, maxWait: 30_000 },
-  );
+        return true;
+      },
+      { timeout: 60_000, maxWait: 30_000 },
+    );
   } catch (error) {
-    // The transaction itself failed (it timed out, or the connection dropped): the row is free again.
     if (!claimed) throw error;
-    await recordFailure(db.$executeRaw.bind(db), claimed, error);
+    // Everything the handler wrote rolled back with the mark; the row keeps its body, gains the error
+    // and waits before its next attempt. (Another lane may take it sooner: that only retries early.)
+    const attempts = claimed.attempts + 1;
+    const next = new Date(now().getTime() + retryDelaySeconds(attempts) * 1000);
+    await db.$executeRaw`
+      UPDATE "WebhookEvent" SET attempts = ${attempts}, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next}
+       WHERE id = ${claimed.id} AND "processedAt" IS NULL`;
+    console.error(
+      JSON.stringify({ level: "error", message: "webhook processing failed", topic: claimed.topic, shop: claimed.shopDomain, eventId: claimed.eventId, attempts, retryAt: next, error: describe(error) }),
+    );
     return true;
   }
 }
