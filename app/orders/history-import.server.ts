@@ -134,6 +134,31 @@ async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<str
   return result.bulkOperation.id;
 }
 
+const finishWaiters = new Map<string, Set<() => void>>();
+
+/**
+ * bulk_operations/finish arrived for this operation: an import waiting on it in this process asks for
+ * its status at once instead of at its next poll (polling stays, for a webhook that is late or lost).
+ */
+export function bulkOperationFinished(operationId: string): void {
+  for (const wake of finishWaiters.get(operationId) ?? []) wake();
+}
+
+function pause(operationId: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const waiters = finishWaiters.get(operationId) ?? new Set<() => void>();
+    finishWaiters.set(operationId, waiters);
+    const wake = () => {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      if (waiters.size === 0) finishWaiters.delete(operationId);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    waiters.add(wake);
+  });
+}
+
 async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
   let wait = firstWaitMs;
   for (;;) {
@@ -141,7 +166,7 @@ async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWait
     if (!node) throw new Error(`Bulk operation ${id} is gone`);
     if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
     await renewLease();
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await pause(id, wait);
     wait = Math.min(5000, Math.ceil(wait * 1.5));
   }
 }

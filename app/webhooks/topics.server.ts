@@ -17,6 +17,7 @@ import {
   RefundWebhookPayload,
   refundSnapshot,
 } from "../orders/payloads";
+import { bulkOperationFinished } from "../orders/history-import.server";
 import { markCustomerDeleted, shopProgram, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
 
@@ -84,6 +85,8 @@ const customerTopic = topic({
 });
 
 const DeletedCustomer = z.object({ admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/Customer\/\d+$/) });
+
+const BulkOperationFinish = z.object({ admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/BulkOperation\/\d+$/), status: z.string() });
 
 const ScopesUpdate = z.object({ current: z.array(z.string()) });
 
@@ -161,6 +164,11 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "app/uninstalled": topic({
     read: (payload) => ({ ok: true, value: payload }),
     handle: (tx, delivery, _payload, now) => recordUninstall(tx, delivery.shop, delivery.triggeredAt ?? now),
+  }),
+  "bulk_operations/finish": topic({
+    read: (payload) => fromZod(BulkOperationFinish.safeParse(payload)),
+    // Nothing to store: the history import reads the operation's status and result from Shopify itself.
+    handle: async (_tx, _delivery, { admin_graphql_api_id: operationId }) => bulkOperationFinished(operationId),
   }),
   "app/scopes_update": topic({
     read: (payload) => fromZod(ScopesUpdate.safeParse(payload)),

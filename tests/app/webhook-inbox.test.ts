@@ -92,6 +92,14 @@ describe("the webhook inbox", () => {
     }
   });
 
+  it("hears bulk_operations/finish for each of the history import's Bulk Operations", async () => {
+    await app.devStore.webhooks.idle();
+    const operations = await app.db.webhookEvent.findMany({ where: { topic: "bulk_operations/finish" } });
+    // Customers, then orders: one finished operation each, applied.
+    expect(operations).toHaveLength(2);
+    expect(operations.every((operation) => operation.processedAt !== null)).toBe(true);
+  });
+
   it("stores nothing for a delivery it refuses", async () => {
     const before = await app.db.webhookEvent.count();
     const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
