@@ -95,7 +95,7 @@ export async function adjustPoints(
  * Expires the spendable balance of every customer of the shop quiet for the program's expiry period.
  * Activity is any ledger entry or order. Run it daily; running it twice the same day adds nothing.
  */
-export async function expireInactivePoints(db: PrismaClient, shopId: string, now: Date): Promise<number> {
+export async function expireInactivePoints(db: Db, shopId: string, now: Date): Promise<number> {
   const settings = await db.programSettings.findUnique({ where: { shopId } });
   if (!settings?.expiryMonths) return 0;
   const candidates = await db.$queryRaw<{ id: string; last_activity: Date; spendable: bigint }[]>`

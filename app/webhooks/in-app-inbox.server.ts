@@ -5,11 +5,13 @@
  */
 import db from "../db.server";
 import { env } from "../env.server";
+import { startPointsExpiry, type PointsExpirySchedule } from "../loyalty/points-expiry.server";
 import { startWebhookInbox, type WebhookInboxProcessor } from "./inbox-processor.server";
 
 declare global {
-  // Survives dev-server module reloads, so a reload does not start a second set of lanes.
+  // Survive dev-server module reloads, so a reload does not start a second set of lanes.
   var __loyaltyInAppInbox: WebhookInboxProcessor | undefined;
+  var __loyaltyInAppExpiry: PointsExpirySchedule | undefined;
 }
 
 /** Lanes for a database server; the embedded database serves one connection, so one lane there. */
@@ -19,12 +21,16 @@ export function inboxLanes(settings: { DATABASE_URL?: string; WEBHOOK_LANES: num
 
 export function startInAppWebhookInbox(): void {
   const settings = env();
+  // On the embedded database nothing else runs the hourly points expiry (a server has `npm run worker`).
+  if (!settings.DATABASE_URL) globalThis.__loyaltyInAppExpiry ??= startPointsExpiry({ db });
   if (!settings.PROCESS_WEBHOOKS_IN_APP || globalThis.__loyaltyInAppInbox) return;
   globalThis.__loyaltyInAppInbox = startWebhookInbox({ db, lanes: inboxLanes(settings) });
 }
 
 export async function stopInAppWebhookInbox(): Promise<void> {
   const inbox = globalThis.__loyaltyInAppInbox;
+  const expiry = globalThis.__loyaltyInAppExpiry;
   globalThis.__loyaltyInAppInbox = undefined;
-  await inbox?.stop();
+  globalThis.__loyaltyInAppExpiry = undefined;
+  await Promise.all([inbox?.stop(), expiry?.stop()]);
 }
