@@ -57,15 +57,15 @@ const PROCESSING_TIMEOUT_MS = 15_000;
  * Waits until the app's inbox has applied this delivery (or shop/redact erased it with the rest of
  * the shop). A delivery that keeps failing is a test failure with the app's own error.
  */
-export async function deliveryProcessed(app: TestApp, topic: string, eventId: string): Promise<void> {
-  const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
+export async function deliveryProcessed(app: TestApp, topic: string, eventId: string, timeoutMs = PROCESSING_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await app.db.webhookEvent.findUnique({
       where: { shopDomain_eventId_topic: { shopDomain: TEST_APP.shop, eventId, topic } },
       select: { processedAt: true, lastError: true },
     });
     if (!row || row.processedAt) return;
-    if (Date.now() > deadline) throw new Error(`the app did not apply ${topic} ${eventId} within ${PROCESSING_TIMEOUT_MS} ms: ${row.lastError ?? "never tried"}`);
+    if (Date.now() > deadline) throw new Error(`the app did not apply ${topic} ${eventId} within ${timeoutMs} ms: ${row.lastError ?? "never tried"}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
