@@ -17,9 +17,18 @@ for (let r = 0; r < 2; r++) {
 }
 if (process.env.PROCESS) {
   const { processNextDelivery } = await import("../app/webhooks/inbox-processor.server");
-  const t = performance.now(); let n = 0;
+  const { PrismaClient } = await import("../app/generated/prisma/client");
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const logged = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL! }), log: [{ emit: "event", level: "query" }] });
+  const stats = new Map<string, { n: number; ms: number }>();
+  (logged as any).$on("query", (e: any) => { const k = e.query.replace(/\s+/g, " ").slice(0, 90); const v = stats.get(k) ?? { n: 0, ms: 0 }; v.n++; v.ms += e.duration; stats.set(k, v); });
+  let m = 0; while (m < 50 && (await processNextDelivery(logged))) m++;
+  console.log([...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40).map(([k, v]) => `${(v.n / m).toFixed(1)}x ${(v.ms / v.n).toFixed(2)}ms ${k}`).join("\n"));
+  console.log("queries per order", ([...stats.values()].reduce((a, v) => a + v.n, 0) / m).toFixed(1));
+  const c0 = process.cpuUsage(); const t = performance.now(); let n = 0;
   const lanes = Number(process.env.PROCESS);
   await Promise.all(Array.from({ length: lanes }, async () => { while (n < 600 && (await processNextDelivery(app.db))) n++; }));
+  const c = process.cpuUsage(c0); console.log("cpu ms per processed", ((c.user + c.system) / 1000 / n).toFixed(2));
   console.log("processed", n, Math.round(n / ((performance.now() - t) / 1000)), "/s");
 }
 await app.close();
