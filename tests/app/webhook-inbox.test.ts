@@ -101,12 +101,11 @@ describe("the webhook inbox", () => {
   });
 
   it("stores nothing for a delivery it refuses", async () => {
-    const before = await app.db.webhookEvent.count();
     const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), forged)).status).toBe(401);
     const unknownTopic = signedDelivery("products/create", { id: 1 }, "inbox-unknown-topic");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), unknownTopic)).status).toBe(400);
-    expect(await app.db.webhookEvent.count()).toBe(before);
+    expect(await app.db.webhookEvent.count({ where: { eventId: { in: ["inbox-forged", "inbox-unknown-topic"] } } })).toBe(0);
   });
 });
 
