@@ -8,6 +8,7 @@ import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
 import { startInAppDispatchIfEmbedded, stopInAppDispatch } from "./follow-ups/in-app-dispatch.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+import { startInAppWebhookInbox, stopInAppWebhookInbox } from "./webhooks/in-app-inbox.server";
 
 const ABORT_DELAY_MS = 5_000;
 
@@ -65,9 +66,11 @@ function pointAtDevStore(headers: Headers) {
 
 // On the embedded database the app dispatches follow-ups itself; with DATABASE_URL, `npm run worker` does.
 startInAppDispatchIfEmbedded();
+startInAppWebhookInbox();
 
 /** Lets the process that serves the build stop follow-up dispatch and close the database on shutdown. */
 export async function disconnectDatabase(): Promise<void> {
   await stopInAppDispatch();
+  await stopInAppWebhookInbox();
   await closeDatabase();
 }

@@ -41,6 +41,10 @@ const EnvSchema = z.object({
   FOLLOW_UPS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   /** How long a redemption waits for Shopify to create its discount code before giving the points back. */
   DISCOUNT_CREATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
+  /** The app process applies the webhooks it accepts; "false" leaves that to `npm run worker`. */
+  PROCESS_WEBHOOKS_IN_APP: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((value) => value === "true"),
+  /** Webhook deliveries one process applies side by side (on a database server). */
+  WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
 });
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */

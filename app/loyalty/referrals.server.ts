@@ -115,14 +115,12 @@ export async function rewardReferralOnFirstPurchase(
 ): Promise<void> {
   const completed = orders.filter(isCompletedPurchase).sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime());
   if (completed.length === 0) return;
-  const referral = await tx.referral.findFirst({
-    where: {
-      shopId: shop.id,
-      status: "PENDING",
-      OR: [{ friendId: friend.id }, ...(friend.email ? [{ friendId: null, friendEmail: friend.email }] : [])],
-    },
-    orderBy: { createdAt: "asc" },
-  });
+  // Asked on every paid order of every customer: raw SQL, not Prisma's per-query compiler.
+  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date }[]>`
+    SELECT id, "referrerId", "createdAt" FROM "Referral"
+     WHERE "shopId" = ${shop.id} AND status = 'PENDING'
+       AND ("friendId" = ${friend.id} OR ("friendId" IS NULL AND "friendEmail" = ${friend.email ?? null}::text))
+     ORDER BY "createdAt" LIMIT 1`;
   if (!referral) return;
   const first = completed[0];
   const refuse = (refusalReason: ReferralRefusal) =>

@@ -12,6 +12,8 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
+import type pg from "pg";
+
 import type { PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
@@ -35,6 +37,8 @@ export interface HistoryImportOptions {
   /** Orders (or customers) per committed batch. */
   batchSize?: number;
   now?: () => Date;
+  /** The pool under `db` (db.server.ts's), through which the batches' rows are written. */
+  pool?: pg.Pool;
 }
 
 const LEASE_MS = 60_000;
@@ -107,6 +111,7 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
       }
       if (!response.ok || !response.body) throw new Error(`Bulk result ${operation.url} answered ${response.status}`);
       await importHistoryLines(db, shop.id, phase, jsonLines(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)), {
+        pool: options.pool ?? (await import("../db.server")).pool,
         skipLines: state.linesDone,
         batchSize: options.batchSize,
         now: now(),
@@ -129,6 +134,31 @@ async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<str
   return result.bulkOperation.id;
 }
 
+const finishWaiters = new Map<string, Set<() => void>>();
+
+/**
+ * bulk_operations/finish arrived for this operation: an import waiting on it in this process asks for
+ * its status at once instead of at its next poll (polling stays, for a webhook that is late or lost).
+ */
+export function bulkOperationFinished(operationId: string): void {
+  for (const wake of finishWaiters.get(operationId) ?? []) wake();
+}
+
+function pause(operationId: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const waiters = finishWaiters.get(operationId) ?? new Set<() => void>();
+    finishWaiters.set(operationId, waiters);
+    const wake = () => {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      if (waiters.size === 0) finishWaiters.delete(operationId);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    waiters.add(wake);
+  });
+}
+
 async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
   let wait = firstWaitMs;
   for (;;) {
@@ -136,7 +166,7 @@ async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWait
     if (!node) throw new Error(`Bulk operation ${id} is gone`);
     if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
     await renewLease();
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await pause(id, wait);
     wait = Math.min(5000, Math.ceil(wait * 1.5));
   }
 }
@@ -166,28 +196,44 @@ interface ImportedOrder {
 }
 
 /**
- * Writes a phase's JSONL lines in batches, each batch in one transaction with the progress it
- * reached. `skipLines` resumes after the lines an earlier run committed (always a batch boundary:
- * an order and the line items that follow it are never split).
+ * Writes a phase's JSONL lines in batches, each batch committed with the progress it reached.
+ * `skipLines` resumes after the lines an earlier run committed (always a batch boundary: an order and
+ * the line items that follow it are never split).
+ *
+ * A batch's rows go straight through `pool` as multi-row statements (Prisma's raw queries cost more
+ * than PostgreSQL does on arrays this size); then the report rows and the progress commit together
+ * through Prisma. A crash between the two re-imports the batch: the upserts add nothing twice, and
+ * the report rows are recomputed for every order of the batch, changed or not.
  */
 export async function importHistoryLines(
   db: PrismaClient,
   shopId: string,
   phase: ImportPhase,
   lines: AsyncIterable<string>,
-  options: { skipLines?: number; batchSize?: number; now: Date; leaseUntil?: () => Date },
+  options: { pool: pg.Pool; skipLines?: number; batchSize?: number; now: Date; leaseUntil?: () => Date },
 ): Promise<{ lines: number; rows: number }> {
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 5000;
   let lineNumber = 0;
   let rows = 0;
   let batch: ImportedOrder[] = [];
+  // One batch is written while the next is parsed: the database and JSON.parse work side by side,
+  // and memory holds two batches at most, whatever the file's size.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async (linesDone: number) => {
     if (batch.length === 0) return;
     const written = batch;
     batch = [];
+    await writing;
+    writing = write(written, linesDone);
+    // A failed write surfaces at the next flush or at the end; never as an unhandled rejection.
+    writing.catch(() => undefined);
+  };
+  const write = async (written: ImportedOrder[], linesDone: number) => {
+    const orderGids = await inTransaction(options.pool, (client) =>
+      phase === "customers" ? writeCustomers(client, shopId, written.map((entry) => entry.line)).then(() => []) : writeOrders(client, shopId, written),
+    );
     await db.$transaction(async (tx) => {
-      if (phase === "customers") await writeCustomers(tx, shopId, written.map((entry) => entry.line));
-      else await writeOrders(tx, shopId, written);
+      if (orderGids.length > 0) await recordOrdersForReports(tx, shopId, orderGids);
       await tx.historyImport.updateMany({
         where: { shopId },
         data: {
@@ -214,10 +260,24 @@ export async function importHistoryLines(
     batch.push({ line, lineItems: [] });
   }
   await flush(lineNumber);
+  await writing;
   return { lines: lineNumber, rows };
 }
 
-type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
 const idOf = (value: unknown): string | null => (value && typeof value === "object" ? str((value as { id?: unknown }).id) : null);
@@ -227,7 +287,7 @@ const shopMoney = (value: unknown): Amount => {
 };
 const utc = (value: unknown): string | null => (typeof value === "string" ? new Date(value).toISOString() : null);
 
-async function writeCustomers(tx: Tx, shopId: string, lines: Record<string, unknown>[]) {
+async function writeCustomers(client: pg.PoolClient, shopId: string, lines: Record<string, unknown>[]) {
   const columns = {
     id: [] as string[],
     gid: [] as string[],
@@ -258,21 +318,23 @@ async function writeCustomers(tx: Tx, shopId: string, lines: Record<string, unkn
     columns.code.push(newReferralCode());
   }
   if (columns.id.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO "Customer" (id, "shopId", "shopifyId", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
-                            "shopifyCreatedAt", "shopifyUpdatedAt", "referralCode", "createdAt", "updatedAt")
-    SELECT t.id, ${shopId}, t.gid, t.email, t.first, t.last, t.phone, t.address, t.account,
-           t.created::timestamp, t.updated::timestamp, t.code, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-      FROM unnest(${columns.id}::text[], ${columns.gid}::text[], ${columns.email}::text[], ${columns.first}::text[],
-                  ${columns.last}::text[], ${columns.phone}::text[], ${columns.address}::text[], ${columns.account}::boolean[],
-                  ${columns.created}::text[], ${columns.updated}::text[], ${columns.code}::text[])
-           AS t(id, gid, email, first, last, phone, address, account, created, updated, code)
-    ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-      email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
-      "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount",
-      "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
-    WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL
-      AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")`;
+  await client.query(
+    `INSERT INTO "Customer" (id, "shopId", "shopifyId", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
+                             "shopifyCreatedAt", "shopifyUpdatedAt", "referralCode", "createdAt", "updatedAt")
+     SELECT t.id, $1, t.gid, t.email, t.first, t.last, t.phone, t.address, t.account,
+            t.created::timestamp, t.updated::timestamp, t.code, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[],
+                   $10::text[], $11::text[], $12::text[])
+            AS t(id, gid, email, first, last, phone, address, account, created, updated, code)
+     ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+       email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
+       "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount",
+       "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+     WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL
+       AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")`,
+    [shopId, columns.id, columns.gid, columns.email, columns.first, columns.last, columns.phone, columns.address, columns.account,
+     columns.created, columns.updated, columns.code],
+  );
 }
 
 /**
@@ -297,7 +359,8 @@ export function splitImportedRefunds(
   });
 }
 
-async function writeOrders(tx: Tx, shopId: string, orders: ImportedOrder[]) {
+/** Writes a batch's orders, line items and refunds; returns the GIDs of every order in it. */
+async function writeOrders(client: pg.PoolClient, shopId: string, orders: ImportedOrder[]): Promise<string[]> {
   const o = {
     id: [] as string[], gid: [] as string[], name: [] as string[], customer: [] as (string | null)[], email: [] as (string | null)[],
     currency: [] as string[], status: [] as string[], subtotal: [] as string[], shipping: [] as string[], tax: [] as string[],
@@ -369,55 +432,60 @@ async function writeOrders(tx: Tx, shopId: string, orders: ImportedOrder[]) {
       }
     }
   }
-  if (o.id.length === 0) return;
+  if (o.id.length === 0) return [];
 
   // A version already stored from a webhook and at least as new wins; the import only fills in or catches up.
-  const written = await tx.$queryRaw<{ id: string; shopifyId: string }[]>`
-    INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
-                         tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
-                         imported, "createdAt", "updatedAt")
-    SELECT t.id, ${shopId}, t.gid, t.name, t.customer, t.email, t.currency, t.status, t.subtotal, t.shipping, t.tax, t.discounts, t.total,
-           CASE WHEN t.codes = '' THEN '{}'::text[] ELSE string_to_array(t.codes, chr(31)) END, t.test,
-           t.cancelled::timestamp, t.reason, t.placed::timestamp, t.updated::timestamp, true,
-           now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-      FROM unnest(${o.id}::text[], ${o.gid}::text[], ${o.name}::text[], ${o.customer}::text[], ${o.email}::text[], ${o.currency}::text[],
-                  ${o.status}::text[], ${o.subtotal}::numeric[], ${o.shipping}::numeric[], ${o.tax}::numeric[], ${o.discounts}::numeric[],
-                  ${o.total}::numeric[], ${o.codes}::text[], ${o.test}::boolean[], ${o.cancelledAt}::text[], ${o.cancelReason}::text[],
-                  ${o.placedAt}::text[], ${o.updatedAt}::text[])
-           AS t(id, gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, placed, updated)
-    ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-      name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email,
-      "currencyCode" = EXCLUDED."currencyCode", "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal,
-      shipping = EXCLUDED.shipping, tax = EXCLUDED.tax, "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total,
-      "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test, "cancelledAt" = EXCLUDED."cancelledAt",
-      "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt",
-      "updatedAt" = EXCLUDED."updatedAt"
-    WHERE "Order"."shopifyUpdatedAt" < EXCLUDED."shopifyUpdatedAt"
-    RETURNING id, "shopifyId"`;
-  if (written.length === 0) return;
-  const writtenIds = written.map((row) => row.id);
-  const writtenGids = written.map((row) => row.shopifyId);
-  const inserted = new Set(o.id);
-  if (written.some((row) => !inserted.has(row.id))) {
-    // Some rows updated an order already stored: its earlier line items make way for these.
-    await tx.$executeRaw`DELETE FROM "OrderLineItem" WHERE "orderId" = ANY(${writtenIds}::text[])`;
-  }
-  if (li.id.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-      SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-        FROM unnest(${li.order}::text[], ${li.id}::text[], ${li.gid}::text[], ${li.product}::text[], ${li.variant}::text[],
-                    ${li.title}::text[], ${li.quantity}::int[], ${li.price}::numeric[], ${li.discount}::numeric[])
-             AS l(order_gid, id, gid, product, variant, title, quantity, price, discount)
-        JOIN unnest(${writtenIds}::text[], ${writtenGids}::text[]) AS w(id, gid) ON w.gid = l.order_gid`;
+  const { rows: written } = await client.query<{ id: string; shopifyId: string }>(
+    `INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
+                          tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
+                          imported, "createdAt", "updatedAt")
+     SELECT t.id, $1, t.gid, t.name, t.customer, t.email, t.currency, t.status, t.subtotal, t.shipping, t.tax, t.discounts, t.total,
+            CASE WHEN t.codes = '' THEN '{}'::text[] ELSE string_to_array(t.codes, chr(31)) END, t.test,
+            t.cancelled::timestamp, t.reason, t.placed::timestamp, t.updated::timestamp, true,
+            now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::numeric[],
+                   $11::numeric[], $12::numeric[], $13::numeric[], $14::text[], $15::boolean[], $16::text[], $17::text[], $18::text[], $19::text[])
+            AS t(id, gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, placed, updated)
+     ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+       name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email,
+       "currencyCode" = EXCLUDED."currencyCode", "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal,
+       shipping = EXCLUDED.shipping, tax = EXCLUDED.tax, "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total,
+       "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test, "cancelledAt" = EXCLUDED."cancelledAt",
+       "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt",
+       "updatedAt" = EXCLUDED."updatedAt"
+     WHERE "Order"."shopifyUpdatedAt" < EXCLUDED."shopifyUpdatedAt"
+     RETURNING id, "shopifyId"`,
+    [shopId, o.id, o.gid, o.name, o.customer, o.email, o.currency, o.status, o.subtotal, o.shipping, o.tax, o.discounts, o.total, o.codes,
+     o.test, o.cancelledAt, o.cancelReason, o.placedAt, o.updatedAt],
+  );
+  if (written.length > 0) {
+    const writtenIds = written.map((row) => row.id);
+    const writtenGids = written.map((row) => row.shopifyId);
+    const inserted = new Set(o.id);
+    if (written.some((row) => !inserted.has(row.id))) {
+      // Some rows updated an order already stored: its earlier line items make way for these.
+      await client.query(`DELETE FROM "OrderLineItem" WHERE "orderId" = ANY($1::text[])`, [writtenIds]);
+    }
+    if (li.id.length > 0) {
+      await client.query(
+        `INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
+         SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::numeric[])
+                AS l(order_gid, id, gid, product, variant, title, quantity, price, discount)
+           JOIN unnest($10::text[], $11::text[]) AS w(id, gid) ON w.gid = l.order_gid`,
+        [li.order, li.id, li.gid, li.product, li.variant, li.title, li.quantity, li.price, li.discount, writtenIds, writtenGids],
+      );
+    }
   }
   if (rf.id.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
-      SELECT r.id, ${shopId}, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total, r.at::timestamp, now() AT TIME ZONE 'UTC'
-        FROM unnest(${rf.id}::text[], ${rf.gid}::text[], ${rf.order}::text[], ${rf.subtotal}::numeric[], ${rf.shipping}::numeric[],
-                    ${rf.tax}::numeric[], ${rf.total}::numeric[], ${rf.at}::text[]) AS r(id, gid, order_gid, subtotal, shipping, tax, total, at)
-      ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;
+    await client.query(
+      `INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
+       SELECT r.id, $1, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total, r.at::timestamp, now() AT TIME ZONE 'UTC'
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::text[])
+              AS r(id, gid, order_gid, subtotal, shipping, tax, total, at)
+       ON CONFLICT ("shopId", "shopifyId") DO NOTHING`,
+      [shopId, rf.id, rf.gid, rf.order, rf.subtotal, rf.shipping, rf.tax, rf.total, rf.at],
+    );
   }
-  await recordOrdersForReports(tx, shopId, writtenGids);
+  return o.gid;
 }

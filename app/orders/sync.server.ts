@@ -38,24 +38,33 @@ export interface ShopProgram {
   historyComplete: boolean;
 }
 
+type ProgramSettingsRow = ShopProgram["settings"];
+
 /** The installed shop and its program, or null when the shop is unknown or erased. */
 export async function shopProgram(db: Tx | import("../generated/prisma/client").PrismaClient, domain: string): Promise<ShopProgram | null> {
-  const shop = await db.shop.findUnique({ where: { domain }, include: { settings: true, historyImport: { select: { status: true } } } });
-  if (!shop?.settings) return null;
+  // Every delivery asks this first: one raw query rather than Prisma's compiled include.
+  const [row] = await db.$queryRaw<{ id: string; domain: string; installedAt: Date; settings: ProgramSettingsRow | null; historyStatus: string | null }[]>`
+    SELECT s.id, s.domain, s."installedAt", to_jsonb(p) AS settings, h.status AS "historyStatus"
+      FROM "Shop" s
+      LEFT JOIN "ProgramSettings" p ON p."shopId" = s.id
+      LEFT JOIN "HistoryImport" h ON h."shopId" = s.id
+     WHERE s.domain = ${domain}`;
+  if (!row?.settings) return null;
   return {
-    id: shop.id,
-    domain: shop.domain,
-    installedAt: shop.installedAt,
-    settings: shop.settings,
-    historyComplete: shop.historyImport?.status === "done",
+    id: row.id,
+    domain: row.domain,
+    installedAt: row.installedAt,
+    settings: row.settings,
+    historyComplete: row.historyStatus === "done",
   };
 }
 
 /** Serialises every transaction touching one of these (customer or order GIDs) until commit. */
 async function lockSubjects(tx: Tx, shopId: string, subjects: string[]): Promise<void> {
-  for (const subject of subjects) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${shopId}:${subject}`}, 0))`;
-  }
+  // One statement, locks taken in the order given: customer before order, everywhere.
+  await tx.$executeRaw`
+    SELECT pg_advisory_xact_lock(hashtextextended(${shopId} || ':' || subject, 0))
+      FROM unnest(${subjects}::text[]) WITH ORDINALITY AS s(subject, position) ORDER BY position`;
 }
 
 const REFERRAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -65,30 +74,44 @@ export function newReferralCode(): string {
   return Array.from({ length: 8 }, () => REFERRAL_ALPHABET[randomInt(REFERRAL_ALPHABET.length)]).join("");
 }
 
+/** What the points rules and referrals read of a stored customer. */
+export interface StoredCustomer {
+  id: string;
+  shopifyId: string;
+  email: string | null;
+  hasAccount: boolean;
+  shopifyCreatedAt: Date | null;
+  redactedAt: Date | null;
+  deletedAt: Date | null;
+}
+
 /**
- * Stores what Shopify says about a customer unless we already hold a newer version. A customer seen
- * first inside an order (no timestamps) is created with what the order knows.
+ * Stores what Shopify says about a customer unless we already hold a newer version (or erased them),
+ * in one statement. A customer seen first inside an order (no timestamps) is created with what the order knows.
  */
-async function storeCustomer(tx: Tx, shopId: string, snapshot: CustomerSnapshot) {
-  const existing = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: snapshot.shopifyId } } });
-  const fields = {
-    email: snapshot.email,
-    firstName: snapshot.firstName,
-    lastName: snapshot.lastName,
-    phone: snapshot.phone,
-    addressKey: snapshot.addressKey,
-    hasAccount: snapshot.hasAccount,
-    shopifyCreatedAt: snapshot.shopifyCreatedAt,
-    shopifyUpdatedAt: snapshot.shopifyUpdatedAt,
-  };
-  if (!existing) {
-    return tx.customer.create({ data: { shopId, shopifyId: snapshot.shopifyId, referralCode: newReferralCode(), ...fields } });
-  }
-  if (existing.redactedAt || existing.deletedAt) return existing;
-  const newer =
-    snapshot.shopifyUpdatedAt !== null && (existing.shopifyUpdatedAt === null || snapshot.shopifyUpdatedAt >= existing.shopifyUpdatedAt);
-  if (!newer) return existing;
-  return tx.customer.update({ where: { id: existing.id }, data: fields });
+async function storeCustomer(tx: Tx, shopId: string, snapshot: CustomerSnapshot): Promise<StoredCustomer> {
+  const [customer] = await tx.$queryRaw<StoredCustomer[]>`
+    WITH stored AS (
+      INSERT INTO "Customer" (id, "shopId", "shopifyId", "referralCode", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
+                              "shopifyCreatedAt", "shopifyUpdatedAt", "createdAt", "updatedAt")
+      VALUES (gen_random_uuid()::text, ${shopId}, ${snapshot.shopifyId}, ${newReferralCode()}, ${snapshot.email}, ${snapshot.firstName},
+              ${snapshot.lastName}, ${snapshot.phone}, ${snapshot.addressKey}, ${snapshot.hasAccount},
+              ${snapshot.shopifyCreatedAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
+              ${snapshot.shopifyUpdatedAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
+              now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+        email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
+        "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount", "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt",
+        "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+      WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL AND EXCLUDED."shopifyUpdatedAt" IS NOT NULL
+        AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")
+      RETURNING id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt"
+    )
+    SELECT * FROM stored
+    UNION ALL
+    SELECT id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt" FROM "Customer"
+     WHERE "shopId" = ${shopId} AND "shopifyId" = ${snapshot.shopifyId} AND NOT EXISTS (SELECT 1 FROM stored)`;
+  return customer;
 }
 
 /** customers/create and customers/update: store the customer, then welcome points if they made an account. */
@@ -112,48 +135,43 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
 /** orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order. */
 export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, now: Date): Promise<"stored" | "stale"> {
   await lockSubjects(tx, shop.id, [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId]);
-  const existing = await tx.order.findUnique({
-    where: { shopId_shopifyId: { shopId: shop.id, shopifyId: snapshot.shopifyId } },
-    select: { id: true, shopifyUpdatedAt: true },
-  });
-  // Same second is not older: Shopify stamps to the second, and a later event may share it.
-  if (existing && existing.shopifyUpdatedAt > snapshot.shopifyUpdatedAt) return "stale";
+  const lines = snapshot.lineItems;
+  // The order and its line items in one statement. Same second is not older: Shopify stamps to the
+  // second, and a later event may share it; an older version returns no row and changes nothing.
+  const [order] = await tx.$queryRaw<{ id: string }[]>`
+    WITH stored AS (
+      INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
+                           tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
+                           "createdAt", "updatedAt")
+      VALUES (gen_random_uuid()::text, ${shop.id}, ${snapshot.shopifyId}, ${snapshot.name}, ${snapshot.customer?.shopifyId ?? null}, ${snapshot.email},
+              ${snapshot.currencyCode}, ${snapshot.financialStatus}, ${formatAmount(snapshot.subtotal)}::numeric, ${formatAmount(snapshot.shipping)}::numeric,
+              ${formatAmount(snapshot.tax)}::numeric, ${formatAmount(snapshot.totalDiscounts)}::numeric, ${formatAmount(snapshot.total)}::numeric,
+              ${snapshot.discountCodes}::text[], ${snapshot.test}, ${snapshot.cancelledAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
+              ${snapshot.cancelReason}, ${snapshot.placedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC',
+              ${snapshot.shopifyUpdatedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+      ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
+        name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email, "currencyCode" = EXCLUDED."currencyCode",
+        "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal, shipping = EXCLUDED.shipping, tax = EXCLUDED.tax,
+        "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total, "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test,
+        "cancelledAt" = EXCLUDED."cancelledAt", "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt",
+        "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
+      WHERE "Order"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt"
+      RETURNING id
+    ),
+    replaced AS (DELETE FROM "OrderLineItem" WHERE "orderId" IN (SELECT id FROM stored)),
+    added AS (
+      INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
+      SELECT gen_random_uuid()::text, stored.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+        FROM stored, unnest(${lines.map((line) => line.shopifyId)}::text[], ${lines.map((line) => line.productShopifyId)}::text[],
+                            ${lines.map((line) => line.variantShopifyId)}::text[], ${lines.map((line) => line.title)}::text[],
+                            ${lines.map((line) => line.quantity)}::int[], ${lines.map((line) => formatAmount(line.price))}::numeric[],
+                            ${lines.map((line) => formatAmount(line.discount))}::numeric[])
+             AS l(gid, product, variant, title, quantity, price, discount)
+    )
+    SELECT id FROM stored`;
+  if (!order) return "stale";
 
   const customer = snapshot.customer ? await storeCustomer(tx, shop.id, snapshot.customer) : null;
-  const fields = {
-    name: snapshot.name,
-    customerShopifyId: snapshot.customer?.shopifyId ?? null,
-    email: snapshot.email,
-    currencyCode: snapshot.currencyCode,
-    financialStatus: snapshot.financialStatus,
-    subtotal: formatAmount(snapshot.subtotal),
-    shipping: formatAmount(snapshot.shipping),
-    tax: formatAmount(snapshot.tax),
-    totalDiscounts: formatAmount(snapshot.totalDiscounts),
-    total: formatAmount(snapshot.total),
-    discountCodes: snapshot.discountCodes,
-    test: snapshot.test,
-    cancelledAt: snapshot.cancelledAt,
-    cancelReason: snapshot.cancelReason,
-    placedAt: snapshot.placedAt,
-    shopifyUpdatedAt: snapshot.shopifyUpdatedAt,
-  };
-  const order = existing
-    ? await tx.order.update({ where: { id: existing.id }, data: fields, select: { id: true } })
-    : await tx.order.create({ data: { shopId: shop.id, shopifyId: snapshot.shopifyId, ...fields }, select: { id: true } });
-  if (existing) await tx.orderLineItem.deleteMany({ where: { orderId: order.id } });
-  await tx.orderLineItem.createMany({
-    data: snapshot.lineItems.map((line) => ({
-      orderId: order.id,
-      shopifyId: line.shopifyId,
-      productShopifyId: line.productShopifyId,
-      variantShopifyId: line.variantShopifyId,
-      title: line.title,
-      quantity: line.quantity,
-      price: formatAmount(line.price),
-      discount: formatAmount(line.discount),
-    })),
-  });
   await storeRefunds(tx, shop.id, snapshot.refunds);
   await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
   await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
@@ -168,33 +186,30 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
 
 /** refunds/create: the refund is kept even when its order has not arrived yet; the order picks it up. */
 export async function syncRefund(tx: Tx, shop: ShopProgram, refund: RefundSnapshot, now: Date): Promise<void> {
-  const order = await tx.order.findUnique({
-    where: { shopId_shopifyId: { shopId: shop.id, shopifyId: refund.orderShopifyId } },
-    select: { customerShopifyId: true },
-  });
+  const [order] = await tx.$queryRaw<{ customerShopifyId: string | null }[]>`
+    SELECT "customerShopifyId" FROM "Order" WHERE "shopId" = ${shop.id} AND "shopifyId" = ${refund.orderShopifyId}`;
   await lockSubjects(tx, shop.id, [...(order?.customerShopifyId ? [order.customerShopifyId] : []), refund.orderShopifyId]);
   await storeRefunds(tx, shop.id, [refund]);
   if (!order?.customerShopifyId) return;
-  const customer = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId: shop.id, shopifyId: order.customerShopifyId } } });
+  const [customer] = await tx.$queryRaw<StoredCustomer[]>`
+    SELECT id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt" FROM "Customer"
+     WHERE "shopId" = ${shop.id} AND "shopifyId" = ${order.customerShopifyId}`;
   if (customer && !customer.redactedAt) await settleCustomerPoints(tx, shop, customer, now, [refund.orderShopifyId]);
 }
 
 async function storeRefunds(tx: Tx, shopId: string, refunds: RefundSnapshot[]): Promise<void> {
   if (refunds.length === 0) return;
   // A refund never changes once issued: the first copy to arrive is the copy.
-  await tx.orderRefund.createMany({
-    data: refunds.map((refund) => ({
-      shopId,
-      shopifyId: refund.shopifyId,
-      orderShopifyId: refund.orderShopifyId,
-      subtotal: formatAmount(refund.subtotal),
-      shipping: formatAmount(refund.shipping),
-      tax: formatAmount(refund.tax),
-      total: formatAmount(refund.total),
-      refundedAt: refund.refundedAt,
-    })),
-    skipDuplicates: true,
-  });
+  await tx.$executeRaw`
+    INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
+    SELECT gen_random_uuid()::text, ${shopId}, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total,
+           r.at::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+      FROM unnest(${refunds.map((refund) => refund.shopifyId)}::text[], ${refunds.map((refund) => refund.orderShopifyId)}::text[],
+                  ${refunds.map((refund) => formatAmount(refund.subtotal))}::numeric[], ${refunds.map((refund) => formatAmount(refund.shipping))}::numeric[],
+                  ${refunds.map((refund) => formatAmount(refund.tax))}::numeric[], ${refunds.map((refund) => formatAmount(refund.total))}::numeric[],
+                  ${refunds.map((refund) => refund.refundedAt.toISOString())}::text[])
+           AS r(gid, order_gid, subtotal, shipping, tax, total, at)
+    ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;
 }
 
 /**
@@ -209,15 +224,19 @@ export async function settleCustomerPoints(
   now: Date,
   orderShopifyIds: string[],
 ): Promise<void> {
-  const orders = await tx.order.findMany({
-    where: { shopId: shop.id, customerShopifyId: customer.shopifyId },
-    select: { shopifyId: true, financialStatus: true, cancelledAt: true, placedAt: true, subtotal: true, shipping: true, tax: true },
-  });
+  // Amounts as text: exact decimals for parseAmount, never floats.
+  const orders = await tx.$queryRaw<
+    { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date; subtotal: string; shipping: string; tax: string }[]
+  >`
+    SELECT "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax
+      FROM "Order" WHERE "shopId" = ${shop.id} AND "customerShopifyId" = ${customer.shopifyId}`;
   const touched = orders.filter((order) => orderShopifyIds.includes(order.shopifyId));
   const refunds = touched.length
-    ? await tx.orderRefund.findMany({ where: { shopId: shop.id, orderShopifyId: { in: touched.map((order) => order.shopifyId) } } })
+    ? await tx.$queryRaw<{ shopifyId: string; orderShopifyId: string; subtotal: string; shipping: string; tax: string; refundedAt: Date }[]>`
+        SELECT "shopifyId", "orderShopifyId", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax, "refundedAt"
+          FROM "OrderRefund" WHERE "shopId" = ${shop.id} AND "orderShopifyId" = ANY(${touched.map((order) => order.shopifyId)}::text[])`
     : [];
-  const existing = await ledgerEntriesOf(tx, customer.id, { source: "ORDER" });
+  const existing = await ledgerEntriesOf(tx, customer.id, "ORDER");
 
   const planned = touched.flatMap((order) => {
     const forPoints: OrderForPoints = {
@@ -225,16 +244,16 @@ export async function settleCustomerPoints(
       financialStatus: order.financialStatus,
       cancelledAt: order.cancelledAt,
       placedAt: order.placedAt,
-      subtotal: parseAmount(order.subtotal.toFixed(4)),
-      shipping: parseAmount(order.shipping.toFixed(4)),
-      tax: parseAmount(order.tax.toFixed(4)),
+      subtotal: parseAmount(order.subtotal),
+      shipping: parseAmount(order.shipping),
+      tax: parseAmount(order.tax),
       refunds: refunds
         .filter((refund) => refund.orderShopifyId === order.shopifyId)
         .map((refund) => ({
           shopifyId: refund.shopifyId,
-          subtotal: parseAmount(refund.subtotal.toFixed(4)),
-          shipping: parseAmount(refund.shipping.toFixed(4)),
-          tax: parseAmount(refund.tax.toFixed(4)),
+          subtotal: parseAmount(refund.subtotal),
+          shipping: parseAmount(refund.shipping),
+          tax: parseAmount(refund.tax),
           refundedAt: refund.refundedAt,
         })),
     };

@@ -1,3 +1,2 @@
-import { customerWebhookAction } from "../orders/webhook-actions.server";
-
-export const action = customerWebhookAction;
+// Verified, checked and stored in the webhook inbox; the inbox processor applies it (app/webhooks/).
+export { webhookAction as action } from "../webhooks/receive.server";

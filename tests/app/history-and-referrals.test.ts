@@ -3,6 +3,7 @@
  * The dev shop has past customers and orders before the app is installed, as a real shop does.
  */
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { pointsBalance } from "../../app/loyalty/ledger.server";
@@ -75,12 +76,14 @@ describe("history import", () => {
     async function* from(all: string[]) {
       yield* all;
     }
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
     // A first run that stopped after 3 orders (6 lines), then the resumed run from line 6.
-    await importHistoryLines(app.db, shopId, "orders", from(lines.slice(0, 6)), { batchSize: 3, now: new Date() });
-    const resumed = await importHistoryLines(app.db, shopId, "orders", from(lines), { skipLines: 6, batchSize: 3, now: new Date() });
+    await importHistoryLines(app.db, shopId, "orders", from(lines.slice(0, 6)), { pool, batchSize: 3, now: new Date() });
+    const resumed = await importHistoryLines(app.db, shopId, "orders", from(lines), { pool, skipLines: 6, batchSize: 3, now: new Date() });
     expect(resumed.rows).toBe(7);
     // Running it all again (a restarted bulk operation) changes nothing.
-    await importHistoryLines(app.db, shopId, "orders", from(lines), { batchSize: 4, now: new Date() });
+    await importHistoryLines(app.db, shopId, "orders", from(lines), { pool, batchSize: 4, now: new Date() });
+    await pool.end();
     expect(await app.db.order.count({ where: { shopId, name: { startsWith: "#H" } } })).toBe(10);
     expect(await app.db.orderLineItem.count({ where: { order: { shopId, name: { startsWith: "#H" } } } })).toBe(10);
   });

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { adjustPoints, AdjustmentError, pointsBalance, pointsHistory, pointsLiability } from "../../app/loyalty/ledger.server";
+import { expirePointsEverywhere } from "../../app/loyalty/points-expiry.server";
 import { updateProgramSettings } from "../../app/loyalty/settings.server";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { samplePayload, sendWebhook } from "../support/webhooks";
@@ -227,11 +228,38 @@ describe("payloads the app cannot use", () => {
     ["line items that are not a list", { ...samplePayload<Record<string, unknown>>("orders/paid"), line_items: "none" }],
   ])("answers %s with 422 and writes nothing", async (_what, payload) => {
     const before = await app.db.order.count();
-    const events = await app.db.webhookEvent.count();
+    const events = await app.db.webhookEvent.count({ where: { topic: "orders/paid" } });
     const response = await sendWebhook(app, "orders/paid", payload);
     expect(response.status).toBe(422);
     expect(await app.db.order.count()).toBe(before);
-    expect(await app.db.webhookEvent.count()).toBe(events);
+    expect(await app.db.webhookEvent.count({ where: { topic: "orders/paid" } })).toBe(events);
+  });
+});
+
+describe("scheduled expiry", () => {
+  it("expires a balance quiet for the program's period, once, and only in a shop that set one", async () => {
+    const customer = shopper();
+    store().createOrder({ customerId: customer.id, lineItems: [{ variantId, quantity: 1 }] });
+    await settle();
+    const before = await balanceOf(customer.id);
+    expect(before).toBeGreaterThan(0);
+    const inThirteenMonths = new Date(Date.now() + 13 * 31 * 86_400_000);
+    // No expiry period set: the round finds nothing to do.
+    await expirePointsEverywhere(app.db, inThirteenMonths);
+    expect(await balanceOf(customer.id)).toBe(before);
+
+    expect(await updateProgramSettings(app.db, shopId, { expiryMonths: 12 })).toMatchObject({ ok: true });
+    try {
+      expect(await expirePointsEverywhere(app.db, inThirteenMonths)).toBeGreaterThan(0);
+      const row = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+      expect(await app.db.pointsLedgerEntry.findFirst({ where: { customerId: row.id, reason: "EXPIRY" } })).toMatchObject({ points: -before, source: "EXPIRY" });
+      expect((await pointsBalance(app.db, row.id, inThirteenMonths)).available).toBe(0);
+      // The next hourly round adds nothing until the customer is active again.
+      await expirePointsEverywhere(app.db, new Date(inThirteenMonths.getTime() + 3_600_000));
+      expect(await app.db.pointsLedgerEntry.count({ where: { customerId: row.id, reason: "EXPIRY" } })).toBe(1);
+    } finally {
+      await updateProgramSettings(app.db, shopId, { expiryMonths: null });
+    }
   });
 });
 

@@ -25,6 +25,18 @@ export interface TestApp {
 }
 
 const HISTORY_IMPORT_TIMEOUT_MS = 30_000;
+const INBOX_TIMEOUT_MS = 15_000;
+
+/** Waits until the app has applied every webhook delivery it stored; one that keeps failing fails the test. */
+export async function inboxApplied(db: PrismaClient, timeoutMs = INBOX_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await db.webhookEvent.findFirst({ where: { processedAt: null }, select: { topic: true, lastError: true } });
+    if (!pending) return;
+    if (Date.now() > deadline) throw new Error(`the app did not apply its ${pending.topic} delivery within ${timeoutMs} ms: ${pending.lastError ?? "never tried"}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -79,6 +91,14 @@ export async function startTestApp(options: Partial<DevStoreOptions> = {}): Prom
     }
     return shopId;
   }
+
+  // Shopify is idle once it has delivered; the app has caught up once its inbox has applied what it
+  // accepted. Tests that wait for the one mean both.
+  const shopifyIdle = devStore.webhooks.idle.bind(devStore.webhooks);
+  devStore.webhooks.idle = async () => {
+    await shopifyIdle();
+    await inboxApplied(db);
+  };
 
   return {
     appUrl,

@@ -27,24 +27,47 @@ export interface SendWebhookOptions {
 
 /**
  * POSTs a webhook to the app as Shopify does: the uri declared for the topic in shopify.app.toml,
- * Shopify's headers, and the HMAC of the exact body with the app secret.
+ * Shopify's headers, and the HMAC of the exact body with the app secret. Resolves once the app has
+ * applied the delivery (the app answers as soon as it is stored), so a test reads its outcome.
  */
 export async function sendWebhook(app: TestApp, topic: string, payload: unknown, options: SendWebhookOptions = {}) {
   const body = options.rawBody ?? JSON.stringify(payload);
   const uri = options.uri ?? subscribedUri(app, topic);
+  const eventId = options.eventId ?? randomUUID();
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-Shopify-Topic": topic,
     "X-Shopify-Shop-Domain": TEST_APP.shop,
     "X-Shopify-API-Version": "2026-10",
     "X-Shopify-Webhook-Id": options.webhookId ?? randomUUID(),
-    "X-Shopify-Event-Id": options.eventId ?? randomUUID(),
+    "X-Shopify-Event-Id": eventId,
     "X-Shopify-Triggered-At": options.triggeredAt ?? new Date().toISOString(),
   };
   if (!options.unsigned) {
     headers["X-Shopify-Hmac-Sha256"] = createHmac("sha256", options.secret ?? TEST_APP.apiSecret).update(body).digest("base64");
   }
-  return fetch(new URL(uri, app.appUrl), { method: "POST", headers, body });
+  const response = await fetch(new URL(uri, app.appUrl), { method: "POST", headers, body });
+  if (response.status === 200) await deliveryProcessed(app, topic, eventId);
+  return response;
+}
+
+const PROCESSING_TIMEOUT_MS = 15_000;
+
+/**
+ * Waits until the app's inbox has applied this delivery (or shop/redact erased it with the rest of
+ * the shop). A delivery that keeps failing is a test failure with the app's own error.
+ */
+export async function deliveryProcessed(app: TestApp, topic: string, eventId: string, timeoutMs = PROCESSING_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await app.db.webhookEvent.findUnique({
+      where: { shopDomain_eventId_topic: { shopDomain: TEST_APP.shop, eventId, topic } },
+      select: { processedAt: true, lastError: true },
+    });
+    if (!row || row.processedAt) return;
+    if (Date.now() > deadline) throw new Error(`the app did not apply ${topic} ${eventId} within ${timeoutMs} ms: ${row.lastError ?? "never tried"}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function subscribedUri(app: TestApp, topic: string): string {

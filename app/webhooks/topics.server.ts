@@ -1,0 +1,185 @@
+/**
+ * What the app does with each webhook topic, in two halves: `read` checks a payload with zod (the route
+ * runs it before accepting a delivery, so a malformed one gets a 422 and nothing is stored; the inbox
+ * processor runs it again on the stored body), and `handle` applies it in the processor's transaction,
+ * the one that marks the delivery processed.
+ */
+import { z } from "zod";
+
+import { customerDataReport, redactCustomer } from "../customers/privacy.server";
+import type { Prisma } from "../generated/prisma/client";
+import {
+  CustomerPayload,
+  customerSnapshot,
+  OrderPayload,
+  orderSnapshot,
+  refundOrderGid,
+  RefundWebhookPayload,
+  refundSnapshot,
+} from "../orders/payloads";
+import { bulkOperationFinished } from "../orders/history-import.server";
+import { markCustomerDeleted, shopProgram, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
+import { eraseShop, recordUninstall } from "../shops/installation.server";
+
+type Tx = Prisma.TransactionClient;
+
+/** A stored delivery as the processor hands it to a handler. */
+export interface InboxDelivery {
+  topic: string;
+  shop: string;
+  eventId: string;
+  webhookId: string;
+  triggeredAt: Date | null;
+}
+
+export interface PayloadIssue {
+  path?: PropertyKey[];
+  message: string;
+}
+
+export type Reading<T> = { ok: true; value: T } | { ok: false; issues: PayloadIssue[] };
+
+interface TopicHandler<T> {
+  read(payload: unknown, rawBody: string): Reading<T>;
+  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date): Promise<void>;
+}
+
+const topic = <T>(handler: TopicHandler<T>) => handler as TopicHandler<unknown>;
+
+const refused = (issues: PayloadIssue[]): { ok: false; issues: PayloadIssue[] } => ({ ok: false, issues });
+
+const fromZod = <T>(result: z.ZodSafeParseResult<T>): Reading<T> =>
+  result.success ? { ok: true, value: result.data } : { ok: false, issues: result.error.issues };
+
+/** Turns a snapshot builder's thrown error (an amount it cannot read exactly) into a refusal. */
+function reading<T>(build: () => T): Reading<T> {
+  try {
+    return { ok: true, value: build() };
+  } catch (error) {
+    return { ok: false, issues: [{ message: (error as Error).message }] };
+  }
+}
+
+const orderTopic = topic({
+  read(payload) {
+    const parsed = OrderPayload.safeParse(payload);
+    if (!parsed.success) return refused(parsed.error.issues);
+    return reading(() => orderSnapshot(parsed.data));
+  },
+  async handle(tx, delivery, snapshot, now) {
+    const shop = await shopProgram(tx, delivery.shop);
+    // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
+    if (shop) await syncOrder(tx, shop, snapshot, now);
+  },
+});
+
+const customerTopic = topic({
+  read(payload) {
+    const parsed = CustomerPayload.safeParse(payload);
+    return parsed.success ? { ok: true, value: customerSnapshot(parsed.data) } : refused(parsed.error.issues);
+  },
+  async handle(tx, delivery, customer, now) {
+    const shop = await shopProgram(tx, delivery.shop);
+    if (shop) await syncCustomer(tx, shop, customer, now);
+  },
+});
+
+const DeletedCustomer = z.object({ admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/Customer\/\d+$/) });
+
+const BulkOperationFinish = z.object({ admin_graphql_api_id: z.string().regex(/^gid:\/\/shopify\/BulkOperation\/\d+$/), status: z.string() });
+
+const ScopesUpdate = z.object({ current: z.array(z.string()) });
+
+// Shopify's documented compliance payloads: the fields each handler relies on.
+const CustomerRequest = z.object({
+  shop_domain: z.string(),
+  customer: z.object({ id: z.number().or(z.string()), email: z.string().nullish() }),
+});
+const ShopRedact = z.object({ shop_domain: z.string() });
+
+/** The customer's numeric id read from the raw body: JSON.parse cannot hold ids past 2^53 exactly. */
+function complianceCustomerGid(rawBody: string): string | null {
+  const match = /"customer"\s*:\s*\{[^{}]*?"id"\s*:\s*"?(\d+)/.exec(rawBody);
+  return match ? `gid://shopify/Customer/${match[1]}` : null;
+}
+
+function customerRequestTopic(name: "customers/data_request" | "customers/redact") {
+  return topic({
+    read(payload, rawBody) {
+      const parsed = CustomerRequest.safeParse(payload);
+      if (!parsed.success) return refused(parsed.error.issues);
+      const customerId = complianceCustomerGid(rawBody);
+      if (!customerId) return { ok: false, issues: [{ path: ["customer", "id"], message: "no customer id" }] };
+      return { ok: true, value: { customerId, payload: payload as object } };
+    },
+    async handle(tx, delivery, { customerId, payload }, now) {
+      const shop = await tx.shop.findUnique({ where: { domain: delivery.shop }, select: { id: true } });
+      const redacting = name === "customers/redact";
+      if (shop && redacting) await redactCustomer(tx, shop.id, customerId, now);
+      const report = shop && !redacting ? await customerDataReport(tx, shop.id, customerId) : undefined;
+      await tx.complianceRequest.create({
+        data: {
+          shopDomain: delivery.shop,
+          topic: name,
+          customerId,
+          // A redaction keeps no copy of the personal data it erased.
+          payload: redacting ? { customer: { id: customerId } } : payload,
+          ...(report ? { report } : {}),
+          completedAt: now,
+        },
+      });
+    },
+  });
+}
+
+/** Every topic the app subscribes to in shopify.app.toml, by Shopify's name for it (X-Shopify-Topic). */
+export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
+  "orders/create": orderTopic,
+  "orders/paid": orderTopic,
+  "orders/updated": orderTopic,
+  "orders/cancelled": orderTopic,
+  "customers/create": customerTopic,
+  "customers/update": customerTopic,
+  "customers/delete": topic({
+    read: (payload) => fromZod(DeletedCustomer.safeParse(payload)),
+    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now) {
+      const shop = await shopProgram(tx, delivery.shop);
+      if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now);
+    },
+  }),
+  "refunds/create": topic({
+    read(payload, rawBody) {
+      const parsed = RefundWebhookPayload.safeParse(payload);
+      if (!parsed.success) return refused(parsed.error.issues);
+      // refunds/create names its order only by the numeric order_id, read exactly from the raw body.
+      const orderShopifyId = refundOrderGid(rawBody);
+      if (!orderShopifyId) return { ok: false, issues: [{ message: "no order_id" }] };
+      return reading(() => refundSnapshot(parsed.data, orderShopifyId));
+    },
+    async handle(tx, delivery, refund, now) {
+      const shop = await shopProgram(tx, delivery.shop);
+      if (shop) await syncRefund(tx, shop, refund, now);
+    },
+  }),
+  "app/uninstalled": topic({
+    read: (payload) => ({ ok: true, value: payload }),
+    handle: (tx, delivery, _payload, now) => recordUninstall(tx, delivery.shop, delivery.triggeredAt ?? now),
+  }),
+  "bulk_operations/finish": topic({
+    read: (payload) => fromZod(BulkOperationFinish.safeParse(payload)),
+    // Nothing to store: the history import reads the operation's status and result from Shopify itself.
+    handle: async (_tx, _delivery, { admin_graphql_api_id: operationId }) => bulkOperationFinished(operationId),
+  }),
+  "app/scopes_update": topic({
+    read: (payload) => fromZod(ScopesUpdate.safeParse(payload)),
+    async handle(tx, delivery, { current }) {
+      await tx.session.updateMany({ where: { shop: delivery.shop }, data: { scope: current.join(",") } });
+    },
+  }),
+  "customers/data_request": customerRequestTopic("customers/data_request"),
+  "customers/redact": customerRequestTopic("customers/redact"),
+  "shop/redact": topic({
+    read: (payload) => fromZod(ShopRedact.safeParse(payload)),
+    handle: (tx, delivery) => eraseShop(tx, delivery.shop),
+  }),
+};

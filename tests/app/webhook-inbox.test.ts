@@ -1,0 +1,143 @@
+/**
+ * The webhook inbox: a delivery is stored and answered, then applied once by the inbox processor in
+ * the app (or by `npm run worker`); a delivery whose handler fails keeps its error, writes nothing,
+ * and is applied when a later attempt succeeds.
+ */
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startTestApp, type TestApp } from "../support/test-app";
+import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
+
+let app: TestApp;
+let shopId: string;
+beforeAll(async () => {
+  app = await startTestApp();
+  shopId = await app.installAndImportHistory();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+let sequence = 0;
+const gid = (type: string) => `gid://shopify/${type}/${Date.now()}${++sequence}`;
+
+function paidOrder(orderId: string, customerId: string, lineTitle = "Coffee") {
+  const sample = samplePayload<Record<string, unknown> & { line_items: Record<string, unknown>[] }>("orders/paid");
+  const now = new Date().toISOString();
+  return {
+    ...sample,
+    admin_graphql_api_id: orderId,
+    financial_status: "paid",
+    created_at: now,
+    updated_at: now,
+    cancelled_at: null,
+    refunds: [],
+    line_items: sample.line_items.map((line) => ({ ...line, title: lineTitle })),
+    customer: { ...(sample.customer as object), admin_graphql_api_id: customerId, state: "disabled" },
+  };
+}
+
+async function spendPoints(customerShopifyId: string): Promise<number> {
+  const customer = await app.db.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } } });
+  if (!customer) return 0;
+  const { _sum } = await app.db.pointsLedgerEntry.aggregate({ where: { customerId: customer.id, reason: "SPEND" }, _sum: { points: true } });
+  return _sum.points ?? 0;
+}
+
+describe("the webhook inbox", () => {
+  it("applies a stored delivery once and keeps only its key, however often Shopify repeats it", async () => {
+    const orderId = gid("Order");
+    const customerId = gid("Customer");
+    const payload = paidOrder(orderId, customerId);
+    for (let delivery = 0; delivery < 3; delivery++) {
+      expect((await sendWebhook(app, "orders/paid", payload, { eventId: `inbox-once-${orderId}` })).status).toBe(200);
+    }
+    const rows = await app.db.webhookEvent.findMany({ where: { eventId: `inbox-once-${orderId}` } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ topic: "orders/paid", attempts: 0, body: null, lastError: null });
+    expect(rows[0].processedAt).toBeInstanceOf(Date);
+    expect(await app.db.order.count({ where: { shopId, shopifyId: orderId } })).toBe(1);
+    expect(await spendPoints(customerId)).toBeGreaterThan(0);
+  });
+
+  it("keeps a delivery whose handler fails, with its error and nothing written, and applies it when a retry succeeds", async () => {
+    const orderId = gid("Order");
+    const customerId = gid("Customer");
+    // A real failure inside the handler's transaction, after the order row is written: PostgreSQL refuses the line item.
+    await app.db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_sabotaged_line() RETURNS trigger AS $$
+      BEGIN IF NEW.title = 'Sabotaged' THEN RAISE EXCEPTION 'line item refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_sabotaged_line BEFORE INSERT ON "OrderLineItem" FOR EACH ROW EXECUTE FUNCTION refuse_sabotaged_line()`);
+    try {
+      const eventId = `inbox-retry-${orderId}`;
+      const response = await fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(orderId, customerId, "Sabotaged"), eventId));
+      expect(response.status).toBe(200);
+      const failed = await waitFor(() => app.db.webhookEvent.findFirst({ where: { eventId, attempts: { gt: 0 } } }));
+      expect(failed.processedAt).toBeNull();
+      expect(failed.body).toContain(orderId);
+      expect(failed.lastError).toContain("line item refused for the test");
+      expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() - 1000);
+      expect(await app.db.order.count({ where: { shopId, shopifyId: orderId } })).toBe(0);
+      expect(await spendPoints(customerId)).toBe(0);
+
+      await app.db.$executeRawUnsafe(`DROP TRIGGER refuse_sabotaged_line ON "OrderLineItem"`);
+      await deliveryProcessed(app, "orders/paid", eventId);
+      expect(await app.db.order.count({ where: { shopId, shopifyId: orderId } })).toBe(1);
+      expect(await app.db.orderLineItem.count({ where: { order: { shopifyId: orderId } } })).toBeGreaterThan(0);
+      expect(await spendPoints(customerId)).toBeGreaterThan(0);
+    } finally {
+      await app.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS refuse_sabotaged_line ON "OrderLineItem"`);
+      await app.db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS refuse_sabotaged_line()`);
+    }
+  });
+
+  it("hears bulk_operations/finish for each of the history import's Bulk Operations", async () => {
+    await app.devStore.webhooks.idle();
+    const operations = await app.db.webhookEvent.findMany({ where: { topic: "bulk_operations/finish" } });
+    // Customers, then orders: one finished operation each, applied.
+    expect(operations).toHaveLength(2);
+    expect(operations.every((operation) => operation.processedAt !== null)).toBe(true);
+  });
+
+  it("stores nothing for a delivery it refuses", async () => {
+    const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
+    expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), forged)).status).toBe(401);
+    const unknownTopic = signedDelivery("products/create", { id: 1 }, "inbox-unknown-topic");
+    expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), unknownTopic)).status).toBe(400);
+    expect(await app.db.webhookEvent.count({ where: { eventId: { in: ["inbox-forged", "inbox-unknown-topic"] } } })).toBe(0);
+  });
+});
+
+function signedDelivery(topic: string, payload: unknown, eventId: string, secret = process.env.SHOPIFY_API_SECRET!): RequestInit {
+  const body = JSON.stringify(payload);
+  return {
+    method: "POST",
+    body,
+    headers: {
+      "Content-Type": "application/json",
+      "X-Shopify-Topic": topic,
+      "X-Shopify-Shop-Domain": app.devStore.config.shop,
+      "X-Shopify-API-Version": "2026-10",
+      "X-Shopify-Webhook-Id": `${eventId}-webhook`,
+      "X-Shopify-Event-Id": eventId,
+      "X-Shopify-Triggered-At": new Date().toISOString(),
+      "X-Shopify-Hmac-Sha256": hmac(body, secret),
+    },
+  };
+}
+
+/** As Shopify signs: base64 of HMAC-SHA256 over the exact body. */
+function hmac(body: string, secret: string): string {
+  return createHmac("sha256", secret).update(body).digest("base64");
+}
+
+async function waitFor<T>(find: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await find();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
