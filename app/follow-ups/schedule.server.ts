@@ -18,10 +18,11 @@ type Db = PrismaClient | Prisma.TransactionClient;
 
 /** The shop's follow-up settings, made with the defaults on first use. */
 export async function followUpSettings(db: Db, shopId: string) {
-  return (
-    (await db.followUpSettings.findUnique({ where: { shopId } })) ??
-    db.followUpSettings.upsert({ where: { shopId }, create: { shopId }, update: {} })
-  );
+  const settings = await db.followUpSettings.findUnique({ where: { shopId } });
+  if (settings) return settings;
+  // ON CONFLICT DO NOTHING: two first orders of a new shop, applied side by side, both get the defaults.
+  await db.followUpSettings.createMany({ data: [{ shopId }], skipDuplicates: true });
+  return db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
 }
 
 export function rulesOf(settings: Awaited<ReturnType<typeof followUpSettings>>, timezone: string): FollowUpRules {
