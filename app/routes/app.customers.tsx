@@ -1,8 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRouteError, useSearchParams, useSubmit } from "@remix-run/react";
+import { Form, useLoaderData, useNavigation, useSearchParams, useSubmit } from "@remix-run/react";
 import {
   Badge,
-  Banner,
   BlockStack,
   Box,
   Button,
@@ -16,9 +15,9 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useState } from "react";
 
+import { PageLoadError } from "../admin/page-load-error";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import { healthThresholdsOf, searchCustomers } from "../customers/directory.server";
 import db from "../db.server";
@@ -177,13 +176,5 @@ export default function Customers() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Page title="Customers">
-      <Banner tone="critical" title="The customers could not load">
-        <p>Reload the page. If it keeps failing, check the app's logs: the database may be unreachable.</p>
-      </Banner>
-    </Page>
-  );
+  return <PageLoadError what="The customers" page="Customers" />;
 }

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useState } from "react";
 import { z } from "zod";
 
+import { PageLoadError } from "../admin/page-load-error";
 import { customerDetail, healthThresholdsOf } from "../customers/directory.server";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import db from "../db.server";
@@ -288,12 +288,5 @@ export function ErrorBoundary() {
       </Page>
     );
   }
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Page title="Customer">
-      <Banner tone="critical" title="The customer could not load">
-        <p>Reload the page. If it keeps failing, check the app's logs: the database may be unreachable.</p>
-      </Banner>
-    </Page>
-  );
+  return <PageLoadError what="The customer" page="Customer" />;
 }

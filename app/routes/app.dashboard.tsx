@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useLoaderData, useNavigation, useRevalidator, useRouteError, useSearchParams } from "@remix-run/react";
+import { Form, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -22,9 +22,9 @@ import {
   Tooltip,
 } from "@shopify/polaris";
 import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 
+import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
 import { METRIC_DEFINITIONS, PERIOD_PRESETS } from "../reports/metrics";
@@ -466,14 +466,5 @@ export default function Dashboard() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  // Shopify's responses (a session to renew) go to its boundary; anything else is explained here.
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Page title="Dashboard">
-      <Banner tone="critical" title="The dashboard could not load">
-        <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
-      </Banner>
-    </Page>
-  );
+  return <PageLoadError what="The dashboard" page="Dashboard" />;
 }

@@ -3,11 +3,11 @@
  * cancel for one still scheduled: the action only ever cancels a scheduled row of this shop.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { isRouteErrorResponse, useFetcher, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Select, Text } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 
+import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { listFollowUps } from "../follow-ups/listing.server";
 import { FOLLOW_UP_TABS, type FollowUpKind, type FollowUpTab } from "../follow-ups/rules";
@@ -221,11 +221,5 @@ export default function FollowUpList() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Banner tone="critical" title="The follow-ups could not load">
-      <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
-    </Banner>
-  );
+  return <PageLoadError what="The follow-ups" />;
 }

@@ -3,12 +3,12 @@
  * lead time the merchant set, and the interval the shop's own repeat purchases suggest.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { isRouteErrorResponse, useFetcher, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 import { z } from "zod";
 
+import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { replenishmentProducts } from "../follow-ups/listing.server";
 import { MIN_REPEATS_FOR_SUGGESTION } from "../follow-ups/rules";
@@ -208,11 +208,5 @@ export default function ReplenishmentIntervals() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Banner tone="critical" title="The replenishment intervals could not load">
-      <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
-    </Banner>
-  );
+  return <PageLoadError what="The replenishment intervals" />;
 }

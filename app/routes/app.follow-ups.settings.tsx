@@ -4,11 +4,11 @@
  * code (HTML and plain text). The same zod schema checks the form as it is typed and on save.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { isRouteErrorResponse, useActionData, useLoaderData, useNavigate, useNavigation, useRouteError, useSubmit } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigate, useNavigation, useSubmit } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, InlineGrid, InlineStack, Select, Tabs, Text, TextField } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useMemo, useState } from "react";
 
+import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import type { FollowUpKind } from "../follow-ups/rules";
 import { FOLLOW_UP_KINDS, KIND_LABELS, nestFormFields, parseFollowUpSettings, previewValues, type FieldErrors } from "../follow-ups/settings";
@@ -304,11 +304,5 @@ export default function FollowUpSettings() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Banner tone="critical" title="The follow-up settings could not load">
-      <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
-    </Banner>
-  );
+  return <PageLoadError what="The follow-up settings" />;
 }

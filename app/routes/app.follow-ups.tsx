@@ -3,10 +3,10 @@
  * and the products' use-up intervals, one tab each (child routes).
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Outlet, isRouteErrorResponse, useLocation, useNavigate, useRouteError } from "@remix-run/react";
-import { Banner, BlockStack, Page, Tabs } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
+import { Outlet, useLocation, useNavigate } from "@remix-run/react";
+import { BlockStack, Page, Tabs } from "@shopify/polaris";
 
+import { PageLoadError } from "../admin/page-load-error";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -35,14 +35,5 @@ export default function FollowUps() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  // Shopify's responses (a session to renew) go to its boundary; anything else is explained here.
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Page title="Follow-ups">
-      <Banner tone="critical" title="Follow-ups could not load">
-        <p>Reload the page. If it keeps failing, the app's database may be unreachable: check the app's logs, then try again.</p>
-      </Banner>
-    </Page>
-  );
+  return <PageLoadError what="Follow-ups" page="Follow-ups" />;
 }

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Checkbox, FormLayout, InlineGrid, Layout, Link, Page, Text, TextField } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useState } from "react";
 
+import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { updateProgramSettings, type ProgramSettingsChanges, type ProgramSettingsErrors } from "../loyalty/settings.server";
 import { installedShop } from "../shops/installation.server";
@@ -210,13 +210,5 @@ export default function Program() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error)) return boundary.error(error);
-  return (
-    <Page title="Program">
-      <Banner tone="critical" title="The program settings could not load">
-        <p>Reload the page. If it keeps failing, check the app's logs: the database may be unreachable.</p>
-      </Banner>
-    </Page>
-  );
+  return <PageLoadError what="The program settings" page="Program" />;
 }
