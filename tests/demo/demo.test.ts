@@ -74,7 +74,8 @@ describe("npm run demo", () => {
     expect(await second.ready).toContain("installed on demo-loyalty.myshopify.com");
     expect(second.output()).not.toContain("Seeded");
     expect(await stop(second)).toBe(0);
-  });
+    // Two cold starts of the embedded database, each migrating or opening it: slow on a busy machine.
+  }, 180_000);
 
   it("refuses to start in production", async () => {
     const demo = startDemo({ NODE_ENV: "production", PORT: String(await freePort()), DATA_DIR: path.join(tmpdir(), "never") });
