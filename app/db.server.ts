@@ -1,5 +1,6 @@
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 
 import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
@@ -9,6 +10,8 @@ export type Database = PrismaClient;
 
 interface Connection {
   prisma: PrismaClient;
+  /** The pool under Prisma, for the few hot paths that send SQL themselves (the webhook inbox). */
+  pool: pg.Pool;
   embedded?: EmbeddedDatabase;
 }
 
@@ -28,22 +31,27 @@ async function connect(): Promise<Connection> {
     });
     url = embedded.url;
   }
-  const adapter = new PrismaPg({ connectionString: url, max: connectionLimitOf(url, 10) });
-  return { prisma: new PrismaClient({ adapter }), embedded };
+  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10) });
+  return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool, embedded };
 }
 
 globalThis.__loyaltyDatabase ??= connect();
 
 /** The app's Prisma client: the PostgreSQL server at DATABASE_URL, or the embedded one. */
-const db: PrismaClient = (await globalThis.__loyaltyDatabase).prisma;
+const connection = await globalThis.__loyaltyDatabase;
+const db: PrismaClient = connection.prisma;
 export default db;
+
+/** The same connections as `db`, without Prisma's query compiler in between. */
+export const pool: pg.Pool = connection.pool;
 
 /** Closes the pool and, in embedded mode, the database itself (for a clean Ctrl-C). */
 export async function disconnectDatabase(): Promise<void> {
   const pending = globalThis.__loyaltyDatabase;
   if (!pending) return;
   globalThis.__loyaltyDatabase = undefined;
-  const { prisma, embedded } = await pending;
+  const { prisma, pool, embedded } = await pending;
   await prisma.$disconnect();
+  await pool.end().catch(() => undefined);
   await embedded?.close();
 }
