@@ -4,7 +4,8 @@
  *
  * The signature is checked here rather than through `authenticate.public.appProxy`: the library also
  * loads the shop's offline session from the database on every call, which these routes never use,
- * and the widget opens on every storefront page. The check is the library's, step for step.
+ * and the widget opens on every storefront page. The checks are the library's: one signature, a
+ * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
@@ -28,8 +29,8 @@ export function proxyError(status: number, message: string, headers: Record<stri
 }
 
 /**
- * Shopify's app proxy signature: every query parameter but `signature`, repeated values joined by
- * commas, sorted by name, written `key=value` with no separator, HMAC-SHA256 in hex with the app's
+ * Shopify's app proxy signature: every query parameter but `signature` written `key=value`, repeated
+ * values joined by commas, sorted and concatenated with no separator, HMAC-SHA256 in hex with the app's
  * secret. Null when the query cannot be a proxy's (a single-value parameter repeated).
  */
 export function appProxySignature(query: URLSearchParams, secret: string): string | null {
@@ -41,9 +42,10 @@ export function appProxySignature(query: URLSearchParams, secret: string): strin
     else if (SINGLE_VALUE_PARAMS.has(key)) return null;
     else values.set(key, `${existing},${value}`);
   }
+  // Byte order of the `key=value` strings, as Shopify's documented check sorts them.
   const message = [...values]
-    .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key}=${value}`)
+    .sort()
     .join("");
   return createHmac("sha256", secret).update(message).digest("hex");
 }
