@@ -3,10 +3,9 @@
  * program's ways to earn for everyone, and a signed-in customer's balance, recent history and
  * referral link. The shape is the widget's contract (extensions/loyalty-widget/assets/loyalty-widget.js).
  */
-import type { PrismaClient } from "../generated/prisma/client";
-import { pointsBalance } from "./ledger.server";
+import type pg from "pg";
+
 import type { PointsReason } from "./points-rules";
-import { activeRewards } from "./rewards.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -28,17 +27,6 @@ interface ProgramForStorefront {
   secondPurchaseBonus: number;
   pointsPerCurrencyUnit: number;
   referrerPoints: number;
-}
-
-interface ShopAndCustomerRow extends ProgramForStorefront {
-  id: string;
-  currencyCode: string;
-  uninstalledAt: Date | null;
-  customerId: string | null;
-  firstName: string | null;
-  referralCode: string | null;
-  deletedAt: Date | null;
-  redactedAt: Date | null;
 }
 
 const count = new Intl.NumberFormat("en-US");
@@ -96,55 +84,85 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
   }
 }
 
+/** The pool's query method: all this module needs of the database (`pool` from db.server). */
+export type SqlQuery = Pick<pg.Pool, "query">;
+
 /**
  * The widget's data for one shop and shopper. `customerGid` is the signed-in customer (null: a
  * guest). A customer the app has not stored yet (just signed up, webhook still on its way), or one
  * deleted or redacted, gets a zero balance and no referral link rather than an error.
  * Returns null when the shop has not installed the app.
  */
-export async function storefrontAccount(db: PrismaClient, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
-  // The shop, its program and the customer in one query: it runs on every panel opening.
-  const [row] = await db.$queryRaw<ShopAndCustomerRow[]>`
-    SELECT s.id, s."currencyCode", s."uninstalledAt",
-           p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints",
-           c.id AS "customerId", c."firstName", c."referralCode", c."deletedAt", c."redactedAt"
-      FROM "Shop" s
-      JOIN "ProgramSettings" p ON p."shopId" = s.id
-      LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = ${customerGid}
-     WHERE s.domain = ${shopDomain}`;
-  if (!row || row.uninstalledAt) return null;
-  const shop = { id: row.id, currencyCode: row.currencyCode };
-  const settings = row;
-  const program = { waysToEarn: waysToEarn(settings, shop.currencyCode), program: { pointsName: settings.pointsName } };
+export async function storefrontAccount(sql: SqlQuery, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
+  // Everything in one statement, sent as plain SQL: it runs on every panel opening of every shopper.
+  const { rows } = await sql.query<AccountRow>({ name: "storefront-account", text: ACCOUNT_SQL, values: [shopDomain, customerGid, now.toISOString(), HISTORY_LIMIT] });
+  const [row] = rows;
+  if (!row || row.uninstalled) return null;
+  const program = { waysToEarn: waysToEarn(row, row.currencyCode), program: { pointsName: row.pointsName } };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, rewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...program };
-  const customer = row.customerId
-    ? { id: row.customerId, firstName: row.firstName, referralCode: row.referralCode ?? "", deletedAt: row.deletedAt, redactedAt: row.redactedAt }
-    : null;
-
-  if (!customer || customer.deletedAt || customer.redactedAt) {
-    return { customer: { id: customerGid, firstName: customer?.firstName ?? null }, ...empty, ...program };
+  if (!row.customerStored || row.customerGone) {
+    return { customer: { id: customerGid, firstName: row.firstName }, ...empty, ...program };
   }
 
-  const [balance, entries, rewards] = await Promise.all([
-    pointsBalance(db, customer.id, now),
-    // The history with each order's name, in one query.
-    db.$queryRaw<{ points: number; reason: PointsReason; note: string | null; createdAt: Date; orderName: string | null }[]>`
-      SELECT e.points, e.reason, e.note, e."createdAt", o.name AS "orderName"
-        FROM "PointsLedgerEntry" e
-        LEFT JOIN "Order" o ON e.source = 'ORDER' AND o."shopId" = e."shopId" AND o."shopifyId" = e."sourceId"
-       WHERE e."customerId" = ${customer.id}
-       ORDER BY e."createdAt" DESC, e.id DESC
-       LIMIT ${HISTORY_LIMIT}`,
-    activeRewards(db, shop.id),
-  ]);
-
+  const balance = Number(row.available ?? 0);
+  const referralCode = row.referralCode ?? "";
   return {
-    customer: { id: customerGid, firstName: customer.firstName },
-    points: { balance: balance.available, pending: balance.pending },
-    referral: { code: customer.referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(customer.referralCode)}` },
-    rewards: rewards.map((reward) => ({ id: reward.id, name: reward.name, cost: reward.pointsCost, affordable: reward.pointsCost <= balance.available })),
-    history: entries.map((entry) => ({ at: entry.createdAt.toISOString(), points: entry.points, reason: historyReason(entry, entry.orderName) })),
+    customer: { id: customerGid, firstName: row.firstName },
+    points: { balance, pending: Number(row.pending ?? 0) },
+    referral: { code: referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(referralCode)}` },
+    rewards: (row.rewards ?? []).map((reward) => ({ id: reward.id, name: reward.name, cost: reward.cost, affordable: reward.cost <= balance })),
+    history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...program,
   };
 }
+
+interface AccountRow extends ProgramForStorefront {
+  currencyCode: string;
+  uninstalled: boolean;
+  customerStored: boolean;
+  customerGone: boolean;
+  firstName: string | null;
+  referralCode: string | null;
+  /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
+  available: string | null;
+  pending: string | null;
+  history: { at: string; points: number; reason: PointsReason; note: string | null; orderName: string | null }[] | null;
+  rewards: { id: string; name: string; cost: number }[] | null;
+}
+
+// $1 shop domain, $2 customer GID (null: a guest), $3 now (ISO, UTC), $4 history length. Every table
+// is reached through the shop's id, so one shop's domain never reads another's rows. Dates are
+// stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
+const ACCOUNT_SQL = `
+  SELECT s."currencyCode", s."uninstalledAt" IS NOT NULL AS uninstalled,
+         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints",
+         c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
+         c."firstName", c."referralCode", balance.available, balance.pending, history.entries AS history, rewards.list AS rewards
+    FROM "Shop" s
+    JOIN "ProgramSettings" p ON p."shopId" = s.id
+    LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
+    LEFT JOIN LATERAL (
+      SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ($3::timestamptz AT TIME ZONE 'UTC')) AS available,
+             SUM(e.points) FILTER (WHERE e."availableAt" > ($3::timestamptz AT TIME ZONE 'UTC')) AS pending
+        FROM "PointsLedgerEntry" e
+       WHERE e."shopId" = s.id AND e."customerId" = c.id
+    ) balance ON true
+    LEFT JOIN LATERAL (
+      SELECT json_agg(json_build_object(
+               'at', to_char(h."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'points', h.points,
+               'reason', h.reason, 'note', h.note, 'orderName', h."orderName"
+             ) ORDER BY h."createdAt" DESC, h.id DESC) AS entries
+        FROM (SELECT e.id, e.points, e.reason, e.note, e."createdAt", o.name AS "orderName"
+                FROM "PointsLedgerEntry" e
+                LEFT JOIN "Order" o ON e.source = 'ORDER' AND o."shopId" = e."shopId" AND o."shopifyId" = e."sourceId"
+               WHERE e."shopId" = s.id AND e."customerId" = c.id
+               ORDER BY e."createdAt" DESC, e.id DESC
+               LIMIT $4) h
+    ) history ON true
+    LEFT JOIN LATERAL (
+      SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'cost', r."pointsCost") ORDER BY r."pointsCost", r."createdAt") AS list
+        FROM "Reward" r
+       WHERE r."shopId" = s.id AND r.active AND c.id IS NOT NULL
+    ) rewards ON true
+   WHERE s.domain = $1`;

@@ -5,7 +5,7 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 
-import db from "../db.server";
+import { pool } from "../db.server";
 import { storefrontAccount } from "../loyalty/storefront-account.server";
 import { proxyError, verifiedShopper } from "../storefront/app-proxy.server";
 
@@ -14,9 +14,9 @@ const CUSTOMER_CACHE = "private, no-store";
 const GUEST_CACHE = "public, max-age=60";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const shopper = await verifiedShopper(request);
+  const shopper = verifiedShopper(request);
   if (shopper instanceof Response) return shopper;
-  const account = await storefrontAccount(db, shopper.shop, shopper.customerGid);
+  const account = await storefrontAccount(pool, shopper.shop, shopper.customerGid);
   if (!account) return proxyError(404, "This shop's rewards program is not available.");
   return Response.json(account, { headers: { "Cache-Control": shopper.customerGid ? CUSTOMER_CACHE : GUEST_CACHE } });
 };

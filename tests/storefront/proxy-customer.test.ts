@@ -179,4 +179,77 @@ describe("GET /apps/loyalty/customer", () => {
     });
     expect((await viaStorefront.json()).customer).toEqual({ id: mallory.id, firstName: "Mallory" });
   });
+
+  it("counts points not yet available as pending, dates history in UTC, and marks the rewards the balance affords", async () => {
+    const customer = shopper();
+    await app.devStore.webhooks.idle();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+    const later = await app.db.pointsLedgerEntry.create({
+      data: { shopId, customerId: stored.id, points: 40, reason: "ADJUSTMENT", source: "ADJUSTMENT", key: `pending:${stored.id}`, note: "On its way", availableAt: new Date(Date.now() + 86_400_000) },
+    });
+    await adjustPoints(app.db, { shopId, customerId: stored.id, points: 450, reason: "Thanks", now: new Date() });
+
+    const body = await (await fromStorefront(customer.id)).json();
+    // Welcome 100 + 450 spendable; the 40 waiting are not spendable yet.
+    expect(body.points).toEqual({ balance: 550, pending: 40 });
+    expect(body.rewards.map(({ cost, affordable }: { cost: number; affordable: boolean }) => ({ cost, affordable }))).toEqual([
+      { cost: 500, affordable: true },
+      { cost: 800, affordable: false },
+      { cost: 1000, affordable: false },
+    ]);
+    expect(body.history).toContainEqual({ at: later.createdAt.toISOString(), points: 40, reason: "On its way" });
+  });
+
+  it("gives a deleted customer a zero balance and no referral link", async () => {
+    const customer = shopper("Gone");
+    await app.devStore.webhooks.idle();
+    await app.db.customer.update({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } }, data: { deletedAt: new Date() } });
+    expect(await (await fromStorefront(customer.id)).json()).toMatchObject({
+      customer: { id: customer.id, firstName: "Gone" },
+      points: { balance: 0, pending: 0 },
+      referral: null,
+      rewards: [],
+      history: [],
+    });
+  });
+
+  it("answers a shop that has not installed the app with a 404 and nothing of this shop's customers", async () => {
+    const customer = shopper("Elsewhere");
+    await app.devStore.webhooks.idle();
+    const query = new URLSearchParams({
+      shop: "another-shop.myshopify.com",
+      logged_in_customer_id: String(legacyResourceId(customer.id)),
+      path_prefix: "/apps/loyalty",
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
+    query.append("signature", signAppProxyQuery(query, TEST_APP.apiSecret));
+    const response = await direct(query);
+    expect(response.status).toBe(404);
+    expect(JSON.stringify(await response.json())).not.toContain("Elsewhere");
+  });
+
+  it("refuses a signature older than 90 seconds, a repeated shop or signature, and accepts parameters Shopify added", async () => {
+    const customer = shopper();
+    await app.devStore.webhooks.idle();
+    const signedAt = (secondsAgo: number, extra: [string, string][] = []) => {
+      const query = new URLSearchParams([
+        ["shop", TEST_APP.shop],
+        ["logged_in_customer_id", String(legacyResourceId(customer.id))],
+        ["path_prefix", "/apps/loyalty"],
+        ["timestamp", String(Math.floor(Date.now() / 1000) - secondsAgo)],
+        ...extra,
+      ]);
+      query.append("signature", signAppProxyQuery(query, TEST_APP.apiSecret));
+      return query;
+    };
+    expect((await direct(signedAt(30))).status).toBe(200);
+    expect((await direct(signedAt(120))).status).toBe(401);
+    expect((await direct(signedAt(-120))).status).toBe(401);
+    // Repeated values are signed joined by commas: fine for the shopper's own, never for the shop.
+    expect((await direct(signedAt(0, [["tag", "b"], ["Tag", "a"], ["tag", "c"]]))).status).toBe(200);
+    expect((await direct(signedAt(0, [["shop", "another-shop.myshopify.com"]]))).status).toBe(401);
+    const twice = signedAt(0);
+    twice.append("signature", twice.get("signature") ?? "");
+    expect((await direct(twice)).status).toBe(401);
+  });
 });
