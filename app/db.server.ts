@@ -32,6 +32,9 @@ async function connect(): Promise<Connection> {
     url = embedded.url;
   }
   const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10) });
+  // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
+  // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
+  pool.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: "database connection lost", error: error.message })));
   return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool, embedded };
 }
 
