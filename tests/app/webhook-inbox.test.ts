@@ -100,6 +100,38 @@ describe("the webhook inbox", () => {
     expect(operations.every((operation) => operation.processedAt !== null)).toBe(true);
   });
 
+  it("stores every one of many deliveries that arrive at once, each answered only once its row is stored", async () => {
+    const orders = Array.from({ length: 40 }, () => gid("Order"));
+    const answers = await Promise.all(
+      orders.map((orderId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(orderId, gid("Customer")), `inbox-burst-${orderId}`))),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(orders.map(() => 200));
+    // A 200 means stored: every row is there the moment the last answer arrives.
+    const stored = await app.db.webhookEvent.findMany({ where: { eventId: { in: orders.map((orderId) => `inbox-burst-${orderId}`) } } });
+    expect(stored).toHaveLength(orders.length);
+    for (const orderId of orders) await deliveryProcessed(app, "orders/paid", `inbox-burst-${orderId}`);
+    expect(await app.db.order.count({ where: { shopId, shopifyId: { in: orders } } })).toBe(orders.length);
+  });
+
+  it("fails only the delivery the database refuses, not the others stored beside it", async () => {
+    // PostgreSQL refuses one row of the inbox; deliveries sent with it must still be stored.
+    await app.db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_inbox_row() RETURNS trigger AS $$
+      BEGIN IF NEW."eventId" = 'inbox-refused-row' THEN RAISE EXCEPTION 'inbox row refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_inbox_row BEFORE INSERT ON "WebhookEvent" FOR EACH ROW EXECUTE FUNCTION refuse_inbox_row()`);
+    try {
+      const eventIds = Array.from({ length: 12 }, (_, n) => (n === 5 ? "inbox-refused-row" : `inbox-beside-${gid("Event")}`));
+      const answers = await Promise.all(
+        eventIds.map((eventId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), eventId))),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(eventIds.map((eventId) => (eventId === "inbox-refused-row" ? 500 : 200)));
+      expect(await app.db.webhookEvent.count({ where: { eventId: { in: eventIds } } })).toBe(eventIds.length - 1);
+    } finally {
+      await app.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS refuse_inbox_row ON "WebhookEvent"`);
+      await app.db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS refuse_inbox_row()`);
+    }
+  });
+
   it("stores nothing for a delivery it refuses", async () => {
     const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), forged)).status).toBe(401);
