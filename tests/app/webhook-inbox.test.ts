@@ -4,8 +4,10 @@
  * and is applied when a later attempt succeeds.
  */
 import { createHmac } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { acceptWebhook } from "../../app/webhooks/inbox.server";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
 
@@ -113,20 +115,38 @@ describe("the webhook inbox", () => {
     expect(await app.db.order.count({ where: { shopId, shopifyId: { in: orders } } })).toBe(orders.length);
   });
 
-  it("fails only the delivery the database refuses, not the others stored beside it", async () => {
-    // PostgreSQL refuses one row of the inbox; deliveries sent with it must still be stored.
+  it("stores deliveries that arrive together with one INSERT, and fails only the one the database refuses", async () => {
+    // PostgreSQL refuses one row of the inbox; the deliveries stored in the same INSERT must still be stored.
     await app.db.$executeRawUnsafe(`
       CREATE FUNCTION refuse_inbox_row() RETURNS trigger AS $$
       BEGIN IF NEW."eventId" = 'inbox-refused-row' THEN RAISE EXCEPTION 'inbox row refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
     await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_inbox_row BEFORE INSERT ON "WebhookEvent" FOR EACH ROW EXECUTE FUNCTION refuse_inbox_row()`);
+    // The route's own acceptance on a real pool, so that all twelve arrive in the same turn of the event loop.
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    const rowsPerInsert: number[] = [];
+    const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+    pool.query = ((config: pg.QueryConfig) => {
+      rowsPerInsert.push((config.values ?? []).length / 6);
+      return query(config);
+    }) as typeof pool.query;
     try {
       const eventIds = Array.from({ length: 12 }, (_, n) => (n === 5 ? "inbox-refused-row" : `inbox-beside-${gid("Event")}`));
-      const answers = await Promise.all(
-        eventIds.map((eventId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), eventId))),
+      const outcomes = await Promise.allSettled(
+        eventIds.map((eventId) => {
+          const { body, headers } = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), eventId);
+          const request = new Request(new URL("/webhooks/orders/paid", app.appUrl), { method: "POST", body, headers });
+          return acceptWebhook(request, { pool, secret: process.env.SHOPIFY_API_SECRET! });
+        }),
       );
-      expect(answers.map((answer) => answer.status)).toEqual(eventIds.map((eventId) => (eventId === "inbox-refused-row" ? 500 : 200)));
+      expect(outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value.status : String(outcome.reason)))).toEqual(
+        eventIds.map((eventId) => (eventId === "inbox-refused-row" ? "error: inbox row refused for the test" : 200)),
+      );
       expect(await app.db.webhookEvent.count({ where: { eventId: { in: eventIds } } })).toBe(eventIds.length - 1);
+      // One INSERT of all twelve, refused; then each row on its own.
+      expect(rowsPerInsert[0]).toBe(eventIds.length);
+      expect(rowsPerInsert.slice(1)).toEqual(eventIds.map(() => 1));
     } finally {
+      await pool.end();
       await app.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS refuse_inbox_row ON "WebhookEvent"`);
       await app.db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS refuse_inbox_row()`);
     }
@@ -141,7 +161,7 @@ describe("the webhook inbox", () => {
   });
 });
 
-function signedDelivery(topic: string, payload: unknown, eventId: string, secret = process.env.SHOPIFY_API_SECRET!): RequestInit {
+function signedDelivery(topic: string, payload: unknown, eventId: string, secret = process.env.SHOPIFY_API_SECRET!): RequestInit & { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(payload);
   return {
     method: "POST",
