@@ -27,10 +27,102 @@ export function onDeliveryAccepted(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-const INSERT_DELIVERY = `
-  INSERT INTO "WebhookEvent" (id, "shopDomain", "eventId", "webhookId", topic, "triggeredAt", "receivedAt", body, "nextAttemptAt")
-  VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', $6, now() AT TIME ZONE 'UTC')
-  ON CONFLICT ("shopDomain", "eventId", topic) DO NOTHING`;
+/** A delivery ready for the inbox: the row's values, in the order of the INSERT's columns. */
+type InboxRow = [shop: string, eventId: string, webhookId: string, topic: string, triggeredAt: string | null, body: string];
+
+const COLUMNS = 6;
+// One statement text, prepared once per connection, for each batch size up to this.
+const MAX_BATCH = 64;
+// Batches on their way to the database at once; the deliveries that arrive meanwhile wait for the next.
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+const insertStatements = Array.from({ length: MAX_BATCH + 1 }, (_, size) => {
+  const rows = Array.from({ length: size }, (_, row) => {
+    const [shop, eventId, webhookId, topic, triggeredAt, body] = Array.from({ length: COLUMNS }, (_, column) => `$${row * COLUMNS + column + 1}`);
+    return `(gen_random_uuid()::text, ${shop}, ${eventId}, ${webhookId}, ${topic}, ${triggeredAt}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', ${body}, now() AT TIME ZONE 'UTC')`;
+  });
+  return {
+    name: `accept-webhooks-${size}`,
+    text: `INSERT INTO "WebhookEvent" (id, "shopDomain", "eventId", "webhookId", topic, "triggeredAt", "receivedAt", body, "nextAttemptAt")
+      VALUES ${rows.join(", ")}
+      ON CONFLICT ("shopDomain", "eventId", topic) DO NOTHING`,
+  };
+});
+
+interface Waiting {
+  row: InboxRow;
+  stored: () => void;
+  failed: (error: unknown) => void;
+}
+
+/**
+ * Group commit: deliveries that arrive while earlier batches are on their way are stored together by
+ * one multi-row INSERT, one round trip and one commit for all of them. A delivery's 200 still waits
+ * for its own row's commit. A batch the database refuses is retried row by row, so one bad row fails
+ * only its own delivery.
+ */
+class InboxWriter {
+  private waiting: Waiting[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  store(row: InboxRow): Promise<void> {
+    return new Promise<void>((stored, failed) => {
+      this.waiting.push({ row, stored, failed });
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.scheduled || this.inFlight >= MAX_BATCHES_IN_FLIGHT || this.waiting.length === 0) return;
+    this.scheduled = true;
+    // After the current I/O callbacks, so the deliveries read in the same turn share the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      if (batch.length === 0) return;
+      this.inFlight += 1;
+      void this.write(batch).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+      this.schedule();
+    });
+  }
+
+  private async write(batch: Waiting[]) {
+    try {
+      await this.insert(batch.map((entry) => entry.row));
+      for (const entry of batch) entry.stored();
+    } catch (error) {
+      if (batch.length === 1) return batch[0].failed(error);
+      await Promise.all(
+        batch.map((entry) =>
+          this.insert([entry.row]).then(
+            () => entry.stored(),
+            (rowError: unknown) => entry.failed(rowError),
+          ),
+        ),
+      );
+    }
+    for (const listener of listeners) listener();
+  }
+
+  private async insert(rows: InboxRow[]) {
+    const statement = insertStatements[rows.length];
+    await this.pool.query({ name: statement.name, text: statement.text, values: rows.flat() });
+  }
+}
+
+const writers = new WeakMap<pg.Pool, InboxWriter>();
+
+function inboxWriter(pool: pg.Pool): InboxWriter {
+  let writer = writers.get(pool);
+  if (!writer) writers.set(pool, (writer = new InboxWriter(pool)));
+  return writer;
+}
 
 /**
  * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: not
@@ -76,8 +168,7 @@ export async function acceptWebhook(request: Request, options: { pool: pg.Pool; 
   if (!eventId) return new Response("Missing X-Shopify-Event-Id", { status: 400 });
   const triggered = request.headers.get("x-shopify-triggered-at");
   const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? triggered : null;
-  await options.pool.query({ name: "accept-webhook", text: INSERT_DELIVERY, values: [shop, eventId, webhookId, topic, triggeredAt, rawBody] });
-  for (const listener of listeners) listener();
+  await inboxWriter(options.pool).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]);
   return new Response(null, { status: 200 });
 }
 

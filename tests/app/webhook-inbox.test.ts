@@ -4,8 +4,10 @@
  * and is applied when a later attempt succeeds.
  */
 import { createHmac } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { acceptWebhook } from "../../app/webhooks/inbox.server";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
 
@@ -100,6 +102,56 @@ describe("the webhook inbox", () => {
     expect(operations.every((operation) => operation.processedAt !== null)).toBe(true);
   });
 
+  it("stores every one of many deliveries that arrive at once, each answered only once its row is stored", async () => {
+    const orders = Array.from({ length: 40 }, () => gid("Order"));
+    const answers = await Promise.all(
+      orders.map((orderId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(orderId, gid("Customer")), `inbox-burst-${orderId}`))),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(orders.map(() => 200));
+    // A 200 means stored: every row is there the moment the last answer arrives.
+    const stored = await app.db.webhookEvent.findMany({ where: { eventId: { in: orders.map((orderId) => `inbox-burst-${orderId}`) } } });
+    expect(stored).toHaveLength(orders.length);
+    for (const orderId of orders) await deliveryProcessed(app, "orders/paid", `inbox-burst-${orderId}`);
+    expect(await app.db.order.count({ where: { shopId, shopifyId: { in: orders } } })).toBe(orders.length);
+  });
+
+  it("stores deliveries that arrive together with one INSERT, and fails only the one the database refuses", async () => {
+    // PostgreSQL refuses one row of the inbox; the deliveries stored in the same INSERT must still be stored.
+    await app.db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_inbox_row() RETURNS trigger AS $$
+      BEGIN IF NEW."eventId" = 'inbox-refused-row' THEN RAISE EXCEPTION 'inbox row refused for the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_inbox_row BEFORE INSERT ON "WebhookEvent" FOR EACH ROW EXECUTE FUNCTION refuse_inbox_row()`);
+    // The route's own acceptance on a real pool, so that all twelve arrive in the same turn of the event loop.
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    const rowsPerInsert: number[] = [];
+    const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+    pool.query = ((config: pg.QueryConfig) => {
+      rowsPerInsert.push((config.values ?? []).length / 6);
+      return query(config);
+    }) as typeof pool.query;
+    try {
+      const eventIds = Array.from({ length: 12 }, (_, n) => (n === 5 ? "inbox-refused-row" : `inbox-beside-${gid("Event")}`));
+      const outcomes = await Promise.allSettled(
+        eventIds.map((eventId) => {
+          const { body, headers } = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), eventId);
+          const request = new Request(new URL("/webhooks/orders/paid", app.appUrl), { method: "POST", body, headers });
+          return acceptWebhook(request, { pool, secret: process.env.SHOPIFY_API_SECRET! });
+        }),
+      );
+      expect(outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value.status : String(outcome.reason)))).toEqual(
+        eventIds.map((eventId) => (eventId === "inbox-refused-row" ? "error: inbox row refused for the test" : 200)),
+      );
+      expect(await app.db.webhookEvent.count({ where: { eventId: { in: eventIds } } })).toBe(eventIds.length - 1);
+      // One INSERT of all twelve, refused; then each row on its own.
+      expect(rowsPerInsert[0]).toBe(eventIds.length);
+      expect(rowsPerInsert.slice(1)).toEqual(eventIds.map(() => 1));
+    } finally {
+      await pool.end();
+      await app.db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS refuse_inbox_row ON "WebhookEvent"`);
+      await app.db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS refuse_inbox_row()`);
+    }
+  });
+
   it("stores nothing for a delivery it refuses", async () => {
     const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), forged)).status).toBe(401);
@@ -109,7 +161,7 @@ describe("the webhook inbox", () => {
   });
 });
 
-function signedDelivery(topic: string, payload: unknown, eventId: string, secret = process.env.SHOPIFY_API_SECRET!): RequestInit {
+function signedDelivery(topic: string, payload: unknown, eventId: string, secret = process.env.SHOPIFY_API_SECRET!): RequestInit & { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(payload);
   return {
     method: "POST",
