@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
-import { FOLLOW_UP_DISCOUNT_CREATE_MUTATION, type FollowUpDiscountCreate } from "../shopify/operations";
+import { DISCOUNT_CODE_BASIC_CREATE_MUTATION, type DiscountCodeBasicCreate } from "../shopify/operations";
 
 const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -29,7 +29,7 @@ export async function createFollowUpDiscount(
   graphql: AdminGraphql,
   input: { code: string; title: string; customerShopifyId: string; percent: number; startsAt: Date; endsAt: Date },
 ): Promise<string | null> {
-  const { discountCodeBasicCreate: result } = await adminQuery<FollowUpDiscountCreate>(graphql, FOLLOW_UP_DISCOUNT_CREATE_MUTATION, {
+  const { discountCodeBasicCreate: result } = await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
     variables: {
       basicCodeDiscount: {
         title: input.title,

@@ -16,12 +16,12 @@ import type { Prisma, PrismaClient, Redemption, Reward } from "../generated/pris
 import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
+  DISCOUNT_CODE_BASIC_CREATE_MUTATION,
   DISCOUNT_DELETE_MUTATION,
-  REWARD_DISCOUNT_CREATE_MUTATION,
   REWARD_FREE_SHIPPING_CREATE_MUTATION,
   type DiscountByCode,
+  type DiscountCodeBasicCreate,
   type DiscountDelete,
-  type RewardDiscountCreate,
   type RewardFreeShippingCreate,
 } from "../shopify/operations";
 import { appendLedgerEntries, pointsBalance } from "./ledger.server";
@@ -187,7 +187,7 @@ async function askShopifyToCreate(graphql: AdminGraphql, reward: Reward, redempt
   const { mutation, input } = rewardDiscountInput(reward, redemption, customerGid, now);
   const result =
     mutation === "basic"
-      ? (await adminQuery<RewardDiscountCreate>(graphql, REWARD_DISCOUNT_CREATE_MUTATION, { variables: { basicCodeDiscount: input }, signal })).discountCodeBasicCreate
+      ? (await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, { variables: { basicCodeDiscount: input }, signal })).discountCodeBasicCreate
       : (await adminQuery<RewardFreeShippingCreate>(graphql, REWARD_FREE_SHIPPING_CREATE_MUTATION, { variables: { freeShippingCodeDiscount: input }, signal }))
           .discountCodeFreeShippingCreate;
   if (result.userErrors.some((error) => error.code === "TAKEN")) return { taken: true };

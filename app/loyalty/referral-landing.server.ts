@@ -8,9 +8,9 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
-  REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION,
+  DISCOUNT_CODE_BASIC_CREATE_MUTATION,
   type DiscountByCode,
-  type ReferralFriendDiscountCreate,
+  type DiscountCodeBasicCreate,
 } from "../shopify/operations";
 import type { ShopifyAccess } from "./redemption.server";
 import { recordReferral, type ReferralOutcome } from "./referrals.server";
@@ -74,7 +74,7 @@ async function createFriendCode(
     return null;
   }
   try {
-    const { discountCodeBasicCreate: result } = await adminQuery<ReferralFriendDiscountCreate>(graphql, REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION, {
+    const { discountCodeBasicCreate: result } = await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
       variables: {
         basicCodeDiscount: {
           title: "Referred friend's first order",

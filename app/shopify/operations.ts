@@ -193,9 +193,19 @@ export const HISTORY_ORDERS_BULK_QUERY = `#graphql
   }
 `;
 
-/** A follow-up's incentive: a unique, single-use percentage code for one customer, ending after a set time. */
-export const FOLLOW_UP_DISCOUNT_CREATE_MUTATION = `#graphql
-  mutation FollowUpDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+/** What Shopify says it refused in a discount mutation (`code` is e.g. TAKEN for a code that exists). */
+export interface DiscountUserError {
+  field: string[] | null;
+  code: string | null;
+  message: string;
+}
+
+/**
+ * A unique, single-use amount or percentage code for one customer (or anyone), ending after a set time:
+ * a follow-up's incentive, a redeemed reward, a referred friend's first-order discount.
+ */
+export const DISCOUNT_CODE_BASIC_CREATE_MUTATION = `#graphql
+  mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
     discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
       codeDiscountNode {
         id
@@ -209,10 +219,10 @@ export const FOLLOW_UP_DISCOUNT_CREATE_MUTATION = `#graphql
   }
 `;
 
-export interface FollowUpDiscountCreate {
+export interface DiscountCodeBasicCreate {
   discountCodeBasicCreate: {
     codeDiscountNode: { id: string } | null;
-    userErrors: { field: string[] | null; code: string | null; message: string }[];
+    userErrors: DiscountUserError[];
   };
 }
 
@@ -239,29 +249,6 @@ export interface FollowUpMarketingConsent {
   } | null)[];
 }
 
-/** A redeemed reward's amount or percentage off: a unique, single-use code for one customer, ending after a set time. */
-export const REWARD_DISCOUNT_CREATE_MUTATION = `#graphql
-  mutation RewardDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
-    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
-      codeDiscountNode {
-        id
-      }
-      userErrors {
-        field
-        code
-        message
-      }
-    }
-  }
-`;
-
-export interface RewardDiscountCreate {
-  discountCodeBasicCreate: {
-    codeDiscountNode: { id: string } | null;
-    userErrors: { field: string[] | null; code: string | null; message: string }[];
-  };
-}
-
 /** A redeemed free-shipping reward: a unique, single-use code for one customer, ending after a set time. */
 export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
   mutation RewardFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
@@ -281,7 +268,7 @@ export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
 export interface RewardFreeShippingCreate {
   discountCodeFreeShippingCreate: {
     codeDiscountNode: { id: string } | null;
-    userErrors: { field: string[] | null; code: string | null; message: string }[];
+    userErrors: DiscountUserError[];
   };
 }
 
@@ -297,24 +284,6 @@ export const DISCOUNT_BY_CODE_QUERY = `#graphql
 export interface DiscountByCode {
   codeDiscountNodeByCode: { id: string } | null;
 }
-
-/** A referred friend's first-order discount: a unique, single-use percentage code, for them when signed in. */
-export const REFERRAL_FRIEND_DISCOUNT_CREATE_MUTATION = `#graphql
-  mutation ReferralFriendDiscountCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
-    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
-      codeDiscountNode {
-        id
-      }
-      userErrors {
-        field
-        code
-        message
-      }
-    }
-  }
-`;
-
-export type ReferralFriendDiscountCreate = RewardDiscountCreate;
 
 /** Deletes a code Shopify made after the app had given up on it and given the points back. */
 export const DISCOUNT_DELETE_MUTATION = `#graphql
@@ -333,6 +302,6 @@ export const DISCOUNT_DELETE_MUTATION = `#graphql
 export interface DiscountDelete {
   discountCodeDelete: {
     deletedCodeDiscountId: string | null;
-    userErrors: { field: string[] | null; code: string | null; message: string }[];
+    userErrors: DiscountUserError[];
   };
 }

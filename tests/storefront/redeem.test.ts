@@ -10,7 +10,7 @@ import { adjustPoints, pointsBalance } from "../../app/loyalty/ledger.server";
 import { runRedemptionUpkeep } from "../../app/loyalty/redemption-upkeep.server";
 import { expireAndSettleRedemptions, EXPIRY_GRACE_MS, rewardDiscountInput } from "../../app/loyalty/redemption.server";
 import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
-import { REWARD_DISCOUNT_CREATE_MUTATION } from "../../app/shopify/operations";
+import { DISCOUNT_CODE_BASIC_CREATE_MUTATION } from "../../app/shopify/operations";
 import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { legacyResourceId } from "../../dev-store/store/gid";
@@ -298,7 +298,7 @@ describe("POST /apps/loyalty/redeem", () => {
     );
     // The first one's code reached Shopify before its process stopped.
     const graphql = await adminGraphqlFor(TEST_APP.shop);
-    await graphql(REWARD_DISCOUNT_CREATE_MUTATION, { variables: { basicCodeDiscount: rewardDiscountInput(fiveOff, abandoned[0], gid, longAgo).input } });
+    await graphql(DISCOUNT_CODE_BASIC_CREATE_MUTATION, { variables: { basicCodeDiscount: rewardDiscountInput(fiveOff, abandoned[0], gid, longAgo).input } });
     expect(await balanceOf(id)).toBe(100);
 
     const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
