@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { z } from "zod";
 
 import { PageLoadError } from "../admin/page-load-error";
@@ -120,49 +120,30 @@ export default function CustomerPage() {
         <Layout.Section>
           <BlockStack gap="400">
             <InlineGrid columns={{ xs: 1, sm: 3 }} gap="400">
-              <Card>
-                <BlockStack gap="100">
-                  <Text as="h3" variant="headingSm" tone="subdued">
-                    Balance
-                  </Text>
-                  <Text as="p" variant="heading2xl" tone={customer.points.total < 0 ? "critical" : undefined}>
-                    <span data-balance={customer.points.total}>{customer.points.total.toLocaleString("en")}</span>
-                  </Text>
-                  <Text as="p" tone="subdued" variant="bodySm">
-                    {customer.points.total < 0
-                      ? `Below zero: more was taken back (a refund, an adjustment) than was left. New ${pointsName} pay this off first.`
-                      : `${customer.points.available.toLocaleString("en")} ${pointsName} can be spent now`}
-                  </Text>
-                </BlockStack>
-              </Card>
-              <Card>
-                <BlockStack gap="100">
-                  <Text as="h3" variant="headingSm" tone="subdued">
-                    Pending
-                  </Text>
-                  <Text as="p" variant="heading2xl">
-                    <span data-pending={customer.points.pending}>{customer.points.pending.toLocaleString("en")}</span>
-                  </Text>
-                  <Text as="p" tone="subdued" variant="bodySm">
-                    Earned, spendable after the pending period
-                  </Text>
-                </BlockStack>
-              </Card>
-              <Card>
-                <BlockStack gap="100">
-                  <Text as="h3" variant="headingSm" tone="subdued">
-                    Orders
-                  </Text>
-                  <Text as="p" variant="heading2xl">
-                    {customer.orders.toLocaleString("en")}
-                  </Text>
-                  <Text as="p" tone="subdued" variant="bodySm">
-                    {customer.lastOrderAt
-                      ? `Last on ${formatDate(customer.lastOrderAt, timezone)} (${Math.floor((now - Date.parse(customer.lastOrderAt)) / 86_400_000)} days ago)`
-                      : "No counted orders yet"}
-                  </Text>
-                </BlockStack>
-              </Card>
+              <Figure
+                label="Balance"
+                value={<span data-balance={customer.points.total}>{customer.points.total.toLocaleString("en")}</span>}
+                tone={customer.points.total < 0 ? "critical" : undefined}
+                note={
+                  customer.points.total < 0
+                    ? `Below zero: more was taken back (a refund, an adjustment) than was left. New ${pointsName} pay this off first.`
+                    : `${customer.points.available.toLocaleString("en")} ${pointsName} can be spent now`
+                }
+              />
+              <Figure
+                label="Pending"
+                value={<span data-pending={customer.points.pending}>{customer.points.pending.toLocaleString("en")}</span>}
+                note="Earned, spendable after the pending period"
+              />
+              <Figure
+                label="Orders"
+                value={customer.orders.toLocaleString("en")}
+                note={
+                  customer.lastOrderAt
+                    ? `Last on ${formatDate(customer.lastOrderAt, timezone)} (${Math.floor((now - Date.parse(customer.lastOrderAt)) / 86_400_000)} days ago)`
+                    : "No counted orders yet"
+                }
+              />
             </InlineGrid>
             <Card padding="0">
               <BlockStack>
@@ -274,6 +255,25 @@ export default function CustomerPage() {
         </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+/** One of the customer's headline numbers: what it is, the number, and a line on what it means. */
+function Figure({ label, value, note, tone }: { label: string; value: ReactNode; note: string; tone?: "critical" }) {
+  return (
+    <Card>
+      <BlockStack gap="100">
+        <Text as="h3" variant="headingSm" tone="subdued">
+          {label}
+        </Text>
+        <Text as="p" variant="heading2xl" tone={tone}>
+          {value}
+        </Text>
+        <Text as="p" tone="subdued" variant="bodySm">
+          {note}
+        </Text>
+      </BlockStack>
+    </Card>
   );
 }
 
