@@ -4,10 +4,10 @@
  * history changed (below zero too); a resubmitted adjustment counted once; another shop's customer
  * answered 404. Screenshots go to test-artifacts/.
  */
-import type { Browser, FrameLocator, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { DESKTOP_USER_AGENT, launchBrowser, openPage, screenshot } from "../support/browser";
+import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -33,11 +33,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function openAdmin(path: string): Promise<{ page: Page; frame: FrameLocator }> {
-  const page = await openPage(browser);
-  await page.goto(app.devStore.adminAppUrl(path));
-  return { page, frame: page.frameLocator("#app-iframe") };
-}
+const openAdmin = (path: string) => openEmbeddedAdmin(browser, app.devStore, path);
 
 async function customerId(email: string): Promise<string> {
   return (await app.db.customer.findFirstOrThrow({ where: { shopId, email } })).id;

@@ -8,7 +8,7 @@
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { DESKTOP_USER_AGENT, launchBrowser, openPage, screenshot } from "../support/browser";
+import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -44,9 +44,7 @@ afterAll(async () => {
 });
 
 async function openAdmin(path: string): Promise<{ page: Page; frame: FrameLocator }> {
-  const page = await openPage(browser);
-  await page.goto(app.devStore.adminAppUrl(path));
-  const frame = page.frameLocator("#app-iframe");
+  const { page, frame } = await openEmbeddedAdmin(browser, app.devStore, path);
   await frame.getByRole("heading", { name: "Follow-ups", exact: true }).waitFor();
   return { page, frame };
 }

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContextOptions, type Frame, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Frame, type FrameLocator, type Page } from "playwright-core";
 
-import { DESKTOP_USER_AGENT } from "../../dev-store/server";
+import { DESKTOP_USER_AGENT, type DevStore } from "../../dev-store/server";
 
 export { DESKTOP_USER_AGENT };
 
@@ -29,6 +29,13 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
     ...options,
   });
   return context.newPage();
+}
+
+/** An app page embedded in the dev store's admin, as a merchant opens it: the page, and the app's iframe. */
+export async function openEmbeddedAdmin(browser: Browser, devStore: DevStore, appPath?: string): Promise<{ page: Page; frame: FrameLocator }> {
+  const page = await openPage(browser);
+  await page.goto(devStore.adminAppUrl(appPath));
+  return { page, frame: page.frameLocator("#app-iframe") };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
