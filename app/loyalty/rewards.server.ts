@@ -87,12 +87,6 @@ export async function rewardsOf(db: Db, shopId: string): Promise<Reward[]> {
   return db.reward.findMany({ where: { shopId }, orderBy: [{ active: "desc" }, { pointsCost: "asc" }, { createdAt: "asc" }] });
 }
 
-/** The storefront's list, cheapest first: read on every panel opening, so one plain query. */
-export async function activeRewards(db: Db, shopId: string): Promise<{ id: string; name: string; pointsCost: number }[]> {
-  return db.$queryRaw`
-    SELECT id, name, "pointsCost" FROM "Reward" WHERE "shopId" = ${shopId} AND active ORDER BY "pointsCost", "createdAt"`;
-}
-
 export type RewardSaved = { ok: true; reward: Reward } | { ok: false; errors: RewardErrors };
 
 /** Creates a reward, or updates the shop's reward `rewardId`; bad input changes nothing and names each problem. */
