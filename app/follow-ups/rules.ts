@@ -4,6 +4,8 @@
  * the settings are passed in; app/follow-ups/*.server.ts bring the database and the mail.
  */
 
+import { byPlacement } from "../orders/placement";
+
 export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
@@ -176,7 +178,8 @@ export function planOrderFollowUps(input: {
 
   const productIds = new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])));
   for (const followUp of scheduled) {
-    if (followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt || followUp.orderPlacedAt >= order.placedAt) continue;
+    if (followUp.orderShopifyId === null || followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt) continue;
+    if (byPlacement({ placedAt: followUp.orderPlacedAt, shopifyId: followUp.orderShopifyId }, order) > 0) continue;
     if (followUp.kind === "REPLENISHMENT" && followUp.productShopifyId && productIds.has(followUp.productShopifyId)) {
       plan.cancel.push({ key: followUp.key, reason: "customer reordered the product" });
     } else if (followUp.kind === "NEXT_PURCHASE" || followUp.kind === "WIN_BACK") {
@@ -189,7 +192,7 @@ export function planOrderFollowUps(input: {
   const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
   const seenPaidAt = order.placedAt > now ? order.placedAt : now;
 
-  const counted = customerOrders.filter(isCountedOrder).sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.shopifyId.localeCompare(b.shopifyId));
+  const counted = customerOrders.filter(isCountedOrder).sort(byPlacement);
   const isFirstOrder = counted[0]?.shopifyId === order.shopifyId;
   const had = (kind: FollowUpKind) => existing.some((followUp) => followUp.kind === kind && followUp.status !== "CANCELLED");
   const base = { orderShopifyId: order.shopifyId, orderPlacedAt: order.placedAt, productShopifyId: null, variantShopifyId: null, productTitle: null };
@@ -202,7 +205,7 @@ export function planOrderFollowUps(input: {
 
   if (rules.replenishmentEnabled) {
     const boughtAgain = new Set(
-      customerOrders.filter((other) => isCountedOrder(other) && other.placedAt > order.placedAt).flatMap((other) => other.productShopifyIds),
+      customerOrders.filter((other) => isCountedOrder(other) && byPlacement(other, order) > 0).flatMap((other) => other.productShopifyIds),
     );
     const seen = new Set<string>();
     for (const line of order.lines) {

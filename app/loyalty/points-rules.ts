@@ -6,6 +6,7 @@
  */
 import type { Amount } from "../orders/money";
 import { ONE_UNIT } from "../orders/money";
+import { byPlacement } from "../orders/placement";
 
 export type PointsReason =
   | "WELCOME"
@@ -212,7 +213,7 @@ export function secondPurchaseEntries(args: {
   if (held > 0 || settings.secondPurchaseBonus <= 0) return planned;
   const completed = orders
     .filter(isCompletedPurchase)
-    .sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime() || a.shopifyId.localeCompare(b.shopifyId));
+    .sort(byPlacement);
   const second = completed[1];
   if (!second || byKey.has(orderKeys.secondPurchase(second.shopifyId))) return planned;
   if (!earnsPoints(second.placedAt, installedAt, settings)) return planned;

@@ -4,6 +4,7 @@
  * order is paid. A refused referral is kept with its reason.
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { byPlacement } from "../orders/placement";
 import { appendLedgerEntries } from "./ledger.server";
 import { isCompletedPurchase } from "./points-rules";
 
@@ -113,7 +114,7 @@ export async function rewardReferralOnFirstPurchase(
   orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[],
   now: Date,
 ): Promise<void> {
-  const completed = orders.filter(isCompletedPurchase).sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime());
+  const completed = orders.filter(isCompletedPurchase).sort(byPlacement);
   if (completed.length === 0) return;
   // Asked on every paid order of every customer: raw SQL, not Prisma's per-query compiler.
   const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date }[]>`

@@ -98,6 +98,24 @@ describe("what an order schedules and cancels", () => {
     expect(plan.create.map((f) => f.kind)).toEqual(["REPLENISHMENT"]);
   });
 
+  it("tells two orders of one second apart by their ids: order 10 is a reorder after order 9, not before it", () => {
+    const first = order("9", "2026-03-03T14:55:00Z");
+    const reorder = order("10", "2026-03-03T14:55:00Z");
+    const intervals = new Map([[TEA, { intervalDays: 90, leadDays: null }]]);
+    const firstPlan = planOrderFollowUps({ order: first, customerOrders: [first].map(asCustomerOrder), existing: [], rules, intervals, installedAt, now });
+    const existing = firstPlan.create.map((f) => ({ ...f, status: "SCHEDULED" as const }));
+    const plan = planOrderFollowUps({ order: reorder, customerOrders: [first, reorder].map(asCustomerOrder), existing, rules, intervals, installedAt, now });
+    expect(plan.cancel).toEqual([
+      { key: "next-purchase:gid://shopify/Order/9", reason: "customer ordered again" },
+      { key: "replenishment:gid://shopify/Order/9:gid://shopify/Product/1", reason: "customer reordered the product" },
+    ]);
+    expect(plan.create.map((f) => f.kind)).toEqual(["REPLENISHMENT"]);
+    // Order 9 seen again afterwards (orders/updated) keeps its place: it is the first, and bought again.
+    const replay = planOrderFollowUps({ order: first, customerOrders: [reorder, first].map(asCustomerOrder), existing, rules, intervals, installedAt, now });
+    expect(replay.cancel).toEqual([]);
+    expect(replay.create).toEqual([]);
+  });
+
   it("a cancelled or fully refunded order cancels what it scheduled and schedules nothing", () => {
     for (const change of [{ cancelledAt: now }, { financialStatus: "refunded" }]) {
       const gone = order("1", "2026-03-03T14:55:00Z", change);
