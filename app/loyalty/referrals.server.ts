@@ -49,7 +49,7 @@ export type ReferralOutcome =
   | { status: "refused"; reason: ReferralRefusal; referralId: string | null };
 
 /**
- * A friend followed a referral link (issue 4's storefront route calls this). The friend is a known
+ * A friend followed a referral link (the storefront's /apps/loyalty/r/<code> route calls this). The friend is a known
  * customer (signed in) or just an email.
  */
 export async function recordReferral(

@@ -61,6 +61,9 @@ export async function updateProgramSettings(db: PrismaClient, shopId: string, ch
       return { ok: false as const, errors: { healthLapsedDays: `must be more than the slipping threshold (${slipping} days)` } as ProgramSettingsErrors };
     }
     const settings = await tx.programSettings.update({ where: { shopId }, data: parsed.data });
-    return { ok: true as const, settings };
+    // History's points turned on after the import finished: its last phase gives them, once.
+    const settleHistory = parsed.data.historyEarnsPoints === true && !current.historyEarnsPoints;
+    if (settleHistory) await tx.historyImport.updateMany({ where: { shopId, status: "done" }, data: { status: "running", phase: "settle", finishedAt: null } });
+    return { ok: true as const, settings, settleHistory };
   });
 }

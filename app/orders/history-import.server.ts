@@ -6,7 +6,9 @@
  *
  * It runs as an in-process task: started by the after-install hook, and started again by the next
  * admin page load if the process that ran it stopped (its lease then lapses). History counts for the
- * second-purchase bonus and reports; it earns points only if the merchant turns that on.
+ * second-purchase bonus and reports; it earns points only if the merchant turns that on. The last
+ * phase, "settle", gives each customer what their orders earn once the whole history is known; it
+ * runs again (idempotently: ledger keys) when the merchant turns history's points on later.
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
@@ -29,6 +31,7 @@ import { addressKeyOf } from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { newReferralCode, settleCustomersAfterImport } from "./sync.server";
 
+/** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";
 
 export interface HistoryImportOptions {
@@ -89,6 +92,12 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
   for (;;) {
     const state = await db.historyImport.findUniqueOrThrow({ where: { shopId: shop.id } });
     if (state.phase === "done") break;
+    if (state.phase === "settle") {
+      let settled = 0;
+      await settleCustomersAfterImport(db, shopDomain, now(), () => (++settled % 500 === 0 ? renewLease().then(() => undefined) : undefined));
+      await db.historyImport.update({ where: { shopId: shop.id }, data: { phase: "done" } });
+      continue;
+    }
     const phase = state.phase as ImportPhase;
     let operationId = state.bulkOperationId;
     if (!operationId) {
@@ -120,11 +129,10 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     }
     await db.historyImport.update({
       where: { shopId: shop.id },
-      data: { phase: phase === "customers" ? "orders" : "done", bulkOperationId: null, linesDone: 0, linesTotal: 0 },
+      data: { phase: phase === "customers" ? "orders" : "settle", bulkOperationId: null, linesDone: 0, linesTotal: 0 },
     });
   }
   await db.historyImport.update({ where: { shopId: shop.id }, data: { status: "done", finishedAt: now(), leaseUntil: null } });
-  await settleCustomersAfterImport(db, shopDomain, now());
   log("info", "history import finished", { shop: shopDomain });
 }
 

@@ -34,7 +34,7 @@ export interface ShopProgram {
   domain: string;
   installedAt: Date;
   settings: EarningSettings & { referrerPoints: number; referralMonthlyRewardLimit: number };
-  /** Second-purchase bonuses wait until the history import has told us every past order. */
+  /** Second-purchase bonuses wait until the history import has told us every past order (its settle phase on). */
   historyComplete: boolean;
 }
 
@@ -43,8 +43,8 @@ type ProgramSettingsRow = ShopProgram["settings"];
 /** The installed shop and its program, or null when the shop is unknown or erased. */
 export async function shopProgram(db: Tx | import("../generated/prisma/client").PrismaClient, domain: string): Promise<ShopProgram | null> {
   // Every delivery asks this first: one raw query rather than Prisma's compiled include.
-  const [row] = await db.$queryRaw<{ id: string; domain: string; installedAt: Date; settings: ProgramSettingsRow | null; historyStatus: string | null }[]>`
-    SELECT s.id, s.domain, s."installedAt", to_jsonb(p) AS settings, h.status AS "historyStatus"
+  const [row] = await db.$queryRaw<{ id: string; domain: string; installedAt: Date; settings: ProgramSettingsRow | null; historyKnown: boolean | null }[]>`
+    SELECT s.id, s.domain, s."installedAt", to_jsonb(p) AS settings, h.phase IN ('settle', 'done') AS "historyKnown"
       FROM "Shop" s
       LEFT JOIN "ProgramSettings" p ON p."shopId" = s.id
       LEFT JOIN "HistoryImport" h ON h."shopId" = s.id
@@ -55,7 +55,7 @@ export async function shopProgram(db: Tx | import("../generated/prisma/client").
     domain: row.domain,
     installedAt: row.installedAt,
     settings: row.settings,
-    historyComplete: row.historyStatus === "done",
+    historyComplete: row.historyKnown === true,
   };
 }
 
@@ -282,10 +282,16 @@ export async function settleCustomerPoints(
 }
 
 /**
- * After the history import, settles every customer with an order since install: their second-purchase
- * bonus waited for the history to be known.
+ * After the history import, settles every customer with an order since install (with any order, when
+ * history earns points): their second-purchase bonus waited for the history to be known. Each customer
+ * is one transaction under their lock; `afterEach` lets a long run show it is alive.
  */
-export async function settleCustomersAfterImport(db: import("../generated/prisma/client").PrismaClient, domain: string, now: Date): Promise<void> {
+export async function settleCustomersAfterImport(
+  db: import("../generated/prisma/client").PrismaClient,
+  domain: string,
+  now: Date,
+  afterEach?: () => Promise<void> | void,
+): Promise<void> {
   const shop = await shopProgram(db, domain);
   if (!shop) return;
   const since = shop.settings.historyEarnsPoints ? new Date(0) : shop.installedAt;
@@ -301,5 +307,6 @@ export async function settleCustomersAfterImport(db: import("../generated/prisma
         : [];
       await settleCustomerPoints(tx, shop, customer, now, orderIds);
     });
+    await afterEach?.();
   }
 }

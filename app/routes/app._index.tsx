@@ -97,8 +97,9 @@ export default function Home() {
               ) : (
                 <>
                   <Text as="p">
-                    Importing past {historyImport.phase}… {historyImport.customersImported.toLocaleString("en")} customers,{" "}
-                    {historyImport.ordersImported.toLocaleString("en")} orders so far.
+                    {historyImport.phase === "settle"
+                      ? "Giving customers the points their past orders earn…"
+                      : `Importing past ${historyImport.phase}… ${historyImport.customersImported.toLocaleString("en")} customers, ${historyImport.ordersImported.toLocaleString("en")} orders so far.`}
                   </Text>
                   <ProgressBar
                     progress={historyImport.linesTotal > 0 ? Math.round((100 * historyImport.linesDone) / historyImport.linesTotal) : 0}

@@ -24,6 +24,7 @@ import {
 import polarisVizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 
+import { downloadFromApp } from "../admin/download";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
@@ -171,17 +172,6 @@ function CohortTable({ cohorts }: { cohorts: CohortRow[] }) {
   );
 }
 
-async function downloadCsv(search: string) {
-  // A fetch, not a link: App Bridge puts the session token on fetches only.
-  const response = await fetch(`/app/dashboard/csv${search}`);
-  if (!response.ok) throw new Error(`The export answered ${response.status}`);
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "dashboard.csv";
-  const url = URL.createObjectURL(await response.blob());
-  const anchor = Object.assign(document.createElement("a"), { href: url, download: name });
-  anchor.click();
-  URL.revokeObjectURL(url);
-}
-
 // How often the "being prepared" page asks again whether the numbers are ready.
 const PREPARING_RECHECK_MS = 3_000;
 
@@ -280,7 +270,7 @@ export default function Dashboard() {
           onAction: () => {
             setExporting(true);
             setExportError(null);
-            downloadCsv(search)
+            downloadFromApp(`/app/dashboard/csv${search}`, "dashboard.csv")
               .catch((error: Error) => setExportError(`${error.message}. Try again; if it keeps failing, reload the page.`))
               .finally(() => setExporting(false));
           },

@@ -4,9 +4,10 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Select, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
 
+import { EmptyList } from "../admin/empty-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { listFollowUps } from "../follow-ups/listing.server";
@@ -122,16 +123,7 @@ export default function FollowUpList() {
       <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
         <Card padding="0">
           {rows.length === 0 ? (
-            <Box padding="800">
-              <BlockStack gap="200" inlineAlign="center">
-                <Text as="h2" variant="headingMd" alignment="center">
-                  {page > 1 ? "No more follow-ups" : EMPTY[tab].heading}
-                </Text>
-                <Text as="p" tone="subdued" alignment="center">
-                  {page > 1 ? "This page is past the end of the list." : EMPTY[tab].body}
-                </Text>
-              </BlockStack>
-            </Box>
+            <EmptyList page={page} itemsName="follow-ups" heading={EMPTY[tab].heading} body={EMPTY[tab].body} />
           ) : (
             <IndexTable
               resourceName={{ singular: "follow-up", plural: "follow-ups" }}

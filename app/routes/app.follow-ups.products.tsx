@@ -4,10 +4,11 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Button, Card, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 
+import { EmptyList } from "../admin/empty-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { replenishmentProducts } from "../follow-ups/listing.server";
@@ -166,18 +167,12 @@ export default function ReplenishmentIntervals() {
       <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
         <Card padding="0">
           {products.length === 0 ? (
-            <Box padding="800">
-              <BlockStack gap="200" inlineAlign="center">
-                <Text as="h2" variant="headingMd" alignment="center">
-                  {page > 1 ? "No more products" : "No products in orders yet"}
-                </Text>
-                <Text as="p" tone="subdued" alignment="center">
-                  {page > 1
-                    ? "This page is past the end of the list."
-                    : "Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in."}
-                </Text>
-              </BlockStack>
-            </Box>
+            <EmptyList
+              page={page}
+              itemsName="products"
+              heading="No products in orders yet"
+              body="Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in."
+            />
           ) : (
             <IndexTable
               resourceName={{ singular: "product", plural: "products" }}

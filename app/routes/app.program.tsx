@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { updateProgramSettings, type ProgramSettingsChanges, type ProgramSettingsErrors } from "../loyalty/settings.server";
+import { resumeHistoryImport } from "../orders/history-import.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -50,6 +51,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
   const result = await updateProgramSettings(db, shop.id, changes as ProgramSettingsChanges);
   if (!result.ok) return { ok: false as const, errors: result.errors };
+  if (result.settleHistory) void resumeHistoryImport(db, session.shop, admin.graphql);
   return { ok: true as const, errors: {} as ProgramSettingsErrors };
 };
 

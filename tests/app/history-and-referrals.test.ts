@@ -10,7 +10,9 @@ import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { recordReferral } from "../../app/loyalty/referrals.server";
 import { updateProgramSettings } from "../../app/loyalty/settings.server";
 import { importHistoryLines } from "../../app/orders/history-import.server";
-import { startTestApp, type TestApp } from "../support/test-app";
+import { mintSessionToken } from "../../dev-store/oauth/session-token";
+import { DESKTOP_USER_AGENT } from "../support/browser";
+import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 let app: TestApp;
 let shopId: string;
@@ -86,6 +88,46 @@ describe("history import", () => {
     await pool.end();
     expect(await app.db.order.count({ where: { shopId, name: { startsWith: "#H" } } })).toBe(10);
     expect(await app.db.orderLineItem.count({ where: { order: { shopId, name: { startsWith: "#H" } } } })).toBe(10);
+  });
+});
+
+describe("history earning points, turned on after the import", () => {
+  /** The Program page's form, saved from the admin with a session token, as App Bridge sends it. */
+  async function saveProgram(fields: Record<string, string>) {
+    const token = mintSessionToken({ shop: TEST_APP.shop, apiKey: TEST_APP.apiKey, apiSecret: TEST_APP.apiSecret });
+    const response = await fetch(new URL("/app/program?_data=routes%2Fapp.program", app.appUrl), {
+      method: "POST",
+      headers: { "user-agent": DESKTOP_USER_AGENT, authorization: `Bearer ${token}` },
+      body: new URLSearchParams(fields),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, errors: {} });
+  }
+
+  async function importDone() {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const state = await app.db.historyImport.findUniqueOrThrow({ where: { shopId } });
+      if (state.status === "done") return state;
+      if (Date.now() > deadline) throw new Error(`history settling still ${state.status} in phase ${state.phase}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("gives past orders their points once, and saving again gives nothing more", async () => {
+    const before = { one: await balanceOf(history.oneOrder), two: await balanceOf(history.twoOrders) };
+    await saveProgram({ historyEarnsPoints: "true" });
+    expect(await importDone()).toMatchObject({ phase: "done", error: null });
+    // One: the $20 order of 200 days ago earns 20. Two: 20 for the first past order, 40 for the $60 one
+    // less its $20 refund, and the second-purchase bonus, which that past order now earns.
+    expect(await balanceOf(history.oneOrder)).toBe(before.one + 20);
+    expect(await balanceOf(history.twoOrders)).toBe(before.two + 20 + 40 + 200);
+
+    await saveProgram({ historyEarnsPoints: "false" });
+    await saveProgram({ historyEarnsPoints: "true" });
+    await importDone();
+    expect(await balanceOf(history.oneOrder)).toBe(before.one + 20);
+    expect(await balanceOf(history.twoOrders)).toBe(before.two + 20 + 40 + 200);
   });
 });
 

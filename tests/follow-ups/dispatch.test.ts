@@ -11,7 +11,6 @@ import { smtpTransport, type MailTransport } from "../../app/follow-ups/mail.ser
 import { sweepWinBacks } from "../../app/follow-ups/schedule.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
-import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 
@@ -26,18 +25,8 @@ let teaProduct: string;
 const start = Date.now();
 const at = (offsetMs: number) => new Date(start + offsetMs);
 
-async function adminGraphqlFor(shop: string): Promise<AdminGraphql> {
-  const session = await app.db.session.findFirstOrThrow({ where: { shop, isOnline: false } });
-  return (query, options) =>
-    fetch(`${app.devStore.url}/admin/api/2026-10/graphql.json`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken, "X-Shopify-Shop-Domain": shop },
-      body: JSON.stringify({ query, variables: options?.variables }),
-    });
-}
-
 function options(now: Date, db: PrismaClient = app.db): DispatchOptions {
-  return { db, transport, adminGraphqlFor, appUrl: app.appUrl, secret: TEST_APP.apiSecret, defaultFromAddress: "follow-ups@loyalty.example", now: () => now };
+  return { db, transport, adminGraphqlFor: app.adminGraphqlFor, appUrl: app.appUrl, secret: TEST_APP.apiSecret, defaultFromAddress: "follow-ups@loyalty.example", now: () => now };
 }
 
 /** Dispatches until nothing more is due at that moment. */
@@ -47,7 +36,8 @@ async function drain(now: Date, db?: PrismaClient) {
 
 const mailTo = (email: string) => sink.received.filter((message) => message.recipients.includes(email));
 const followUpsOf = (customerShopifyId: string) =>
-  app.db.followUp.findMany({ where: { shopId, customerShopifyId }, orderBy: [{ dueAt: "asc" }] });
+  // Due order, then creation: a reorder's reminder may fall due in the same second as the first's.
+  app.db.followUp.findMany({ where: { shopId, customerShopifyId }, orderBy: [{ dueAt: "asc" }, { createdAt: "asc" }] });
 
 function buyer(email: string, firstName: string, marketing: "SUBSCRIBED" | "NOT_SUBSCRIBED", createdAt?: string) {
   return app.devStore.store.createCustomer({ email, firstName, hasAccount: true, emailMarketing: marketing, createdAt });

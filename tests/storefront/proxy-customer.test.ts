@@ -10,6 +10,7 @@ import { adjustPoints } from "../../app/loyalty/ledger.server";
 import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { legacyResourceId } from "../../dev-store/store/gid";
+import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -46,18 +47,6 @@ function fromStorefront(customerGid: string | null) {
   });
 }
 
-/** A request straight to the app, with the query Shopify's proxy would sign (signed with `secret`). */
-function signedQuery(customerGid: string | null, secret: string = TEST_APP.apiSecret) {
-  const query = new URLSearchParams({
-    shop: TEST_APP.shop,
-    logged_in_customer_id: customerGid ? String(legacyResourceId(customerGid)) : "",
-    path_prefix: "/apps/loyalty",
-    timestamp: String(Math.floor(Date.now() / 1000)),
-  });
-  query.append("signature", signAppProxyQuery(query, secret));
-  return query;
-}
-
 const direct = (query: URLSearchParams) => fetch(`${app.appUrl}/proxy/customer?${query}`, { headers: { Accept: "application/json" } });
 
 describe("GET /apps/loyalty/customer", () => {
@@ -65,7 +54,7 @@ describe("GET /apps/loyalty/customer", () => {
     const response = await fromStorefront(null);
     expect(response.status).toBe(200);
     // The dev storefront forwards only the content type: the app's own headers are read directly.
-    expect((await direct(signedQuery(null))).headers.get("cache-control")).toBe("public, max-age=60");
+    expect((await direct(signedAppProxyQuery(null))).headers.get("cache-control")).toBe("public, max-age=60");
     expect(await response.json()).toEqual({
       customer: null,
       points: { balance: 0, pending: 0 },
@@ -87,7 +76,7 @@ describe("GET /apps/loyalty/customer", () => {
 
     const response = await fromStorefront(customer.id);
     expect(response.status).toBe(200);
-    expect((await direct(signedQuery(customer.id))).headers.get("cache-control")).toBe("private, no-store");
+    expect((await direct(signedAppProxyQuery(customer.id))).headers.get("cache-control")).toBe("private, no-store");
     const body = await response.json();
     const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
 
@@ -134,7 +123,7 @@ describe("GET /apps/loyalty/customer", () => {
 
   it("gives a signed-in customer the app does not know yet a zero balance and no referral link", async () => {
     const unknown = "gid://shopify/Customer/7412999999999";
-    const response = await direct(signedQuery(unknown));
+    const response = await direct(signedAppProxyQuery(unknown));
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     expect(await response.json()).toMatchObject({
@@ -150,11 +139,11 @@ describe("GET /apps/loyalty/customer", () => {
   it("refuses a request whose signature is forged or missing", async () => {
     const customer = shopper();
     await app.devStore.webhooks.idle();
-    const forged = await direct(signedQuery(customer.id, "not-the-app-secret"));
+    const forged = await direct(signedAppProxyQuery(customer.id, "not-the-app-secret"));
     expect(forged.status).toBe(401);
     expect(JSON.stringify(await forged.json())).not.toContain(customer.id);
 
-    const unsigned = signedQuery(customer.id);
+    const unsigned = signedAppProxyQuery(customer.id);
     unsigned.delete("signature");
     expect((await direct(unsigned)).status).toBe(401);
     expect((await fetch(`${app.appUrl}/proxy/customer`)).status).toBe(401);
@@ -166,7 +155,7 @@ describe("GET /apps/loyalty/customer", () => {
     const victim = shopper("Victim");
     await app.devStore.webhooks.idle();
 
-    const query = signedQuery(mallory.id);
+    const query = signedAppProxyQuery(mallory.id);
     expect((await direct(query)).status).toBe(200);
     query.set("logged_in_customer_id", String(legacyResourceId(victim.id)));
     const tampered = await direct(query);

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adjustPoints, pointsBalance } from "../../app/loyalty/ledger.server";
 import { runRedemptionUpkeep } from "../../app/loyalty/redemption-upkeep.server";
 import { expireAndSettleRedemptions, EXPIRY_GRACE_MS, rewardDiscountInput } from "../../app/loyalty/redemption.server";
-import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { DISCOUNT_CODE_BASIC_CREATE_MUTATION } from "../../app/shopify/operations";
-import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
 import { legacyResourceId } from "../../dev-store/store/gid";
+import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 // The app gives up on Shopify after this long (a hang longer than it is a timeout).
@@ -58,17 +57,6 @@ function redeemFromStorefront(customerGid: string | null, body: unknown) {
   });
 }
 
-function signedQuery(customerGid: string | null, secret: string = TEST_APP.apiSecret) {
-  const query = new URLSearchParams({
-    shop: TEST_APP.shop,
-    logged_in_customer_id: customerGid ? String(legacyResourceId(customerGid)) : "",
-    path_prefix: "/apps/loyalty",
-    timestamp: String(Math.floor(Date.now() / 1000)),
-  });
-  query.append("signature", signAppProxyQuery(query, secret));
-  return query;
-}
-
 /** Straight to the app as Shopify's proxy forwards it; each test uses its own shopper address. */
 function redeemDirect(query: URLSearchParams, body: unknown, ip: string) {
   return fetch(`${app.appUrl}/proxy/redeem?${query}`, {
@@ -76,18 +64,6 @@ function redeemDirect(query: URLSearchParams, body: unknown, ip: string) {
     headers: { Accept: "application/json", "Content-Type": "application/json", "X-Forwarded-For": ip },
     body: JSON.stringify(body),
   });
-}
-
-/** The Admin API through the shop's offline session, as the worker process reaches it. */
-async function adminGraphqlFor(shop: string): Promise<AdminGraphql> {
-  const session = await app.db.session.findFirstOrThrow({ where: { shop, isOnline: false } });
-  return (query, options) =>
-    fetch(`${app.devStore.url}/admin/api/2026-10/graphql.json`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken, "X-Shopify-Shop-Domain": shop },
-      body: JSON.stringify({ query, variables: options?.variables }),
-      signal: options?.signal,
-    });
 }
 
 let lastIp = 0;
@@ -127,7 +103,7 @@ describe("POST /apps/loyalty/redeem", () => {
     const { gid } = await shopperWith(900);
     const freeShipping = reward("FREE_SHIPPING");
     await app.db.reward.update({ where: { id: freeShipping.id }, data: { minimumSubtotal: "50" } });
-    const response = await redeemDirect(signedQuery(gid), { rewardId: freeShipping.id, idempotencyKey: randomUUID() }, newIp());
+    const response = await redeemDirect(signedAppProxyQuery(gid), { rewardId: freeShipping.id, idempotencyKey: randomUUID() }, newIp());
     expect(response.status).toBe(200);
     const { code } = await response.json();
     expect(store().codeDiscountByCode(code)).toMatchObject({ kind: "free_shipping", customerIds: [gid], minimumSubtotal: 5000, usageLimit: 1 });
@@ -138,8 +114,8 @@ describe("POST /apps/loyalty/redeem", () => {
     const { gid, id } = await shopperWith(1200);
     const ip = newIp();
     const request = { rewardId: reward("AMOUNT_OFF").id, idempotencyKey: randomUUID() };
-    const [first, second] = await Promise.all([redeemDirect(signedQuery(gid), request, ip), redeemDirect(signedQuery(gid), request, ip)]);
-    const third = await redeemDirect(signedQuery(gid), request, ip);
+    const [first, second] = await Promise.all([redeemDirect(signedAppProxyQuery(gid), request, ip), redeemDirect(signedAppProxyQuery(gid), request, ip)]);
+    const third = await redeemDirect(signedAppProxyQuery(gid), request, ip);
     const codes = await Promise.all([first, second, third].map(async (response) => ({ status: response.status, code: (await response.json()).code })));
     expect(codes.map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect(new Set(codes.map((answer) => answer.code)).size).toBe(1);
@@ -151,7 +127,7 @@ describe("POST /apps/loyalty/redeem", () => {
     const { gid, id } = await shopperWith(1550);
     const ip = newIp();
     const rewardId = reward("AMOUNT_OFF").id;
-    const responses = await Promise.all(Array.from({ length: 10 }, () => redeemDirect(signedQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip)));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => redeemDirect(signedAppProxyQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip)));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 200, 409, 409, 409, 409, 409, 409, 409]);
     const refused = await responses.find((response) => response.status === 409)!.json();
@@ -167,17 +143,17 @@ describe("POST /apps/loyalty/redeem", () => {
     const ip = newIp();
     const body = { rewardId: reward("AMOUNT_OFF").id, idempotencyKey: randomUUID(), customerId: victim.gid, logged_in_customer_id: String(legacyResourceId(victim.gid)) };
 
-    const forged = await redeemDirect(signedQuery(victim.gid, "not-the-app-secret"), body, ip);
+    const forged = await redeemDirect(signedAppProxyQuery(victim.gid, "not-the-app-secret"), body, ip);
     expect(forged.status).toBe(401);
-    const edited = signedQuery(mallory.gid);
+    const edited = signedAppProxyQuery(mallory.gid);
     edited.set("logged_in_customer_id", String(legacyResourceId(victim.gid)));
     expect((await redeemDirect(edited, body, ip)).status).toBe(401);
-    const unsigned = signedQuery(victim.gid);
+    const unsigned = signedAppProxyQuery(victim.gid);
     unsigned.delete("signature");
     expect((await redeemDirect(unsigned, body, ip)).status).toBe(401);
 
     // Mallory's own signed request redeems against Mallory's balance, whatever the body says.
-    const own = await redeemDirect(signedQuery(mallory.gid), body, ip);
+    const own = await redeemDirect(signedAppProxyQuery(mallory.gid), body, ip);
     expect(own.status).toBe(409);
     expect(await balanceOf(victim.id)).toBe(2000);
     expect(discountsFor(victim.gid)).toHaveLength(0);
@@ -192,13 +168,13 @@ describe("POST /apps/loyalty/redeem", () => {
     const { gid, id } = await shopperWith(5000);
     const ip = newIp();
     const inactive = await app.db.reward.create({ data: { shopId, name: "Old reward", kind: "PERCENTAGE_OFF", percentageOff: 5, pointsCost: 10, active: false } });
-    const gone = await redeemDirect(signedQuery(gid), { rewardId: inactive.id, idempotencyKey: randomUUID() }, ip);
+    const gone = await redeemDirect(signedAppProxyQuery(gid), { rewardId: inactive.id, idempotencyKey: randomUUID() }, ip);
     expect(gone.status).toBe(404);
     expect((await gone.json()).error).toBe("This reward is no longer available.");
     const other = await app.db.shop.create({ data: { domain: "someone-else.myshopify.com", settings: { create: {} } } });
     const theirs = await app.db.reward.create({ data: { shopId: other.id, name: "Theirs", kind: "FREE_SHIPPING", pointsCost: 10 } });
-    expect((await redeemDirect(signedQuery(gid), { rewardId: theirs.id, idempotencyKey: randomUUID() }, ip)).status).toBe(404);
-    const malformed = await redeemDirect(signedQuery(gid), { rewardId: "" }, ip);
+    expect((await redeemDirect(signedAppProxyQuery(gid), { rewardId: theirs.id, idempotencyKey: randomUUID() }, ip)).status).toBe(404);
+    const malformed = await redeemDirect(signedAppProxyQuery(gid), { rewardId: "" }, ip);
     expect(malformed.status).toBe(400);
     expect(await balanceOf(id)).toBe(5000);
   });
@@ -210,12 +186,12 @@ describe("POST /apps/loyalty/redeem", () => {
 
     app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "internal-error" });
     const click = { rewardId, idempotencyKey: randomUUID() };
-    const failed = await redeemDirect(signedQuery(gid), click, ip);
+    const failed = await redeemDirect(signedAppProxyQuery(gid), click, ip);
     expect(failed.status).toBe(502);
     expect(await failed.json()).toEqual({ error: "Shopify could not create your code. Your points are back.", points: { balance: 1000, pending: 0 } });
 
     app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "hang", hangMs: 3000 });
-    const timedOut = await redeemDirect(signedQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip);
+    const timedOut = await redeemDirect(signedAppProxyQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip);
     expect(timedOut.status).toBe(502);
     expect((await timedOut.json()).error).toBe("Shopify did not answer in time. Your points are back.");
 
@@ -228,7 +204,7 @@ describe("POST /apps/loyalty/redeem", () => {
     expect(entries.map((entry) => entry.points).sort((a, b) => a - b)).toEqual([-500, -500, 500, 500]);
 
     // Shopify is back: the widget's retry of the failed click (same key) is a fresh attempt, charged once.
-    const retried = await redeemDirect(signedQuery(gid), click, ip);
+    const retried = await redeemDirect(signedAppProxyQuery(gid), click, ip);
     expect(retried.status).toBe(200);
     expect(discountsFor(gid).map((discount) => discount.codes[0].code)).toEqual([(await retried.json()).code]);
     expect(await balanceOf(id)).toBe(500);
@@ -237,7 +213,7 @@ describe("POST /apps/loyalty/redeem", () => {
   it("finds and reuses the code when Shopify made it but its answer was lost", async () => {
     const { gid, id } = await shopperWith(600);
     app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "lose-answer" });
-    const response = await redeemDirect(signedQuery(gid), { rewardId: reward("AMOUNT_OFF").id, idempotencyKey: randomUUID() }, newIp());
+    const response = await redeemDirect(signedAppProxyQuery(gid), { rewardId: reward("AMOUNT_OFF").id, idempotencyKey: randomUUID() }, newIp());
     expect(response.status).toBe(200);
     const { code } = await response.json();
     const made = discountsFor(gid);
@@ -254,7 +230,7 @@ describe("POST /apps/loyalty/redeem", () => {
     const back = reward("AMOUNT_OFF");
     const codes: string[] = [];
     for (const rewardId of [keep.id, back.id]) {
-      const response = await redeemDirect(signedQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip);
+      const response = await redeemDirect(signedAppProxyQuery(gid), { rewardId, idempotencyKey: randomUUID() }, ip);
       expect(response.status).toBe(200);
       codes.push((await response.json()).code);
     }
@@ -297,11 +273,11 @@ describe("POST /apps/loyalty/redeem", () => {
       }),
     );
     // The first one's code reached Shopify before its process stopped.
-    const graphql = await adminGraphqlFor(TEST_APP.shop);
+    const graphql = await app.adminGraphqlFor(TEST_APP.shop);
     await graphql(DISCOUNT_CODE_BASIC_CREATE_MUTATION, { variables: { basicCodeDiscount: rewardDiscountInput(fiveOff, abandoned[0], gid, longAgo).input } });
     expect(await balanceOf(id)).toBe(100);
 
-    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
+    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => app.adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
     expect(result.settled).toBe(2);
     const [made, lost] = await Promise.all(abandoned.map((redemption) => app.db.redemption.findUniqueOrThrow({ where: { id: redemption.id } })));
     expect(made).toMatchObject({ status: "ISSUED", discountShopifyId: store().codeDiscountByCode("REWARD-MADE2345")!.id });
@@ -315,7 +291,7 @@ describe("POST /apps/loyalty/redeem", () => {
     const rewardId = reward("AMOUNT_OFF").id;
     app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "answer-late", hangMs: 2500 });
     const click = { rewardId, idempotencyKey: randomUUID() };
-    const response = await redeemDirect(signedQuery(gid), click, newIp());
+    const response = await redeemDirect(signedAppProxyQuery(gid), click, newIp());
     expect(response.status).toBe(502);
     expect(await balanceOf(id)).toBe(700);
     // Shopify finishes the request the app gave up on.
@@ -323,14 +299,14 @@ describe("POST /apps/loyalty/redeem", () => {
     for (let waited = 0; !store().codeDiscountByCode(failed.code) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(store().codeDiscountByCode(failed.code)).toBeDefined();
 
-    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
+    const result = await runRedemptionUpkeep(app.db, (shop) => ({ graphql: () => app.adminGraphqlFor(shop), timeoutMs: 2000 }), new Date());
     expect(result.lateCodesDeleted).toBe(1);
     expect(store().codeDiscountByCode(failed.code)).toBeUndefined();
     expect(await app.db.redemption.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "FAILED" });
     expect(await balanceOf(id)).toBe(700);
 
     // The shopper's retry of that click now gets a code of its own, charged once.
-    const retried = await redeemDirect(signedQuery(gid), click, newIp());
+    const retried = await redeemDirect(signedAppProxyQuery(gid), click, newIp());
     expect(retried.status).toBe(200);
     const { code } = await retried.json();
     expect(code).not.toBe(failed.code);

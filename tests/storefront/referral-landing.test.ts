@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { REDEEM_PER_CUSTOMER, takeRateLimits } from "../../app/storefront/rate-limits.server";
-import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
 import { CUSTOMER_COOKIE, DISCOUNT_COOKIE } from "../../dev-store/hosts/storefront";
-import { legacyResourceId } from "../../dev-store/store/gid";
+import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -40,17 +39,6 @@ function visit(path: string, customerGid: string | null = null) {
     redirect: "manual",
     headers: customerGid ? { Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(customerGid)}` } : {},
   });
-}
-
-function signedQuery(customerGid: string | null, secret: string = TEST_APP.apiSecret) {
-  const query = new URLSearchParams({
-    shop: TEST_APP.shop,
-    logged_in_customer_id: customerGid ? String(legacyResourceId(customerGid)) : "",
-    path_prefix: "/apps/loyalty",
-    timestamp: String(Math.floor(Date.now() / 1000)),
-  });
-  query.append("signature", signAppProxyQuery(query, secret));
-  return query;
 }
 
 const direct = (path: string, query: URLSearchParams, ip: string, init: RequestInit = {}) =>
@@ -121,7 +109,7 @@ describe("GET /apps/loyalty/r/<code>", () => {
 
   it("refuses a forged signature", async () => {
     const rita = await referrer();
-    const forged = await direct(`r/${rita.referralCode}`, signedQuery(null, "not-the-app-secret"), "198.51.100.1");
+    const forged = await direct(`r/${rita.referralCode}`, signedAppProxyQuery(null, "not-the-app-secret"), "198.51.100.1");
     expect(forged.status).toBe(401);
     expect(await app.db.referral.count({ where: { referrerId: rita.id } })).toBe(0);
   });
@@ -132,16 +120,16 @@ describe("storefront rate limits", () => {
     await awayFromWindowEnd(3600);
     const ip = "198.51.100.20";
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) statuses.push((await direct("r/NOSUCHCODE", signedQuery(null), ip)).status);
+    for (let i = 0; i < 20; i++) statuses.push((await direct("r/NOSUCHCODE", signedAppProxyQuery(null), ip)).status);
     expect(statuses.every((status) => status === 302)).toBe(true);
-    const limited = await direct("r/NOSUCHCODE", signedQuery(null), ip);
+    const limited = await direct("r/NOSUCHCODE", signedAppProxyQuery(null), ip);
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect(await limited.text()).toContain("Too many visits");
     // Another address is not held back.
-    expect((await direct("r/NOSUCHCODE", signedQuery(null), "198.51.100.21")).status).toBe(302);
+    expect((await direct("r/NOSUCHCODE", signedAppProxyQuery(null), "198.51.100.21")).status).toBe(302);
   });
 
   it("limits redeeming per customer, counted where every app instance sees it", async () => {
@@ -149,7 +137,7 @@ describe("storefront rate limits", () => {
     const customer = store().createCustomer({ email: `${randomUUID()}@example.com`, hasAccount: true });
     await app.devStore.webhooks.idle();
     const redeem = (ip: string) =>
-      direct("redeem", signedQuery(customer.id), ip, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rewardId: "x", idempotencyKey: randomUUID() }) });
+      direct("redeem", signedAppProxyQuery(customer.id), ip, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rewardId: "x", idempotencyKey: randomUUID() }) });
     // From different addresses, so only the per-customer count can stop them.
     for (let i = 0; i < 5; i++) expect((await redeem(`192.0.2.${i + 1}`)).status).not.toBe(429);
     // Another process (this test's own connection) counts against the same limit.

@@ -3,6 +3,8 @@ import { LogSeverity, shopifyApi } from "@shopify/shopify-api";
 
 import { API_VERSION } from "../../app/shopify/api-version";
 import { DEV_SHOP } from "../../dev-store/config";
+import { signAppProxyQuery } from "../../dev-store/hosts/app-proxy";
+import { legacyResourceId } from "../../dev-store/store/gid";
 
 /** The app's credentials in tests: a dev secret the dev store accepts, never a real one. */
 export const TEST_APP = {
@@ -24,4 +26,19 @@ export function shopifyLibrary(hostName = "127.0.0.1") {
     isEmbeddedApp: true,
     logger: { level: LogSeverity.Error },
   });
+}
+
+/**
+ * The query Shopify's app proxy adds to a storefront request, signed with `secret`: the shop, the
+ * signed-in customer (empty for a guest), the proxy's prefix and the time.
+ */
+export function signedAppProxyQuery(customerGid: string | null, secret: string = TEST_APP.apiSecret): URLSearchParams {
+  const query = new URLSearchParams({
+    shop: TEST_APP.shop,
+    logged_in_customer_id: customerGid ? String(legacyResourceId(customerGid)) : "",
+    path_prefix: "/apps/loyalty",
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  });
+  query.append("signature", signAppProxyQuery(query, secret));
+  return query;
 }

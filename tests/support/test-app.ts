@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 
 import { connectionLimitOf } from "../../app/embedded-database.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
+import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { installApp, startDevStore, type DevStore, type DevStoreOptions } from "../../dev-store/server";
 import { startAppServer } from "../../server/app-server";
 import { createTestDatabase } from "./database";
@@ -21,6 +22,8 @@ export interface TestApp {
   install(): Promise<void>;
   /** Installs, then waits for the install's history import to finish; resolves to the app's shop id. */
   installAndImportHistory(): Promise<string>;
+  /** The Admin API through a shop's stored offline session, as the worker process reaches it. */
+  adminGraphqlFor(shop: string): Promise<AdminGraphql>;
   close(): Promise<void>;
 }
 
@@ -106,6 +109,16 @@ export async function startTestApp(options: Partial<DevStoreOptions> = {}): Prom
     db,
     install: () => installApp(devStore),
     installAndImportHistory,
+    async adminGraphqlFor(shop) {
+      const session = await db.session.findFirstOrThrow({ where: { shop, isOnline: false } });
+      return (query, options) =>
+        fetch(`${devStore.url}/admin/api/2026-10/graphql.json`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": session.accessToken, "X-Shopify-Shop-Domain": shop },
+          body: JSON.stringify({ query, variables: options?.variables }),
+          signal: options?.signal,
+        });
+    },
     async close() {
       await app.close();
       await devStore.close();
