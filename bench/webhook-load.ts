@@ -22,7 +22,11 @@ function delivery(n: number) {
   const body = JSON.stringify({
     ...sample,
     admin_graphql_api_id: `gid://shopify/Order/${10_000_000 + n}`,
+    // Shopify's sample is a cancelled test order: a real paid order earns points and schedules follow-ups.
     financial_status: "paid",
+    test: false,
+    cancelled_at: null,
+    cancel_reason: null,
     created_at: now,
     updated_at: now,
     customer: { ...sample.customer, admin_graphql_api_id: `gid://shopify/Customer/${1_000 + (n % 500)}`, state: "enabled" },

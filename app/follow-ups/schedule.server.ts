@@ -10,8 +10,11 @@ import {
   planOrderFollowUps,
   suggestReplenishmentInterval,
   winBackWindow,
+  type CustomerOrderFacts,
+  type ExistingFollowUp,
   type FollowUpKind,
   type FollowUpRules,
+  type OrderFacts,
 } from "./rules";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -46,71 +49,82 @@ export function rulesOf(settings: Awaited<ReturnType<typeof followUpSettings>>, 
  * call any number of times: existing follow-ups are never duplicated nor moved.
  */
 export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderShopifyId: string, now: Date): Promise<void> {
-  const order = await tx.order.findUnique({
-    where: { shopId_shopifyId: { shopId, shopifyId: orderShopifyId } },
-    include: { lineItems: { select: { productShopifyId: true, variantShopifyId: true, title: true } } },
-  });
+  // This runs for every order the shop receives: plain SQL, not Prisma's per-query compiler.
+  const [order] = await tx.$queryRaw<
+    {
+      shopifyId: string;
+      customerShopifyId: string | null;
+      placedAt: Date;
+      financialStatus: string;
+      cancelledAt: Date | null;
+      test: boolean;
+      imported: boolean;
+      installedAt: Date;
+      ianaTimezone: string;
+      reachable: boolean;
+      lines: OrderFacts["lines"];
+    }[]
+  >`
+    SELECT o."shopifyId", o."customerShopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
+           s."installedAt", s."ianaTimezone",
+           (c.id IS NOT NULL AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL) AS reachable,
+           COALESCE((SELECT json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title))
+                       FROM "OrderLineItem" l WHERE l."orderId" = o.id), '[]'::json) AS lines
+      FROM "Order" o
+      JOIN "Shop" s ON s.id = o."shopId"
+      LEFT JOIN "Customer" c ON c."shopId" = o."shopId" AND c."shopifyId" = o."customerShopifyId"
+     WHERE o."shopId" = ${shopId} AND o."shopifyId" = ${orderShopifyId}`;
   if (!order?.customerShopifyId) return;
   const customerShopifyId = order.customerShopifyId;
-  const [shop, settings, customer, customerOrders, existing] = await Promise.all([
-    tx.shop.findUnique({ where: { id: shopId }, select: { installedAt: true, ianaTimezone: true } }),
-    followUpSettings(tx, shopId),
-    tx.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } }, select: { redactedAt: true, deletedAt: true } }),
-    tx.order.findMany({
-      where: { shopId, customerShopifyId },
-      select: { shopifyId: true, placedAt: true, financialStatus: true, cancelledAt: true, test: true, lineItems: { select: { productShopifyId: true } } },
-    }),
-    tx.followUp.findMany({
-      where: { shopId, customerShopifyId },
-      select: { key: true, kind: true, status: true, orderShopifyId: true, orderPlacedAt: true, productShopifyId: true },
-    }),
-  ]);
-  if (!shop) return;
-  const productIds = [...new Set(order.lineItems.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
+  const productIds = [...new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
+  const settings = await followUpSettings(tx, shopId);
+  const customerOrders = await tx.$queryRaw<CustomerOrderFacts[]>`
+    SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test,
+           COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds"
+      FROM "Order" o LEFT JOIN "OrderLineItem" l ON l."orderId" = o.id
+     WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ${customerShopifyId}
+     GROUP BY o.id`;
+  const existing = await tx.$queryRaw<ExistingFollowUp[]>`
+    SELECT key, kind::text AS kind, status::text AS status, "orderShopifyId", "orderPlacedAt", "productShopifyId"
+      FROM "FollowUp" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ${customerShopifyId}`;
   const intervals = productIds.length
-    ? await tx.replenishmentInterval.findMany({ where: { shopId, productShopifyId: { in: productIds } } })
+    ? await tx.$queryRaw<{ productShopifyId: string; intervalDays: number; leadDays: number | null }[]>`
+        SELECT "productShopifyId", "intervalDays", "leadDays" FROM "ReplenishmentInterval"
+         WHERE "shopId" = ${shopId} AND "productShopifyId" = ANY(${productIds}::text[])`
     : [];
 
   const plan = planOrderFollowUps({
-    order: {
-      shopifyId: order.shopifyId,
-      customerShopifyId,
-      placedAt: order.placedAt,
-      financialStatus: order.financialStatus,
-      cancelledAt: order.cancelledAt,
-      test: order.test,
-      imported: order.imported,
-      lines: order.lineItems,
-    },
-    customerOrders: customerOrders.map((other) => ({
-      ...other,
-      productShopifyIds: other.lineItems.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])),
-    })),
+    order: { ...order, customerShopifyId },
+    customerOrders,
     existing,
-    rules: rulesOf(settings, shop.ianaTimezone),
+    rules: rulesOf(settings, order.ianaTimezone),
     intervals: new Map(intervals.map((interval) => [interval.productShopifyId, { intervalDays: interval.intervalDays, leadDays: interval.leadDays }])),
-    installedAt: shop.installedAt,
+    installedAt: order.installedAt,
     now,
   });
 
-  for (const cancel of groupByReason(plan.cancel)) {
-    await tx.followUp.updateMany({
-      where: { shopId, key: { in: cancel.keys }, status: "SCHEDULED" },
-      data: { status: "CANCELLED", cancelledAt: now, cancelReason: cancel.reason },
-    });
+  if (plan.cancel.length > 0) {
+    await tx.$executeRaw`
+      UPDATE "FollowUp" f SET status = 'CANCELLED', "cancelledAt" = ${now}, "cancelReason" = c.reason, "updatedAt" = ${now}
+        FROM unnest(${plan.cancel.map((cancel) => cancel.key)}::text[], ${plan.cancel.map((cancel) => cancel.reason)}::text[]) AS c(key, reason)
+       WHERE f."shopId" = ${shopId} AND f.key = c.key AND f.status = 'SCHEDULED'`;
   }
   // Someone Shopify erased or deleted is never written to; cancellations above still apply.
-  if (plan.create.length === 0 || !customer || customer.redactedAt || customer.deletedAt) return;
-  await tx.followUp.createMany({
-    data: plan.create.map((followUp) => ({ shopId, customerShopifyId, ...followUp })),
-    skipDuplicates: true,
-  });
-}
-
-function groupByReason(cancels: { key: string; reason: string }[]): { reason: string; keys: string[] }[] {
-  const groups = new Map<string, string[]>();
-  for (const { key, reason } of cancels) groups.set(reason, [...(groups.get(reason) ?? []), key]);
-  return [...groups].map(([reason, keys]) => ({ reason, keys }));
+  if (plan.create.length === 0 || !order.reachable) return;
+  const create = plan.create;
+  await tx.$executeRaw`
+    INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "dueAt", "orderShopifyId", "orderPlacedAt",
+                            "productShopifyId", "variantShopifyId", "productTitle", "createdAt", "updatedAt")
+    SELECT gen_random_uuid()::text, ${shopId}, f.kind::"FollowUpKind", f.key, ${customerShopifyId},
+           f.due_at::timestamptz AT TIME ZONE 'UTC', f.order_id, f.placed_at::timestamptz AT TIME ZONE 'UTC',
+           f.product_id, f.variant_id, f.title, ${now}, ${now}
+      FROM unnest(${create.map((f) => f.kind)}::text[], ${create.map((f) => f.key)}::text[], ${create.map((f) => f.dueAt.toISOString())}::text[],
+                  ${create.map((f) => f.orderShopifyId)}::text[], ${create.map((f) => f.orderPlacedAt.toISOString())}::text[],
+                  ${create.map((f) => f.productShopifyId)}::text[], ${create.map((f) => f.variantShopifyId)}::text[],
+                  ${create.map((f) => f.productTitle)}::text[])
+           WITH ORDINALITY AS f(kind, key, due_at, order_id, placed_at, product_id, variant_id, title, position)
+     ORDER BY f.position
+    ON CONFLICT ("shopId", key) DO NOTHING`;
 }
 
 /**

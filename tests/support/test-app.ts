@@ -31,13 +31,13 @@ const HISTORY_IMPORT_TIMEOUT_MS = 30_000;
 const INBOX_TIMEOUT_MS = 15_000;
 
 /** Waits until the app has applied every webhook delivery it stored; one that keeps failing fails the test. */
-export async function inboxApplied(db: PrismaClient, timeoutMs = INBOX_TIMEOUT_MS): Promise<void> {
+export async function inboxApplied(db: PrismaClient, timeoutMs = INBOX_TIMEOUT_MS, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pending = await db.webhookEvent.findFirst({ where: { processedAt: null }, select: { topic: true, lastError: true } });
     if (!pending) return;
     if (Date.now() > deadline) throw new Error(`the app did not apply its ${pending.topic} delivery within ${timeoutMs} ms: ${pending.lastError ?? "never tried"}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
