@@ -173,7 +173,6 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
 
   const customer = snapshot.customer ? await storeCustomer(tx, shop.id, snapshot.customer) : null;
   await storeRefunds(tx, shop.id, snapshot.refunds);
-  await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
   await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
 
   if (customer && !customer.redactedAt) {
@@ -181,6 +180,9 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
     await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer, settings: shop.settings, installedAt: shop.installedAt, now }));
   }
   await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
+  // Last: the report rows of the day are shared by every order of the shop that day, and their row
+  // locks are held from here to the commit.
+  await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
   return "stored";
 }
 

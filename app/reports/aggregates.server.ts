@@ -14,12 +14,14 @@
  * per customer who ordered in P and before it). metrics.server.ts turns these into running sums of
  * ReportDay plus the few runs that span the whole period.
  *
- * Writes recompute, never increment: the touched customers' ReportOrder rows are recomputed from
- * their orders, and every aggregate key those rows touched (old and new) is recomputed from
- * ReportOrder under an advisory lock held to commit. A redelivered or out-of-order webhook therefore
- * converges on the same rows.
+ * The touched customers' ReportOrder rows are recomputed from their orders (under the customers'
+ * locks), compared with the stored ones, and the aggregates take exactly the difference: each changed
+ * row's old contribution out, its new one in. A redelivered or out-of-order webhook therefore converges
+ * on the same rows, and orders of different customers on the same day only meet at the day's row, for
+ * the moment of an increment at the end of their transactions (never a scan of the day's orders).
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { toScaled } from "./metrics";
 
 type Tx = Prisma.TransactionClient;
 
@@ -131,17 +133,17 @@ async function recomputeCustomers(tx: Tx, shopId: string, customers: string[]): 
   const changed = desired.filter((row) => !before.has(row.order_id) || !same(before.get(row.order_id)!, row));
   if (removed.length === 0 && changed.length === 0) return;
 
-  const touched = new Set<string>();
-  for (const row of [...removed, ...changed, ...changed.map((row) => before.get(row.order_id)).filter((row) => row !== undefined)]) {
-    for (const key of aggregateKeys(row)) touched.add(key);
-  }
+  const deltas = new AggregateDeltas();
+  for (const row of [...removed, ...changed.flatMap((row) => (before.has(row.order_id) ? [before.get(row.order_id)!] : []))]) deltas.add(row, -1);
+  for (const row of changed) deltas.add(row, 1);
+  deltas.addCohortPresence(existing, desired);
 
   if (removed.length > 0) {
     await tx.$executeRaw`DELETE FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${removed.map((row) => row.order_id)}::text[])`;
   }
   if (changed.length > 0) await writeReportOrders(tx, shopId, changed);
 
-  await recomputeAggregates(tx, shopId, [...touched].sort());
+  await applyAggregateDeltas(tx, shopId, deltas);
 }
 
 async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[]): Promise<void> {
@@ -157,91 +159,163 @@ async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[])
       "prevDay" = EXCLUDED."prevDay", "prev2Day" = EXCLUDED."prev2Day", revenue = EXCLUDED.revenue`;
 }
 
-/**
- * The aggregate keys a ReportOrder row counts in: "d|day|member" (its own day, and the start days of
- * its runs, which count them as starting), "w|start|end|member", "c|firstMonth|month".
- */
-function aggregateKeys(row: ReportOrderRow): string[] {
-  const keys = [`d|${row.day}|${row.member}`, `c|${row.first_month}|${row.day.slice(0, 7)}-01`];
-  if (row.prev_day) keys.push(`w|${row.prev_day}|${row.day}|${row.member}`, `d|${row.prev_day}|${row.member}`);
-  if (row.prev2_day) keys.push(`w|${row.prev2_day}|${row.day}|${row.member}`, `d|${row.prev2_day}|${row.member}`);
-  return keys;
+const monthStart = (day: string) => `${day.slice(0, 7)}-01`;
+
+interface DayDelta {
+  orders: number;
+  revenue: bigint;
+  pairsEnding: number;
+  triplesEnding: number;
+  pairsStarting: number;
+  triplesStarting: number;
+  pairsFromEarlierMonths: number;
+  triplesFromEarlierMonths: number;
 }
 
-/** Recomputes each aggregate key from ReportOrder, holding the key's lock to commit (sorted: no deadlock). */
-async function recomputeAggregates(tx: Tx, shopId: string, keys: string[]): Promise<void> {
-  await tx.$executeRawUnsafe(
-    `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':report:' || k, 0)) FROM unnest($2::text[]) AS k ORDER BY k`,
-    shopId,
-    keys,
-  );
-  const parts = keys.map((key) => key.split("|"));
-  const days = parts.filter((p) => p[0] === "d");
-  const windows = parts.filter((p) => p[0] === "w");
-  const cohorts = parts.filter((p) => p[0] === "c");
+const emptyDay = (): DayDelta => ({
+  orders: 0, revenue: 0n, pairsEnding: 0, triplesEnding: 0, pairsStarting: 0, triplesStarting: 0, pairsFromEarlierMonths: 0, triplesFromEarlierMonths: 0,
+});
 
-  if (windows.length > 0) {
-    await tx.$executeRaw`
-      WITH k AS (SELECT * FROM unnest(${windows.map((p) => p[1])}::date[], ${windows.map((p) => p[2])}::date[], ${windows.map((p) => p[3] === "true")}::boolean[])
-                   AS k(start_day, end_day, member)),
-      fresh AS (
-        SELECT k.start_day, k.end_day, k.member,
-               (SELECT COUNT(*) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.end_day AND r."prevDay" = k.start_day AND r.member = k.member)::int AS pairs,
-               (SELECT COUNT(*) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.end_day AND r."prev2Day" = k.start_day AND r.member = k.member)::int AS triples
-          FROM k
-      ),
-      gone AS (DELETE FROM "ReportWindow" w USING fresh f
-                WHERE w."shopId" = ${shopId} AND w."endDay" = f.end_day AND w."startDay" = f.start_day AND w.member = f.member AND f.pairs = 0 AND f.triples = 0)
-      INSERT INTO "ReportWindow" ("shopId", "endDay", "startDay", member, pairs, triples)
-      SELECT ${shopId}, end_day, start_day, member, pairs, triples FROM fresh WHERE pairs > 0 OR triples > 0
-      ON CONFLICT ("shopId", "endDay", "startDay", member) DO UPDATE SET pairs = EXCLUDED.pairs, triples = EXCLUDED.triples`;
+/**
+ * What the aggregate rows gain and lose from ReportOrder rows coming (sign 1) and going (sign −1):
+ * a row counts in its day (an order and its revenue), and, when its customer ordered before, in the
+ * run of 2 (and of 3) it ends: the window from that earlier day, the runs ending on its day and
+ * starting on the earlier one. Keys are "day|member" and "start|end|member".
+ */
+class AggregateDeltas {
+  readonly days = new Map<string, DayDelta>();
+  readonly windows = new Map<string, { pairs: number; triples: number }>();
+  readonly cohorts = new Map<string, number>();
+
+  private day(day: string, member: boolean): DayDelta {
+    const key = `${day}|${member}`;
+    let delta = this.days.get(key);
+    if (!delta) this.days.set(key, (delta = emptyDay()));
+    return delta;
   }
-  // After the windows: a day's run counters are sums of the window rows ending and starting on it.
-  if (days.length > 0) {
+
+  private window(start: string, end: string, member: boolean) {
+    const key = `${start}|${end}|${member}`;
+    let delta = this.windows.get(key);
+    if (!delta) this.windows.set(key, (delta = { pairs: 0, triples: 0 }));
+    return delta;
+  }
+
+  add(row: ReportOrderRow, sign: 1 | -1): void {
+    const own = this.day(row.day, row.member);
+    own.orders += sign;
+    own.revenue += BigInt(sign) * toScaled(row.revenue);
+    const earlierMonth = (start: string) => start < monthStart(row.day);
+    if (row.prev_day) {
+      this.window(row.prev_day, row.day, row.member).pairs += sign;
+      own.pairsEnding += sign;
+      if (earlierMonth(row.prev_day)) own.pairsFromEarlierMonths += sign;
+      this.day(row.prev_day, row.member).pairsStarting += sign;
+    }
+    if (row.prev2_day) {
+      this.window(row.prev2_day, row.day, row.member).triples += sign;
+      own.triplesEnding += sign;
+      if (earlierMonth(row.prev2_day)) own.triplesFromEarlierMonths += sign;
+      this.day(row.prev2_day, row.member).triplesStarting += sign;
+    }
+  }
+
+  /** Cohorts count customers, not orders: a customer ordering in a month counts once there. */
+  addCohortPresence(before: ReportOrderRow[], after: ReportOrderRow[]): void {
+    const presence = (rows: ReportOrderRow[]) => new Set(rows.map((row) => `${row.customer}|${row.first_month}|${monthStart(row.day)}`));
+    const [was, is] = [presence(before), presence(after)];
+    const count = (entry: string, sign: number) => {
+      const key = entry.slice(entry.indexOf("|") + 1);
+      this.cohorts.set(key, (this.cohorts.get(key) ?? 0) + sign);
+    };
+    for (const entry of is) if (!was.has(entry)) count(entry, 1);
+    for (const entry of was) if (!is.has(entry)) count(entry, -1);
+  }
+}
+
+/** Four decimals, exactly: the scaled integer as numeric's text. */
+function scaledText(value: bigint): string {
+  const sign = value < 0n ? "-" : "";
+  const absolute = value < 0n ? -value : value;
+  return `${sign}${absolute / 10_000n}.${String(absolute % 10_000n).padStart(4, "0")}`;
+}
+
+/**
+ * Adds the deltas to the aggregate rows, sorted by key (row locks in one order: no deadlock), then
+ * drops rows that came to nothing. Each row's lock is held only from here to the commit.
+ */
+async function applyAggregateDeltas(tx: Tx, shopId: string, deltas: AggregateDeltas): Promise<void> {
+  const windows = [...deltas.windows].filter(([, d]) => d.pairs !== 0 || d.triples !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (windows.length > 0) {
+    const keys = windows.map(([key]) => key.split("|"));
     await tx.$executeRaw`
-      WITH k AS (SELECT * FROM unnest(${days.map((p) => p[1])}::date[], ${days.map((p) => p[2] === "true")}::boolean[]) AS k(day, member)),
-      fresh AS (
-        SELECT k.day, k.member,
-               (SELECT COUNT(*) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member)::int AS orders,
-               (SELECT COALESCE(SUM(r.revenue), 0) FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r.day = k.day AND r.member = k.member) AS revenue,
-               e.pairs AS pairs_ending, e.triples AS triples_ending, st.pairs AS pairs_starting, st.triples AS triples_starting,
-               e.pairs_from_earlier_months, e.triples_from_earlier_months
-          FROM k
-          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples,
-                                     COALESCE(SUM(w.pairs) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS pairs_from_earlier_months,
-                                     COALESCE(SUM(w.triples) FILTER (WHERE w."startDay" < date_trunc('month', k.day)), 0)::int AS triples_from_earlier_months
-                                FROM "ReportWindow" w
-                               WHERE w."shopId" = ${shopId} AND w."endDay" = k.day AND w.member = k.member) e
-          CROSS JOIN LATERAL (SELECT COALESCE(SUM(w.pairs), 0)::int AS pairs, COALESCE(SUM(w.triples), 0)::int AS triples FROM "ReportWindow" w
-                               WHERE w."shopId" = ${shopId} AND w."startDay" = k.day AND w.member = k.member) st
-      ),
-      gone AS (DELETE FROM "ReportDay" d USING fresh f
-                WHERE d."shopId" = ${shopId} AND d.day = f.day AND d.member = f.member AND f.orders = 0 AND f.pairs_starting = 0 AND f.triples_starting = 0)
+      INSERT INTO "ReportWindow" ("shopId", "startDay", "endDay", member, pairs, triples)
+      SELECT ${shopId}, k.start_day, k.end_day, k.member, k.pairs, k.triples
+        FROM unnest(${keys.map((k) => k[0])}::date[], ${keys.map((k) => k[1])}::date[], ${keys.map((k) => k[2] === "true")}::boolean[],
+                    ${windows.map(([, d]) => d.pairs)}::int[], ${windows.map(([, d]) => d.triples)}::int[]) WITH ORDINALITY
+             AS k(start_day, end_day, member, pairs, triples, position)
+       ORDER BY k.position
+      ON CONFLICT ("shopId", "endDay", "startDay", member) DO UPDATE
+        SET pairs = "ReportWindow".pairs + EXCLUDED.pairs, triples = "ReportWindow".triples + EXCLUDED.triples`;
+    const shrunk = windows.filter(([, d]) => d.pairs < 0 || d.triples < 0).map(([key]) => key.split("|"));
+    if (shrunk.length > 0) {
+      await tx.$executeRaw`
+        DELETE FROM "ReportWindow" w
+         USING unnest(${shrunk.map((k) => k[0])}::date[], ${shrunk.map((k) => k[1])}::date[], ${shrunk.map((k) => k[2] === "true")}::boolean[]) AS k(start_day, end_day, member)
+         WHERE w."shopId" = ${shopId} AND w."startDay" = k.start_day AND w."endDay" = k.end_day AND w.member = k.member AND w.pairs = 0 AND w.triples = 0`;
+    }
+  }
+
+  const days = [...deltas.days].filter(([, d]) => Object.values(d).some((value) => value !== 0 && value !== 0n)).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (days.length > 0) {
+    const keys = days.map(([key]) => key.split("|"));
+    const column = (name: Exclude<keyof DayDelta, "revenue">) => days.map(([, d]) => d[name]);
+    await tx.$executeRaw`
       INSERT INTO "ReportDay" ("shopId", day, member, orders, revenue, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting",
                                "pairsFromEarlierMonths", "triplesFromEarlierMonths")
-      SELECT ${shopId}, day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting,
-             pairs_from_earlier_months, triples_from_earlier_months FROM fresh
-       WHERE orders > 0 OR pairs_starting > 0 OR triples_starting > 0
-      ON CONFLICT ("shopId", day, member) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue,
-        "pairsEnding" = EXCLUDED."pairsEnding", "triplesEnding" = EXCLUDED."triplesEnding",
-        "pairsStarting" = EXCLUDED."pairsStarting", "triplesStarting" = EXCLUDED."triplesStarting",
-        "pairsFromEarlierMonths" = EXCLUDED."pairsFromEarlierMonths", "triplesFromEarlierMonths" = EXCLUDED."triplesFromEarlierMonths"`;
+      SELECT ${shopId}, k.day, k.member, k.orders, k.revenue, k.pairs_ending, k.triples_ending, k.pairs_starting, k.triples_starting,
+             k.pairs_from_earlier_months, k.triples_from_earlier_months
+        FROM unnest(${keys.map((k) => k[0])}::date[], ${keys.map((k) => k[1] === "true")}::boolean[], ${column("orders")}::int[],
+                    ${days.map(([, d]) => scaledText(d.revenue))}::numeric[], ${column("pairsEnding")}::int[], ${column("triplesEnding")}::int[],
+                    ${column("pairsStarting")}::int[], ${column("triplesStarting")}::int[],
+                    ${column("pairsFromEarlierMonths")}::int[], ${column("triplesFromEarlierMonths")}::int[]) WITH ORDINALITY
+             AS k(day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting,
+                  pairs_from_earlier_months, triples_from_earlier_months, position)
+       ORDER BY k.position
+      ON CONFLICT ("shopId", day, member) DO UPDATE SET
+        orders = "ReportDay".orders + EXCLUDED.orders, revenue = "ReportDay".revenue + EXCLUDED.revenue,
+        "pairsEnding" = "ReportDay"."pairsEnding" + EXCLUDED."pairsEnding", "triplesEnding" = "ReportDay"."triplesEnding" + EXCLUDED."triplesEnding",
+        "pairsStarting" = "ReportDay"."pairsStarting" + EXCLUDED."pairsStarting",
+        "triplesStarting" = "ReportDay"."triplesStarting" + EXCLUDED."triplesStarting",
+        "pairsFromEarlierMonths" = "ReportDay"."pairsFromEarlierMonths" + EXCLUDED."pairsFromEarlierMonths",
+        "triplesFromEarlierMonths" = "ReportDay"."triplesFromEarlierMonths" + EXCLUDED."triplesFromEarlierMonths"`;
+    // A day keeps its row while it has orders or runs starting on it (runs ending on it need its orders).
+    const shrunk = days.filter(([, d]) => d.orders < 0 || d.pairsStarting < 0 || d.triplesStarting < 0).map(([key]) => key.split("|"));
+    if (shrunk.length > 0) {
+      await tx.$executeRaw`
+        DELETE FROM "ReportDay" d
+         USING unnest(${shrunk.map((k) => k[0])}::date[], ${shrunk.map((k) => k[1] === "true")}::boolean[]) AS k(day, member)
+         WHERE d."shopId" = ${shopId} AND d.day = k.day AND d.member = k.member AND d.orders = 0 AND d."pairsStarting" = 0 AND d."triplesStarting" = 0`;
+    }
   }
+
+  const cohorts = [...deltas.cohorts].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
   if (cohorts.length > 0) {
+    const keys = cohorts.map(([key]) => key.split("|"));
     await tx.$executeRaw`
-      WITH k AS (SELECT * FROM unnest(${cohorts.map((p) => p[1])}::date[], ${cohorts.map((p) => p[2])}::date[]) AS k(first_month, month)),
-      fresh AS (
-        SELECT k.first_month, k.month,
-               (SELECT COUNT(DISTINCT r."customerShopifyId") FROM "ReportOrder" r
-                 WHERE r."shopId" = ${shopId} AND r."firstMonth" = k.first_month
-                   AND r.day >= k.month AND r.day < (k.month + interval '1 month'))::int AS customers
-          FROM k
-      ),
-      gone AS (DELETE FROM "ReportCohort" c USING fresh f
-                WHERE c."shopId" = ${shopId} AND c."firstMonth" = f.first_month AND c.month = f.month AND f.customers = 0)
       INSERT INTO "ReportCohort" ("shopId", "firstMonth", month, customers)
-      SELECT ${shopId}, first_month, month, customers FROM fresh WHERE customers > 0
-      ON CONFLICT ("shopId", "firstMonth", month) DO UPDATE SET customers = EXCLUDED.customers`;
+      SELECT ${shopId}, k.first_month, k.month, k.customers
+        FROM unnest(${keys.map((k) => k[0])}::date[], ${keys.map((k) => k[1])}::date[], ${cohorts.map(([, delta]) => delta)}::int[]) WITH ORDINALITY
+             AS k(first_month, month, customers, position)
+       ORDER BY k.position
+      ON CONFLICT ("shopId", "firstMonth", month) DO UPDATE SET customers = "ReportCohort".customers + EXCLUDED.customers`;
+    const shrunk = cohorts.filter(([, delta]) => delta < 0).map(([key]) => key.split("|"));
+    if (shrunk.length > 0) {
+      await tx.$executeRaw`
+        DELETE FROM "ReportCohort" c
+         USING unnest(${shrunk.map((k) => k[0])}::date[], ${shrunk.map((k) => k[1])}::date[]) AS k(first_month, month)
+         WHERE c."shopId" = ${shopId} AND c."firstMonth" = k.first_month AND c.month = k.month AND c.customers = 0`;
+    }
   }
 }
 
