@@ -55,3 +55,12 @@ export async function startEmbeddedDatabase(options: {
 export function connectionLimitOf(url: string, fallback: number): number {
   return Number(new URL(url).searchParams.get("connection_limit")) || fallback;
 }
+
+/**
+ * Whether every connection to this database is one session (the embedded database): named prepared
+ * statements then outlive the connection that made them, and a new connection would find the name
+ * taken, so statements there are parsed afresh each time.
+ */
+export function sharesOneSession(connectionString: string | undefined): boolean {
+  return connectionString !== undefined && connectionLimitOf(connectionString, 2) === 1;
+}

@@ -5,6 +5,7 @@
  */
 import type pg from "pg";
 
+import { sharesOneSession } from "../embedded-database.server";
 import type { PointsReason } from "./points-rules";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
@@ -84,8 +85,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
   }
 }
 
-/** The pool's query method: all this module needs of the database (`pool` from db.server). */
-export type SqlQuery = Pick<pg.Pool, "query">;
+/** What this module needs of the database: the pool's query method and its settings (`pool` from db.server). */
+export type SqlQuery = Pick<pg.Pool, "query" | "options">;
 
 /**
  * The widget's data for one shop and shopper. `customerGid` is the signed-in customer (null: a
@@ -95,7 +96,8 @@ export type SqlQuery = Pick<pg.Pool, "query">;
  */
 export async function storefrontAccount(sql: SqlQuery, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
   // Everything in one statement, sent as plain SQL: it runs on every panel opening of every shopper.
-  const { rows } = await sql.query<AccountRow>({ name: "storefront-account", text: ACCOUNT_SQL, values: [shopDomain, customerGid, now.toISOString(), HISTORY_LIMIT] });
+  const name = sharesOneSession(sql.options.connectionString) ? {} : { name: "storefront-account" };
+  const { rows } = await sql.query<AccountRow>({ ...name, text: ACCOUNT_SQL, values: [shopDomain, customerGid, now.toISOString(), HISTORY_LIMIT] });
   const [row] = rows;
   if (!row || row.uninstalled) return null;
   const program = { waysToEarn: waysToEarn(row, row.currencyCode), program: { pointsName: row.pointsName } };

@@ -16,7 +16,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import type pg from "pg";
 
-import type { PrismaClient } from "../generated/prisma/client";
+import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   BULK_OPERATION_RUN_QUERY,
@@ -87,7 +87,12 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     data: { leaseUntil: new Date(now().getTime() + LEASE_MS), error: null },
   });
   if (claimed.count === 0) return;
-  const renewLease = () => db.historyImport.update({ where: { shopId: shop.id }, data: { leaseUntil: new Date(now().getTime() + LEASE_MS) } });
+  // One UPDATE each (updateMany: no transaction around it); the row is gone when shop/redact erased the shop meanwhile.
+  const record = async (data: Prisma.HistoryImportUpdateManyMutationInput) => {
+    const { count } = await db.historyImport.updateMany({ where: { shopId: shop.id }, data });
+    if (count === 0) throw new Error("the shop's history import is gone (the shop was erased)");
+  };
+  const renewLease = () => record({ leaseUntil: new Date(now().getTime() + LEASE_MS) });
 
   for (;;) {
     const state = await db.historyImport.findUniqueOrThrow({ where: { shopId: shop.id } });
@@ -95,27 +100,27 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     if (state.phase === "settle") {
       let settled = 0;
       await settleCustomersAfterImport(db, shopDomain, now(), () => (++settled % 500 === 0 ? renewLease().then(() => undefined) : undefined));
-      await db.historyImport.update({ where: { shopId: shop.id }, data: { phase: "done" } });
+      await record({ phase: "done" });
       continue;
     }
     const phase = state.phase as ImportPhase;
     let operationId = state.bulkOperationId;
     if (!operationId) {
       operationId = await startBulkQuery(graphql, phase === "customers" ? HISTORY_CUSTOMERS_BULK_QUERY : HISTORY_ORDERS_BULK_QUERY);
-      await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: operationId, linesDone: 0, linesTotal: 0 } });
+      await record({ bulkOperationId: operationId, linesDone: 0, linesTotal: 0 });
     }
     const operation = await waitForBulkOperation(graphql, operationId, options.pollIntervalMs ?? 200, renewLease);
     if (operation.status === "EXPIRED" || operation.status === "CANCELED") {
       // Its result is gone (Shopify keeps it a week): ask again; rows already imported are upserted, not doubled.
-      await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: null, linesDone: 0 } });
+      await record({ bulkOperationId: null, linesDone: 0 });
       continue;
     }
     if (operation.status !== "COMPLETED") throw new Error(`Bulk operation ${operationId} ${operation.status}: ${operation.errorCode ?? "no error code"}`);
-    await db.historyImport.update({ where: { shopId: shop.id }, data: { linesTotal: Number(operation.objectCount) } });
+    await record({ linesTotal: Number(operation.objectCount) });
     if (operation.url) {
       const response = await fetch(operation.url);
       if (response.status === 403 || response.status === 404 || response.status === 410) {
-        await db.historyImport.update({ where: { shopId: shop.id }, data: { bulkOperationId: null, linesDone: 0 } });
+        await record({ bulkOperationId: null, linesDone: 0 });
         continue;
       }
       if (!response.ok || !response.body) throw new Error(`Bulk result ${operation.url} answered ${response.status}`);
@@ -127,12 +132,9 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
         leaseUntil: () => new Date(now().getTime() + LEASE_MS),
       });
     }
-    await db.historyImport.update({
-      where: { shopId: shop.id },
-      data: { phase: phase === "customers" ? "orders" : "settle", bulkOperationId: null, linesDone: 0, linesTotal: 0 },
-    });
+    await record({ phase: phase === "customers" ? "orders" : "settle", bulkOperationId: null, linesDone: 0, linesTotal: 0 });
   }
-  await db.historyImport.update({ where: { shopId: shop.id }, data: { status: "done", finishedAt: now(), leaseUntil: null } });
+  await record({ status: "done", finishedAt: now(), leaseUntil: null });
   log("info", "history import finished", { shop: shopDomain });
 }
 

@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 
+import { sharesOneSession } from "../embedded-database.server";
 import { WEBHOOK_TOPICS, type PayloadIssue } from "./topics.server";
 
 const log = (message: string, fields: Record<string, unknown>) => console.warn(JSON.stringify({ level: "warn", message, ...fields }));
@@ -65,8 +66,11 @@ class InboxWriter {
   private waiting: Waiting[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly prepared: boolean;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.prepared = !sharesOneSession(pool.options.connectionString);
+  }
 
   store(row: InboxRow): Promise<void> {
     return new Promise<void>((stored, failed) => {
@@ -112,7 +116,7 @@ class InboxWriter {
 
   private async insert(rows: InboxRow[]) {
     const statement = insertStatements[rows.length];
-    await this.pool.query({ name: statement.name, text: statement.text, values: rows.flat() });
+    await this.pool.query({ ...(this.prepared ? { name: statement.name } : {}), text: statement.text, values: rows.flat() });
   }
 }
 
