@@ -7,6 +7,7 @@ import { isbot } from "isbot";
 import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
 import { startInAppDispatchIfEmbedded, stopInAppDispatch } from "./follow-ups/in-app-dispatch.server";
+import { pauseHistoryImports } from "./orders/history-import.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 import { startInAppWebhookInbox, stopInAppWebhookInbox } from "./webhooks/in-app-inbox.server";
 
@@ -72,5 +73,6 @@ startInAppWebhookInbox();
 export async function disconnectDatabase(): Promise<void> {
   await stopInAppDispatch();
   await stopInAppWebhookInbox();
+  await pauseHistoryImports();
   await closeDatabase();
 }

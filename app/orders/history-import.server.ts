@@ -61,17 +61,38 @@ export async function startHistoryImport(db: PrismaClient, shopDomain: string, g
 /** Runs the shop's unfinished import unless this process or a live lease elsewhere already does. */
 export function resumeHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions = {}): Promise<void> {
   const current = running.get(shopDomain);
-  if (current) return current;
+  if (current || stopping) return current ?? Promise.resolve();
   const task = runHistoryImport(db, shopDomain, graphql, options)
     .catch(async (error: unknown) => {
-      log("error", "history import stopped", { shop: shopDomain, error: String(error) });
-      await db.historyImport
-        .updateMany({ where: { shop: { domain: shopDomain } }, data: { error: String(error).slice(0, 500), leaseUntil: null } })
-        .catch(() => undefined);
+      const paused = error instanceof ImportPaused;
+      if (paused) log("info", "history import paused: the process is stopping; it resumes from its last batch", { shop: shopDomain });
+      else log("error", "history import stopped", { shop: shopDomain, error: String(error) });
+      // One plain UPDATE (no transaction): the lease goes, so the next start or admin visit resumes it.
+      const recorded = paused ? null : String(error).slice(0, 500);
+      await db.$executeRaw`
+        UPDATE "HistoryImport" h SET error = ${recorded}, "leaseUntil" = NULL, "updatedAt" = now()
+          FROM "Shop" s WHERE s.id = h."shopId" AND s.domain = ${shopDomain}`.catch(() => undefined);
     })
     .finally(() => running.delete(shopDomain));
   running.set(shopDomain, task);
   return task;
+}
+
+/** Thrown inside an import when its process is stopping. */
+class ImportPaused extends Error {}
+let stopping = false;
+
+/**
+ * Stops this process's imports at their next step (a batch, a status check) and waits for them,
+ * before the database goes: each keeps what it committed and resumes from there on the next start.
+ */
+export async function pauseHistoryImports(): Promise<void> {
+  stopping = true;
+  await Promise.allSettled([...running.values()]);
+}
+
+function stopIfStopping(): void {
+  if (stopping) throw new ImportPaused("the process is stopping");
 }
 
 export async function historyImportProgress(db: PrismaClient, shopId: string) {
@@ -92,9 +113,13 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     const { count } = await db.historyImport.updateMany({ where: { shopId: shop.id }, data });
     if (count === 0) throw new Error("the shop's history import is gone (the shop was erased)");
   };
-  const renewLease = () => record({ leaseUntil: new Date(now().getTime() + LEASE_MS) });
+  const renewLease = () => {
+    stopIfStopping();
+    return record({ leaseUntil: new Date(now().getTime() + LEASE_MS) });
+  };
 
   for (;;) {
+    stopIfStopping();
     const state = await db.historyImport.findUniqueOrThrow({ where: { shopId: shop.id } });
     if (state.phase === "done") break;
     if (state.phase === "settle") {
@@ -129,7 +154,10 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
         skipLines: state.linesDone,
         batchSize: options.batchSize,
         now: now(),
-        leaseUntil: () => new Date(now().getTime() + LEASE_MS),
+        leaseUntil: () => {
+          stopIfStopping();
+          return new Date(now().getTime() + LEASE_MS);
+        },
       });
     }
     await record({ phase: phase === "customers" ? "orders" : "settle", bulkOperationId: null, linesDone: 0, linesTotal: 0 });

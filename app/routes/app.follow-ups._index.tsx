@@ -4,10 +4,10 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, ButtonGroup, Card, IndexTable, InlineStack, Pagination, Select, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, ButtonGroup, IndexTable, InlineStack, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
 
-import { EmptyList } from "../admin/empty-list";
+import { PagedList } from "../admin/paged-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { listFollowUps } from "../follow-ups/listing.server";
@@ -120,94 +120,83 @@ export default function FollowUpList() {
           </Text>
         </InlineStack>
       </InlineStack>
-      <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
-        <Card padding="0">
-          {rows.length === 0 ? (
-            <EmptyList page={page} itemsName="follow-ups" heading={EMPTY[tab].heading} body={EMPTY[tab].body} />
-          ) : (
-            <IndexTable
-              resourceName={{ singular: "follow-up", plural: "follow-ups" }}
-              itemCount={rows.length}
-              selectable={false}
-              headings={[
-                { title: tab === "sent" ? "Sent" : tab === "cancelled" ? "Cancelled" : "Due" },
-                { title: "Customer" },
-                { title: "Type" },
-                { title: "Attempts", alignment: "end" },
-                { title: tab === "failed" ? "Failure reason" : tab === "cancelled" ? "Reason" : "Status" },
-                { title: "" },
-              ]}
-            >
-              {rows.map((row, index) => (
-                <IndexTable.Row id={row.id} key={row.id} position={index}>
-                  <IndexTable.Cell>
-                    <Text as="span" numeric>
-                      {(tab === "sent" ? row.sentAt : tab === "cancelled" ? row.cancelledAt : null) ?? row.dueAt}
+      <PagedList
+        page={page}
+        hasNextPage={hasNextPage}
+        onPage={(next) => show({ page: next })}
+        loading={loading}
+        empty={rows.length === 0 ? { ...EMPTY[tab], itemsName: "follow-ups" } : null}
+      >
+        <IndexTable
+          resourceName={{ singular: "follow-up", plural: "follow-ups" }}
+          itemCount={rows.length}
+          selectable={false}
+          headings={[
+            { title: tab === "sent" ? "Sent" : tab === "cancelled" ? "Cancelled" : "Due" },
+            { title: "Customer" },
+            { title: "Type" },
+            { title: "Attempts", alignment: "end" },
+            { title: tab === "failed" ? "Failure reason" : tab === "cancelled" ? "Reason" : "Status" },
+            { title: "" },
+          ]}
+        >
+          {rows.map((row, index) => (
+            <IndexTable.Row id={row.id} key={row.id} position={index}>
+              <IndexTable.Cell>
+                <Text as="span" numeric>
+                  {(tab === "sent" ? row.sentAt : tab === "cancelled" ? row.cancelledAt : null) ?? row.dueAt}
+                </Text>
+              </IndexTable.Cell>
+              <IndexTable.Cell>{row.customer}</IndexTable.Cell>
+              <IndexTable.Cell>
+                <BlockStack gap="050">
+                  <Text as="span">{KIND_LABELS[row.kind]}</Text>
+                  {row.product && (
+                    <Text as="span" tone="subdued" variant="bodySm">
+                      {row.product}
                     </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{row.customer}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <BlockStack gap="050">
-                      <Text as="span">{KIND_LABELS[row.kind]}</Text>
-                      {row.product && (
-                        <Text as="span" tone="subdued" variant="bodySm">
-                          {row.product}
-                        </Text>
-                      )}
-                    </BlockStack>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {row.attempts}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    {tab === "failed" || tab === "cancelled" ? (
-                      <Text as="span" breakWord>
-                        {row.reason ?? "—"}
+                  )}
+                </BlockStack>
+              </IndexTable.Cell>
+              <IndexTable.Cell>
+                <Text as="span" alignment="end" numeric>
+                  {row.attempts}
+                </Text>
+              </IndexTable.Cell>
+              <IndexTable.Cell>
+                {tab === "failed" || tab === "cancelled" ? (
+                  <Text as="span" breakWord>
+                    {row.reason ?? "—"}
+                  </Text>
+                ) : (
+                  <InlineStack gap="200" blockAlign="center">
+                    <Status status={row.status} />
+                    {row.status === "SCHEDULED" && row.reason && (
+                      <Text as="span" tone="subdued" variant="bodySm">
+                        Retrying: {row.reason}
                       </Text>
-                    ) : (
-                      <InlineStack gap="200" blockAlign="center">
-                        <Status status={row.status} />
-                        {row.status === "SCHEDULED" && row.reason && (
-                          <Text as="span" tone="subdued" variant="bodySm">
-                            Retrying: {row.reason}
-                          </Text>
-                        )}
-                      </InlineStack>
                     )}
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    {row.status === "SCHEDULED" && (
-                      <Button
-                        size="slim"
-                        tone="critical"
-                        variant="plain"
-                        accessibilityLabel={`Cancel the ${KIND_LABELS[row.kind].toLowerCase()} to ${row.customer}`}
-                        loading={cancel.state !== "idle" && cancel.formData?.get("id") === row.id}
-                        onClick={() => cancel.submit({ intent: "cancel", id: row.id }, { method: "post" })}
-                      >
-                        Cancel
-                      </Button>
-                    )}
-                  </IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          )}
-        </Card>
-      </div>
-      {(page > 1 || hasNextPage) && (
-        <InlineStack align="center">
-          <Pagination
-            hasPrevious={page > 1}
-            onPrevious={() => show({ page: page - 1 })}
-            hasNext={hasNextPage}
-            onNext={() => show({ page: page + 1 })}
-            label={`Page ${page}`}
-          />
-        </InlineStack>
-      )}
+                  </InlineStack>
+                )}
+              </IndexTable.Cell>
+              <IndexTable.Cell>
+                {row.status === "SCHEDULED" && (
+                  <Button
+                    size="slim"
+                    tone="critical"
+                    variant="plain"
+                    accessibilityLabel={`Cancel the ${KIND_LABELS[row.kind].toLowerCase()} to ${row.customer}`}
+                    loading={cancel.state !== "idle" && cancel.formData?.get("id") === row.id}
+                    onClick={() => cancel.submit({ intent: "cancel", id: row.id }, { method: "post" })}
+                  >
+                    Cancel
+                  </Button>
+                )}
+              </IndexTable.Cell>
+            </IndexTable.Row>
+          ))}
+        </IndexTable>
+      </PagedList>
     </BlockStack>
   );
 }

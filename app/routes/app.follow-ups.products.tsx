@@ -4,11 +4,11 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Pagination, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, IndexTable, InlineStack, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 
-import { EmptyList } from "../admin/empty-list";
+import { PagedList } from "../admin/paged-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { replenishmentProducts } from "../follow-ups/listing.server";
@@ -164,40 +164,24 @@ export default function ReplenishmentIntervals() {
       <Text as="p" tone="subdued">
         {`A reminder goes out the interval after a purchase, less the lead time (empty: the shop's ${shopLeadDays} days), unless the customer buys the product again first.`}
       </Text>
-      <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
-        <Card padding="0">
-          {products.length === 0 ? (
-            <EmptyList
-              page={page}
-              itemsName="products"
-              heading="No products in orders yet"
-              body="Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in."
-            />
-          ) : (
-            <IndexTable
-              resourceName={{ singular: "product", plural: "products" }}
-              itemCount={products.length}
-              selectable={false}
-              headings={[{ title: "Product" }, { title: "Suggested from your orders" }, { title: "Use-up interval" }, { title: "Lead time" }, { title: "" }]}
-            >
-              {products.map((product, index) => (
-                <ProductRow key={product.productShopifyId} product={product} index={index} shopLeadDays={shopLeadDays} />
-              ))}
-            </IndexTable>
-          )}
-        </Card>
-      </div>
-      {(page > 1 || hasNextPage) && (
-        <InlineStack align="center">
-          <Pagination
-            hasPrevious={page > 1}
-            onPrevious={() => setSearchParams({ page: String(page - 1) })}
-            hasNext={hasNextPage}
-            onNext={() => setSearchParams({ page: String(page + 1) })}
-            label={`Page ${page}`}
-          />
-        </InlineStack>
-      )}
+      <PagedList
+        page={page}
+        hasNextPage={hasNextPage}
+        onPage={(next) => setSearchParams({ page: String(next) })}
+        loading={loading}
+        empty={products.length === 0 ? { heading: "No products in orders yet", body: "Products appear here once customers order them (the history import brings in past orders after install). Come back when the first orders are in.", itemsName: "products" } : null}
+      >
+        <IndexTable
+          resourceName={{ singular: "product", plural: "products" }}
+          itemCount={products.length}
+          selectable={false}
+          headings={[{ title: "Product" }, { title: "Suggested from your orders" }, { title: "Use-up interval" }, { title: "Lead time" }, { title: "" }]}
+        >
+          {products.map((product, index) => (
+            <ProductRow key={product.productShopifyId} product={product} index={index} shopLeadDays={shopLeadDays} />
+          ))}
+        </IndexTable>
+      </PagedList>
     </BlockStack>
   );
 }

@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Page, Pagination, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, IndexTable, Page, Text } from "@shopify/polaris";
 import { useState } from "react";
 
 import { downloadFromApp } from "../admin/download";
-import { EmptyList } from "../admin/empty-list";
+import { PagedList } from "../admin/paged-list";
 import { PageLoadError } from "../admin/page-load-error";
 import { listPrivacyRequests, type PrivacyRequestKind } from "../customers/privacy-requests.server";
 import db from "../db.server";
@@ -52,75 +52,59 @@ export default function PrivacyRequests() {
             <p>{error}</p>
           </Banner>
         )}
-        <div aria-busy={loading} style={{ opacity: loading ? 0.5 : 1, transition: "opacity 120ms" }}>
-          <Card padding="0">
-            {rows.length === 0 ? (
-              <EmptyList
-                page={page}
-                itemsName="requests"
-                heading="No privacy requests yet"
-                body="Requests appear here when a customer asks your store, through Shopify, for their data or to be forgotten."
-              />
-            ) : (
-              <IndexTable
-                resourceName={{ singular: "request", plural: "requests" }}
-                itemCount={rows.length}
-                selectable={false}
-                headings={[{ title: "Received" }, { title: "Request" }, { title: "Customer" }, { title: "Status" }, { title: "" }]}
-              >
-                {rows.map((row, index) => (
-                  <IndexTable.Row id={row.id} key={row.id} position={index}>
-                    <IndexTable.Cell>{row.receivedAt}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      <BlockStack gap="050">
-                        <Text as="span">{KIND_LABELS[row.kind]}</Text>
-                        {row.ordersRequested > 0 && (
-                          <Text as="span" tone="subdued" variant="bodySm">
-                            {row.ordersRequested === 1 ? "1 order named" : `${row.ordersRequested} orders named`}
-                          </Text>
-                        )}
-                      </BlockStack>
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>{row.customer}</IndexTable.Cell>
-                    <IndexTable.Cell>
-                      {row.completedAt ? <Badge tone="success">{row.kind === "redact" ? "Erased" : "Ready"}</Badge> : <Badge tone="attention">Received</Badge>}
-                    </IndexTable.Cell>
-                    <IndexTable.Cell>
-                      {row.kind === "data_request" && row.completedAt && (
-                        <Button
-                          size="slim"
-                          variant="plain"
-                          accessibilityLabel={`Download the data of ${row.customer}`}
-                          loading={downloading === row.id}
-                          onClick={() => {
-                            setDownloading(row.id);
-                            setError(null);
-                            downloadFromApp(`/app/privacy/${row.id}`, "customer-data.json")
-                              .catch((failure: Error) => setError(`${failure.message}. Try again; if it keeps failing, reload the page.`))
-                              .finally(() => setDownloading(null));
-                          }}
-                        >
-                          Download data
-                        </Button>
-                      )}
-                    </IndexTable.Cell>
-                  </IndexTable.Row>
-                ))}
-              </IndexTable>
-            )}
-          </Card>
-        </div>
-        {(page > 1 || hasNextPage) && (
-          <InlineStack align="center">
-            <Pagination
-              hasPrevious={page > 1}
-              onPrevious={() => setSearchParams(page > 2 ? { page: String(page - 1) } : {})}
-              hasNext={hasNextPage}
-              onNext={() => setSearchParams({ page: String(page + 1) })}
-              label={`Page ${page}`}
-            />
-          </InlineStack>
-        )}
+        <PagedList
+          page={page}
+          hasNextPage={hasNextPage}
+          onPage={(next) => setSearchParams(next > 1 ? { page: String(next) } : {})}
+          loading={loading}
+          empty={rows.length === 0 ? { heading: "No privacy requests yet", body: "Requests appear here when a customer asks your store, through Shopify, for their data or to be forgotten.", itemsName: "requests" } : null}
+        >
+          <IndexTable
+            resourceName={{ singular: "request", plural: "requests" }}
+            itemCount={rows.length}
+            selectable={false}
+            headings={[{ title: "Received" }, { title: "Request" }, { title: "Customer" }, { title: "Status" }, { title: "" }]}
+          >
+            {rows.map((row, index) => (
+              <IndexTable.Row id={row.id} key={row.id} position={index}>
+                <IndexTable.Cell>{row.receivedAt}</IndexTable.Cell>
+                <IndexTable.Cell>
+                  <BlockStack gap="050">
+                    <Text as="span">{KIND_LABELS[row.kind]}</Text>
+                    {row.ordersRequested > 0 && (
+                      <Text as="span" tone="subdued" variant="bodySm">
+                        {row.ordersRequested === 1 ? "1 order named" : `${row.ordersRequested} orders named`}
+                      </Text>
+                    )}
+                  </BlockStack>
+                </IndexTable.Cell>
+                <IndexTable.Cell>{row.customer}</IndexTable.Cell>
+                <IndexTable.Cell>
+                  {row.completedAt ? <Badge tone="success">{row.kind === "redact" ? "Erased" : "Ready"}</Badge> : <Badge tone="attention">Received</Badge>}
+                </IndexTable.Cell>
+                <IndexTable.Cell>
+                  {row.kind === "data_request" && row.completedAt && (
+                    <Button
+                      size="slim"
+                      variant="plain"
+                      accessibilityLabel={`Download the data of ${row.customer}`}
+                      loading={downloading === row.id}
+                      onClick={() => {
+                        setDownloading(row.id);
+                        setError(null);
+                        downloadFromApp(`/app/privacy/${row.id}`, "customer-data.json")
+                          .catch((failure: Error) => setError(`${failure.message}. Try again; if it keeps failing, reload the page.`))
+                          .finally(() => setDownloading(null));
+                      }}
+                    >
+                      Download data
+                    </Button>
+                  )}
+                </IndexTable.Cell>
+              </IndexTable.Row>
+            ))}
+          </IndexTable>
+        </PagedList>
       </BlockStack>
     </Page>
   );
