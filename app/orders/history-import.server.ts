@@ -124,7 +124,10 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     if (state.phase === "done") break;
     if (state.phase === "settle") {
       let settled = 0;
-      await settleCustomersAfterImport(db, shopDomain, now(), () => (++settled % 500 === 0 ? renewLease().then(() => undefined) : undefined));
+      const settledWith = await settleCustomersAfterImport(db, shopDomain, now(), () => (++settled % 500 === 0 ? renewLease().then(() => undefined) : undefined));
+      // The merchant turned history's points on while this ran: settle again with them.
+      const settings = await db.programSettings.findUnique({ where: { shopId: shop.id }, select: { historyEarnsPoints: true } });
+      if (settledWith && settings && settings.historyEarnsPoints !== settledWith.historyEarnedPoints) continue;
       await record({ phase: "done" });
       continue;
     }

@@ -293,9 +293,9 @@ export async function settleCustomersAfterImport(
   domain: string,
   now: Date,
   afterEach?: () => Promise<void> | void,
-): Promise<void> {
+): Promise<{ historyEarnedPoints: boolean } | null> {
   const shop = await shopProgram(db, domain);
-  if (!shop) return;
+  if (!shop) return null;
   const since = shop.settings.historyEarnsPoints ? new Date(0) : shop.installedAt;
   const customers = await db.$queryRaw<{ id: string; shopifyId: string }[]>`
     SELECT DISTINCT c.id, c."shopifyId" FROM "Customer" c
@@ -311,4 +311,5 @@ export async function settleCustomersAfterImport(
     });
     await afterEach?.();
   }
+  return { historyEarnedPoints: shop.settings.historyEarnsPoints };
 }
