@@ -67,8 +67,11 @@ async function measureStorefront(): Promise<BenchRow[]> {
       requestsBeforeOpening = appRequests;
       if (signedIn) {
         // The same measurement sees the one request opening the panel makes.
-        await page.getByRole("button", { name: /^Rewards/ }).click();
-        await page.waitForResponse((response) => new URL(response.url()).pathname === "/apps/loyalty/customer");
+        // Listening before the click: the answer can come back before the click's promise settles.
+        await Promise.all([
+          page.waitForResponse((response) => new URL(response.url()).pathname === "/apps/loyalty/customer"),
+          page.getByRole("button", { name: /^Rewards/ }).click(),
+        ]);
         requestsWhenOpened = appRequests;
       }
       await context.close();
