@@ -21,7 +21,7 @@
  * the moment of an increment at the end of their transactions (never a scan of the day's orders).
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
-import { toScaled } from "./metrics";
+import { fromScaled, toScaled } from "./metrics";
 
 type Tx = Prisma.TransactionClient;
 
@@ -84,26 +84,28 @@ export async function recordOrderForReports(tx: Tx, shopId: string, orderShopify
 export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopifyIds: string[]): Promise<void> {
   if (orderShopifyIds.length === 0) return;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopLockKey(shopId)}, 0))`;
-  if (!(await maintainedTimezone(tx, shopId))) return;
+  const timezone = await maintainedTimezone(tx, shopId);
+  if (!timezone) return;
   // The customers the orders belong to now, and those they were counted for before (a changed buyer).
   const customers = await tx.$queryRaw<{ customer: string }[]>`
     SELECT "customerShopifyId" AS customer FROM "Order"
      WHERE "shopId" = ${shopId} AND "shopifyId" = ANY(${orderShopifyIds}::text[]) AND "customerShopifyId" IS NOT NULL
     UNION
     SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${orderShopifyIds}::text[])`;
-  await recomputeCustomers(tx, shopId, customers.map((row) => row.customer));
+  await recomputeCustomers(tx, shopId, timezone, customers.map((row) => row.customer));
 }
 
 /** A customer's membership changed (customers/update): their rows move between members and non-members. */
 export async function recordCustomerForReports(tx: Tx, shopId: string, customerShopifyId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopLockKey(shopId)}, 0))`;
-  if (!(await maintainedTimezone(tx, shopId))) return;
-  await recomputeCustomers(tx, shopId, [customerShopifyId]);
+  const timezone = await maintainedTimezone(tx, shopId);
+  if (!timezone) return;
+  await recomputeCustomers(tx, shopId, timezone, [customerShopifyId]);
 }
 
-async function recomputeCustomers(tx: Tx, shopId: string, customers: string[]): Promise<void> {
+/** `timezone`: the one the shop's report rows are maintained in (the caller checked, under the shop's shared lock). */
+async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, customers: string[]): Promise<void> {
   if (customers.length === 0) return;
-  const timezone = (await maintainedTimezone(tx, shopId))!;
   const sorted = [...new Set(customers)].sort();
   // The same keys as the order sync's locks, so a customer's orders are chained one transaction at a time.
   await tx.$executeRawUnsafe(
@@ -233,13 +235,6 @@ class AggregateDeltas {
   }
 }
 
-/** Four decimals, exactly: the scaled integer as numeric's text. */
-function scaledText(value: bigint): string {
-  const sign = value < 0n ? "-" : "";
-  const absolute = value < 0n ? -value : value;
-  return `${sign}${absolute / 10_000n}.${String(absolute % 10_000n).padStart(4, "0")}`;
-}
-
 /**
  * Adds the deltas to the aggregate rows, sorted by key (row locks in one order: no deadlock), then
  * drops rows that came to nothing. Each row's lock is held only from here to the commit.
@@ -276,7 +271,7 @@ async function applyAggregateDeltas(tx: Tx, shopId: string, deltas: AggregateDel
       SELECT ${shopId}, k.day, k.member, k.orders, k.revenue, k.pairs_ending, k.triples_ending, k.pairs_starting, k.triples_starting,
              k.pairs_from_earlier_months, k.triples_from_earlier_months
         FROM unnest(${keys.map((k) => k[0])}::date[], ${keys.map((k) => k[1] === "true")}::boolean[], ${column("orders")}::int[],
-                    ${days.map(([, d]) => scaledText(d.revenue))}::numeric[], ${column("pairsEnding")}::int[], ${column("triplesEnding")}::int[],
+                    ${days.map(([, d]) => fromScaled(d.revenue))}::numeric[], ${column("pairsEnding")}::int[], ${column("triplesEnding")}::int[],
                     ${column("pairsStarting")}::int[], ${column("triplesStarting")}::int[],
                     ${column("pairsFromEarlierMonths")}::int[], ${column("triplesFromEarlierMonths")}::int[]) WITH ORDINALITY
              AS k(day, member, orders, revenue, pairs_ending, triples_ending, pairs_starting, triples_starting,

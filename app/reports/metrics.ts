@@ -73,12 +73,16 @@ export function toScaled(decimal: string): bigint {
   return sign ? -value : value;
 }
 
+/** 123000n → "12.3000": a scaled integer as a 4-decimal string. */
+export function fromScaled(scaled: bigint): string {
+  const sign = scaled < 0n ? "-" : "";
+  const absolute = scaled < 0n ? -scaled : scaled;
+  return `${sign}${absolute / 10_000n}.${String(absolute % 10_000n).padStart(4, "0")}`;
+}
+
 /** Exact sum of two decimal strings, 4 decimals. */
 export function addDecimals(a: string, b: string): string {
-  const total = toScaled(a) + toScaled(b);
-  const sign = total < 0n ? "-" : "";
-  const absolute = total < 0n ? -total : total;
-  return `${sign}${absolute / 10_000n}.${String(absolute % 10_000n).padStart(4, "0")}`;
+  return fromScaled(toScaled(a) + toScaled(b));
 }
 
 /** a ÷ b rounded half away from zero. */
