@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customerDetail, searchCustomers } from "../../app/customers/directory.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { storeOrder } from "../support/factories";
 
 let database: TestDatabase;
 let db: PrismaClient;
@@ -22,28 +23,8 @@ async function shop(domain: string) {
   return db.shop.create({ data: { domain, ianaTimezone: "UTC", currencyCode: "USD", installedAt: now, settings: { create: {} } } });
 }
 
-async function order(shop: string, customer: string, id: number, daysAgo: number, extra: { cancelled?: boolean; test?: boolean } = {}) {
-  const placedAt = new Date(now.getTime() - daysAgo * DAY);
-  await db.order.create({
-    data: {
-      shopId: shop,
-      shopifyId: `gid://shopify/Order/${id}`,
-      name: `#${id}`,
-      customerShopifyId: customer,
-      currencyCode: "USD",
-      financialStatus: "paid",
-      subtotal: 10,
-      shipping: 0,
-      tax: 0,
-      totalDiscounts: 0,
-      total: 10,
-      discountCodes: [],
-      test: extra.test ?? false,
-      cancelledAt: extra.cancelled ? placedAt : null,
-      placedAt,
-      shopifyUpdatedAt: placedAt,
-    },
-  });
+function order(shop: string, customer: string, id: number, daysAgo: number, extra: { cancelled?: boolean; test?: boolean } = {}) {
+  return storeOrder(db, { shopId: shop, id, customerShopifyId: customer, placedAt: new Date(now.getTime() - daysAgo * DAY), ...extra });
 }
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { replenishmentProducts } from "../../app/follow-ups/listing.server";
 import { setReplenishmentInterval, suggestedReplenishmentIntervals } from "../../app/follow-ups/schedule.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { storeOrder } from "../support/factories";
 
 let database: TestDatabase;
 let db: PrismaClient;
@@ -23,43 +24,17 @@ const TEA = "gid://shopify/Product/1";
 const SOAP = "gid://shopify/Product/2";
 const CANDLE = "gid://shopify/Product/3";
 
-async function order(
+const TITLES: Record<string, string> = { [TEA]: "Breakfast Tea", [SOAP]: "Olive Soap", [CANDLE]: "Candle" };
+
+function order(
   shop: string,
   customer: string | null,
   day: number,
   products: string[],
   extra: { test?: boolean; cancelled?: boolean; financialStatus?: string } = {},
 ) {
-  const id = ++orderCount;
-  await db.order.create({
-    data: {
-      shopId: shop,
-      shopifyId: `gid://shopify/Order/${id}`,
-      name: `#${id}`,
-      customerShopifyId: customer,
-      currencyCode: "USD",
-      financialStatus: extra.financialStatus ?? "paid",
-      subtotal: "10",
-      shipping: "0",
-      tax: "0",
-      totalDiscounts: "0",
-      total: "10",
-      test: extra.test ?? false,
-      cancelledAt: extra.cancelled ? new Date(START + day * DAY) : null,
-      placedAt: new Date(START + day * DAY),
-      shopifyUpdatedAt: new Date(START + day * DAY),
-      lineItems: {
-        create: products.map((product, index) => ({
-          shopifyId: `gid://shopify/LineItem/${id}-${index}`,
-          productShopifyId: product,
-          title: product === TEA ? "Breakfast Tea" : product === SOAP ? "Olive Soap" : "Candle",
-          quantity: 1,
-          price: "10",
-          discount: "0",
-        })),
-      },
-    },
-  });
+  const lines = products.map((product) => ({ productShopifyId: product, title: TITLES[product] }));
+  return storeOrder(db, { shopId: shop, id: ++orderCount, customerShopifyId: customer, placedAt: new Date(START + day * DAY), lines, ...extra });
 }
 
 beforeAll(async () => {
