@@ -246,10 +246,6 @@ export function winBackWindow(now: Date, afterDays: number): { from: Date; to: D
   return { from: new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * DAY), to };
 }
 
-export function winBackKey(customerShopifyId: string, lastOrderShopifyId: string): string {
-  return `win-back:${customerShopifyId}:${lastOrderShopifyId}`;
-}
-
 // ---- who may receive it ----
 
 export interface Recipient {

@@ -159,6 +159,3 @@ export async function rewardReferralOnFirstPurchase(
   }
 }
 
-export async function referralsOf(db: Db, referrerId: string) {
-  return db.referral.findMany({ where: { referrerId }, orderBy: { createdAt: "desc" } });
-}

@@ -107,10 +107,6 @@ export function ratio(numerator: number | bigint, denominator: number | bigint):
   return Number(divideRounded(BigInt(numerator) * 10_000n, BigInt(denominator))) / 10_000;
 }
 
-export function roundMoney(decimal: string): string {
-  return formatMoney(toScaled(decimal));
-}
-
 export function periodMetrics(totals: PeriodTotals): PeriodMetrics {
   const revenue = toScaled(totals.revenue);
   return {
