@@ -8,8 +8,6 @@ import { byPlacement } from "../orders/placement";
 import { appendLedgerEntries } from "./ledger.server";
 import { isCompletedPurchase } from "./points-rules";
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
 export type ReferralRefusal = "unknown_code" | "self_referral" | "existing_customer" | "already_referred" | "monthly_limit";
 
 export interface ReferralParty {
