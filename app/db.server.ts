@@ -2,6 +2,7 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 
+import { databaseTimeouts } from "./database-timeouts.server";
 import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
 import { PrismaClient } from "./generated/prisma/client";
@@ -31,7 +32,7 @@ async function connect(): Promise<Connection> {
     });
     url = embedded.url;
   }
-  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10) });
+  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...databaseTimeouts(settings) });
   // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
   // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
   pool.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: "database connection lost", error: error.message })));

@@ -45,7 +45,32 @@ const EnvSchema = z.object({
   PROCESS_WEBHOOKS_IN_APP: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((value) => value === "true"),
   /** Webhook deliveries one process applies side by side (on a database server). */
   WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * How long a request waits for a database connection (a new one, or a free one from the pool)
+   * before it fails, so a database that does not answer costs a fast error, not a hung request.
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /**
+   * The longest one statement may run (PostgreSQL's statement_timeout). The webhook answer waits at
+   * most this long for its row, under Shopify's 5 s; background work that needs longer (report
+   * rebuilds, the history import, sweeps) lifts it inside its own transaction.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(4_000),
+  /** The longest a statement waits for a lock (PostgreSQL's lock_timeout). */
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
+  /** A transaction left idle this long is ended by PostgreSQL, releasing its locks (idle_in_transaction_session_timeout). */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
 });
+
+/**
+ * App secrets this repository publishes: the local dev store's demo, tests and benchmarks sign with
+ * them, so anyone could forge a webhook, session token or app-proxy request with one.
+ */
+const PUBLISHED_SECRETS = new Set(["dev-store-demo-secret", "dev-store-test-secret", "dev-store-bench-secret", "bench-follow-ups-secret"]);
+
+function isPublishedSecret(secret: string): boolean {
+  return PUBLISHED_SECRETS.has(secret) || secret.startsWith("dev-store-");
+}
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */
 function productionProblems(raw: Record<string, string>): string[] {
@@ -62,6 +87,9 @@ function productionProblems(raw: Record<string, string>): string[] {
   }
   if (raw.APP_BRIDGE_URL) {
     problems.push("APP_BRIDGE_URL must not be set in production: embedded pages load Shopify's own App Bridge");
+  }
+  if (raw.SHOPIFY_API_SECRET && isPublishedSecret(raw.SHOPIFY_API_SECRET)) {
+    problems.push("SHOPIFY_API_SECRET is one of the dev store's published secrets: set the app's Client secret from the Partner Dashboard");
   }
   if (raw.SHOPIFY_APP_URL && !raw.SHOPIFY_APP_URL.startsWith("https://")) {
     problems.push("SHOPIFY_APP_URL must be an https:// URL in production");

@@ -6,14 +6,18 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 
 /**
- * Serves the app's production build (`npm run build`) over HTTP: what remix-serve does in
- * production, as a function the demo, the tests and the benchmarks can start and stop in-process.
+ * Serves the app's production build (`npm run build`) over HTTP: the one server production
+ * (`npm start`, server/start.ts), the demo, the tests and the benchmarks all start, in-process.
  * The app reads its settings from process.env when the build is first imported.
  */
 export interface AppServer {
   url: string;
   server: http.Server;
-  close(): Promise<void>;
+  /**
+   * Stops listening and closes the database. Requests in hand get `graceMs` to finish (default 0:
+   * cut at once, as tests and the demo want); keep-alive connections with nothing in hand close now.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startAppServer(options: { port?: number; host?: string; buildDir?: string } = {}): Promise<AppServer> {
@@ -35,11 +39,12 @@ export async function startAppServer(options: { port?: number; host?: string; bu
   return {
     url: `http://${options.host === "0.0.0.0" ? "localhost" : options.host ?? "127.0.0.1"}:${address.port}`,
     server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    async close({ graceMs = 0 } = {}) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(cut);
       const entry = build.entry.module as { disconnectDatabase?: () => Promise<void> };
       await entry.disconnectDatabase?.();
     },

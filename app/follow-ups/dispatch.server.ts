@@ -9,6 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 
+import { allowLongStatements } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
@@ -380,12 +381,15 @@ export function startFollowUpDispatcher(
 }
 
 /** One sweeper at a time across workers (a transaction-scoped advisory lock; the others skip). */
+const SWEEP_TIMEOUT_MS = 5 * 60_000;
+
 async function sweepOnce(db: PrismaClient, sweep: (tx: SweepDb) => Promise<number>): Promise<void> {
   await db.$transaction(
     async (tx) => {
+      await allowLongStatements(tx, SWEEP_TIMEOUT_MS);
       const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended('follow-ups:win-back-sweep', 0)) AS locked`;
       if (locked) await sweep(tx);
     },
-    { timeout: 5 * 60_000, maxWait: 60_000 },
+    { timeout: SWEEP_TIMEOUT_MS, maxWait: 60_000 },
   );
 }

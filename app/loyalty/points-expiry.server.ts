@@ -4,6 +4,7 @@
  * activity adds nothing). One process at a time does it, under a transaction-scoped advisory lock;
  * the others skip that round.
  */
+import { allowLongStatements } from "../database-timeouts.server";
 import type { PrismaClient } from "../generated/prisma/client";
 import { expireInactivePoints } from "./ledger.server";
 
@@ -12,9 +13,12 @@ export interface PointsExpirySchedule {
 }
 
 /** One round over every installed shop that expires points; returns the entries written. */
+const EXPIRY_ROUND_TIMEOUT_MS = 10 * 60_000;
+
 export async function expirePointsEverywhere(db: PrismaClient, now: Date): Promise<number> {
   return db.$transaction(
     async (tx) => {
+      await allowLongStatements(tx, EXPIRY_ROUND_TIMEOUT_MS);
       const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended('loyalty:points-expiry', 0)) AS locked`;
       if (!locked) return 0;
       const shops = await tx.$queryRaw<{ id: string }[]>`
@@ -24,7 +28,7 @@ export async function expirePointsEverywhere(db: PrismaClient, now: Date): Promi
       for (const shop of shops) expired += await expireInactivePoints(tx, shop.id, now);
       return expired;
     },
-    { timeout: 10 * 60_000, maxWait: 60_000 },
+    { timeout: EXPIRY_ROUND_TIMEOUT_MS, maxWait: 60_000 },
   );
 }
 

@@ -16,6 +16,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import type pg from "pg";
 
+import { LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
@@ -305,10 +306,14 @@ export async function importHistoryLines(
   return { lines: lineNumber, rows };
 }
 
+// A batch of thousands of orders is written in statements longer than a request may run.
+const IMPORT_BATCH_TIMEOUT_MS = 10 * 60_000;
+
 async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
+    await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
     const result = await work(client);
     await client.query("COMMIT");
     return result;

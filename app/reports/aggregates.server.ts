@@ -20,6 +20,7 @@
  * on the same rows, and orders of different customers on the same day only meet at the day's row, for
  * the moment of an increment at the end of their transactions (never a scan of the day's orders).
  */
+import { allowLongStatements } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { fromScaled, toScaled } from "./metrics";
 
@@ -345,9 +346,13 @@ export async function shopsWithStaleReports(db: PrismaClient): Promise<string[]>
   return rows.map((row) => row.id);
 }
 
+const REBUILD_TIMEOUT_MS = 30 * 60_000;
+
 async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { onlyIfStale: boolean }): Promise<boolean> {
   return db.$transaction(
     async (tx) => {
+      // About a minute at 1M orders, and a second rebuild of the shop waits for the first's lock.
+      await allowLongStatements(tx, REBUILD_TIMEOUT_MS);
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopLockKey(shopId)}, 0))`;
       // Another process may have rebuilt while this one waited for the lock.
       if (options.onlyIfStale && (await reportsReady(tx, shopId))) return false;
@@ -387,7 +392,7 @@ async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { o
         ON CONFLICT ("shopId") DO UPDATE SET timezone = EXCLUDED.timezone, "rebuiltAt" = EXCLUDED."rebuiltAt"`;
       return true;
     },
-    { timeout: 30 * 60_000, maxWait: 60_000 },
+    { timeout: REBUILD_TIMEOUT_MS, maxWait: 60_000 },
   );
 }
 

@@ -68,7 +68,10 @@ class InboxWriter {
   private scheduled = false;
   private readonly prepared: boolean;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly timeoutMs: number,
+  ) {
     this.prepared = !sharesOneSession(pool.options.connectionString);
   }
 
@@ -101,7 +104,11 @@ class InboxWriter {
       await this.insert(batch.map((entry) => entry.row));
       for (const entry of batch) entry.stored();
     } catch (error) {
-      if (batch.length === 1) return batch[0].failed(error);
+      // A database that times out or is out of reach fails them all at once; only a row it refuses is tried alone.
+      if (batch.length === 1 || !refusesRows(error)) {
+        for (const entry of batch) entry.failed(error);
+        return;
+      }
       await Promise.all(
         batch.map((entry) =>
           this.insert([entry.row]).then(
@@ -116,15 +123,41 @@ class InboxWriter {
 
   private async insert(rows: InboxRow[]) {
     const statement = insertStatements[rows.length];
-    await this.pool.query({ ...(this.prepared ? { name: statement.name } : {}), text: statement.text, values: rows.flat() });
+    // Also bounded on this side: a database that does not answer at all cannot time the statement out.
+    // The pool drops a connection whose query failed, so no later query waits behind this one.
+    await this.pool.query({
+      ...(this.prepared ? { name: statement.name } : {}),
+      text: statement.text,
+      values: rows.flat(),
+      query_timeout: this.timeoutMs,
+    } as pg.QueryConfig);
   }
 }
 
+/** PostgreSQL refused the data itself (a data or integrity error), not a timeout or a lost connection. */
+function refusesRows(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^2[23]/.test(code);
+}
+
+/** Resolves or rejects as `work` does, or rejects after `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not store the delivery within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Shopify waits 5 s for an answer; the delivery's row gets most of that. */
+const DEFAULT_STORE_TIMEOUT_MS = 4_000;
+
 const writers = new WeakMap<pg.Pool, InboxWriter>();
 
-function inboxWriter(pool: pg.Pool): InboxWriter {
+function inboxWriter(pool: pg.Pool, timeoutMs: number): InboxWriter {
   let writer = writers.get(pool);
-  if (!writer) writers.set(pool, (writer = new InboxWriter(pool)));
+  if (!writer) writers.set(pool, (writer = new InboxWriter(pool, timeoutMs)));
   return writer;
 }
 
@@ -132,8 +165,14 @@ function inboxWriter(pool: pg.Pool): InboxWriter {
  * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: not
  * JSON, no shop, or a topic the app does not handle; 422 (and a log line): a payload without what its
  * topic needs. Only a 200 means the delivery is stored; a redelivery of a stored event is a 200 too.
+ * 503: the database did not store it within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a
+ * failure it retries rather than a hung request); a row committed after all makes the retry a no-op.
  */
-export async function acceptWebhook(request: Request, options: { pool: pg.Pool; secret: string; customShopDomain?: string }): Promise<Response> {
+export async function acceptWebhook(
+  request: Request,
+  options: { pool: pg.Pool; secret: string; customShopDomain?: string; timeoutMs?: number },
+): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   const topic = request.headers.get("x-shopify-topic") ?? "";
   const hmac = request.headers.get("x-shopify-hmac-sha256");
   if (!hmac) {
@@ -172,7 +211,12 @@ export async function acceptWebhook(request: Request, options: { pool: pg.Pool; 
   if (!eventId) return new Response("Missing X-Shopify-Event-Id", { status: 400 });
   const triggered = request.headers.get("x-shopify-triggered-at");
   const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? triggered : null;
-  await inboxWriter(options.pool).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]);
+  try {
+    await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
+  } catch (error) {
+    log("webhook not stored: the database failed or did not answer", { topic, shop, error: error instanceof Error ? error.message : String(error) });
+    return new Response("The delivery could not be stored; Shopify will retry it", { status: 503, headers: { "Retry-After": "5" } });
+  }
   return new Response(null, { status: 200 });
 }
 

@@ -10,5 +10,10 @@ import { acceptWebhook } from "./inbox.server";
  */
 export async function webhookAction({ request }: ActionFunctionArgs): Promise<Response> {
   const settings = env();
-  return acceptWebhook(request, { pool, secret: settings.SHOPIFY_API_SECRET, customShopDomain: settings.SHOP_CUSTOM_DOMAIN });
+  return acceptWebhook(request, {
+    pool,
+    secret: settings.SHOPIFY_API_SECRET,
+    customShopDomain: settings.SHOP_CUSTOM_DOMAIN,
+    timeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
 }
