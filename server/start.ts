@@ -28,7 +28,10 @@ async function main() {
     stopping = true;
     console.log(JSON.stringify({ level: "info", message: "app stopping", signal }));
     app.close({ graceMs: SHUTDOWN_GRACE_MS }).then(
-      () => process.exit(0),
+      () => {
+        console.log(JSON.stringify({ level: "info", message: "app stopped" }));
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error(error);
         process.exit(1);

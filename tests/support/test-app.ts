@@ -6,7 +6,7 @@ import { PrismaClient } from "../../app/generated/prisma/client";
 import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { installApp, startDevStore, type DevStore, type DevStoreOptions } from "../../dev-store/server";
 import { startAppServer } from "../../server/app-server";
-import { createTestDatabase } from "./database";
+import { createTestDatabase, type TestDatabase } from "./database";
 import { TEST_APP } from "./shopify-library";
 
 export { TEST_APP };
@@ -52,12 +52,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface TestAppDatabase {
+  /** Run on this database instead of a fresh one of the suite's kind (the test file made it; close() drops it). */
+  database?: TestDatabase;
+  /** The address the app is given for the database (the test's own client keeps the direct one), e.g. through a proxy. */
+  appDatabaseUrl?: (url: string) => string;
+}
+
 /**
  * Starts a fresh database, the dev store and the app's build, wired as they are in the demo. One
  * per test file: the app reads its settings once, when its build is first imported.
  */
-export async function startTestApp(options: Partial<DevStoreOptions> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(options: Partial<DevStoreOptions> = {}, databaseOptions: TestAppDatabase = {}): Promise<TestApp> {
+  const database = databaseOptions.database ?? (await createTestDatabase());
   const appPort = await freePort();
   const appUrl = `http://127.0.0.1:${appPort}`;
   const devStore = await startDevStore({
@@ -73,7 +80,7 @@ export async function startTestApp(options: Partial<DevStoreOptions> = {}): Prom
   });
   Object.assign(process.env, {
     NODE_ENV: "test",
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseOptions.appDatabaseUrl?.(database.url) ?? database.url,
     SHOPIFY_API_KEY: TEST_APP.apiKey,
     SHOPIFY_API_SECRET: TEST_APP.apiSecret,
     SHOPIFY_APP_URL: appUrl,

@@ -1,0 +1,4 @@
+import { describeDatabaseFreeze } from "../support/database-freeze";
+
+// The embedded PostgreSQL (PGlite over its socket) behind a proxy that freezes.
+await describeDatabaseFreeze("embedded");
