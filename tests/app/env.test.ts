@@ -53,6 +53,49 @@ describe("settings", () => {
     );
   });
 
+  it("refuses in production the app secrets the repository publishes for its dev store", () => {
+    const production = { ...valid, NODE_ENV: "production", DATABASE_URL: "postgresql://db.example/loyalty", SMTP_URL: "smtp://mail.example" };
+    for (const published of ["dev-store-demo-secret", "dev-store-test-secret", "dev-store-bench-secret", "bench-follow-ups-secret", "dev-store-any-other"]) {
+      expect(problemsOf({ ...production, SHOPIFY_API_SECRET: published })).toEqual([
+        expect.stringMatching(/^SHOPIFY_API_SECRET is one of the dev store's published secrets/),
+      ]);
+    }
+    expect(problemsOf({ ...production, SHOPIFY_API_SECRET: "shpss_0123456789abcdef0123456789abcdef" })).toEqual([]);
+    // The demo and the tests run on them outside production.
+    expect(problemsOf({ ...valid, NODE_ENV: "development", SHOPIFY_API_SECRET: "dev-store-demo-secret" })).toEqual([]);
+  });
+
+  it("bounds the database waits by default, and takes other bounds", () => {
+    expect(parseEnv(valid)).toMatchObject({
+      DATABASE_CONNECT_TIMEOUT_MS: 2_000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 4_000,
+      DATABASE_LOCK_TIMEOUT_MS: 3_000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 30_000,
+    });
+    expect(parseEnv({ ...valid, DATABASE_STATEMENT_TIMEOUT_MS: "2500" }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(2_500);
+    expect(problemsOf({ ...valid, DATABASE_STATEMENT_TIMEOUT_MS: "0" }).join("\n")).toMatch(/DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
+
+  it("stops npm start in production with the demo's secret, naming it", async () => {
+    const run = promisify(execFile);
+    const start = run(process.execPath, ["--import", "tsx", "server/start.ts"], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        PORT: "0",
+        SHOPIFY_API_KEY: "demo-loyalty-app",
+        SHOPIFY_API_SECRET: "dev-store-demo-secret",
+        SHOPIFY_APP_URL: "https://loyalty.example.com",
+        DATABASE_URL: "postgresql://127.0.0.1:1/unused",
+        SMTP_URL: "smtp://mail.example.com",
+      },
+    });
+    await expect(start).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/SHOPIFY_API_SECRET is one of the dev store's published secrets/),
+    });
+  });
+
   it("stops the built app at start with a message naming what is missing", async () => {
     const run = promisify(execFile);
     const start = run(process.execPath, ["--input-type=module", "-e", "await import('./build/server/index.js')"], {
