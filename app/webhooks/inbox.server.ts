@@ -105,7 +105,7 @@ class InboxWriter {
       for (const entry of batch) entry.stored();
     } catch (error) {
       // A database that times out or is out of reach fails them all at once; only a row it refuses is tried alone.
-      if (batch.length === 1 || !refusesRows(error)) {
+      if (batch.length === 1 || isUnavailable(error)) {
         for (const entry of batch) entry.failed(error);
         return;
       }
@@ -134,10 +134,17 @@ class InboxWriter {
   }
 }
 
-/** PostgreSQL refused the data itself (a data or integrity error), not a timeout or a lost connection. */
-function refusesRows(error: unknown): boolean {
+class StoreTimeoutError extends Error {}
+
+/**
+ * The database did not answer rather than refuse: no PostgreSQL error code (a client-side timeout,
+ * a lost or refused connection), a connection error (08), a statement or lock timeout or shutdown
+ * (57, 55P03, 25P03), or no resources (53).
+ */
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof StoreTimeoutError) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^2[23]/.test(code);
+  return typeof code !== "string" || /^(08|53|57)/.test(code) || code === "55P03" || code === "25P03";
 }
 
 /** Resolves or rejects as `work` does, or rejects after `ms`. */
@@ -145,7 +152,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
   work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the database did not store the delivery within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreTimeoutError(`the database did not store the delivery within ${ms} ms`)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
@@ -165,7 +172,7 @@ function inboxWriter(pool: pg.Pool, timeoutMs: number): InboxWriter {
  * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: not
  * JSON, no shop, or a topic the app does not handle; 422 (and a log line): a payload without what its
  * topic needs. Only a 200 means the delivery is stored; a redelivery of a stored event is a 200 too.
- * 503: the database did not store it within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a
+ * 503: the database did not answer within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a
  * failure it retries rather than a hung request); a row committed after all makes the retry a no-op.
  */
 export async function acceptWebhook(
@@ -214,7 +221,9 @@ export async function acceptWebhook(
   try {
     await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
   } catch (error) {
-    log("webhook not stored: the database failed or did not answer", { topic, shop, error: error instanceof Error ? error.message : String(error) });
+    // A row PostgreSQL refuses is the app's error (500); a database out of reach is a 503.
+    if (!isUnavailable(error)) throw error;
+    log("webhook not stored: the database did not answer", { topic, shop, error: error instanceof Error ? error.message : String(error) });
     return new Response("The delivery could not be stored; Shopify will retry it", { status: 503, headers: { "Retry-After": "5" } });
   }
   return new Response(null, { status: 200 });
