@@ -145,8 +145,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (app && app.exitCode === null && app.signalCode === null) {
     const closed = once(app, "close");
-    process.kill(-app.pid!, "SIGKILL");
-    await closed;
+    try {
+      process.kill(-app.pid!, "SIGKILL");
+      await closed;
+    } catch {
+      // Already gone.
+    }
   }
   await db?.$disconnect();
   await database?.drop();
