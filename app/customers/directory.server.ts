@@ -40,6 +40,14 @@ interface CustomerRow {
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
 
+/**
+ * A search as typed, made safe to compare: control characters dropped (PostgreSQL text cannot hold
+ * NUL, and none of them is in a name or an email), surrounding space trimmed, at most 200 characters.
+ */
+export function customerSearchText(raw: string): string {
+  return raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 200);
+}
+
 /** `%` and `_` in a search are letters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
@@ -69,7 +77,7 @@ export interface CustomerSearch {
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
 export async function searchCustomers(db: PrismaClient, shopId: string, search: CustomerSearch, thresholds: HealthThresholds, now: Date) {
-  const query = search.query.trim();
+  const query = customerSearchText(search.query);
   const pattern = query ? likePattern(query) : null;
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.

@@ -9,7 +9,7 @@ import { PageLoadError } from "../admin/page-load-error";
 import { customerDetail, healthThresholdsOf } from "../customers/directory.server";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import db from "../db.server";
-import { AdjustmentError, adjustPoints } from "../loyalty/ledger.server";
+import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -30,14 +30,18 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 };
 
 const AdjustmentInput = z.object({
-  points: z.preprocess(
-    (value) => (typeof value === "string" && value.trim() !== "" ? Number(value.trim()) : undefined),
-    z
-      .number({ error: (issue) => (issue.input === undefined ? "Enter the points to add, or a negative number to remove" : "Points must be a number") })
-      .int("Points must be a whole number")
-      .refine((value) => value !== 0, "Points must be a number other than 0")
-      .refine((value) => Math.abs(value) <= 1_000_000, "Adjust by at most 1,000,000 points at a time"),
-  ),
+  points: z
+    .string({ error: "Enter the points to add, or a negative number to remove" })
+    .trim()
+    .min(1, "Enter the points to add, or a negative number to remove")
+    .pipe(z.string().regex(ADJUSTMENT_POINTS, "Points must be a whole number, like 50 or -20"))
+    .pipe(
+      z
+        .string()
+        .refine((value) => value.replace(/^-?0*/, "").length <= 7 && Math.abs(Number(value)) <= MAX_ADJUSTMENT_POINTS, "Adjust by at most 1,000,000 points at a time")
+        .transform(Number)
+        .refine((value) => value !== 0, "Points must be a number other than 0"),
+    ),
   reason: z.string().trim().min(1, "Give a reason: the customer sees it in their history").max(200, "Keep the reason under 200 characters"),
   adjustmentId: z.uuid("The form expired: reload the page and try again"),
 });
