@@ -13,8 +13,8 @@ import { shopifyAccessFor } from "../storefront/shop-admin.server";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
-export const loader = async ({ request, params }: LoaderFunctionArgs) => {
-  const shopper = await verifiedShopper(request);
+export const loader = async ({ request, params, context }: LoaderFunctionArgs) => {
+  const shopper = await verifiedShopper(request, context);
   if (shopper instanceof Response) return shopper;
   const now = new Date();
   const verdict = await takeRateLimits(

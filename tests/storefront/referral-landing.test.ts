@@ -4,7 +4,7 @@
  * limits, counted in PostgreSQL: the app and another process see the same count.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { REDEEM_PER_CUSTOMER, takeRateLimits } from "../../app/storefront/rate-limits.server";
@@ -116,6 +116,35 @@ describe("GET /apps/loyalty/r/<code>", () => {
 });
 
 describe("storefront rate limits", () => {
+  // Each case starts from empty windows and leaves none: the storefront's visits share the test's address.
+  beforeEach(async () => {
+    await app.db.rateLimitWindow.deleteMany();
+  });
+  afterEach(async () => {
+    await app.db.rateLimitWindow.deleteMany();
+  });
+
+  it("counts the address Shopify's proxy reports, so a shopper's own X-Forwarded-For entries cannot dodge the limit", async () => {
+    await awayFromWindowEnd(3600);
+    const statuses: number[] = [];
+    // Shopify's proxy appends the address it saw; whatever the shopper wrote before it changes every time.
+    for (let i = 0; i < 20; i++) statuses.push((await direct("r/NOSUCHCODE", signedAppProxyQuery(null), `203.0.113.${i + 1}, 198.51.100.40`)).status);
+    expect(statuses.filter((status) => status === 429)).toEqual([]);
+    expect((await direct("r/NOSUCHCODE", signedAppProxyQuery(null), "203.0.113.250, 198.51.100.40")).status).toBe(429);
+    expect((await direct("r/NOSUCHCODE", signedAppProxyQuery(null), "198.51.100.40")).status).toBe(429);
+  });
+
+  it("limits requests that carry no X-Forwarded-For by the connection's address", async () => {
+    await awayFromWindowEnd(3600);
+    const bare = () => fetch(`${app.appUrl}/proxy/r/NOSUCHCODE?${signedAppProxyQuery(null)}`, { redirect: "manual" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await bare()).status);
+    expect(statuses.filter((status) => status === 429)).toEqual([]);
+    const limited = await bare();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("answers a 429 with Retry-After once an address opens referral links too often", async () => {
     await awayFromWindowEnd(3600);
     const ip = "198.51.100.20";
