@@ -114,7 +114,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
 export async function customerDetail(db: PrismaClient, shopId: string, customerId: string, thresholds: HealthThresholds, now: Date) {
   const customer = await db.customer.findFirst({ where: { id: customerId, shopId, redactedAt: null } });
   if (!customer) return null;
-  const [points, history, orders, followUps] = await Promise.all([
+  const [points, history, orders, followUps, referrals] = await Promise.all([
     pointsBalance(db, customer.id, now),
     pointsHistory(db, customer.id),
     db.order.aggregate({
@@ -127,6 +127,12 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
       orderBy: { dueAt: "asc" },
       take: 5,
       select: { kind: true, dueAt: true, productTitle: true },
+    }),
+    db.referral.findMany({
+      where: { referrerId: customer.id },
+      orderBy: { createdAt: "desc" },
+      take: 20,
+      select: { status: true, refusalReason: true, createdAt: true, friend: { select: { firstName: true, lastName: true, email: true } } },
     }),
   ]);
   const lastOrderAt = orders._max.placedAt;
@@ -141,6 +147,13 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     lastOrderAt: lastOrderAt?.toISOString() ?? null,
     health: customerHealth(lastOrderAt, thresholds, now),
     followUps: followUps.map((followUp) => ({ kind: followUp.kind, dueAt: followUp.dueAt.toISOString(), productTitle: followUp.productTitle })),
+    // The friends this customer referred, newest first, with why a refused one earned nothing.
+    referrals: referrals.map((referral) => ({
+      friend: referral.friend ? (fullName(referral.friend.firstName, referral.friend.lastName) ?? referral.friend.email) : null,
+      status: referral.status,
+      refusalReason: referral.refusalReason,
+      createdAt: referral.createdAt.toISOString(),
+    })),
     history: history.map((entry) => ({
       points: entry.points,
       reason: entry.reason,

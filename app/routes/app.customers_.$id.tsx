@@ -88,6 +88,18 @@ const REASON_NAMES: Record<string, string> = {
   EXPIRY: "Expired",
 };
 
+/** Why a referral earned nothing, in the merchant's words. */
+const REFERRAL_REFUSALS: Record<string, string> = {
+  self_referral: "Refused: the referrer themselves (same customer, email or phone)",
+  same_address: "Refused: shipped or billed to the referrer's address",
+  existing_customer: "Refused: already a customer before the referral",
+  already_referred: "Refused: already referred by someone else",
+  monthly_limit: "Refused: the referrer's monthly reward limit was reached",
+  daily_code_limit: "Refused: the link's 10 friend codes for the day were given out",
+  unknown_code: "Refused: unknown referral code",
+};
+const REFERRAL_STATES: Record<string, string> = { PENDING: "Waiting for the friend's first order", REWARDED: "Rewarded" };
+
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 const signed = (points: number) => (points > 0 ? `+${points.toLocaleString("en")}` : points.toLocaleString("en"));
 
@@ -230,6 +242,36 @@ export default function CustomerPage() {
                   </InlineStack>
                 </BlockStack>
               </Form>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Referrals
+                </Text>
+                {customer.referrals.length === 0 ? (
+                  <Text as="p" tone="subdued">
+                    No friends referred yet.
+                  </Text>
+                ) : (
+                  customer.referrals.map((referral, index) => (
+                    <BlockStack key={`${referral.createdAt}-${index}`} gap="050">
+                      <InlineStack align="space-between" gap="200">
+                        <Text as="span">{referral.friend ?? "A visitor"}</Text>
+                        <Text as="span" tone="subdued">
+                          {formatDate(referral.createdAt, timezone)}
+                        </Text>
+                      </InlineStack>
+                      <Text as="p" tone={referral.status === "REFUSED" ? "critical" : "subdued"} variant="bodySm">
+                        <span data-referral-reason={referral.refusalReason ?? referral.status}>
+                          {referral.status === "REFUSED"
+                            ? (REFERRAL_REFUSALS[referral.refusalReason ?? ""] ?? "Refused")
+                            : (REFERRAL_STATES[referral.status] ?? referral.status)}
+                        </span>
+                      </Text>
+                    </BlockStack>
+                  ))
+                )}
+              </BlockStack>
             </Card>
             <Card>
               <BlockStack gap="200">
