@@ -22,7 +22,7 @@ beforeAll(async () => {
   variantId = app.devStore.store.createProduct({ title: "Cold brew concentrate", variants: [{ price: "24.00" }] }).variants[0].id;
   shopId = await app.installAndImportHistory();
   browser = await launchBrowser();
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await app?.close();
