@@ -43,6 +43,11 @@ const EnvSchema = z.object({
   DISCOUNT_CREATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8_000),
   /** The app process applies the webhooks it accepts; "false" leaves that to `npm run worker`. */
   PROCESS_WEBHOOKS_IN_APP: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((value) => value === "true"),
+  /**
+   * How many proxies in front of the app append to X-Forwarded-For: 1 when Shopify's app proxy connects
+   * to the app directly, one more per load balancer or CDN of the host; 0 takes the connection's address.
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
   /** Webhook deliveries one process applies side by side (on a database server). */
   WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
   /**

@@ -28,7 +28,8 @@ export async function startAppServer(options: { port?: number; host?: string; bu
   app.disable("x-powered-by");
   app.use("/assets", express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
-  app.all("*", createRequestHandler({ build, mode: "production" }));
+  // Loaders see the connection's peer (storefront/app-proxy.server.ts reads the client's address from it).
+  app.all("*", createRequestHandler({ build, mode: "production", getLoadContext: (req) => ({ socketAddress: req.socket.remoteAddress ?? null }) }));
 
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {

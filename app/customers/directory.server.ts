@@ -40,6 +40,14 @@ interface CustomerRow {
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
 
+/**
+ * A search as typed, made safe to compare: control characters dropped (PostgreSQL text cannot hold
+ * NUL, and none of them is in a name or an email), surrounding space trimmed, at most 200 characters.
+ */
+export function customerSearchText(raw: string): string {
+  return raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 200);
+}
+
 /** `%` and `_` in a search are letters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
@@ -69,7 +77,7 @@ export interface CustomerSearch {
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
 export async function searchCustomers(db: PrismaClient, shopId: string, search: CustomerSearch, thresholds: HealthThresholds, now: Date) {
-  const query = search.query.trim();
+  const query = customerSearchText(search.query);
   const pattern = query ? likePattern(query) : null;
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.
@@ -106,7 +114,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
 export async function customerDetail(db: PrismaClient, shopId: string, customerId: string, thresholds: HealthThresholds, now: Date) {
   const customer = await db.customer.findFirst({ where: { id: customerId, shopId, redactedAt: null } });
   if (!customer) return null;
-  const [points, history, orders, followUps] = await Promise.all([
+  const [points, history, orders, followUps, referrals] = await Promise.all([
     pointsBalance(db, customer.id, now),
     pointsHistory(db, customer.id),
     db.order.aggregate({
@@ -119,6 +127,12 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
       orderBy: { dueAt: "asc" },
       take: 5,
       select: { kind: true, dueAt: true, productTitle: true },
+    }),
+    db.referral.findMany({
+      where: { referrerId: customer.id },
+      orderBy: { createdAt: "desc" },
+      take: 20,
+      select: { status: true, refusalReason: true, createdAt: true, friend: { select: { firstName: true, lastName: true, email: true } } },
     }),
   ]);
   const lastOrderAt = orders._max.placedAt;
@@ -133,6 +147,13 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     lastOrderAt: lastOrderAt?.toISOString() ?? null,
     health: customerHealth(lastOrderAt, thresholds, now),
     followUps: followUps.map((followUp) => ({ kind: followUp.kind, dueAt: followUp.dueAt.toISOString(), productTitle: followUp.productTitle })),
+    // The friends this customer referred, newest first, with why a refused one earned nothing.
+    referrals: referrals.map((referral) => ({
+      friend: referral.friend ? (fullName(referral.friend.firstName, referral.friend.lastName) ?? referral.friend.email) : null,
+      status: referral.status,
+      refusalReason: referral.refusalReason,
+      createdAt: referral.createdAt.toISOString(),
+    })),
     history: history.map((entry) => ({
       points: entry.points,
       reason: entry.reason,

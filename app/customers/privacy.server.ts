@@ -4,6 +4,7 @@
  * shop's totals and reports stay right.
  */
 import type { Prisma } from "../generated/prisma/client";
+import { forgetContactKeys } from "../loyalty/contact-keys.server";
 
 type Tx = Prisma.TransactionClient;
 
@@ -77,6 +78,7 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
     data: { email: null, firstName: null, lastName: null, phone: null, addressKey: null, redactedAt: at },
   });
   await tx.referral.updateMany({ where: { friendId: customer.id }, data: { friendEmail: null } });
+  await forgetContactKeys(tx, customer.id);
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
 }

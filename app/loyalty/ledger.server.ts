@@ -72,6 +72,10 @@ export async function pointsLiability(db: Db, shopId: string): Promise<{ points:
 
 export class AdjustmentError extends Error {}
 
+/** What the adjustment form accepts as points: an optional minus and digits, nothing else (no `+`, hex or exponent). */
+export const ADJUSTMENT_POINTS = /^-?\d+$/;
+export const MAX_ADJUSTMENT_POINTS = 1_000_000;
+
 /** A merchant adds or removes points by hand; the reason shows in the customer's history. */
 export async function adjustPoints(
   db: PrismaClient,
@@ -79,15 +83,22 @@ export async function adjustPoints(
 ) {
   const reason = args.reason.trim();
   if (!Number.isInteger(args.points) || args.points === 0) throw new AdjustmentError("Points must be a whole number other than 0");
-  if (Math.abs(args.points) > 1_000_000) throw new AdjustmentError("Adjust by at most 1,000,000 points at a time");
+  if (Math.abs(args.points) > MAX_ADJUSTMENT_POINTS) throw new AdjustmentError("Adjust by at most 1,000,000 points at a time");
   if (!reason) throw new AdjustmentError("Give a reason: the customer sees it in their history");
   const customer = await db.customer.findFirst({ where: { id: args.customerId, shopId: args.shopId } });
   if (!customer) throw new AdjustmentError("No such customer in this shop");
   // requestId makes a double-submitted form one adjustment.
   const key = `adjustment:${args.requestId ?? randomUUID()}`;
-  await appendLedgerEntries(db, args.shopId, customer.id, [
+  const written = await appendLedgerEntries(db, args.shopId, customer.id, [
     { key, points: args.points, reason: "ADJUSTMENT", source: "ADJUSTMENT", sourceId: null, availableAt: args.now, note: reason },
   ]);
+  if (written === 0) {
+    // The key is taken: the same form again is fine, the same id on someone else is not ok.
+    const recorded = await db.pointsLedgerEntry.findUnique({ where: { shopId_key: { shopId: args.shopId, key } }, select: { customerId: true } });
+    if (recorded && recorded.customerId !== customer.id) {
+      throw new AdjustmentError("This adjustment was already recorded for another customer: reload the page and try again");
+    }
+  }
   return pointsBalance(db, customer.id, args.now);
 }
 

@@ -5,10 +5,18 @@
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { byPlacement } from "../orders/placement";
+import { sharedContactReason } from "./contact-keys.server";
 import { appendLedgerEntries } from "./ledger.server";
 import { isCompletedPurchase } from "./points-rules";
 
-export type ReferralRefusal = "unknown_code" | "self_referral" | "existing_customer" | "already_referred" | "monthly_limit";
+export type ReferralRefusal =
+  | "unknown_code"
+  | "self_referral"
+  | "same_address"
+  | "existing_customer"
+  | "already_referred"
+  | "monthly_limit"
+  | "daily_code_limit";
 
 export interface ReferralParty {
   shopifyId: string | null;
@@ -128,6 +136,12 @@ export async function rewardReferralOnFirstPurchase(
   const referredAt = Math.floor(referral.createdAt.getTime() / 1000) * 1000;
   if (orders.some((order) => order.placedAt.getTime() < referredAt)) {
     await refuse("existing_customer");
+    return;
+  }
+  // The referrer under another name: an email, phone or shipping/billing address of theirs on the friend's side.
+  const self = await sharedContactReason(tx, referral.referrerId, friend.id);
+  if (self) {
+    await refuse(self);
     return;
   }
   // Rewards per referrer per month are counted under the referrer's lock, so two friends paying at once cannot both slip under the limit.

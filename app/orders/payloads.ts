@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 
+import { contactKeysOf } from "../loyalty/contact-keys";
 import { parseAmount, type Amount } from "./money";
 
 const gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a ${type} GID`);
@@ -15,7 +16,13 @@ const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_cod
 const legacyId = z.union([z.number(), z.string()]).nullish();
 
 const AddressPayload = z
-  .object({ address1: z.string().nullish(), zip: z.string().nullish(), country_code: z.string().nullish() })
+  .object({
+    address1: z.string().nullish(),
+    address2: z.string().nullish(),
+    zip: z.string().nullish(),
+    country_code: z.string().nullish(),
+    phone: z.string().nullish(),
+  })
   .nullish();
 
 export const CustomerPayload = z.object({
@@ -28,6 +35,7 @@ export const CustomerPayload = z.object({
   created_at: timestamp.nullish(),
   updated_at: timestamp.nullish(),
   default_address: AddressPayload,
+  addresses: z.array(AddressPayload).nullish(),
 });
 
 const RefundPayload = z.object({
@@ -58,6 +66,9 @@ export const OrderPayload = z.object({
   total_price_set: moneySet,
   discount_codes: z.array(z.object({ code: z.string() })).default([]),
   shipping_lines: z.array(z.object({ discounted_price_set: moneySet.nullish(), price_set: moneySet })).default([]),
+  phone: z.string().nullish(),
+  shipping_address: AddressPayload,
+  billing_address: AddressPayload,
   customer: CustomerPayload.nullish(),
   line_items: z.array(
     z.object({
@@ -83,6 +94,8 @@ export interface CustomerSnapshot {
   hasAccount: boolean;
   shopifyCreatedAt: Date | null;
   shopifyUpdatedAt: Date | null;
+  /** Hashes of the email, phones and addresses on the record (loyalty/contact-keys.ts). */
+  contactKeys?: string[];
 }
 
 export interface RefundSnapshot {
@@ -123,6 +136,8 @@ export interface OrderSnapshot {
   placedAt: Date;
   shopifyUpdatedAt: Date;
   customer: CustomerSnapshot | null;
+  /** Hashes of the order's email, phone, shipping and billing addresses (loyalty/contact-keys.ts). */
+  contactKeys?: string[];
   lineItems: LineItemSnapshot[];
   refunds: RefundSnapshot[];
 }
@@ -155,6 +170,11 @@ export function customerSnapshot(payload: z.infer<typeof CustomerPayload>): Cust
     hasAccount: payload.state === "enabled",
     shopifyCreatedAt: date(payload.created_at),
     shopifyUpdatedAt: date(payload.updated_at),
+    contactKeys: contactKeysOf({
+      emails: [payload.email],
+      phones: [payload.phone, payload.default_address?.phone, ...(payload.addresses ?? []).map((address) => address?.phone)],
+      addresses: [payload.default_address, ...(payload.addresses ?? [])],
+    }),
   };
 }
 
@@ -200,6 +220,11 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
     placedAt: new Date(payload.created_at),
     shopifyUpdatedAt: new Date(payload.updated_at),
     customer: payload.customer ? customerSnapshot(payload.customer) : null,
+    contactKeys: contactKeysOf({
+      emails: [payload.email],
+      phones: [payload.phone, payload.shipping_address?.phone, payload.billing_address?.phone],
+      addresses: [payload.shipping_address, payload.billing_address],
+    }),
     lineItems: payload.line_items.map((line) => ({
       shopifyId: line.admin_graphql_api_id,
       productShopifyId: gidOf("Product", line.product_id),

@@ -21,6 +21,7 @@ import {
   type OrderForPoints,
 } from "../loyalty/points-rules";
 import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
+import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.server";
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import { rewardReferralOnFirstPurchase } from "../loyalty/referrals.server";
 import { recordCustomerForReports, recordOrderForReports } from "../reports/aggregates.server";
@@ -120,6 +121,7 @@ export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: Customer
   const customer = await storeCustomer(tx, shop.id, snapshot);
   await recordCustomerForReports(tx, shop.id, snapshot.shopifyId);
   if (customer.redactedAt || customer.deletedAt) return;
+  await recordContactKeys(tx, customer.id, snapshot.contactKeys ?? []);
   await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer, settings: shop.settings, installedAt: shop.installedAt, now }));
 }
 
@@ -130,6 +132,8 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
     where: { shopId: shop.id, shopifyId: customerShopifyId },
     data: { deletedAt: at, email: null, firstName: null, lastName: null, phone: null, addressKey: null },
   });
+  const deleted = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId: shop.id, shopifyId: customerShopifyId } }, select: { id: true } });
+  if (deleted) await forgetContactKeys(tx, deleted.id);
 }
 
 /** orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order. */
@@ -172,6 +176,10 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
   if (!order) return "stale";
 
   const customer = snapshot.customer ? await storeCustomer(tx, shop.id, snapshot.customer) : null;
+  if (customer && !customer.redactedAt && !customer.deletedAt) {
+    // Before the points are settled: a referral reward compares the friend's keys with the referrer's.
+    await recordContactKeys(tx, customer.id, [...(snapshot.contactKeys ?? []), ...(snapshot.customer?.contactKeys ?? [])]);
+  }
   await storeRefunds(tx, shop.id, snapshot.refunds);
   await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
 

@@ -19,7 +19,7 @@ import { useEffect, useState } from "react";
 
 import { PageLoadError } from "../admin/page-load-error";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
-import { healthThresholdsOf, searchCustomers } from "../customers/directory.server";
+import { customerSearchText, healthThresholdsOf, searchCustomers } from "../customers/directory.server";
 import db from "../db.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -28,7 +28,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
   const params = new URL(request.url).searchParams;
-  const query = (params.get("query") ?? "").slice(0, 200);
+  const query = customerSearchText(params.get("query") ?? "");
   const page = Math.min(10_000, Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1));
   const thresholds = healthThresholdsOf(shop.settings);
   const result = await searchCustomers(db, shop.id, { query, page }, thresholds, new Date());

@@ -9,7 +9,7 @@ import { PageLoadError } from "../admin/page-load-error";
 import { customerDetail, healthThresholdsOf } from "../customers/directory.server";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import db from "../db.server";
-import { AdjustmentError, adjustPoints } from "../loyalty/ledger.server";
+import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -30,14 +30,18 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 };
 
 const AdjustmentInput = z.object({
-  points: z.preprocess(
-    (value) => (typeof value === "string" && value.trim() !== "" ? Number(value.trim()) : undefined),
-    z
-      .number({ error: (issue) => (issue.input === undefined ? "Enter the points to add, or a negative number to remove" : "Points must be a number") })
-      .int("Points must be a whole number")
-      .refine((value) => value !== 0, "Points must be a number other than 0")
-      .refine((value) => Math.abs(value) <= 1_000_000, "Adjust by at most 1,000,000 points at a time"),
-  ),
+  points: z
+    .string({ error: "Enter the points to add, or a negative number to remove" })
+    .trim()
+    .min(1, "Enter the points to add, or a negative number to remove")
+    .pipe(z.string().regex(ADJUSTMENT_POINTS, "Points must be a whole number, like 50 or -20"))
+    .pipe(
+      z
+        .string()
+        .refine((value) => value.replace(/^-?0*/, "").length <= 7 && Math.abs(Number(value)) <= MAX_ADJUSTMENT_POINTS, "Adjust by at most 1,000,000 points at a time")
+        .transform(Number)
+        .refine((value) => value !== 0, "Points must be a number other than 0"),
+    ),
   reason: z.string().trim().min(1, "Give a reason: the customer sees it in their history").max(200, "Keep the reason under 200 characters"),
   adjustmentId: z.uuid("The form expired: reload the page and try again"),
 });
@@ -83,6 +87,18 @@ const REASON_NAMES: Record<string, string> = {
   ADJUSTMENT: "Adjusted by the shop",
   EXPIRY: "Expired",
 };
+
+/** Why a referral earned nothing, in the merchant's words. */
+const REFERRAL_REFUSALS: Record<string, string> = {
+  self_referral: "Refused: the referrer themselves (same customer, email or phone)",
+  same_address: "Refused: shipped or billed to the referrer's address",
+  existing_customer: "Refused: already a customer before the referral",
+  already_referred: "Refused: already referred by someone else",
+  monthly_limit: "Refused: the referrer's monthly reward limit was reached",
+  daily_code_limit: "Refused: the link's 10 friend codes for the day were given out",
+  unknown_code: "Refused: unknown referral code",
+};
+const REFERRAL_STATES: Record<string, string> = { PENDING: "Waiting for the friend's first order", REWARDED: "Rewarded" };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 const signed = (points: number) => (points > 0 ? `+${points.toLocaleString("en")}` : points.toLocaleString("en"));
@@ -226,6 +242,36 @@ export default function CustomerPage() {
                   </InlineStack>
                 </BlockStack>
               </Form>
+            </Card>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Referrals
+                </Text>
+                {customer.referrals.length === 0 ? (
+                  <Text as="p" tone="subdued">
+                    No friends referred yet.
+                  </Text>
+                ) : (
+                  customer.referrals.map((referral, index) => (
+                    <BlockStack key={`${referral.createdAt}-${index}`} gap="050">
+                      <InlineStack align="space-between" gap="200">
+                        <Text as="span">{referral.friend ?? "A visitor"}</Text>
+                        <Text as="span" tone="subdued">
+                          {formatDate(referral.createdAt, timezone)}
+                        </Text>
+                      </InlineStack>
+                      <Text as="p" tone={referral.status === "REFUSED" ? "critical" : "subdued"} variant="bodySm">
+                        <span data-referral-reason={referral.refusalReason ?? referral.status}>
+                          {referral.status === "REFUSED"
+                            ? (REFERRAL_REFUSALS[referral.refusalReason ?? ""] ?? "Refused")
+                            : (REFERRAL_STATES[referral.status] ?? referral.status)}
+                        </span>
+                      </Text>
+                    </BlockStack>
+                  ))
+                )}
+              </BlockStack>
             </Card>
             <Card>
               <BlockStack gap="200">

@@ -19,9 +19,9 @@ const RedeemBody = z.object({
 
 export const loader = () => proxyError(405, "Redeem with a POST.", { Allow: "POST" });
 
-export const action = async ({ request }: ActionFunctionArgs) => {
+export const action = async ({ request, context }: ActionFunctionArgs) => {
   if (request.method !== "POST") return proxyError(405, "Redeem with a POST.", { Allow: "POST" });
-  const shopper = await verifiedShopper(request);
+  const shopper = await verifiedShopper(request, context);
   if (shopper instanceof Response) return shopper;
   if (!shopper.customerGid) return proxyError(401, "Sign in to redeem your points.");
 

@@ -8,6 +8,7 @@
  * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { isIP } from "node:net";
 
 import { env } from "../env.server";
 
@@ -15,8 +16,11 @@ export interface ProxyShopper {
   shop: string;
   /** The signed-in customer's GID; null for a guest. */
   customerGid: string | null;
-  /** The shopper's address as Shopify's proxy forwards it, for per-address limits. */
-  ip: string | null;
+  /**
+   * The shopper's address as the trusted proxies in front of the app report it (see clientAddress), for
+   * per-address limits; "unknown" when nothing says, so such requests share one limit rather than none.
+   */
+  ip: string;
 }
 
 /** How far a signature's timestamp may be from the app's clock (the library's tolerance). */
@@ -78,8 +82,40 @@ export function isSignedByAppProxy(url: URL, secret: string, nowSeconds = Math.t
   );
 }
 
+/** What the HTTP server passes to loaders (server/app-server.ts): the address of the connection's peer. */
+export interface ConnectionContext {
+  socketAddress?: unknown;
+}
+
+/**
+ * The client's address as the deployment's trusted proxies define it. Each trusted proxy appends the
+ * address it was connected from to X-Forwarded-For, so the chain X-Forwarded-For + the socket's peer
+ * is read from the right: 0 hops is the peer itself, 1 hop (Shopify's app proxy connecting to the app,
+ * which sets X-Forwarded-For to the shopper's address) the rightmost entry, 2 with a load balancer in
+ * front of the app, and so on. Entries left of that are whatever the client wrote: never trusted.
+ */
+export function clientAddress(forwardedFor: string | null, socketAddress: string | null | undefined, trustedHops: number): string {
+  const chain: (string | null)[] = [
+    ...(forwardedFor ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+    socketAddress ?? null,
+  ];
+  // A shorter chain than configured came through fewer proxies: its leftmost address is the furthest known.
+  const address = chain[Math.max(0, chain.length - 1 - trustedHops)];
+  return address ? canonicalAddress(address) : "unknown";
+}
+
+/** One spelling per address: IPv4 written as IPv6 (::ffff:a.b.c.d) as plain IPv4, IPv6 lowercased; other text bounded. */
+function canonicalAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  return isIP(address) === 6 ? address.toLowerCase() : address.slice(0, 64);
+}
+
 /** The verified shopper, or the response that refuses the request (401 unsigned, 400 malformed). */
-export function verifiedShopper(request: Request): ProxyShopper | Response {
+export function verifiedShopper(request: Request, connection: ConnectionContext = {}): ProxyShopper | Response {
   const url = new URL(request.url);
   if (!isSignedByAppProxy(url, env().SHOPIFY_API_SECRET)) return proxyError(401, "Unsigned request.");
   const query = url.searchParams;
@@ -87,10 +123,13 @@ export function verifiedShopper(request: Request): ProxyShopper | Response {
   const customerId = ids[0] ?? "";
   // Shopify sets it once, empty for a guest; anything else did not come from the proxy.
   if (ids.length > 1 || (customerId && !/^[1-9]\d*$/.test(customerId))) return proxyError(400, "Invalid customer.");
-  const forwarded = request.headers.get("x-forwarded-for");
   return {
     shop: query.get("shop") ?? "",
     customerGid: customerId ? `gid://shopify/Customer/${customerId}` : null,
-    ip: forwarded?.split(",")[0]?.trim() || null,
+    ip: clientAddress(
+      request.headers.get("x-forwarded-for"),
+      typeof connection.socketAddress === "string" ? connection.socketAddress : null,
+      env().TRUSTED_PROXY_HOPS,
+    ),
   };
 }

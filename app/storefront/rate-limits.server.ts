@@ -17,6 +17,8 @@ export const REDEEM_PER_CUSTOMER: RateLimit = { name: "redeem:customer", limit: 
 export const REDEEM_PER_IP: RateLimit = { name: "redeem:ip", limit: 30, windowSeconds: 60 };
 export const REFERRAL_PER_CUSTOMER: RateLimit = { name: "referral:customer", limit: 10, windowSeconds: 3600 };
 export const REFERRAL_PER_IP: RateLimit = { name: "referral:ip", limit: 20, windowSeconds: 3600 };
+/** New friend codes one referrer's link makes a day (a visitor coming back gets their code again, uncounted). */
+export const FRIEND_CODES_PER_REFERRER: RateLimit = { name: "friend-codes:referrer", limit: 10, windowSeconds: 86_400 };
 
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -40,7 +42,7 @@ export async function takeRateLimits(db: PrismaClient, shopDomain: string, check
 
 /** Windows that have ended count nothing: the periodic upkeep deletes them. */
 export async function deleteEndedRateLimitWindows(db: PrismaClient, now: Date): Promise<number> {
-  const longest = Math.max(...[REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP].map((limit) => limit.windowSeconds));
+  const longest = Math.max(...[REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER].map((limit) => limit.windowSeconds));
   const { count } = await db.rateLimitWindow.deleteMany({ where: { windowStart: { lt: new Date(now.getTime() - longest * 1000) } } });
   return count;
 }

@@ -84,7 +84,7 @@ describe("the widget on the real app", () => {
     const { stored } = await customerWith(100, "Rita");
     const { context, page } = await storefront(null);
     await page.goto(`${app.devStore.storefrontUrl}/apps/loyalty/r/${stored.referralCode}`);
-    expect(new URL(page.url()).pathname).toBe("/");
+    await page.locator('[data-referral-outcome="code"]').waitFor();
     const cookie = (await context.cookies()).find((candidate) => candidate.name === DISCOUNT_COOKIE);
     expect(cookie?.value).toMatch(/^FRIEND-/);
     expect(app.devStore.store.codeDiscountByCode(decodeURIComponent(cookie!.value))).toMatchObject({ customerGets: { percentage: 0.1 }, usageLimit: 1 });
