@@ -21,7 +21,7 @@
  * the moment of an increment at the end of their transactions (never a scan of the day's orders).
  */
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
-import { fromScaled, toScaled } from "./metrics";
+import { fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
 
 type Tx = Prisma.TransactionClient;
 
@@ -33,7 +33,7 @@ const COUNTED_ORDERS = (customerFilter: string) => `
   WITH counted AS (
     SELECT o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at,
            ${LOCAL_DAY("$2")} AS day,
-           COALESCE((SELECT SUM(li.price * li.quantity - li.discount) FROM "OrderLineItem" li WHERE li."orderId" = o.id), 0) AS revenue
+           ${ORDER_SALES_SQL("o")} AS revenue
       FROM "Order" o
      WHERE o."shopId" = $1 AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test ${customerFilter}
   )
