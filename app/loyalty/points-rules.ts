@@ -115,8 +115,9 @@ export const orderKeys = {
   spend: (orderId: string) => `order:${orderId}:spend`,
   /** Points for what an edit added, named by the eligible amount the order reached. */
   editSpend: (orderId: string, eligible: Amount) => `order:${orderId}:spend:${eligible}`,
-  /** What makes the order's points match its amounts, named by them (eligible and refunded). */
-  settlement: (orderId: string, eligible: Amount, refunded: Amount) => `order:${orderId}:settle:${eligible}:${refunded}`,
+  /** What makes the order's points match its amounts, named by the state it settles (points earned, eligible and refunded amounts). */
+  settlement: (orderId: string, state: { earned: number; eligible: Amount; refunded: Amount; cancelled: boolean }) =>
+    `order:${orderId}:settle:${state.earned}:${state.eligible}:${state.refunded}${state.cancelled ? ":cancelled" : ""}`,
   refund: (orderId: string, refundId: string) => `order:${orderId}:refund:${refundId}`,
   cancellation: (orderId: string) => `order:${orderId}:cancel`,
   secondPurchase: (orderId: string) => `order:${orderId}:second-purchase`,
@@ -205,7 +206,7 @@ export function orderSpendEntries(args: {
   const refundedTotal = refunds.reduce((sum, refund) => sum + refundedEligible(refund), 0);
   const keeps = order.cancelledAt || eligible <= 0 ? 0 : Math.floor((awarded * Math.max(0, eligible - refundedTotal)) / eligible);
   const holds = held();
-  const settlementKey = orderKeys.settlement(order.shopifyId, eligible, refundedTotal);
+  const settlementKey = orderKeys.settlement(order.shopifyId, { earned: awarded, eligible, refunded: refundedTotal, cancelled: order.cancelledAt !== null });
   if (keeps !== holds && !byKey.has(settlementKey)) {
     entry(settlementKey, keeps - holds, keeps > holds ? "SPEND" : "REFUND", keeps > holds ? pendingUntil(now, settings) : takeBackAt(now));
   }
