@@ -210,6 +210,8 @@ export interface RefundRecord {
   refundLineItems: RefundLineItemRecord[];
   /** Shipping given back with this refund. */
   shipping: MoneyPair;
+  /** Money given back beyond the refund lines and shipping (a refund_discrepancy adjustment); absent in older records. */
+  discrepancy?: MoneyPair;
   transactionIds: string[];
 }
 

@@ -834,12 +834,20 @@ export class ShopData {
         ? pairFromPresentment(toMinorUnits(input.shipping, order.presentmentCurrency), order)
         : { shop: 0, presentment: 0 };
     if (shipping.presentment > remainingShipping.presentment) throw new ShopRuleError(`Order ${order.name} has less shipping left to refund`);
-    if (refundLineItems.length === 0 && shipping.presentment === 0) throw new ShopRuleError("A refund needs line items or shipping");
+    const discrepancy = input.discrepancy ? pairFromPresentment(toMinorUnits(input.discrepancy, order.presentmentCurrency), order) : { shop: 0, presentment: 0 };
+    if (discrepancy.presentment < 0) throw new ShopRuleError("A refund gives money back, not takes it");
+    if (refundLineItems.length === 0 && shipping.presentment === 0 && discrepancy.presentment === 0) {
+      throw new ShopRuleError("A refund needs line items, shipping or an amount");
+    }
 
     const amount = {
-      shop: shipping.shop + refundLineItems.reduce((sum, line) => sum + line.subtotal.shop + line.totalTax.shop, 0),
-      presentment: shipping.presentment + refundLineItems.reduce((sum, line) => sum + line.subtotal.presentment + line.totalTax.presentment, 0),
+      shop: shipping.shop + discrepancy.shop + refundLineItems.reduce((sum, line) => sum + line.subtotal.shop + line.totalTax.shop, 0),
+      presentment: shipping.presentment + discrepancy.presentment + refundLineItems.reduce((sum, line) => sum + line.subtotal.presentment + line.totalTax.presentment, 0),
     };
+    const before = orderTotals(order);
+    if (amount.presentment > before.received.presentment - before.refunded.presentment) {
+      throw new ShopRuleError(`Order ${order.name} has less money left to refund`);
+    }
     const sale = order.transactions.find((transaction) => transaction.kind === "sale");
     const transaction = this.transaction("refund", amount, sale?.gateway ?? "manual", at, sale?.id ?? null, order.test);
     order.transactions.push(transaction);
@@ -851,6 +859,7 @@ export class ShopData {
       restock,
       refundLineItems,
       shipping,
+      ...(discrepancy.presentment !== 0 ? { discrepancy } : {}),
       transactionIds: [transaction.id],
     };
     order.refunds.push(refund);

@@ -312,3 +312,47 @@ describe("the same order delivered in any order", () => {
     expect(report.averageOrderValue).toBe("90.00");
   });
 });
+
+describe("the dev store's orders and refunds in Shopify's shapes", () => {
+  it("an order-level code, a shipping refund in both shapes and money back without lines, counted once each", async () => {
+    const store = app.devStore.store;
+    const product = store.createProduct({ title: "Tea tin", variants: [{ price: "30.00" }, { price: "20.00" }] });
+    const customer = store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Ada", lastName: "Shopper", hasAccount: false });
+    const code = `TEN-${randomUUID().slice(0, 8).toUpperCase()}`;
+    store.createCodeDiscount({
+      code, kind: "basic", title: "10.00 off the order", startsAt: "2025-01-01T00:00:00Z", endsAt: null,
+      usageLimit: null, appliesOncePerCustomer: false, customerIds: null, customerGets: { amount: 1000, appliesOnEachItem: false },
+      maximumShippingPrice: null, minimumSubtotal: null, minimumQuantity: null,
+      combinesWith: { orderDiscounts: false, productDiscounts: false, shippingDiscounts: true }, tags: [], appApiKey: null,
+    });
+    // 2 × 30.00 + 1 × 20.00 = 80.00, less the 10.00 code: 70.00, and 10.00 shipping: 80 points.
+    const order = store.createOrder({
+      customerId: customer.id,
+      lineItems: [{ variantId: product.variants[0].id, quantity: 2 }, { variantId: product.variants[1].id, quantity: 1 }],
+      shipping: { title: "Standard", price: "10.00" },
+      discountCode: code,
+    });
+    await app.devStore.webhooks.idle();
+    expect(await balanceOf(customer.id)).toBe(80);
+    const stored = await app.db.order.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: order.id } }, include: { lineItems: true } });
+    expect(stored.subtotal.toFixed(2)).toBe("70.00");
+    expect(stored.lineItems.reduce((sum, line) => sum + Number(line.discount.toFixed(2)) * 100, 0)).toBe(1000);
+
+    // Shipping back: Shopify's refund carries it as a refund shipping line and as a shipping_refund adjustment.
+    const shippingBack = store.refundOrder(order.id, { shipping: true });
+    await app.devStore.webhooks.idle();
+    const payload = app.devStore.webhooks.deliveries().find((delivery) => delivery.topic === "refunds/create" && delivery.body.includes(shippingBack.id));
+    expect(JSON.parse(payload!.body)).toMatchObject({
+      refund_shipping_lines: [{ subtotal_amount_set: { shop_money: { amount: "10.00" } } }],
+      order_adjustments: [{ kind: "shipping_refund", amount_set: { shop_money: { amount: "-10.00" } } }],
+    });
+    // 10.00 of 80.00 back: 70 points.
+    expect(await balanceOf(customer.id)).toBe(70);
+
+    // An edit removed the 20.00 tin (17.50 after its share of the code): the money goes back without refund lines.
+    store.refundOrder(order.id, { discrepancy: "17.50" });
+    await app.devStore.webhooks.idle();
+    // 27.50 of 80.00 back: floor(80 × 52.50 / 80) = 52.
+    expect(await balanceOf(customer.id)).toBe(52);
+  });
+});
