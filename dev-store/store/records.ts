@@ -215,7 +215,8 @@ export interface RefundRecord {
   transactionIds: string[];
 }
 
-export type FinancialStatus = "pending" | "paid" | "partially_refunded" | "refunded" | "voided";
+/** partially_paid: an edit added to a paid order and the difference is owed. */
+export type FinancialStatus = "pending" | "partially_paid" | "paid" | "partially_refunded" | "refunded" | "voided";
 export type CancelReason = "customer" | "declined" | "fraud" | "inventory" | "other" | "staff";
 
 /** Shopify stores an order's addresses as MailingAddress too. */

@@ -355,4 +355,25 @@ describe("the dev store's orders and refunds in Shopify's shapes", () => {
     // 27.50 of 80.00 back: floor(80 × 52.50 / 80) = 52.
     expect(await balanceOf(customer.id)).toBe(52);
   });
+
+  it("an edit that adds a line: the order owes the difference, and earns on it once paid", async () => {
+    const store = app.devStore.store;
+    const product = store.createProduct({ title: "Mug", variants: [{ price: "25.00" }] });
+    const customer = store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Ada", lastName: "Shopper", hasAccount: false });
+    const order = store.createOrder({ customerId: customer.id, lineItems: [{ variantId: product.variants[0].id, quantity: 2 }] });
+    await app.devStore.webhooks.idle();
+    expect(await balanceOf(customer.id)).toBe(50);
+
+    store.addLinesByEdit(order.id, { lineItems: [{ variantId: product.variants[0].id, quantity: 1 }] });
+    await app.devStore.webhooks.idle();
+    const owed = await app.db.order.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: order.id } }, include: { lineItems: true } });
+    expect(owed).toMatchObject({ financialStatus: "partially_paid" });
+    expect(owed.subtotal.toFixed(2)).toBe("75.00");
+    expect(owed.lineItems).toHaveLength(2);
+    expect(await balanceOf(customer.id)).toBe(50);
+
+    store.markOrderPaid(order.id);
+    await app.devStore.webhooks.idle();
+    expect(await balanceOf(customer.id)).toBe(75);
+  });
 });
