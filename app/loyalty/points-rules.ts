@@ -65,6 +65,8 @@ export interface OrderForPoints {
   cancelledAt: Date | null;
   placedAt: Date;
   refunds: RefundForPoints[];
+  /** The eligible amount the order's spend points were last earned on (null: not recorded). */
+  earnedOn?: Amount | null;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -111,6 +113,11 @@ function pendingUntil(from: Date, settings: Pick<EarningSettings, "pendingDays">
 
 export const orderKeys = {
   spend: (orderId: string) => `order:${orderId}:spend`,
+  /** Points for what an edit added, named by the eligible amount the order reached. */
+  editSpend: (orderId: string, eligible: Amount) => `order:${orderId}:spend:${eligible}`,
+  /** What makes the order's points match its amounts, named by the state it settles (points earned, eligible and refunded amounts). */
+  settlement: (orderId: string, state: { earned: number; eligible: Amount; refunded: Amount; cancelled: boolean }) =>
+    `order:${orderId}:settle:${state.earned}:${state.eligible}:${state.refunded}${state.cancelled ? ":cancelled" : ""}`,
   refund: (orderId: string, refundId: string) => `order:${orderId}:refund:${refundId}`,
   cancellation: (orderId: string) => `order:${orderId}:cancel`,
   secondPurchase: (orderId: string) => `order:${orderId}:second-purchase`,
@@ -124,6 +131,13 @@ export const orderKeys = {
  * - Each refund takes back the share of the points awarded that the refunded eligible money is of
  *   the order's; all refunds together never take back more than was awarded.
  * - A cancellation takes back whatever the refunds did not.
+ * - An edit that adds to a paid order earns on what it added: points for the eligible amount reached
+ *   minus points for the amount earned on before (so successive edits add up to the points the final
+ *   amount earns). Units an edit removes take points back through the money Shopify returns for
+ *   them (a refund), never twice.
+ * - Whatever order refunds, edits and cancellation arrive in, the order ends with the points its
+ *   final amounts keep: floor(earned × (eligible − refunded) ÷ eligible), nothing once cancelled; one
+ *   entry makes up a difference the steps left (a rounding of refunds seen before an edit).
  * - Taking back during the pending period cancels pending points: the entry becomes effective when
  *   the points it cancels would have become spendable.
  */
@@ -154,7 +168,17 @@ export function orderSpendEntries(args: {
   }
   if (!spend || spend.points <= 0) return planned;
 
-  const awarded = spend.points;
+  const earnedOn = order.earnedOn ?? eligible;
+  if (eligible > earnedOn && wasPaid(order.financialStatus) && order.cancelledAt === null) {
+    const added = pointsForSpend(eligible, settings.pointsPerCurrencyUnit) - pointsForSpend(earnedOn, settings.pointsPerCurrencyUnit);
+    const key = orderKeys.editSpend(order.shopifyId, eligible);
+    if (added > 0 && !byKey.has(key)) entry(key, added, "SPEND", pendingUntil(now, settings));
+  }
+  const isSpend = (e: { key: string; reason: PointsReason }) => e.reason === "SPEND" && !e.key.startsWith(`order:${order.shopifyId}:settle:`);
+  const awarded = [...existing, ...planned].filter(isSpend).reduce((sum, e) => sum + e.points, 0);
+  const ofThisOrder = (e: { key: string; reason: PointsReason }) =>
+    e.key.startsWith(`order:${order.shopifyId}:`) && (e.reason === "SPEND" || e.reason === "REFUND" || e.reason === "CANCELLATION");
+  const held = () => [...existing, ...planned].filter(ofThisOrder).reduce((sum, e) => sum + e.points, 0);
   const takeBackAt = (at: Date) => (at > spend.availableAt ? at : spend.availableAt);
   let taken = -existing.filter((e) => e.reason === "REFUND" || e.reason === "CANCELLATION").reduce((sum, e) => sum + e.points, 0);
 
@@ -175,8 +199,16 @@ export function orderSpendEntries(args: {
   }
 
   const cancelKey = orderKeys.cancellation(order.shopifyId);
-  if (order.cancelledAt && !byKey.has(cancelKey) && awarded - taken > 0) {
-    entry(cancelKey, -(awarded - taken), "CANCELLATION", takeBackAt(order.cancelledAt));
+  if (order.cancelledAt && !byKey.has(cancelKey) && held() > 0) {
+    entry(cancelKey, -held(), "CANCELLATION", takeBackAt(order.cancelledAt));
+  }
+
+  const refundedTotal = refunds.reduce((sum, refund) => sum + refundedEligible(refund), 0);
+  const keeps = order.cancelledAt || eligible <= 0 ? 0 : Math.floor((awarded * Math.max(0, eligible - refundedTotal)) / eligible);
+  const holds = held();
+  const settlementKey = orderKeys.settlement(order.shopifyId, { earned: awarded, eligible, refunded: refundedTotal, cancelled: order.cancelledAt !== null });
+  if (keeps !== holds && !byKey.has(settlementKey)) {
+    entry(settlementKey, keeps - holds, keeps > holds ? "SPEND" : "REFUND", keeps > holds ? pendingUntil(now, settings) : takeBackAt(now));
   }
   return planned;
 }

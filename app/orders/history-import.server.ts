@@ -28,7 +28,7 @@ import {
   type BulkOperationStatus,
 } from "../shopify/operations";
 import { formatAmount, parseAmount, type Amount } from "./money";
-import { addressKeyOf } from "./payloads";
+import { addressKeyOf, reconciledLineDiscounts } from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { newReferralCode, settleCustomersAfterImport } from "./sync.server";
 
@@ -443,16 +443,23 @@ async function writeOrders(client: pg.PoolClient, shopId: string, orders: Import
     o.placedAt.push(placedAt);
     o.updatedAt.push(utc(line.updatedAt) ?? placedAt);
 
-    for (const item of lineItems) {
+    // A line's totalDiscountSet leaves out order-level discounts: reconciled with the order's subtotal.
+    const amounts = lineItems.map((item) => ({
+      quantity: typeof item.quantity === "number" ? item.quantity : 0,
+      price: shopMoney(item.originalUnitPriceSet),
+      discount: shopMoney(item.totalDiscountSet),
+    }));
+    const discounts = reconciledLineDiscounts(amounts, subtotal, o.currency[o.currency.length - 1]);
+    for (const [index, item] of lineItems.entries()) {
       li.order.push(gid);
       li.id.push(randomUUID());
       li.gid.push(str(item.id) ?? "");
       li.product.push(idOf(item.product));
       li.variant.push(idOf(item.variant));
       li.title.push(str(item.title) ?? "");
-      li.quantity.push(typeof item.quantity === "number" ? item.quantity : 0);
-      li.price.push(formatAmount(shopMoney(item.originalUnitPriceSet)));
-      li.discount.push(formatAmount(shopMoney(item.totalDiscountSet)));
+      li.quantity.push(amounts[index].quantity);
+      li.price.push(formatAmount(amounts[index].price));
+      li.discount.push(formatAmount(discounts[index]));
     }
 
     const refunds = Array.isArray(line.refunds) ? (line.refunds as { id?: string; createdAt?: string; totalRefundedSet?: unknown }[]) : [];

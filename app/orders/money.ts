@@ -26,3 +26,44 @@ export function formatAmount(amount: Amount): string {
   const absolute = Math.abs(amount);
   return `${sign}${Math.floor(absolute / ONE_UNIT)}.${String(absolute % ONE_UNIT).padStart(SCALE_DIGITS, "0")}`;
 }
+
+/** The smallest unit of an ISO currency in Amount units (USD 0.01 → 100, JPY 1 → 10000). */
+export function minorUnitOf(currencyCode: string): Amount {
+  let digits = 2;
+  try {
+    digits = new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    // An unknown code: two decimals, as most currencies have.
+  }
+  return 10 ** Math.max(0, SCALE_DIGITS - Math.min(digits, SCALE_DIGITS));
+}
+
+/**
+ * Splits `total` in proportion to `weights`, exactly: whole `unit`s by largest remainder (ties to the
+ * earlier share), so the shares add up to `total` (itself a whole number of units, or its rest goes
+ * to the largest share). Weights are non-negative; all zero splits evenly.
+ */
+export function allocateLargestRemainder(total: Amount, weights: Amount[], unit: Amount = 1): Amount[] {
+  if (weights.length === 0) return [];
+  const even = weights.every((weight) => weight <= 0);
+  const parts = weights.map((weight) => (even ? 1 : Math.max(0, weight)));
+  const whole = parts.reduce((sum, part) => sum + part, 0);
+  const sign = total < 0 ? -1 : 1;
+  const units = Math.floor(Math.abs(total) / unit);
+  const rest = Math.abs(total) - units * unit;
+  // BigInt: units × weight can pass 2^53 on large orders.
+  const exact = parts.map((part) => (BigInt(units) * BigInt(part)));
+  const shares = exact.map((product) => Number(product / BigInt(whole)));
+  const order = exact
+    .map((product, index) => ({ index, remainder: product % BigInt(whole) }))
+    .sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1));
+  let left = units - shares.reduce((sum, share) => sum + share, 0);
+  for (const { index } of order) {
+    if (left <= 0) break;
+    shares[index] += 1;
+    left -= 1;
+  }
+  const amounts = shares.map((share) => share * unit);
+  if (rest !== 0) amounts[parts.indexOf(Math.max(...parts))] += rest;
+  return amounts.map((amount) => sign * amount);
+}

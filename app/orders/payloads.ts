@@ -7,7 +7,7 @@
 import { z } from "zod";
 
 import { contactKeysOf } from "../loyalty/contact-keys";
-import { parseAmount, type Amount } from "./money";
+import { allocateLargestRemainder, minorUnitOf, parseAmount, type Amount } from "./money";
 
 const gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a ${type} GID`);
 const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a timestamp");
@@ -101,7 +101,10 @@ export interface CustomerSnapshot {
 export interface RefundSnapshot {
   shopifyId: string;
   orderShopifyId: string;
+  /** Merchandise given back: refund lines plus `discrepancy`. */
   subtotal: Amount;
+  /** Money given back beyond the refund lines (refund_discrepancy adjustments); part of subtotal. */
+  discrepancy: Amount;
   shipping: Amount;
   tax: Amount;
   total: Amount;
@@ -178,21 +181,38 @@ export function customerSnapshot(payload: z.infer<typeof CustomerPayload>): Cust
   };
 }
 
+/**
+ * What one refund gives back, each amount once:
+ * - merchandise: its refund lines' subtotals, plus money returned without refund lines (a
+ *   `refund_discrepancy` adjustment, negative when money went back: units an edit removed after
+ *   payment, or an amount refunded by hand);
+ * - shipping: Shopify lists it in `refund_shipping_lines` and, in older and some current payloads,
+ *   as a `shipping_refund` adjustment carrying the same money: the shipping lines when there are any,
+ *   else the adjustments, never both.
+ */
 export function refundSnapshot(payload: z.infer<typeof RefundPayload>, orderShopifyId: string): RefundSnapshot {
-  const subtotal = payload.refund_line_items.reduce((sum, line) => sum + shop(line.subtotal_set), 0);
-  const lineTax = payload.refund_line_items.reduce((sum, line) => sum + shop(line.total_tax_set), 0);
-  // Older payloads refund shipping as an order adjustment (negative amounts) instead of a shipping line.
-  const shippingLines = (payload.refund_shipping_lines ?? []).reduce((sum, line) => sum + shop(line.subtotal_amount_set), 0);
-  const shippingTax = (payload.refund_shipping_lines ?? []).reduce((sum, line) => sum + shop(line.tax_amount_set), 0);
-  const shippingAdjustments = payload.order_adjustments
-    .filter((adjustment) => adjustment.kind === "shipping_refund")
-    .reduce((sum, adjustment) => sum - shop(adjustment.amount_set) - shop(adjustment.tax_amount_set), 0);
-  const shipping = shippingLines + shippingAdjustments;
-  const tax = lineTax + shippingTax;
+  const sum = <T>(items: T[], amount: (item: T) => Amount) => items.reduce((total, item) => total + amount(item), 0);
+  const adjustments = (kind: string) => payload.order_adjustments.filter((adjustment) => adjustment.kind === kind);
+  const lines = payload.refund_line_items;
+  const shippingLines = payload.refund_shipping_lines ?? [];
+  const shippingAdjustments = adjustments("shipping_refund");
+  const discrepancies = adjustments("refund_discrepancy");
+
+  const discrepancy = -sum(discrepancies, (adjustment) => shop(adjustment.amount_set));
+  const subtotal = sum(lines, (line) => shop(line.subtotal_set)) + discrepancy;
+  const fromShippingLines = shippingLines.length > 0;
+  const shipping = fromShippingLines
+    ? sum(shippingLines, (line) => shop(line.subtotal_amount_set))
+    : -sum(shippingAdjustments, (adjustment) => shop(adjustment.amount_set));
+  const shippingTax = fromShippingLines
+    ? sum(shippingLines, (line) => shop(line.tax_amount_set))
+    : -sum(shippingAdjustments, (adjustment) => shop(adjustment.tax_amount_set));
+  const tax = sum(lines, (line) => shop(line.total_tax_set)) + shippingTax - sum(discrepancies, (adjustment) => shop(adjustment.tax_amount_set));
   return {
     shopifyId: payload.admin_graphql_api_id,
     orderShopifyId,
     subtotal,
+    discrepancy,
     shipping,
     tax,
     total: subtotal + shipping + tax,
@@ -200,15 +220,55 @@ export function refundSnapshot(payload: z.infer<typeof RefundPayload>, orderShop
   };
 }
 
+/**
+ * Each line's discount, reconciled with the order's own figure: `subtotal_price` is the lines after
+ * every discount (line-level and order-level, lines added by edits included), so what the lines'
+ * `discount_allocations` leave unexplained is an order-level discount, shared among the lines in
+ * proportion to what they cost after their own discounts, in whole minor units (largest remainder).
+ */
+export function reconciledLineDiscounts(
+  lines: { price: Amount; quantity: number; discount: Amount }[],
+  subtotal: Amount,
+  currencyCode: string,
+): Amount[] {
+  const own = lines.map((line) => line.discount);
+  const net = lines.map((line) => line.price * line.quantity - line.discount);
+  const unexplained = net.reduce((total, amount) => total + amount, 0) - subtotal;
+  const ownTotal = own.reduce((total, amount) => total + amount, 0);
+  if (unexplained === 0 || lines.length === 0) return own;
+  const unit = minorUnitOf(currencyCode);
+  if (unexplained > 0) {
+    const shares = allocateLargestRemainder(unexplained, net, unit);
+    return own.map((discount, index) => discount + shares[index]);
+  }
+  // The allocations say more than the order: take the excess back from them, never below zero.
+  if (ownTotal < -unexplained) return own;
+  const shares = allocateLargestRemainder(-unexplained, own, unit);
+  return own.map((discount, index) => discount - shares[index]);
+}
+
 export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnapshot {
   const orderId = payload.admin_graphql_api_id;
+  const subtotal = shop(payload.subtotal_price_set);
+  const currencyCode = payload.subtotal_price_set.shop_money.currency_code;
+  const lines = payload.line_items.map((line) => ({
+    shopifyId: line.admin_graphql_api_id,
+    productShopifyId: gidOf("Product", line.product_id),
+    variantShopifyId: gidOf("ProductVariant", line.variant_id),
+    title: line.title,
+    quantity: line.quantity,
+    price: shop(line.price_set),
+    discount: line.discount_allocations.reduce((sum, allocation) => sum + shop(allocation.amount_set), 0),
+  }));
+  const discounts = reconciledLineDiscounts(lines, subtotal, currencyCode);
+  const lineItems = lines.map((line, index) => ({ ...line, discount: discounts[index] }));
   return {
     shopifyId: orderId,
     name: payload.name,
     email: payload.email?.toLowerCase() ?? null,
-    currencyCode: payload.subtotal_price_set.shop_money.currency_code,
+    currencyCode,
     financialStatus: payload.financial_status ?? "pending",
-    subtotal: shop(payload.subtotal_price_set),
+    subtotal,
     shipping: payload.shipping_lines.reduce((sum, line) => sum + shop(line.discounted_price_set ?? line.price_set), 0),
     tax: shop(payload.total_tax_set),
     totalDiscounts: shop(payload.total_discounts_set),
@@ -225,15 +285,7 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
       phones: [payload.phone, payload.shipping_address?.phone, payload.billing_address?.phone],
       addresses: [payload.shipping_address, payload.billing_address],
     }),
-    lineItems: payload.line_items.map((line) => ({
-      shopifyId: line.admin_graphql_api_id,
-      productShopifyId: gidOf("Product", line.product_id),
-      variantShopifyId: gidOf("ProductVariant", line.variant_id),
-      title: line.title,
-      quantity: line.quantity,
-      price: shop(line.price_set),
-      discount: line.discount_allocations.reduce((sum, allocation) => sum + shop(allocation.amount_set), 0),
-    })),
+    lineItems,
     refunds: payload.refunds.map((refund) => refundSnapshot(refund, orderId)),
   };
 }

@@ -14,6 +14,8 @@ import { randomInt } from "node:crypto";
 import { Prisma } from "../generated/prisma/client";
 import { appendLedgerEntries, ledgerEntriesOf } from "../loyalty/ledger.server";
 import {
+  eligibleAmount,
+  orderKeys,
   orderSpendEntries,
   secondPurchaseEntries,
   welcomeEntries,
@@ -205,20 +207,23 @@ export async function syncRefund(tx: Tx, shop: ShopProgram, refund: RefundSnapsh
     SELECT id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt" FROM "Customer"
      WHERE "shopId" = ${shop.id} AND "shopifyId" = ${order.customerShopifyId}`;
   if (customer && !customer.redactedAt) await settleCustomerPoints(tx, shop, customer, now, [refund.orderShopifyId]);
+  // Money returned without refund lines lowers the order's sales.
+  if (refund.discrepancy !== 0) await recordOrderForReports(tx, shop.id, refund.orderShopifyId);
 }
 
 async function storeRefunds(tx: Tx, shopId: string, refunds: RefundSnapshot[]): Promise<void> {
   if (refunds.length === 0) return;
   // A refund never changes once issued: the first copy to arrive is the copy.
   await tx.$executeRaw`
-    INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
-    SELECT gen_random_uuid()::text, ${shopId}, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total,
+    INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, discrepancy, shipping, tax, total, "refundedAt", "createdAt")
+    SELECT gen_random_uuid()::text, ${shopId}, r.gid, r.order_gid, r.subtotal, r.discrepancy, r.shipping, r.tax, r.total,
            r.at::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
       FROM unnest(${refunds.map((refund) => refund.shopifyId)}::text[], ${refunds.map((refund) => refund.orderShopifyId)}::text[],
-                  ${refunds.map((refund) => formatAmount(refund.subtotal))}::numeric[], ${refunds.map((refund) => formatAmount(refund.shipping))}::numeric[],
+                  ${refunds.map((refund) => formatAmount(refund.subtotal))}::numeric[], ${refunds.map((refund) => formatAmount(refund.discrepancy))}::numeric[],
+                  ${refunds.map((refund) => formatAmount(refund.shipping))}::numeric[],
                   ${refunds.map((refund) => formatAmount(refund.tax))}::numeric[], ${refunds.map((refund) => formatAmount(refund.total))}::numeric[],
                   ${refunds.map((refund) => refund.refundedAt.toISOString())}::text[])
-           AS r(gid, order_gid, subtotal, shipping, tax, total, at)
+           AS r(gid, order_gid, subtotal, discrepancy, shipping, tax, total, at)
     ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;
 }
 
@@ -236,9 +241,10 @@ export async function settleCustomerPoints(
 ): Promise<void> {
   // Amounts as text: exact decimals for parseAmount, never floats.
   const orders = await tx.$queryRaw<
-    { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date; subtotal: string; shipping: string; tax: string }[]
+    { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date; subtotal: string; shipping: string; tax: string; earnedOn: string | null }[]
   >`
-    SELECT "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax
+    SELECT "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax,
+           "pointsEarnedOn"::text AS "earnedOn"
       FROM "Order" WHERE "shopId" = ${shop.id} AND "customerShopifyId" = ${customer.shopifyId}`;
   const touched = orders.filter((order) => orderShopifyIds.includes(order.shopifyId));
   const refunds = touched.length
@@ -248,6 +254,7 @@ export async function settleCustomerPoints(
     : [];
   const existing = await ledgerEntriesOf(tx, customer.id, "ORDER");
 
+  const earnedOn: { shopifyId: string; amount: string }[] = [];
   const planned = touched.flatMap((order) => {
     const forPoints: OrderForPoints = {
       shopifyId: order.shopifyId,
@@ -266,15 +273,22 @@ export async function settleCustomerPoints(
           tax: parseAmount(refund.tax),
           refundedAt: refund.refundedAt,
         })),
+      earnedOn: order.earnedOn === null ? null : parseAmount(order.earnedOn),
     };
     const prefix = `order:${order.shopifyId}:`;
-    return orderSpendEntries({
+    const entries = orderSpendEntries({
       order: forPoints,
       existing: existing.filter((entry) => entry.key.startsWith(prefix) && (entry.reason === "SPEND" || entry.reason === "REFUND" || entry.reason === "CANCELLATION")),
       settings: shop.settings,
       installedAt: shop.installedAt,
       now,
     });
+    const eligible = eligibleAmount(forPoints, shop.settings);
+    const earns = entries.some((entry) => entry.key === orderKeys.spend(order.shopifyId) || entry.key === orderKeys.editSpend(order.shopifyId, eligible));
+    if (earns || (forPoints.earnedOn === null && existing.some((entry) => entry.key === orderKeys.spend(order.shopifyId)))) {
+      earnedOn.push({ shopifyId: order.shopifyId, amount: formatAmount(eligible) });
+    }
+    return entries;
   });
   if (shop.historyComplete) {
     planned.push(
@@ -288,6 +302,12 @@ export async function settleCustomerPoints(
     );
   }
   await appendLedgerEntries(tx, shop.id, customer.id, planned);
+  if (earnedOn.length > 0) {
+    await tx.$executeRaw`
+      UPDATE "Order" o SET "pointsEarnedOn" = e.amount
+        FROM unnest(${earnedOn.map((e) => e.shopifyId)}::text[], ${earnedOn.map((e) => e.amount)}::numeric[]) AS e(gid, amount)
+       WHERE o."shopId" = ${shop.id} AND o."shopifyId" = e.gid`;
+  }
   await rewardReferralOnFirstPurchase(tx, shop, customer, orders, now);
 }
 

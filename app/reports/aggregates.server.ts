@@ -22,7 +22,7 @@
  */
 import { allowLongStatements } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
-import { fromScaled, toScaled } from "./metrics";
+import { fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
 
 type Tx = Prisma.TransactionClient;
 
@@ -34,7 +34,7 @@ const COUNTED_ORDERS = (customerFilter: string) => `
   WITH counted AS (
     SELECT o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at,
            ${LOCAL_DAY("$2")} AS day,
-           COALESCE((SELECT SUM(li.price * li.quantity - li.discount) FROM "OrderLineItem" li WHERE li."orderId" = o.id), 0) AS revenue
+           ${ORDER_SALES_SQL("o")} AS revenue
       FROM "Order" o
      WHERE o."shopId" = $1 AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test ${customerFilter}
   )

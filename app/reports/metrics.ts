@@ -13,13 +13,23 @@ export interface Period {
   to: string;
 }
 
+/**
+ * One order's sales (METRIC_DEFINITIONS.revenue) as SQL over an "Order" row named `order`: its lines
+ * after every discount (payloads.ts shares order-level discounts among them), less money returned
+ * without refund lines.
+ */
+export const ORDER_SALES_SQL = (order: string) => `(
+  COALESCE((SELECT SUM(li.price * li.quantity - li.discount) FROM "OrderLineItem" li WHERE li."orderId" = ${order}.id), 0)
+  - COALESCE((SELECT SUM(GREATEST(r.discrepancy, 0)) FROM "OrderRefund" r
+               WHERE r."shopId" = ${order}."shopId" AND r."orderShopifyId" = ${order}."shopifyId"), 0))`;
+
 export const METRIC_DEFINITIONS = {
   countedOrders:
     "Counted orders: placed in the period (the shop's time zone, both days inclusive), not cancelled, not test orders, with a customer (guest checkouts are left out). Amounts are in the shop's currency.",
   revenue:
-    "Sales: the sum over counted orders of gross sales (line-item price × quantity) minus discounts. Shipping, taxes, duties and tips are excluded. Taken as the order was created: later refunds do not lower it.",
+    "Sales: the sum over counted orders of gross sales (line-item price × quantity) minus discounts, line-level and order-level (the order's own discount total, shared among its lines). Shipping, taxes, duties and tips are excluded. Lines added by an edit count; refunds of lines do not lower it, money returned without refund lines (units an edit removed after payment) does.",
   averageOrderValue:
-    "Average order value = sales ÷ counted orders, where an order's sales are its gross sales (line-item price × quantity) minus discounts, without shipping, taxes, duties or tips (Shopify's definition), as the order was created: refunds do not change it.",
+    "Average order value = sales ÷ counted orders, where an order's sales are its gross sales (line-item price × quantity) minus all its discounts, without shipping, taxes, duties or tips (Shopify's definition), as edited: refunds of lines do not change it.",
   purchaseFrequency: "Purchase frequency = counted orders ÷ customers with a counted order in the period.",
   repeatPurchaseRate: "Repeat purchase rate = customers with 2 or more counted orders in the period ÷ customers with 1 or more.",
   returningCustomerRate:

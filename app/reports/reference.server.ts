@@ -3,8 +3,8 @@
  * period's counted orders by customer. Too slow for the dashboard on a large shop; it is the check
  * the aggregates are tested against and the benchmark's reference.
  */
-import type { PrismaClient } from "../generated/prisma/client";
-import { addDecimals, type Period, type PeriodTotals } from "./metrics";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { addDecimals, ORDER_SALES_SQL, type Period, type PeriodTotals } from "./metrics";
 import type { SegmentTotals } from "./metrics.server";
 
 export async function referenceTotals(db: PrismaClient, shopId: string, timezone: string, period: Period): Promise<SegmentTotals> {
@@ -15,14 +15,14 @@ export async function referenceTotals(db: PrismaClient, shopId: string, timezone
              ((${period.to}::date + 1)::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC' AS ends
     ),
     counted AS (
-      SELECT o.id, o."customerShopifyId" AS customer
+      SELECT o.id, o."shopId", o."shopifyId", o."customerShopifyId" AS customer
         FROM "Order" o, bounds
        WHERE o."shopId" = ${shopId} AND o."placedAt" >= bounds.starts AND o."placedAt" < bounds.ends
          AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test
     ),
     by_customer AS (
       SELECT c.customer, COUNT(*) AS orders,
-             COALESCE(SUM((SELECT SUM(li.price * li.quantity - li.discount) FROM "OrderLineItem" li WHERE li."orderId" = c.id)), 0) AS revenue
+             COALESCE(SUM(${Prisma.raw(ORDER_SALES_SQL("c"))}), 0) AS revenue
         FROM counted c GROUP BY c.customer
     )
     SELECT COALESCE(cu."hasAccount", false) AS member,

@@ -210,10 +210,13 @@ export interface RefundRecord {
   refundLineItems: RefundLineItemRecord[];
   /** Shipping given back with this refund. */
   shipping: MoneyPair;
+  /** Money given back beyond the refund lines and shipping (a refund_discrepancy adjustment); absent in older records. */
+  discrepancy?: MoneyPair;
   transactionIds: string[];
 }
 
-export type FinancialStatus = "pending" | "paid" | "partially_refunded" | "refunded" | "voided";
+/** partially_paid: an edit added to a paid order and the difference is owed. */
+export type FinancialStatus = "pending" | "partially_paid" | "paid" | "partially_refunded" | "refunded" | "voided";
 export type CancelReason = "customer" | "declined" | "fraud" | "inventory" | "other" | "staff";
 
 /** Shopify stores an order's addresses as MailingAddress too. */

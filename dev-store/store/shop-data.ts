@@ -592,13 +592,57 @@ export class ShopData {
   /** Payment arrives for a pending order (bank transfer, cash on delivery). */
   markOrderPaid(id: string, options: { at?: string; gateway?: string } = {}): OrderRecord {
     const order = this.requireOrder(id);
-    if (order.financialStatus !== "pending") throw new ShopRuleError(`Order ${order.name} is ${order.financialStatus}, not pending`);
+    if (order.financialStatus !== "pending" && order.financialStatus !== "partially_paid") {
+      throw new ShopRuleError(`Order ${order.name} is ${order.financialStatus}, not pending`);
+    }
     const at = this.stamp(options.at);
     const totals = orderTotals(order);
     order.transactions.push(this.transaction("sale", totals.outstanding, options.gateway ?? "manual", at, null, order.test));
     order.financialStatus = "paid";
     this.touchOrder(order, at);
     this.announce("orders/paid", id, () => this.renderOrder(order));
+    this.announce("orders/updated", id, () => this.renderOrder(order));
+    return order;
+  }
+
+  /**
+   * An order edit that adds lines, at the variants' prices (no discount; the order's tax rate): the
+   * lines join `line_items`, `subtotal_price` and `total_price` grow, and a paid order owes the
+   * difference (partially_paid) until markOrderPaid collects it. Shopify follows an edit with orders/updated.
+   */
+  addLinesByEdit(id: string, input: { lineItems: { variantId: string; quantity: number }[]; at?: string }): OrderRecord {
+    const order = this.requireOrder(id);
+    if (order.cancelledAt) throw new ShopRuleError(`Order ${order.name} is cancelled`);
+    if (input.lineItems.length === 0) throw new ShopRuleError("An edit adds at least one line item");
+    const at = this.stamp(input.at);
+    const taxRate = order.lineItems.flatMap((line) => line.taxLines)[0]?.rate ?? null;
+    const currencies = { currency: order.currency, presentmentCurrency: order.presentmentCurrency, exchangeRate: order.exchangeRate };
+    for (const requested of input.lineItems) {
+      const variant = this.variantsById.get(requested.variantId);
+      if (!variant) throw new ShopRuleError(`No product variant ${requested.variantId}`);
+      if (!Number.isInteger(requested.quantity) || requested.quantity < 1) throw new ShopRuleError("Line item quantities are whole numbers of at least 1");
+      const product = this.productsById.get(variant.productId)!;
+      const unitPrice = convertMinorUnits(variant.price, order.currency, order.presentmentCurrency, invertRate(order.exchangeRate));
+      const taxed = taxRate ? lineTax(unitPrice * requested.quantity, taxRate) : 0;
+      order.lineItems.push({
+        id: this.ids.next("LineItem"),
+        productId: product.id,
+        variantId: variant.id,
+        title: product.title,
+        variantTitle: variant.title === "Default Title" ? null : variant.title,
+        sku: variant.sku,
+        vendor: product.vendor,
+        quantity: requested.quantity,
+        unitPrice: pairFromPresentment(unitPrice, currencies),
+        discountAllocations: [],
+        taxLines: taxRate ? [{ title: "Sales Tax", rate: taxRate, price: pairFromPresentment(taxed, currencies) }] : [],
+        taxable: variant.taxable,
+        requiresShipping: variant.requiresShipping,
+        grams: variant.grams,
+      });
+    }
+    if (order.financialStatus === "paid" || order.financialStatus === "partially_refunded") order.financialStatus = "partially_paid";
+    this.touchOrder(order, at);
     this.announce("orders/updated", id, () => this.renderOrder(order));
     return order;
   }
@@ -834,12 +878,20 @@ export class ShopData {
         ? pairFromPresentment(toMinorUnits(input.shipping, order.presentmentCurrency), order)
         : { shop: 0, presentment: 0 };
     if (shipping.presentment > remainingShipping.presentment) throw new ShopRuleError(`Order ${order.name} has less shipping left to refund`);
-    if (refundLineItems.length === 0 && shipping.presentment === 0) throw new ShopRuleError("A refund needs line items or shipping");
+    const discrepancy = input.discrepancy ? pairFromPresentment(toMinorUnits(input.discrepancy, order.presentmentCurrency), order) : { shop: 0, presentment: 0 };
+    if (discrepancy.presentment < 0) throw new ShopRuleError("A refund gives money back, not takes it");
+    if (refundLineItems.length === 0 && shipping.presentment === 0 && discrepancy.presentment === 0) {
+      throw new ShopRuleError("A refund needs line items, shipping or an amount");
+    }
 
     const amount = {
-      shop: shipping.shop + refundLineItems.reduce((sum, line) => sum + line.subtotal.shop + line.totalTax.shop, 0),
-      presentment: shipping.presentment + refundLineItems.reduce((sum, line) => sum + line.subtotal.presentment + line.totalTax.presentment, 0),
+      shop: shipping.shop + discrepancy.shop + refundLineItems.reduce((sum, line) => sum + line.subtotal.shop + line.totalTax.shop, 0),
+      presentment: shipping.presentment + discrepancy.presentment + refundLineItems.reduce((sum, line) => sum + line.subtotal.presentment + line.totalTax.presentment, 0),
     };
+    const before = orderTotals(order);
+    if (amount.presentment > before.received.presentment - before.refunded.presentment) {
+      throw new ShopRuleError(`Order ${order.name} has less money left to refund`);
+    }
     const sale = order.transactions.find((transaction) => transaction.kind === "sale");
     const transaction = this.transaction("refund", amount, sale?.gateway ?? "manual", at, sale?.id ?? null, order.test);
     order.transactions.push(transaction);
@@ -851,6 +903,7 @@ export class ShopData {
       restock,
       refundLineItems,
       shipping,
+      ...(discrepancy.presentment !== 0 ? { discrepancy } : {}),
       transactionIds: [transaction.id],
     };
     order.refunds.push(refund);

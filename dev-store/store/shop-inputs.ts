@@ -100,6 +100,12 @@ export interface NewRefund {
   lineItems?: { lineItemId: string; quantity: number; restockType?: RestockType }[];
   /** Refund the order's remaining shipping (true) or this much of it, in the presentment currency. */
   shipping?: true | string;
+  /**
+   * Money given back without refund lines, in the presentment currency: what Shopify does after an
+   * edit removes units from a paid order, or when the merchant refunds an amount by hand. The refund
+   * carries it as a `refund_discrepancy` order adjustment.
+   */
+  discrepancy?: string;
   note?: string | null;
   at?: string;
 }

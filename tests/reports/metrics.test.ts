@@ -102,7 +102,7 @@ function snapshot(order: CraftedOrder): OrderSnapshot {
       discount: parseAmount(line.discount ?? "0"),
     })),
     refunds: order.refunded
-      ? [{ shopifyId: `gid://shopify/Refund/${order.id}`, orderShopifyId: orderId, subtotal: parseAmount(order.refunded), shipping: 0, tax: 0, total: parseAmount(order.refunded), refundedAt: updatedAt }]
+      ? [{ shopifyId: `gid://shopify/Refund/${order.id}`, orderShopifyId: orderId, subtotal: parseAmount(order.refunded), discrepancy: 0, shipping: 0, tax: 0, total: parseAmount(order.refunded), refundedAt: updatedAt }]
       : [],
   };
 }

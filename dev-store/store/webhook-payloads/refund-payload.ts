@@ -1,5 +1,5 @@
 /** refunds/create and the `refunds` inside order payloads (REST 2026-07). */
-import { formatMinorUnits, ZERO_PAIR } from "../money";
+import { formatMinorUnits, ZERO_PAIR, type MoneyPair } from "../money";
 import type { OrderRecord, RefundRecord, ShopRecord, TransactionRecord } from "../records";
 import { currenciesOf, lineItemPayload } from "./line-item-payload";
 import { legacyIdOf, moneySet, restTimestamp } from "./rest-format";
@@ -44,6 +44,23 @@ export function transactionPayload(order: OrderRecord, transaction: TransactionR
   };
 }
 
+function orderAdjustment(order: OrderRecord, refund: RefundRecord, kind: string, reason: string, given: MoneyPair): Record<string, unknown> {
+  const currencies = currenciesOf(order);
+  const amount = { shop: -given.shop, presentment: -given.presentment };
+  return {
+    // One adjustment of each kind per refund: its id follows the refund's.
+    id: legacyIdOf(refund.id) * 10 + (kind === "shipping_refund" ? 1 : 2),
+    order_id: legacyIdOf(order.id),
+    refund_id: legacyIdOf(refund.id),
+    amount: formatMinorUnits(amount.shop, order.currency),
+    amount_set: moneySet(amount, currencies),
+    tax_amount: formatMinorUnits(0, order.currency),
+    tax_amount_set: moneySet(ZERO_PAIR, currencies),
+    kind,
+    reason,
+  };
+}
+
 export function refundPayload(order: OrderRecord, refund: RefundRecord, shop: ShopRecord): Record<string, unknown> {
   const currencies = currenciesOf(order);
   return {
@@ -67,7 +84,12 @@ export function refundPayload(order: OrderRecord, refund: RefundRecord, shop: Sh
       })),
     restock: refund.restock,
     admin_graphql_api_id: refund.id,
-    order_adjustments: [],
+    // Shopify records refunded shipping twice over: as a refund shipping line and as an order
+    // adjustment of the same money (negative: given back); money beyond the lines is a discrepancy.
+    order_adjustments: [
+      ...(refund.shipping.presentment !== 0 ? [orderAdjustment(order, refund, "shipping_refund", "Shipping refund", refund.shipping)] : []),
+      ...(refund.discrepancy ? [orderAdjustment(order, refund, "refund_discrepancy", "Refund discrepancy", refund.discrepancy)] : []),
+    ],
     refund_line_items: refund.refundLineItems.map((refundLine) => {
       const line = order.lineItems.find((candidate) => candidate.id === refundLine.lineItemId);
       if (!line) throw new Error(`Refund ${refund.id} names a line item the order does not have`);
