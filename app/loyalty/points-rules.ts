@@ -86,6 +86,10 @@ export function isCompletedPurchase(order: Pick<OrderForPoints, "financialStatus
   return wasPaid(order.financialStatus) && order.cancelledAt === null;
 }
 
+/** isCompletedPurchase as a SQL condition on an "Order" row aliased `alias`. */
+export const completedPurchaseSql = (alias: string) =>
+  `${alias}."financialStatus" IN (${[...PAID_STATUSES].map((status) => `'${status}'`).join(", ")}) AND ${alias}."cancelledAt" IS NULL`;
+
 /** Shopify stamps to the second; the program starts at the second the shop installed the app. */
 export function programStart(installedAt: Date): Date {
   return new Date(Math.floor(installedAt.getTime() / 1000) * 1000);

@@ -1,25 +1,37 @@
 /**
  * What the storefront widget shows a shopper (GET /apps/loyalty/customer through the app proxy): the
- * program's ways to earn for everyone, and a signed-in customer's balance, recent history and
- * referral link. The shape is the widget's contract (extensions/loyalty-widget/assets/loyalty-widget.js).
+ * program's ways to earn and reward catalogue for everyone, and a signed-in customer's balance, the
+ * codes they redeemed, recent history, referral link and the ways to earn still open to them.
+ * The shape is the widget's contract (storefront-widget/loyalty-widget.js).
  */
 import type pg from "pg";
 
 import { sharesOneSession } from "../embedded-database.server";
-import type { PointsReason } from "./points-rules";
+import { completedPurchaseSql, type PointsReason } from "./points-rules";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
 export const HISTORY_LIMIT = 10;
+/** Redeemed codes shown: every unused one first, then the latest used or expired. */
+export const MY_REWARDS_LIMIT = 10;
+
+export type WayToEarn = "welcome" | "spend" | "second_order" | "referral";
+/** A redeemed code as the shopper sees it: "expired" from its end date, "used" once an order carried it. */
+export type MyRewardStatus = "unused" | "used" | "expired";
 
 export interface StorefrontAccount {
   customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
+  /** The active catalogue, cheapest first; a guest sees it too, nothing affordable. */
   rewards: { id: string; name: string; cost: number; affordable: boolean }[];
+  /** Unused codes (soonest ending first), then used and expired ones (newest first). */
+  myRewards: { code: string; name: string; endsAt: string; status: MyRewardStatus }[];
   history: { at: string; points: number; reason: string }[];
-  waysToEarn: { title: string; points: string }[];
-  program: { pointsName: string };
+  /** For a guest every rule switched on; for a customer only what they can still earn. */
+  waysToEarn: { kind: WayToEarn; title: string; points: string }[];
+  /** pendingDays: days after an order before its points can be spent (0: at once). */
+  program: { pointsName: string; pendingDays: number };
 }
 
 interface ProgramForStorefront {
@@ -46,15 +58,31 @@ function oneUnitOf(currencyCode: string): string {
   }
 }
 
-/** The rules the merchant has switched on (a rule at 0 points earns nothing and is not shown). */
-export function waysToEarn(settings: ProgramForStorefront, currencyCode: string): StorefrontAccount["waysToEarn"] {
+/** What a signed-in customer has already done; a guest (null) can still do everything. */
+export interface CustomerProgress {
+  welcomeEarned: boolean;
+  /** Completed purchases (isCompletedPurchase), counted up to 2. */
+  completedPurchases: number;
+}
+
+/**
+ * The rules the merchant has switched on (a rule at 0 points earns nothing and is not shown) that
+ * this shopper can still earn: the welcome points once, the second-order bonus before a second purchase.
+ */
+export function waysToEarn(settings: ProgramForStorefront, currencyCode: string, progress: CustomerProgress | null = null): StorefrontAccount["waysToEarn"] {
   const ways: StorefrontAccount["waysToEarn"] = [];
-  const way = (title: string, points: number) => points > 0 && ways.push({ title, points: pointsText(points, settings.pointsName) });
-  way("Create an account", settings.welcomePoints);
-  way(`Every ${oneUnitOf(currencyCode)} you spend`, settings.pointsPerCurrencyUnit);
-  way("Your second order", settings.secondPurchaseBonus);
-  way("A friend's first order", settings.referrerPoints);
+  const way = (kind: WayToEarn, title: string, points: number, open = true) => points > 0 && open && ways.push({ kind, title, points: pointsText(points, settings.pointsName) });
+  way("welcome", "Create an account", settings.welcomePoints, !progress?.welcomeEarned);
+  way("spend", `Every ${oneUnitOf(currencyCode)} you spend`, settings.pointsPerCurrencyUnit);
+  way("second_order", "Your second order", settings.secondPurchaseBonus, (progress?.completedPurchases ?? 0) < 2);
+  way("referral", "A friend's first order", settings.referrerPoints);
   return ways;
+}
+
+/** A redemption's state as the shopper reads it: an issued code past its end is expired, whatever the upkeep has done yet. */
+export function myRewardStatus(status: "ISSUED" | "USED" | "EXPIRED", endsAt: Date, now: Date): MyRewardStatus {
+  if (status === "USED") return "used";
+  return status === "EXPIRED" || endsAt <= now ? "expired" : "unused";
 }
 
 /** The history line a customer reads for a ledger entry. */
@@ -97,30 +125,34 @@ export type SqlQuery = Pick<pg.Pool, "query" | "options">;
 export async function storefrontAccount(sql: SqlQuery, shopDomain: string, customerGid: string | null, now = new Date()): Promise<StorefrontAccount | null> {
   // Everything in one statement, sent as plain SQL: it runs on every panel opening of every shopper.
   const name = sharesOneSession(sql.options.connectionString) ? {} : { name: "storefront-account" };
-  const { rows } = await sql.query<AccountRow>({ ...name, text: ACCOUNT_SQL, values: [shopDomain, customerGid, now.toISOString(), HISTORY_LIMIT] });
+  const { rows } = await sql.query<AccountRow>({ ...name, text: ACCOUNT_SQL, values: [shopDomain, customerGid, now.toISOString(), HISTORY_LIMIT, MY_REWARDS_LIMIT] });
   const [row] = rows;
   if (!row || row.uninstalled) return null;
-  const program = { waysToEarn: waysToEarn(row, row.currencyCode), program: { pointsName: row.pointsName } };
-  const empty = { points: { balance: 0, pending: 0 }, referral: null, rewards: [], history: [] };
-  if (!customerGid) return { customer: null, ...empty, ...program };
-  if (!row.customerStored || row.customerGone) {
-    return { customer: { id: customerGid, firstName: row.firstName }, ...empty, ...program };
-  }
+  const known = customerGid !== null && row.customerStored && !row.customerGone;
+  const balance = known ? Number(row.available ?? 0) : 0;
+  const shared = {
+    rewards: (row.rewards ?? []).map((reward) => ({ id: reward.id, name: reward.name, cost: reward.cost, affordable: reward.cost <= balance })),
+    waysToEarn: waysToEarn(row, row.currencyCode, known ? { welcomeEarned: row.welcomeEarned ?? false, completedPurchases: row.completedPurchases } : null),
+    program: { pointsName: row.pointsName, pendingDays: row.pendingDays },
+  };
+  const empty = { points: { balance: 0, pending: 0 }, referral: null, myRewards: [], history: [] };
+  if (!customerGid) return { customer: null, ...empty, ...shared };
+  if (!known) return { customer: { id: customerGid, firstName: row.firstName }, ...empty, ...shared };
 
-  const balance = Number(row.available ?? 0);
   const referralCode = row.referralCode ?? "";
   return {
     customer: { id: customerGid, firstName: row.firstName },
     points: { balance, pending: Number(row.pending ?? 0) },
     referral: { code: referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(referralCode)}` },
-    rewards: (row.rewards ?? []).map((reward) => ({ id: reward.id, name: reward.name, cost: reward.cost, affordable: reward.cost <= balance })),
+    myRewards: (row.myRewards ?? []).map((mine) => ({ code: mine.code, name: mine.name, endsAt: mine.endsAt, status: myRewardStatus(mine.status, new Date(mine.endsAt), now) })),
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
-    ...program,
+    ...shared,
   };
 }
 
 interface AccountRow extends ProgramForStorefront {
   currencyCode: string;
+  pendingDays: number;
   uninstalled: boolean;
   customerStored: boolean;
   customerGone: boolean;
@@ -129,27 +161,52 @@ interface AccountRow extends ProgramForStorefront {
   /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
   available: string | null;
   pending: string | null;
+  welcomeEarned: boolean | null;
+  completedPurchases: number;
+  myRewards: { code: string; name: string; endsAt: string; status: "ISSUED" | "USED" | "EXPIRED" }[] | null;
   history: { at: string; points: number; reason: PointsReason; note: string | null; orderName: string | null }[] | null;
   rewards: { id: string; name: string; cost: number }[] | null;
 }
 
-// $1 shop domain, $2 customer GID (null: a guest), $3 now (ISO, UTC), $4 history length. Every table
+// $1 shop domain, $2 customer GID (null: a guest), $3 now (ISO, UTC), $4 history length, $5 redeemed
+// codes shown. Every table
 // is reached through the shop's id, so one shop's domain never reads another's rows. Dates are
 // stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
 const ACCOUNT_SQL = `
   SELECT s."currencyCode", s."uninstalledAt" IS NOT NULL AS uninstalled,
-         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints",
+         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."pendingDays",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
-         c."firstName", c."referralCode", balance.available, balance.pending, history.entries AS history, rewards.list AS rewards
+         c."firstName", c."referralCode", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
+         mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
     LEFT JOIN LATERAL (
       SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ($3::timestamptz AT TIME ZONE 'UTC')) AS available,
-             SUM(e.points) FILTER (WHERE e."availableAt" > ($3::timestamptz AT TIME ZONE 'UTC')) AS pending
+             SUM(e.points) FILTER (WHERE e."availableAt" > ($3::timestamptz AT TIME ZONE 'UTC')) AS pending,
+             bool_or(e.reason = 'WELCOME') AS "welcomeEarned"
         FROM "PointsLedgerEntry" e
        WHERE e."shopId" = s.id AND e."customerId" = c.id
     ) balance ON true
+    LEFT JOIN LATERAL (
+      SELECT COUNT(*)::int AS count
+        FROM (SELECT 1 FROM "Order" o
+               WHERE o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId" AND ${completedPurchaseSql("o")}
+               LIMIT 2) two
+    ) purchases ON true
+    LEFT JOIN LATERAL (
+      SELECT json_agg(json_build_object(
+               'code', m.code, 'name', m.name, 'status', m.status,
+               'endsAt', to_char(m."endsAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+             ) ORDER BY m.unused DESC, CASE WHEN m.unused THEN m."endsAt" END, m."createdAt" DESC) AS list
+        FROM (SELECT r.code, w.name, r.status, r."endsAt", r."createdAt",
+                     r.status = 'ISSUED' AND r."endsAt" > ($3::timestamptz AT TIME ZONE 'UTC') AS unused
+                FROM "Redemption" r
+                JOIN "Reward" w ON w.id = r."rewardId"
+               WHERE r."shopId" = s.id AND r."customerId" = c.id AND r.status IN ('ISSUED', 'USED', 'EXPIRED')
+               ORDER BY unused DESC, r."createdAt" DESC
+               LIMIT $5) m
+    ) mine ON true
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object(
                'at', to_char(h."createdAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'points', h.points,
@@ -165,6 +222,6 @@ const ACCOUNT_SQL = `
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'cost', r."pointsCost") ORDER BY r."pointsCost", r."createdAt") AS list
         FROM "Reward" r
-       WHERE r."shopId" = s.id AND r.active AND c.id IS NOT NULL
+       WHERE r."shopId" = s.id AND r.active
     ) rewards ON true
    WHERE s.domain = $1`;

@@ -1,13 +1,15 @@
 /**
  * POST /proxy/redeem (storefront /apps/loyalty/redeem): a signed-in customer redeems points for a
  * reward and gets the discount code. The customer is only ever the signed `logged_in_customer_id`;
- * the body names the reward and the click's idempotency key.
+ * the body names the reward and the click's idempotency key. A success carries the whole account
+ * as GET /proxy/customer answers it, so the panel shows the new code and history without asking again.
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 
-import db from "../db.server";
+import db, { pool } from "../db.server";
 import { redeemReward } from "../loyalty/redemption.server";
+import { storefrontAccount } from "../loyalty/storefront-account.server";
 import { proxyError, verifiedShopper } from "../storefront/app-proxy.server";
 import { REDEEM_PER_CUSTOMER, REDEEM_PER_IP, takeRateLimits } from "../storefront/rate-limits.server";
 import { shopifyAccessFor } from "../storefront/shop-admin.server";
@@ -54,5 +56,9 @@ export const action = async ({ request, context }: ActionFunctionArgs) => {
   if (!outcome.ok) {
     return Response.json({ error: outcome.error, ...(outcome.points ? { points: outcome.points } : {}) }, { status: outcome.status, headers: { "Cache-Control": "no-store" } });
   }
-  return Response.json({ code: outcome.code, reward: outcome.reward, endsAt: outcome.endsAt, points: outcome.points }, { headers: { "Cache-Control": "no-store" } });
+  const account = await storefrontAccount(pool, shopper.shop, shopper.customerGid, now);
+  return Response.json(
+    { code: outcome.code, reward: outcome.reward, endsAt: outcome.endsAt, points: outcome.points, account },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 };

@@ -18,10 +18,17 @@ let shopId: string;
 let variantId: string;
 
 const DEFAULT_WAYS = [
-  { title: "Create an account", points: "100 points" },
-  { title: "Every $1 you spend", points: "1 point" },
-  { title: "Your second order", points: "200 points" },
-  { title: "A friend's first order", points: "500 points" },
+  { kind: "welcome", title: "Create an account", points: "100 points" },
+  { kind: "spend", title: "Every $1 you spend", points: "1 point" },
+  { kind: "second_order", title: "Your second order", points: "200 points" },
+  { kind: "referral", title: "A friend's first order", points: "500 points" },
+];
+// A customer who has their welcome points and two or more purchases can only earn these.
+const WAYS_AFTER_TWO_ORDERS = DEFAULT_WAYS.filter((way) => way.kind === "spend" || way.kind === "referral");
+const CATALOGUE = [
+  { id: expect.any(String), name: "$5 off your order", cost: 500, affordable: false },
+  { id: expect.any(String), name: "Free shipping", cost: 800, affordable: false },
+  { id: expect.any(String), name: "10% off your order", cost: 1000, affordable: false },
 ];
 
 beforeAll(async () => {
@@ -50,7 +57,7 @@ function fromStorefront(customerGid: string | null) {
 const direct = (query: URLSearchParams) => fetch(`${app.appUrl}/proxy/customer?${query}`, { headers: { Accept: "application/json" } });
 
 describe("GET /apps/loyalty/customer", () => {
-  it("shows a guest the program's ways to earn and nothing of anyone's account, cacheable publicly", async () => {
+  it("shows a guest the program's ways to earn and the reward catalogue with costs, and nothing of anyone's account, cacheable publicly", async () => {
     const response = await fromStorefront(null);
     expect(response.status).toBe(200);
     // The dev storefront forwards only the content type: the app's own headers are read directly.
@@ -59,10 +66,11 @@ describe("GET /apps/loyalty/customer", () => {
       customer: null,
       points: { balance: 0, pending: 0 },
       referral: null,
-      rewards: [],
+      rewards: CATALOGUE,
+      myRewards: [],
       history: [],
       waysToEarn: DEFAULT_WAYS,
-      program: { pointsName: "points" },
+      program: { pointsName: "points", pendingDays: 0 },
     });
   });
 
@@ -85,13 +93,10 @@ describe("GET /apps/loyalty/customer", () => {
     expect(body.points).toEqual({ balance: 375, pending: 0 });
     expect(body.referral).toEqual({ code: stored.referralCode, url: `https://${TEST_APP.shop}/apps/loyalty/r/${stored.referralCode}` });
     // The catalogue seeded on install, cheapest first; 375 points afford none of it yet.
-    expect(body.rewards).toEqual([
-      { id: expect.any(String), name: "$5 off your order", cost: 500, affordable: false },
-      { id: expect.any(String), name: "Free shipping", cost: 800, affordable: false },
-      { id: expect.any(String), name: "10% off your order", cost: 1000, affordable: false },
-    ]);
-    expect(body.waysToEarn).toEqual(DEFAULT_WAYS);
-    expect(body.program).toEqual({ pointsName: "points" });
+    expect(body.rewards).toEqual(CATALOGUE);
+    // Welcome points earned and a second order placed: neither is offered again.
+    expect(body.waysToEarn).toEqual(WAYS_AFTER_TWO_ORDERS);
+    expect(body.program).toEqual({ pointsName: "points", pendingDays: 0 });
 
     const history = body.history as { at: string; points: number; reason: string }[];
     expect(history.map(({ points, reason }) => ({ points, reason }))).toEqual(
@@ -130,10 +135,68 @@ describe("GET /apps/loyalty/customer", () => {
       customer: { id: unknown, firstName: null },
       points: { balance: 0, pending: 0 },
       referral: null,
-      rewards: [],
+      rewards: CATALOGUE,
+      myRewards: [],
       history: [],
       waysToEarn: DEFAULT_WAYS,
     });
+  });
+
+  it("offers a customer with one order the second-order bonus but not the welcome points they have, and tells the pending days", async () => {
+    await app.db.programSettings.update({ where: { shopId }, data: { pendingDays: 14 } });
+    try {
+      const customer = shopper();
+      store().createOrder({ customerId: customer.id, lineItems: [{ variantId, quantity: 1 }] });
+      await app.devStore.webhooks.idle();
+      const body = await (await fromStorefront(customer.id)).json();
+      expect(body.waysToEarn.map((way: { kind: string }) => way.kind)).toEqual(["spend", "second_order", "referral"]);
+      expect(body.program).toEqual({ pointsName: "points", pendingDays: 14 });
+      // The order's 25 points wait the 14 days.
+      expect(body.points).toEqual({ balance: 100, pending: 25 });
+    } finally {
+      await app.db.programSettings.update({ where: { shopId }, data: { pendingDays: 0 } });
+    }
+  });
+
+  it("lists the customer's redeemed codes: unused ones first with their end date, then used (an order carried the code) and expired ones", async () => {
+    const customer = shopper("Rosa");
+    await app.devStore.webhooks.idle();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+    await adjustPoints(app.db, { shopId, customerId: stored.id, points: 2900, reason: "Thanks", now: new Date() });
+    const catalogue = await app.db.reward.findMany({ where: { shopId }, orderBy: { pointsCost: "asc" } });
+    const redeem = async (rewardId: string) => {
+      const response = await fetch(`${app.devStore.storefrontUrl}/apps/loyalty/redeem`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(customer.id)}` },
+        body: JSON.stringify({ rewardId, idempotencyKey: randomUUID() }),
+      });
+      expect(response.status).toBe(200);
+      return response.json();
+    };
+    const used = await redeem(catalogue[0].id);
+    const expired = await redeem(catalogue[1].id);
+    const unused = await redeem(catalogue[2].id);
+    // The redeem answer carries the account as it now is: the three codes unused, soonest ending first, the history updated.
+    expect(unused.account.myRewards.map((mine: { code: string }) => mine.code)).toEqual([used.code, expired.code, unused.code]);
+    expect(unused.account.myRewards[2]).toEqual({ code: unused.code, name: "10% off your order", endsAt: unused.endsAt, status: "unused" });
+    expect(unused.account.history[0]).toMatchObject({ points: -1000, reason: "Redeemed: 10% off your order" });
+    expect(unused.account.points).toEqual(unused.points);
+
+    // An order carrying the code marks it used; a code past its end date is expired.
+    store().createOrder({ customerId: customer.id, lineItems: [{ variantId, quantity: 2 }], discountCode: used.code });
+    await app.devStore.webhooks.idle();
+    await app.db.redemption.updateMany({ where: { code: expired.code }, data: { endsAt: new Date(Date.now() - 60_000) } });
+
+    const body = await (await fromStorefront(customer.id)).json();
+    expect(body.myRewards).toEqual([
+      { code: unused.code, name: "10% off your order", endsAt: unused.endsAt, status: "unused" },
+      { code: expired.code, name: "Free shipping", endsAt: expect.any(String), status: "expired" },
+      { code: used.code, name: "$5 off your order", endsAt: used.endsAt, status: "used" },
+    ]);
+    // Another customer sees none of Rosa's codes.
+    const other = shopper();
+    await app.devStore.webhooks.idle();
+    expect((await (await fromStorefront(other.id)).json()).myRewards).toEqual([]);
   });
 
   it("refuses a request whose signature is forged or missing", async () => {
@@ -197,7 +260,7 @@ describe("GET /apps/loyalty/customer", () => {
       customer: { id: customer.id, firstName: "Gone" },
       points: { balance: 0, pending: 0 },
       referral: null,
-      rewards: [],
+      myRewards: [],
       history: [],
     });
   });

@@ -30,11 +30,19 @@ interface Reward {
   cost: number;
 }
 
+interface MyReward {
+  code: string;
+  name: string;
+  endsAt: string;
+  status: "unused" | "used" | "expired";
+}
+
 /** One customer's loyalty account as the app would hold it. */
 interface LoyaltyAccount {
   balance: number;
   pending: number;
   referralCode: string;
+  myRewards: MyReward[];
   history: Array<{ at: string; points: number; reason: string }>;
 }
 
@@ -54,10 +62,15 @@ const REWARDS: Reward[] = [
   { id: "reward-free-shipping", name: "Free shipping", cost: 2000 },
 ];
 const WAYS_TO_EARN = [
-  { title: "Create an account", points: "200 beans" },
-  { title: "Every $1 you spend", points: "5 beans" },
-  { title: "A friend's first order", points: "500 beans" },
+  { kind: "welcome", title: "Create an account", points: "200 beans" },
+  { kind: "spend", title: "Every $1 you spend", points: "5 beans" },
+  { kind: "second_order", title: "Your second order", points: "300 beans" },
+  { kind: "referral", title: "A friend's first order", points: "500 beans" },
 ];
+// What a customer with their welcome points and 7 orders can still earn.
+const WAYS_FOR_A_REGULAR = WAYS_TO_EARN.filter((way) => way.kind === "spend" || way.kind === "referral");
+const PROGRAM = { pointsName: "beans", pendingDays: 14 };
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 /**
  * The app's proxy routes as the contract describes them: GET /proxy/customer and POST
@@ -70,8 +83,10 @@ async function startProxyApp(storefrontUrl: () => string) {
 
   function customerAnswer(customerId: string): Answer {
     const account = accounts.get(customerId);
-    const program = { program: { pointsName: "beans" }, waysToEarn: WAYS_TO_EARN };
-    if (!customerId || !account) return { status: 200, body: { customer: null, ...program } };
+    if (!customerId || !account) {
+      const catalogue = REWARDS.map((reward) => ({ ...reward, affordable: false }));
+      return { status: 200, body: { customer: null, rewards: catalogue, myRewards: [], waysToEarn: WAYS_TO_EARN, program: PROGRAM } };
+    }
     return {
       status: 200,
       body: {
@@ -79,8 +94,10 @@ async function startProxyApp(storefrontUrl: () => string) {
         points: { balance: account.balance, pending: account.pending },
         referral: { code: account.referralCode, url: `${storefrontUrl()}/?ref=${account.referralCode}` },
         rewards: REWARDS.map((reward) => ({ ...reward, affordable: reward.cost <= account.balance })),
+        myRewards: account.myRewards,
         history: account.history,
-        ...program,
+        waysToEarn: WAYS_FOR_A_REGULAR,
+        program: PROGRAM,
       },
     };
   }
@@ -93,7 +110,11 @@ async function startProxyApp(storefrontUrl: () => string) {
     if (reward.cost > account.balance) return { status: 409, body: { error: "You need more beans for this reward." } };
     account.balance -= reward.cost;
     account.history.unshift({ at: new Date().toISOString(), points: -reward.cost, reason: `Redeemed: ${reward.name}` });
-    return { status: 200, body: { code: `BEAN-${reward.cost}-Q7X2`, points: { balance: account.balance, pending: account.pending } } };
+    const code = `BEAN-${reward.cost}-Q7X2`;
+    // Unused codes come first, the soonest ending first: the new one ends last.
+    const unused = account.myRewards.filter((mine) => mine.status === "unused").length;
+    account.myRewards.splice(unused, 0, { code, name: reward.name, endsAt: inDays(30), status: "unused" });
+    return { status: 200, body: { code, points: { balance: account.balance, pending: account.pending }, account: customerAnswer(customerId).body } };
   }
 
   const server = http.createServer((req, res) => {
@@ -178,6 +199,11 @@ describe("storefront widget", () => {
       balance: 1250,
       pending: 300,
       referralCode: "MAYA-7K2",
+      myRewards: [
+        { code: "BEAN-SPRING-5", name: "$5 off your order", endsAt: inDays(9), status: "unused" },
+        { code: "BEAN-WINTER-10", name: "$10 off your order", endsAt: inDays(-20), status: "expired" },
+        { code: "BEAN-FALL-5", name: "$5 off your order", endsAt: inDays(-40), status: "used" },
+      ],
       history: [
         { at: "2026-03-14T15:20:00Z", points: 450, reason: "Order #1042" },
         { at: "2026-02-02T10:05:00Z", points: -500, reason: "Redeemed: $5 off your order" },
@@ -219,6 +245,8 @@ describe("storefront widget", () => {
     await expect(block.getByRole("link", { name: "Sign in" }).isVisible()).resolves.toBe(true);
     await expect(launcher(page).getAttribute("aria-expanded")).resolves.toBe("false");
     await expect(panel(page).count()).resolves.toBe(0);
+    // Ways to earn without their points are not shown: they wait behind the block's button.
+    await expect(block.getByRole("heading", { name: "Ways to earn" }).isVisible()).resolves.toBe(false);
     expect(appRequests).toEqual([]);
     expect(proxyApp.requests).toEqual([]);
 
@@ -228,14 +256,41 @@ describe("storefront widget", () => {
     await expect(dialog.getAttribute("aria-modal")).resolves.toBe("true");
     await expect(dialog.getByRole("link", { name: "Join now" }).isVisible()).resolves.toBe(true);
     await expect(dialog.getByRole("link", { name: "Sign in" }).isVisible()).resolves.toBe(true);
-    // Opened, the panel shows the program's real ways to earn from the app.
+    // Opened, the panel shows the program's real ways to earn, with their points, and the rewards with their costs.
     await dialog.getByText("200 beans").waitFor();
+    const allWays = ["Create an account\n200 beans", "Every $1.00 you spend\n5 beans", "Your second order\n300 beans", "A friend's first order\n500 beans"];
+    await expect(dialog.locator(".loyalty-widget__way:visible").allInnerTexts()).resolves.toEqual(allWays);
+    const catalogue = dialog.getByRole("region", { name: "Rewards" }).getByRole("listitem");
+    await expect(catalogue.allInnerTexts()).resolves.toEqual(["$5 off your order\n500 beans", "$10 off your order\n1,000 beans", "Free shipping\n2,000 beans"]);
+    await expect(dialog.getByRole("button", { name: /Redeem/ }).count()).resolves.toBe(0);
     expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: "", body: null }]);
     await page.screenshot({ path: path.join(ARTIFACTS, "widget-guest-panel.png") });
+
+    // The Rewards block shows the same answer once opened, without asking the app again.
+    await page.keyboard.press("Escape");
+    const show = block.getByRole("button", { name: "See rewards and ways to earn" });
+    await show.click();
+    await expect(show.getAttribute("aria-expanded")).resolves.toBe("true");
+    await expect(block.locator(".loyalty-widget__way:visible").allInnerTexts()).resolves.toEqual(allWays);
+    await expect(block.getByText("2,000 beans").isVisible()).resolves.toBe(true);
+    expect(proxyApp.requests).toHaveLength(1);
+    await block.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-guest-block.png") });
     await context.close();
   });
 
-  it("shows a signed-in customer's balance, pending points, history, rewards and referral link once opened", async () => {
+  it("lets a guest open the Rewards block on its own: one request, ways with points and the catalogue", async () => {
+    const { context, page } = await shopper();
+    const block = page.getByRole("region", { name: "Bean & Leaf Rewards" });
+    await block.getByRole("button", { name: "See rewards and ways to earn" }).click();
+    await block.getByText("300 beans").waitFor();
+    await expect(block.getByText("Your second order").isVisible()).resolves.toBe(true);
+    await expect(block.getByText("$10 off your order").isVisible()).resolves.toBe(true);
+    expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: "", body: null }]);
+    await context.close();
+  });
+
+  it("shows a signed-in customer's balance, progress, codes, history, rewards and referral link once opened", async () => {
     const { context, page, appRequests } = await shopper({ signedInAs: maya });
     expect(appRequests).toEqual([]);
 
@@ -245,6 +300,10 @@ describe("storefront widget", () => {
     await expect(dialog.getByText("Hi Maya").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("1,250 beans").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("300 pending").isVisible()).resolves.toBe(true);
+    // The pending rule is a number of days, not fulfilment.
+    await expect(dialog.getByText("300 pending").getAttribute("title")).resolves.toBe("Points from an order can be spent 14 days after it is placed.");
+    // Progress to the next reward the balance does not reach.
+    await expect(dialog.getByText("750 more beans for Free shipping").isVisible()).resolves.toBe(true);
 
     const rewards = dialog.getByRole("region", { name: "Redeem your points" }).getByRole("listitem");
     await expect(rewards.allInnerTexts()).resolves.toHaveLength(3);
@@ -253,14 +312,31 @@ describe("storefront widget", () => {
     await expect(dialog.getByRole("button", { name: "Redeem Free shipping" }).isVisible()).resolves.toBe(false);
     await expect(rewards.filter({ hasText: "Free shipping" }).innerText()).resolves.toContain("Not enough points yet");
 
+    // My rewards: the unused code with its end date, copy and apply; used and expired ones marked.
+    const mine = dialog.getByRole("region", { name: "My rewards" }).getByRole("listitem");
+    const spring = mine.filter({ hasText: "BEAN-SPRING-5" });
+    const endDate = new Intl.DateTimeFormat("en", { dateStyle: "medium" }).format(new Date(proxyApp.accounts.get(String(legacyResourceId(maya)))!.myRewards[0].endsAt));
+    await expect(spring.innerText()).resolves.toContain(`Use by ${endDate}`);
+    await expect(spring.getByRole("link", { name: "Apply to cart" }).getAttribute("href")).resolves.toBe("/discount/BEAN-SPRING-5?redirect=%2Fcart");
+    await expect(mine.filter({ hasText: "BEAN-WINTER-10" }).innerText()).resolves.toContain("Expired");
+    await expect(mine.filter({ hasText: "BEAN-FALL-5" }).innerText()).resolves.toContain("Used");
+    await expect(mine.filter({ hasText: "BEAN-FALL-5" }).getByRole("link").count()).resolves.toBe(0);
+    await expect(mine.filter({ hasText: "BEAN-WINTER-10" }).getByRole("button").count()).resolves.toBe(0);
+
+    // Ways to earn: only what Maya can still earn (her welcome points and second order are behind her).
+    await expect(dialog.getByText("Every $1.00 you spend").isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText("Create an account").isVisible()).resolves.toBe(false);
+    await expect(dialog.getByText("Your second order").isVisible()).resolves.toBe(false);
+
     await expect(dialog.getByRole("textbox", { name: "Your referral link" }).inputValue()).resolves.toBe(`${devStore.storefrontUrl}/?ref=MAYA-7K2`);
     await expect(dialog.getByText("Order #1042").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("+450").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("-500").isVisible()).resolves.toBe(true);
-    await expect(dialog.getByText("Every $1 you spend").isVisible()).resolves.toBe(true);
 
     expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: String(legacyResourceId(maya)), body: null }]);
     await page.screenshot({ path: path.join(ARTIFACTS, "widget-customer-panel.png") });
+    await mine.last().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-my-rewards.png") });
 
     await dialog.getByText("Order #1042").scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, "widget-customer-history.png") });
@@ -269,28 +345,70 @@ describe("storefront widget", () => {
     await dialog.getByRole("button", { name: "Copy link" }).click();
     await dialog.getByRole("button", { name: "Copied" }).waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${devStore.storefrontUrl}/?ref=MAYA-7K2`);
+    await spring.getByRole("button", { name: "Copy code" }).click();
+    await spring.getByRole("button", { name: "Copied" }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe("BEAN-SPRING-5");
     await context.close();
   });
 
-  it("redeems a reward: shows and announces the code, links it to the cart, and updates the balance", async () => {
+  it("asks before spending points: Cancel and Escape spend nothing and give the focus back", async () => {
+    const { context, page } = await shopper({ signedInAs: maya });
+    await launcher(page).click();
+    const dialog = panel(page);
+    const redeemFive = dialog.getByRole("button", { name: "Redeem $5 off your order" });
+    await redeemFive.click();
+    await expect(dialog.getByText("Spend 500 beans on $5 off your order?").isVisible()).resolves.toBe(true);
+    await expect(redeemFive.getAttribute("aria-expanded")).resolves.toBe("true");
+    const focusedText = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    expect(await focusedText()).toBe("Yes, redeem");
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeem-confirm.png") });
+
+    await page.keyboard.press("Escape");
+    await expect(dialog.getByText("Spend 500 beans on $5 off your order?").isVisible()).resolves.toBe(false);
+    await expect(dialog.isVisible()).resolves.toBe(true);
+    expect(await focusedText()).toMatch(/^Redeem/);
+
+    await page.keyboard.press("Enter");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(dialog.getByText("Spend 500 beans").isVisible()).resolves.toBe(false);
+    expect(await focusedText()).toMatch(/^Redeem/);
+    expect(proxyApp.requests.filter((request) => request.path === "/proxy/redeem")).toEqual([]);
+    await expect(dialog.getByText("1,250 beans").isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it("redeems a reward once confirmed: the code in view and focused in My rewards, history and balance updated at once", async () => {
     const { context, page } = await shopper({ signedInAs: maya });
     await launcher(page).click();
     const dialog = panel(page);
     await dialog.getByRole("button", { name: "Redeem $5 off your order" }).click();
+    await page.keyboard.press("Enter");
 
-    await dialog.getByText("BEAN-500-Q7X2", { exact: true }).waitFor();
-    await expect(dialog.getByRole("link", { name: "Apply to cart" }).getAttribute("href")).resolves.toBe("/discount/BEAN-500-Q7X2?redirect=%2Fcart");
+    const code = dialog.getByText("BEAN-500-Q7X2", { exact: true });
+    await code.waitFor();
+    const item = dialog.getByRole("region", { name: "My rewards" }).getByRole("listitem").filter({ hasText: "BEAN-500-Q7X2" });
+    // The focus is on the new code, not lost to <body>, and the code is in the panel's view with its actions.
+    await expect(item.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    const body = (await dialog.locator(".loyalty-widget__body").boundingBox())!;
+    const box = (await item.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(body.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(body.y + body.height + 1);
+    await expect(item.getByRole("link", { name: "Apply to cart" }).getAttribute("href")).resolves.toBe("/discount/BEAN-500-Q7X2?redirect=%2Fcart");
     await expect(dialog.locator("[aria-live=polite]").innerText()).resolves.toBe("Your discount code is ready: BEAN-500-Q7X2");
     await expect(dialog.getByText("750 beans").isVisible()).resolves.toBe(true);
     // 750 no longer covers the $10 reward.
     await expect(dialog.getByRole("button", { name: "Redeem $10 off your order" }).isVisible()).resolves.toBe(false);
+    await expect(dialog.getByText("250 more beans for $10 off your order").isVisible()).resolves.toBe(true);
+    // Recent activity shows the redemption at once, without another request.
+    const history = dialog.getByRole("region", { name: "Recent activity" }).getByRole("listitem");
+    await expect(history.first().innerText()).resolves.toContain("Redeemed: $5 off your order");
+    await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeemed.png") });
 
     const redemptions = proxyApp.requests.filter((request) => request.path === "/proxy/redeem");
     expect(redemptions).toHaveLength(1);
     expect(redemptions[0]).toMatchObject({ method: "POST", customerId: String(legacyResourceId(maya)), body: { rewardId: "reward-5-off" } });
     expect((redemptions[0].body as { idempotencyKey: string }).idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
-    await dialog.getByText("BEAN-500-Q7X2", { exact: true }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeemed.png") });
+    expect(proxyApp.requests.filter((request) => request.path === "/proxy/customer")).toHaveLength(1);
 
     // The launcher keeps the new balance for this tab, and shows it on the next page without asking the app.
     const requestsBefore = proxyApp.requests.length;
@@ -314,8 +432,10 @@ describe("storefront widget", () => {
     await dialog.getByRole("button", { name: "Try again" }).click();
     await dialog.getByText("1,250 beans").waitFor();
     await dialog.getByRole("button", { name: "Redeem $10 off your order" }).click();
+    await dialog.getByRole("button", { name: "Yes, redeem" }).click();
     await dialog.getByRole("alert").filter({ hasText: "You need 250 more beans" }).waitFor();
     await expect(dialog.getByText("Your discount code is ready").isVisible()).resolves.toBe(false);
+    await expect(dialog.getByRole("button", { name: "Redeem $10 off your order" }).evaluate((element) => element === document.activeElement)).resolves.toBe(true);
     await dialog.getByText("You need 250 more beans").scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, "widget-redeem-refused.png") });
     await context.close();

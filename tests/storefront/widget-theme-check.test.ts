@@ -10,6 +10,8 @@ import { gzipSync } from "node:zlib";
 import { themeCheckRun, type Offense } from "@shopify/theme-check-node";
 import { afterAll, describe, expect, it } from "vitest";
 
+import { buildWidgetScript, WIDGET_ASSET } from "../../storefront-widget/build";
+
 const EXTENSION = path.resolve("extensions/loyalty-widget");
 const BUDGET_BYTES = 10 * 1024;
 
@@ -44,6 +46,12 @@ describe("theme app extension", () => {
     expect(offenses.some((offense) => offense.includes("TranslationKeyExists"))).toBe(true);
     expect(offenses.some((offense) => offense.includes("ParserBlockingScript"))).toBe(true);
   }, 60_000);
+
+  it("ships the widget's script built from its source (npm run build:widget), within Shopify's 10,000 bytes", async () => {
+    const asset = readFileSync(WIDGET_ASSET, "utf8");
+    expect(asset, "run npm run build:widget").toBe(await buildWidgetScript());
+    expect(Buffer.byteLength(asset)).toBeLessThanOrEqual(10_000);
+  });
 
   it("keeps all of the widget's JS and CSS within 10 KB gzipped", () => {
     const assetsDir = path.join(EXTENSION, "assets");

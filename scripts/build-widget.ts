@@ -1,0 +1,7 @@
+/** npm run build:widget: writes the storefront widget's minified script into the theme app extension. */
+import { writeFile } from "node:fs/promises";
+
+import { buildWidgetScript, WIDGET_ASSET } from "../storefront-widget/build";
+
+await writeFile(WIDGET_ASSET, await buildWidgetScript());
+console.log(`Wrote ${WIDGET_ASSET}`);
