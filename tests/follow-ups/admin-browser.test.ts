@@ -8,6 +8,7 @@
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
@@ -32,6 +33,8 @@ beforeAll(async () => {
     }
   }
   shopId = await app.installAndImportHistory();
+  // Follow-ups start off: the merchant turns them on before Ana's order.
+  for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
   ana = store.createCustomer({ email: "ana@example.com", firstName: "Ana", hasAccount: true, emailMarketing: "SUBSCRIBED" }).id;
   store.createOrder({ customerId: ana, lineItems: [{ variantId: tea.variants[0].id, quantity: 1 }] });
   await app.devStore.webhooks.idle();
