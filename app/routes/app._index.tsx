@@ -97,6 +97,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
 type ActionAnswer = { ok: boolean; message: string };
 
+const customersCount = (count: number) => `${count.toLocaleString("en")} ${count === 1 ? "customer" : "customers"}`;
+
 function dateIn(timezone: string, iso: string, style: "date" | "dateTime" = "date"): string {
   return new Date(iso).toLocaleString("en", style === "date" ? { dateStyle: "medium", timeZone: timezone } : { dateStyle: "medium", timeStyle: "short", timeZone: timezone });
 }
@@ -151,14 +153,15 @@ function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["fo
           <Text as="p">
             Goes to customers who reach {winBack.afterDays} days without an order, if they agreed to email marketing
             {winBack.discountPercent > 0 ? `, with a unique ${winBack.discountPercent}%-off code` : ""}. In the last 30 days{" "}
-            <strong data-count="lapsed-last-30-days">{winBack.lapsedLast30Days.toLocaleString("en")}</strong> customers reached {winBack.afterDays} days.
+            <strong data-count="lapsed-last-30-days">{winBack.lapsedLast30Days.toLocaleString("en")}</strong> {winBack.lapsedLast30Days === 1 ? "customer" : "customers"} reached{" "}
+            {winBack.afterDays} days.
           </Text>
           {item.enabled ? (
             <Text as="p" tone="subdued">
               {winBack.pastDays > 0
                 ? `On since ${winBack.startedAt ? dateIn(timezone, winBack.startedAt) : "before this was recorded"}, including customers who had lapsed up to ${winBack.pastDays} days before.`
                 : `On since ${winBack.startedAt ? dateIn(timezone, winBack.startedAt) : "before this was recorded"}, for customers who lapse from then on.`}{" "}
-              In its window now: {winBack.inWindowNow.toLocaleString("en")} customers.
+              In its window now: {customersCount(winBack.inWindowNow)}.
             </Text>
           ) : (
             <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
@@ -190,7 +193,7 @@ function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["fo
                       label="Lapsed up to"
                       options={WIN_BACK_PAST_DAYS_CHOICES.filter((days) => days > 0).map((days) => {
                         const customers = winBack.choices.find((choice) => choice.days === days)?.customers ?? 0;
-                        return { value: String(days), label: `${days} days ago (last order ${winBack.afterDays}–${winBack.afterDays + days} days ago): ${customers.toLocaleString("en")} customers` };
+                        return { value: String(days), label: `${days} days ago (last order ${winBack.afterDays}–${winBack.afterDays + days} days ago): ${customersCount(customers)}` };
                       })}
                       value={pastDays}
                       onChange={setPastDays}
@@ -202,7 +205,7 @@ function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["fo
           )}
           {!item.enabled && (
             <Text as="p" fontWeight="semibold">
-              Turning it on now writes to <span data-count="win-back-reach-now">{reachNow.toLocaleString("en")}</span> customers today.
+              Turning it on now writes to <span data-count="win-back-reach-now">{reachNow.toLocaleString("en")}</span> {reachNow === 1 ? "customer" : "customers"} today.
             </Text>
           )}
         </BlockStack>
@@ -287,7 +290,7 @@ function LaunchChecklistCard({ checklist, timezone, pointsName }: { checklist: L
           </InlineStack>
         </Step>
         <Divider />
-        <Step done={checklist.earningRules.saved} title="Set how customers earn points">
+        <Step done={checklist.earningRules.saved} title="Set the earning rules">
           <Text as="p">{`Welcome, second-purchase, spend and referral ${pointsName}: review the defaults and save them.`}</Text>
           <InlineStack>
             <Button onClick={() => navigate("/app/program")}>Review earning rules</Button>

@@ -252,7 +252,7 @@ export default function FollowUpSettings() {
               {kind === "WIN_BACK" && (
                 <BlockStack gap="200">
                   <Text as="p" data-audience="win-back">
-                    {`Goes to customers whose last order was ${draft.winBackAfterDays || "…"} days ago and who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} customers reached ${winBack.afterDays} days. Customers who had gone longer without ordering when win-back was turned on get one only if you include them below.`}
+                    {`Goes to customers whose last order was ${draft.winBackAfterDays || "…"} days ago and who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} ${winBack.lapsedLast30Days === 1 ? "customer" : "customers"} reached ${winBack.afterDays} days. Customers who had gone longer without ordering when win-back was turned on get one only if you include them below.`}
                   </Text>
                   <Select
                     label="Past customers when it is turned on"
@@ -261,7 +261,7 @@ export default function FollowUpSettings() {
                       label:
                         days === 0
                           ? "None: only customers who lapse from then on"
-                          : `Also those who lapsed up to ${days} days before (${(winBack.choices.find((choice) => choice.days === days)?.customers ?? 0).toLocaleString("en")} customers today)`,
+                          : `Also those who lapsed up to ${days} days before (${(winBack.choices.find((choice) => choice.days === days)?.customers ?? 0).toLocaleString("en")} today)`,
                     }))}
                     value={String(draft.winBackPastDays)}
                     onChange={(value) => set("winBackPastDays", value)}

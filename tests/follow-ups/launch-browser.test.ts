@@ -95,7 +95,7 @@ describe("the Home page's launch checklist in a browser", () => {
     await embed.getByText(`Marked as on ${inShopZone(confirmed!)}`).waitFor();
     // Three seeded rewards are active; the earning rules are not saved yet.
     await expect(frame.getByRole("region", { name: "Choose the rewards" }).getByText("Done").isVisible()).resolves.toBe(true);
-    await expect(frame.getByRole("region", { name: "Set how customers earn points" }).getByText("To do").isVisible()).resolves.toBe(true);
+    await expect(frame.getByRole("region", { name: "Set the earning rules" }).getByText("To do").isVisible()).resolves.toBe(true);
     await frame.getByText("2 of 7 done.", { exact: false }).waitFor();
   });
 
@@ -110,7 +110,7 @@ describe("the Home page's launch checklist in a browser", () => {
     await winBack.getByText("Also past customers who already lapsed").click();
     const select = winBack.getByLabel("Lapsed up to");
     await expect(select.locator("option").allInnerTexts()).resolves.toEqual([
-      "30 days ago (last order 60–90 days ago): 1 customers",
+      "30 days ago (last order 60–90 days ago): 1 customer",
       "90 days ago (last order 60–150 days ago): 2 customers",
       "180 days ago (last order 60–240 days ago): 3 customers",
       "365 days ago (last order 60–425 days ago): 4 customers",
