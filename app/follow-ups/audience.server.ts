@@ -5,17 +5,19 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { WIN_BACK_CATCH_UP_DAYS, winBackWindow } from "./rules";
-import { countWinBackAudience, followUpSettings, winBackAudienceOf } from "./schedule.server";
+import { countWinBackAudience, countWinBackAudiences, followUpSettings, winBackAudienceOf } from "./schedule.server";
 import { WIN_BACK_PAST_DAYS_CHOICES } from "./settings";
 
 export async function winBackReach(db: PrismaClient, shopId: string, settings: Awaited<ReturnType<typeof followUpSettings>>, now: Date) {
   const asIfOnNow = (pastDays: number) => winBackWindow(now, { afterDays: settings.winBackAfterDays, startedAt: now, pastDays });
   const { to } = asIfOnNow(0);
-  const [choices, lapsedLast30Days, inWindowNow] = await Promise.all([
-    Promise.all(WIN_BACK_PAST_DAYS_CHOICES.map(async (days) => ({ days, customers: days === 0 ? 0 : await countWinBackAudience(db, shopId, asIfOnNow(days)) }))),
-    countWinBackAudience(db, shopId, { from: new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * 86_400_000), to }),
+  const froms = [...WIN_BACK_PAST_DAYS_CHOICES.map((days) => asIfOnNow(days).from), new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * 86_400_000)];
+  const [counts, inWindowNow] = await Promise.all([
+    countWinBackAudiences(db, shopId, to, froms),
     settings.winBackEnabled ? countWinBackAudience(db, shopId, winBackWindow(now, winBackAudienceOf(settings))) : Promise.resolve(0),
   ]);
+  const choices = WIN_BACK_PAST_DAYS_CHOICES.map((days, index) => ({ days, customers: counts[index] }));
+  const lapsedLast30Days = counts[WIN_BACK_PAST_DAYS_CHOICES.length];
   return {
     afterDays: settings.winBackAfterDays,
     pastDays: settings.winBackPastDays,

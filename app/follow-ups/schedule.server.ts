@@ -156,6 +156,22 @@ export async function countWinBackAudience(db: Db, shopId: string, window: { fro
 }
 
 /**
+ * The audience counts of several windows ending at one moment (the admin's choices of past
+ * customers), in one pass over the widest: a customer's last order in the widest window is their last
+ * order in each narrower one that holds it.
+ */
+export async function countWinBackAudiences(db: Db, shopId: string, to: Date, froms: Date[]): Promise<number[]> {
+  if (froms.length === 0) return [];
+  const widest = new Date(Math.min(...froms.map((from) => from.getTime())));
+  const rows = await db.$queryRaw<{ count: number }[]>`
+    WITH audience AS MATERIALIZED (${winBackAudienceSql(shopId, { from: widest, to })})
+    SELECT (SELECT count(*) FROM audience a WHERE a."placedAt" >= (f.since::timestamptz AT TIME ZONE 'UTC'))::int AS count
+      FROM unnest(${froms.map((from) => from.toISOString())}::text[]) WITH ORDINALITY AS f(since, position)
+     ORDER BY f.position`;
+  return rows.map((row) => Number(row.count));
+}
+
+/**
  * For every shop with win-back on, schedules one win-back per lapse in its window (see
  * winBackWindow), keyed by the customer's last order. Returns how many were scheduled.
  */

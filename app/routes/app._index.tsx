@@ -91,7 +91,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       return { ok: true, message: `${KIND_LABELS[input.kind]} is on.` };
     case "turn-off":
       await setFollowUpKindEnabled(db, shop.id, input.kind, false, now);
-      return { ok: true, message: `${KIND_LABELS[input.kind]} is off: nothing more of it is scheduled.` };
+      return { ok: true, message: `${KIND_LABELS[input.kind]} is off: none of it is sent from now on.` };
   }
 };
 
