@@ -35,7 +35,7 @@ export async function run(): Promise<BenchRow[]> {
   const workers: ChildProcess[] = [];
   try {
     const shop = await db.shop.create({ data: { domain: "bench-follow-ups.myshopify.com", name: "Bench Shop", ianaTimezone: "UTC" } });
-    await db.followUpSettings.create({ data: { shopId: shop.id, quietHoursStart: 0, quietHoursEnd: 0 } });
+    await db.followUpSettings.create({ data: { shopId: shop.id, quietHoursStart: 0, quietHoursEnd: 0, thankYouEnabled: true } });
     await db.$executeRaw`
       INSERT INTO "Customer" (id, "shopId", "shopifyId", email, "firstName", "referralCode", "updatedAt")
       SELECT 'c' || n, ${shop.id}, 'gid://shopify/Customer/' || n, 'customer' || n || '@example.com', 'Customer ' || n, 'R' || n, now()

@@ -40,6 +40,9 @@ export async function run(): Promise<BenchRow[]> {
     const { ensureReports, reportsReady } = await import("../app/reports/aggregates.server");
     const shop = await app.db.shop.findUniqueOrThrow({ where: { domain: TEST_APP.shop } });
     await ensureReports(app.db, shop.id);
+    // As on a shop whose merchant turned the follow-ups on: every first order schedules them.
+    const { setFollowUpKindEnabled } = await import("../app/follow-ups/settings.server");
+    for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"] as const) await setFollowUpKindEnabled(app.db, shop.id, kind, true, new Date());
     if (!(await reportsReady(app.db, shop.id))) throw new Error("the report rows were not built");
     const url = new URL("/webhooks/orders/paid", app.appUrl).toString();
     const load = async (first: number) => {

@@ -50,6 +50,7 @@ export interface DevStore {
 export const DEFAULT_SHOP_PROFILE: Omit<NewShop, "myshopifyDomain"> = {
   name: "Demo Loyalty",
   email: "owner@demo-loyalty.example",
+  customerEmail: "hello@demo-loyalty.example",
   currencyCode: "USD",
   enabledPresentmentCurrencies: ["USD", "EUR", "GBP", "CAD"],
   ianaTimezone: "America/New_York",

@@ -14,7 +14,7 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "./discounts.server";
-import { isPermanentMailError, type MailTransport } from "./mail.server";
+import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
 import { followUpSettings, recordMarketingConsent, rulesOf } from "./schedule.server";
 import { renderEmail, templateFor } from "./templates";
@@ -147,6 +147,7 @@ async function record(db: PrismaClient, followUp: ClaimedFollowUp, outcome: Outc
 interface ShopContext {
   domain: string;
   name: string;
+  contactEmail: string | null;
   timezone: string;
   settings: Awaited<ReturnType<typeof followUpSettings>>;
 }
@@ -167,7 +168,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
   const shopIds = [...new Set(claimed.map((followUp) => followUp.shopId))];
   const customerIds = [...new Set(claimed.map((followUp) => followUp.customerShopifyId))];
   const [shops, customers, unsubscribes] = await Promise.all([
-    db.shop.findMany({ where: { id: { in: shopIds }, uninstalledAt: null }, select: { id: true, domain: true, name: true, ianaTimezone: true } }),
+    db.shop.findMany({ where: { id: { in: shopIds }, uninstalledAt: null }, select: { id: true, domain: true, name: true, contactEmail: true, ianaTimezone: true } }),
     db.customer.findMany({
       where: { shopId: { in: shopIds }, shopifyId: { in: customerIds } },
       select: { id: true, shopId: true, shopifyId: true, email: true, firstName: true, redactedAt: true, deletedAt: true },
@@ -182,7 +183,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     consent: new Map(),
   };
   for (const shop of shops) {
-    context.shops.set(shop.id, { domain: shop.domain, name: shop.name ?? shop.domain, timezone: shop.ianaTimezone, settings: await followUpSettings(db, shop.id) });
+    context.shops.set(shop.id, { domain: shop.domain, name: shop.name ?? shop.domain, contactEmail: shop.contactEmail, timezone: shop.ianaTimezone, settings: await followUpSettings(db, shop.id) });
   }
   const ledgerCustomers = customers.map((customer) => customer.id);
   if (ledgerCustomers.length > 0) {
@@ -273,7 +274,7 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
   });
   const messageId = `<follow-up.${followUp.id}@${new URL(options.appUrl).hostname}>`;
   await options.transport.send({
-    from: { name: settings.senderName || shop.name, address: settings.senderEmail || options.defaultFromAddress },
+    ...followUpSender(settings, shop, options.defaultFromAddress),
     to: customer.email,
     subject: email.subject,
     html: email.html,

@@ -9,6 +9,8 @@ import nodemailer from "nodemailer";
 
 export interface OutgoingEmail {
   from: { name: string; address: string };
+  /** Where the customer's reply goes. */
+  replyTo?: string;
   to: string;
   subject: string;
   html: string;
@@ -24,6 +26,21 @@ export interface MailTransport {
   close(): void;
 }
 
+/**
+ * Who a shop's follow-ups come from: the merchant's own sender where set, otherwise the shop's name and
+ * its public contact address (Admin API `shop.contactEmail`), and the app's MAIL_FROM only for a shop
+ * without one. Replies go to the merchant's Reply-To, else the shop's contact address.
+ */
+export function followUpSender(
+  settings: { senderName: string | null; senderEmail: string | null; replyToEmail: string | null },
+  shop: { name: string; contactEmail: string | null },
+  defaultFromAddress: string,
+): { from: { name: string; address: string }; replyTo: string | undefined } {
+  const address = settings.senderEmail || shop.contactEmail || defaultFromAddress;
+  const replyTo = settings.replyToEmail || shop.contactEmail || undefined;
+  return { from: { name: settings.senderName || shop.name, address }, replyTo };
+}
+
 /** An SMTP answer of 5xx will not change on a retry (e.g. the mailbox does not exist). */
 export function isPermanentMailError(error: unknown): boolean {
   const code = (error as { responseCode?: number }).responseCode;
@@ -33,6 +50,7 @@ export function isPermanentMailError(error: unknown): boolean {
 function message(email: OutgoingEmail) {
   return {
     from: { name: email.from.name, address: email.from.address },
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
     to: email.to,
     subject: email.subject,
     html: email.html,

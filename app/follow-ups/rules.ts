@@ -237,13 +237,27 @@ export function planOrderFollowUps(input: {
 /** How far back a lapse may have happened and still get a win-back (catches up after downtime, not years of history). */
 export const WIN_BACK_CATCH_UP_DAYS = 30;
 
+/** Who the win-back writes to: customers `afterDays` without an order, counted from when it went on. */
+export interface WinBackAudience {
+  afterDays: number;
+  /** When the merchant turned win-back on; null for a shop that had it on before this was kept. */
+  startedAt: Date | null;
+  /** Customers who had already lapsed up to this many days before it went on are included; 0: only new lapses. */
+  pastDays: number;
+}
+
 /**
- * Customers whose last counted order was placed in [from, to) have lapsed and not yet been
- * written to: one win-back per lapse, keyed by that last order.
+ * Customers whose last counted order was placed in [from, to) have lapsed and may be written to:
+ * one win-back per lapse, keyed by that last order. A customer lapses `afterDays` after their last
+ * order. Lapses from `pastDays` before the win-back went on count; later, the window catches up
+ * `WIN_BACK_CATCH_UP_DAYS` behind (plus `pastDays`), so the sweep never reads the whole history.
  */
-export function winBackWindow(now: Date, afterDays: number): { from: Date; to: Date } {
-  const to = new Date(now.getTime() - afterDays * DAY);
-  return { from: new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * DAY), to };
+export function winBackWindow(now: Date, audience: WinBackAudience): { from: Date; to: Date } {
+  const to = new Date(now.getTime() - audience.afterDays * DAY);
+  const catchUp = to.getTime() - (WIN_BACK_CATCH_UP_DAYS + audience.pastDays) * DAY;
+  const started = audience.startedAt ? audience.startedAt.getTime() - (audience.afterDays + audience.pastDays) * DAY : -Infinity;
+  const from = new Date(Math.min(to.getTime(), Math.max(catchUp, started)));
+  return { from, to };
 }
 
 // ---- who may receive it ----

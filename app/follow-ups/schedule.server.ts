@@ -3,7 +3,7 @@
  * order sync's transaction), the win-back sweep, unsubscribes, the merchant's cancel, settings and
  * use-up intervals. The rules themselves are in rules.ts.
  */
-import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import {
   MARKETING_KINDS,
   nextSendableTime,
@@ -15,6 +15,7 @@ import {
   type FollowUpKind,
   type FollowUpRules,
   type OrderFacts,
+  type WinBackAudience,
 } from "./rules";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -128,30 +129,68 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
 }
 
 /**
- * Finds customers whose last counted order is `winBackAfterDays` old (within the catch-up window) and
- * schedules one win-back per lapse, keyed by that last order. Returns how many were scheduled.
+ * The win-back's audience: each customer of the shop whose last counted order was placed in
+ * [from, to), still reachable (not erased nor deleted), with that order. The sweep inserts these
+ * rows; the admin counts them. One definition for both.
+ */
+function winBackAudienceSql(shopId: string, window: { from: Date; to: Date }): Prisma.Sql {
+  return Prisma.sql`
+    SELECT last.customer, last.order_id, last."placedAt"
+      FROM (SELECT DISTINCT ON (o."customerShopifyId") o."customerShopifyId" AS customer, o."shopifyId" AS order_id, o."placedAt"
+              FROM "Order" o
+             WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND o."placedAt" >= ${window.from}
+               AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
+             ORDER BY o."customerShopifyId", o."placedAt" DESC) last
+      JOIN "Customer" c ON c."shopId" = ${shopId} AND c."shopifyId" = last.customer
+     WHERE last."placedAt" < ${window.to} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL`;
+}
+
+export function winBackAudienceOf(settings: Awaited<ReturnType<typeof followUpSettings>>): WinBackAudience {
+  return { afterDays: settings.winBackAfterDays, startedAt: settings.winBackStartedAt, pastDays: settings.winBackPastDays };
+}
+
+/** How many customers the win-back reaches in this window, counted with the sweep's own rule. */
+export async function countWinBackAudience(db: Db, shopId: string, window: { from: Date; to: Date }): Promise<number> {
+  const [{ count }] = await db.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM (${winBackAudienceSql(shopId, window)}) audience`;
+  return Number(count);
+}
+
+/**
+ * The audience counts of several windows ending at one moment (the admin's choices of past
+ * customers), in one pass over the widest: a customer's last order in the widest window is their last
+ * order in each narrower one that holds it.
+ */
+export async function countWinBackAudiences(db: Db, shopId: string, to: Date, froms: Date[]): Promise<number[]> {
+  if (froms.length === 0) return [];
+  const widest = new Date(Math.min(...froms.map((from) => from.getTime())));
+  const rows = await db.$queryRaw<{ count: number }[]>`
+    WITH audience AS MATERIALIZED (${winBackAudienceSql(shopId, { from: widest, to })})
+    SELECT (SELECT count(*) FROM audience a WHERE a."placedAt" >= (f.since::timestamptz AT TIME ZONE 'UTC'))::int AS count
+      FROM unnest(${froms.map((from) => from.toISOString())}::text[]) WITH ORDINALITY AS f(since, position)
+     ORDER BY f.position`;
+  return rows.map((row) => Number(row.count));
+}
+
+/**
+ * For every shop with win-back on, schedules one win-back per lapse in its window (see
+ * winBackWindow), keyed by the customer's last order. Returns how many were scheduled.
  */
 export async function sweepWinBacks(db: Db, now: Date): Promise<number> {
   const shops = await db.$queryRaw<{ id: string; timezone: string }[]>`
     SELECT s.id, s."ianaTimezone" AS timezone FROM "Shop" s
-      LEFT JOIN "FollowUpSettings" f ON f."shopId" = s.id
-     WHERE s."uninstalledAt" IS NULL AND COALESCE(f."winBackEnabled", true)`;
+      JOIN "FollowUpSettings" f ON f."shopId" = s.id
+     WHERE s."uninstalledAt" IS NULL AND f."winBackEnabled"`;
   let scheduled = 0;
   for (const shop of shops) {
     const settings = await followUpSettings(db, shop.id);
-    const { from, to } = winBackWindow(now, settings.winBackAfterDays);
+    const window = winBackWindow(now, winBackAudienceOf(settings));
+    if (window.from >= window.to) continue;
     const dueAt = nextSendableTime(now, shop.timezone, { start: settings.quietHoursStart, end: settings.quietHoursEnd });
     scheduled += await db.$executeRaw`
       INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "orderShopifyId", "orderPlacedAt", "dueAt", "updatedAt")
       SELECT gen_random_uuid()::text, ${shop.id}, 'WIN_BACK'::"FollowUpKind",
-             'win-back:' || last.customer || ':' || last.order_id, last.customer, last.order_id, last."placedAt", ${dueAt}, ${now}
-        FROM (SELECT DISTINCT ON (o."customerShopifyId") o."customerShopifyId" AS customer, o."shopifyId" AS order_id, o."placedAt"
-                FROM "Order" o
-               WHERE o."shopId" = ${shop.id} AND o."customerShopifyId" IS NOT NULL AND o."placedAt" >= ${from}
-                 AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
-               ORDER BY o."customerShopifyId", o."placedAt" DESC) last
-        JOIN "Customer" c ON c."shopId" = ${shop.id} AND c."shopifyId" = last.customer
-       WHERE last."placedAt" < ${to} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL
+             'win-back:' || audience.customer || ':' || audience.order_id, audience.customer, audience.order_id, audience."placedAt", ${dueAt}, ${now}
+        FROM (${winBackAudienceSql(shop.id, window)}) audience
       ON CONFLICT ("shopId", key) DO NOTHING`;
   }
   return scheduled;

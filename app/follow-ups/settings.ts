@@ -7,9 +7,20 @@
 import { z } from "zod";
 
 import type { FollowUpKind } from "./rules";
-import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, type MergeValues, type Template } from "./templates";
+import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
 
 export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
+
+/** The settings field that turns each kind on. */
+export const ENABLED_FIELD = {
+  THANK_YOU: "thankYouEnabled",
+  NEXT_PURCHASE: "nextPurchaseEnabled",
+  REPLENISHMENT: "replenishmentEnabled",
+  WIN_BACK: "winBackEnabled",
+} as const satisfies Record<FollowUpKind, string>;
+
+/** Choices offered for past customers when win-back goes on (0: only those who lapse from now on). */
+export const WIN_BACK_PAST_DAYS_CHOICES = [0, 30, 90, 180, 365] as const;
 
 export const KIND_LABELS: Record<FollowUpKind, string> = {
   THANK_YOU: "Thank-you",
@@ -74,6 +85,7 @@ export const FollowUpSettingsInput = z
   .object({
     senderName: optional(z.string().trim().max(80, "is at most 80 characters")),
     senderEmail: optional(z.string().trim().pipe(z.email("must be an email address, like hello@yourshop.com"))),
+    replyToEmail: optional(z.string().trim().pipe(z.email("must be an email address, like hello@yourshop.com"))),
     brandColor: z.string({ error: "is required" }).trim().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, "must be a hex colour, like #2c6ecb"),
     logoUrl: optional(
       z
@@ -94,6 +106,8 @@ export const FollowUpSettingsInput = z
     replenishmentLeadDays: whole(0, 365),
     winBackEnabled: checkbox,
     winBackAfterDays: whole(7, 730),
+    /** 0: only customers who lapse after win-back goes on; N: also those who lapsed up to N days before. */
+    winBackPastDays: whole(0, 730).optional().transform((days) => days ?? 0),
     /** 0: a win-back without an incentive. */
     winBackDiscountPercent: whole(0, 100),
     winBackCodeValidDays: whole(1, 365),
@@ -166,4 +180,32 @@ export function previewValues(
     product: kind === "REPLENISHMENT" ? (shop.productTitle ?? "Breakfast Tea") : null,
     reorder_link: kind === "REPLENISHMENT" ? `${shopUrl}/cart/1:1` : incentive ? `${shopUrl}/discount/${incentive.code}` : shopUrl,
   };
+}
+
+/**
+ * A kind's email as the merchant reviews it (the preview, and the test send to their own address):
+ * the shop's saved template and branding, filled with the example customer's values.
+ */
+export function previewEmail(
+  kind: FollowUpKind,
+  shop: { name: string; domain: string; timezone: string; productTitle: string | null },
+  settings: {
+    templates: unknown;
+    brandColor: string;
+    logoUrl: string | null;
+    nextPurchaseDiscountPercent: number;
+    nextPurchaseCodeValidDays: number;
+    winBackDiscountPercent: number;
+    winBackCodeValidDays: number;
+  },
+  unsubscribeUrl: string,
+  now: Date,
+) {
+  return renderEmail({
+    kind,
+    template: templatesForForm(settings.templates)[kind],
+    values: previewValues(kind, shop, settings, now),
+    branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
+    unsubscribeUrl,
+  });
 }

@@ -11,7 +11,9 @@ import { useMemo, useState } from "react";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import type { FollowUpKind } from "../follow-ups/rules";
-import { FOLLOW_UP_KINDS, KIND_LABELS, nestFormFields, parseFollowUpSettings, previewValues, type FieldErrors } from "../follow-ups/settings";
+import { FOLLOW_UP_KINDS, KIND_LABELS, WIN_BACK_PAST_DAYS_CHOICES, nestFormFields, parseFollowUpSettings, previewValues, type FieldErrors } from "../follow-ups/settings";
+import { winBackReach } from "../follow-ups/audience.server";
+import { followUpSettings } from "../follow-ups/schedule.server";
 import { followUpSettingsForm, saveFollowUpSettings, type FollowUpSettingsFormValues } from "../follow-ups/settings.server";
 import { MERGE_FIELDS_BY_KIND, renderEmail } from "../follow-ups/templates";
 import { defaultFromAddress } from "../follow-ups/worker.server";
@@ -22,17 +24,21 @@ import { authenticate } from "../shopify.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
-  const [form, product] = await Promise.all([
+  const now = new Date();
+  const [form, product, winBack] = await Promise.all([
     followUpSettingsForm(db, shop.id),
     // The preview's product: one this shop sells, so the reminder reads as the customer would see it.
     db.orderLineItem.findFirst({ where: { order: { shopId: shop.id }, productShopifyId: { not: null } }, orderBy: { order: { placedAt: "desc" } }, select: { title: true } }),
+    followUpSettings(db, shop.id).then((settings) => winBackReach(db, shop.id, settings, now)),
   ]);
   return {
     form,
+    winBack,
     shop: { name: shop.name ?? shop.domain, domain: shop.domain, timezone: shop.ianaTimezone, productTitle: product?.title ?? null },
-    defaultFrom: defaultFromAddress(env()),
+    defaultFrom: shop.contactEmail ?? defaultFromAddress(env()),
+    defaultReplyTo: shop.contactEmail,
     appUrl: env().SHOPIFY_APP_URL,
-    now: new Date().toISOString(),
+    now: now.toISOString(),
   };
 };
 
@@ -94,6 +100,8 @@ const ENABLED: Record<FollowUpKind, keyof Draft> = {
 const FIELD_LABELS: Record<string, string> = {
   senderName: "Sender name",
   senderEmail: "Sender email",
+  replyToEmail: "Reply-To",
+  winBackPastDays: "Past customers",
   brandColor: "Brand colour",
   logoUrl: "Logo URL",
   quietHoursStart: "Quiet hours start",
@@ -108,7 +116,7 @@ function labelOf(path: string): string {
 }
 
 export default function FollowUpSettings() {
-  const { form, shop, defaultFrom, appUrl, now } = useLoaderData<typeof loader>();
+  const { form, winBack, shop, defaultFrom, defaultReplyTo, appUrl, now } = useLoaderData<typeof loader>();
   const saved = useActionData<typeof action>();
   const submit = useSubmit();
   const navigate = useNavigate();
@@ -192,7 +200,8 @@ export default function FollowUpSettings() {
           </Text>
           <InlineGrid columns={{ xs: 1, md: 2 }} gap="300">
             <TextField label="Sender name" autoComplete="off" value={draft.senderName} onChange={(value) => set("senderName", value)} helpText={`Empty: ${shop.name}`} error={errorOf("senderName")} />
-            <TextField label="Sender email" type="email" autoComplete="off" value={draft.senderEmail} onChange={(value) => set("senderEmail", value)} helpText={`Empty: ${defaultFrom}. Use an address your mail server may send as.`} error={errorOf("senderEmail")} />
+            <TextField label="Sender email" type="email" autoComplete="off" value={draft.senderEmail} onChange={(value) => set("senderEmail", value)} helpText={`Empty: ${defaultFrom}, your shop's contact address. Use an address on a domain your mail provider is set up to send for (SPF, DKIM).`} error={errorOf("senderEmail")} />
+            <TextField label="Reply-To" type="email" autoComplete="off" value={draft.replyToEmail} onChange={(value) => set("replyToEmail", value)} helpText={`Where customers' replies go. Empty: ${defaultReplyTo ?? "the sender email"}.`} error={errorOf("replyToEmail")} />
             <TextField
               label="Brand colour"
               autoComplete="off"
@@ -240,6 +249,27 @@ export default function FollowUpSettings() {
                   <TextField key={field} label={label} type="number" autoComplete="off" value={String(draft[field])} onChange={(value) => set(field, value)} helpText={help} error={errorOf(field)} />
                 ))}
               </InlineGrid>
+              {kind === "WIN_BACK" && (
+                <BlockStack gap="200">
+                  <Text as="p" data-audience="win-back">
+                    {`Goes to customers whose last order was ${draft.winBackAfterDays || "…"} days ago and who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} ${winBack.lapsedLast30Days === 1 ? "customer" : "customers"} reached ${winBack.afterDays} days. Customers who had gone longer without ordering when win-back was turned on get one only if you include them below.`}
+                  </Text>
+                  <Select
+                    label="Past customers when it is turned on"
+                    options={WIN_BACK_PAST_DAYS_CHOICES.map((days) => ({
+                      value: String(days),
+                      label:
+                        days === 0
+                          ? "None: only customers who lapse from then on"
+                          : `Also those who lapsed up to ${days} days before (${(winBack.choices.find((choice) => choice.days === days)?.customers ?? 0).toLocaleString("en")} today)`,
+                    }))}
+                    value={String(draft.winBackPastDays)}
+                    onChange={(value) => set("winBackPastDays", value)}
+                    helpText={form.winBackEnabled ? `On since ${winBack.startedAt ? new Date(winBack.startedAt).toLocaleDateString("en", { dateStyle: "medium", timeZone: shop.timezone }) : "before this was recorded"}; a change applies from the next sweep.` : "Applies when you turn win-back on."}
+                    error={errorOf("winBackPastDays")}
+                  />
+                </BlockStack>
+              )}
               {kind === "REPLENISHMENT" && (
                 <InlineStack>
                   <Button variant="plain" onClick={() => navigate("/app/follow-ups/products")}>
@@ -260,7 +290,7 @@ export default function FollowUpSettings() {
             </BlockStack>
             <BlockStack gap="200">
               <Text as="h3" variant="headingSm">
-                Preview, as Ana would get it
+                {kind === "WIN_BACK" ? `Preview, as Ana would get it ${draft.winBackAfterDays || "…"} days after her last order` : "Preview, as Ana would get it"}
               </Text>
               <Text as="p">
                 <Text as="span" tone="subdued">

@@ -11,7 +11,10 @@ import { env } from "../env.server";
 import { unsubscribeCustomer } from "../follow-ups/schedule.server";
 import { readUnsubscribeToken } from "../follow-ups/unsubscribe-token.server";
 
-const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex" };
+// `same-origin`, not `no-referrer`: the token stays out of any other site's Referer, while the page's own
+// form still posts with its real Origin. Under `no-referrer` Chromium sends `Origin: null`, which
+// Remix's action check (origin host must equal Host) refuses with a 500.
+const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex" };
 
 async function subjectOf(request: Request) {
   const subject = readUnsubscribeToken(new URL(request.url).searchParams.get("token"), env().SHOPIFY_API_SECRET);

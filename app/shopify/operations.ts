@@ -8,6 +8,7 @@ export const SHOP_PROFILE_QUERY = `#graphql
     shop {
       name
       email
+      contactEmail
       myshopifyDomain
       currencyCode
       ianaTimezone
@@ -18,7 +19,10 @@ export const SHOP_PROFILE_QUERY = `#graphql
 export interface ShopProfile {
   shop: {
     name: string;
+    /** The owner's address: Shopify writes to the merchant there. */
     email: string;
+    /** The address customers write to: follow-ups' sender and Reply-To. */
+    contactEmail: string;
     myshopifyDomain: string;
     currencyCode: string;
     ianaTimezone: string;

@@ -14,6 +14,7 @@ export async function recordInstallation(db: PrismaClient, shopDomain: string, g
   const profile = {
     name: shop.name,
     email: shop.email,
+    contactEmail: shop.contactEmail,
     currencyCode: shop.currencyCode,
     ianaTimezone: shop.ianaTimezone,
   };

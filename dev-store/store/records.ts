@@ -16,7 +16,10 @@ export interface StaffMemberRecord {
 export interface ShopRecord {
   id: string;
   name: string;
+  /** The owner's address (Admin API `email`). */
   email: string;
+  /** The address customers write to (Admin API `contactEmail`); the owner's when unset. */
+  customerEmail?: string;
   myshopifyDomain: string;
   primaryDomain: string;
   currencyCode: string;

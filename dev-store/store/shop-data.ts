@@ -131,6 +131,7 @@ function defaultShop(shop: NewShop, id: string, staffIds: () => string, createdA
     id,
     name: shop.name ?? "Dev Loyalty Shop",
     email: shop.email ?? staff[0].email,
+    ...(shop.customerEmail ? { customerEmail: shop.customerEmail } : {}),
     myshopifyDomain: shop.myshopifyDomain,
     primaryDomain: shop.primaryDomain ?? `https://${shop.myshopifyDomain}`,
     currencyCode: shop.currencyCode ?? "USD",

@@ -8,6 +8,7 @@
 import type { Browser, FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
@@ -32,6 +33,8 @@ beforeAll(async () => {
     }
   }
   shopId = await app.installAndImportHistory();
+  // Follow-ups start off: the merchant turns them on before Ana's order.
+  for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
   ana = store.createCustomer({ email: "ana@example.com", firstName: "Ana", hasAccount: true, emailMarketing: "SUBSCRIBED" }).id;
   store.createOrder({ customerId: ana, lineItems: [{ variantId: tea.variants[0].id, quantity: 1 }] });
   await app.devStore.webhooks.idle();
@@ -109,6 +112,28 @@ describe("the follow-ups pages in a browser", () => {
     const saved = await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
     expect(saved.brandColor).toBe("#0a7d55");
     expect((saved.templates as Record<string, { subject: string }>).THANK_YOU.subject).toBe("A little thank-you from {{shop_name}}, {{first_name}}");
+  });
+
+  it("says who the win-back reaches, past customers only as far back as chosen, and saves a Reply-To", async () => {
+    const { page, frame } = await openAdmin("/follow-ups/settings");
+    await frame.getByRole("tab", { name: "Win-back" }).click();
+    // Cy's and Dee's last orders were 100 and 130 days ago: past the 60-to-90-day window, so only if included.
+    await frame.getByText("Goes to customers whose last order was 60 days ago and who agreed to email marketing, once per lapse. In the last 30 days, 0 customers reached 60 days.").waitFor();
+    const past = frame.getByLabel("Past customers when it is turned on");
+    await expect(past.locator("option").allInnerTexts()).resolves.toEqual([
+      "None: only customers who lapse from then on",
+      "Also those who lapsed up to 30 days before (0 today)",
+      "Also those who lapsed up to 90 days before (2 today)",
+      "Also those who lapsed up to 180 days before (2 today)",
+      "Also those who lapsed up to 365 days before (2 today)",
+    ]);
+    await frame.getByText("Preview, as Ana would get it 60 days after her last order").waitFor();
+    await past.selectOption("90");
+    await frame.getByLabel("Reply-To").fill("care@tea.example");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Settings saved.").waitFor();
+    await screenshot(page, "follow-ups-settings-win-back-audience");
+    expect(await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).toMatchObject({ winBackPastDays: 90, replyToEmail: "care@tea.example" });
   });
 
   it("shows the interval the shop's repeat purchases suggest and sets it", async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimDueFollowUps, dispatchDueFollowUps, type DispatchOptions } from "../../app/follow-ups/dispatch.server";
 import { smtpTransport, type MailTransport } from "../../app/follow-ups/mail.server";
 import { sweepWinBacks } from "../../app/follow-ups/schedule.server";
+import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
@@ -51,6 +52,9 @@ beforeAll(async () => {
   shopId = await app.installAndImportHistory();
   // Deterministic timing for most tests: no quiet hours (one test sets them).
   await app.db.followUpSettings.upsert({ where: { shopId }, create: { shopId, quietHoursStart: 0, quietHoursEnd: 0 }, update: { quietHoursStart: 0, quietHoursEnd: 0 } });
+  // Every kind starts off: the merchant turns them on (win-back including customers lapsed up to 30 days before).
+  for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
+  await setFollowUpKindEnabled(app.db, shopId, "WIN_BACK", true, new Date(), { winBackPastDays: 30 });
   const tea = app.devStore.store.createProduct({ title: "Breakfast Tea", variants: [{ price: "12.00" }] });
   teaVariant = tea.variants[0].id;
   teaProduct = tea.id;
@@ -90,7 +94,9 @@ describe("follow-ups scheduled by orders, sent over SMTP", () => {
     await drain(at(31 * MINUTE));
     const [message] = mailTo("ana@example.com");
     expect(message.subject).toBe("Thank you for your order, Ana!");
-    expect(message.headers.get("from")).toContain("follow-ups@loyalty.example");
+    // From the shop's own name and contact address (Admin API shop.contactEmail), replies to it too.
+    expect(message.headers.get("from")).toMatch(new RegExp(`^"?${app.devStore.store.shop.name}"? <hello@demo-loyalty\\.example>$`));
+    expect(message.headers.get("reply-to")).toBe("hello@demo-loyalty.example");
     const customer = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: ana } } });
     const balance = (await pointsBalance(app.db, customer.id, new Date())).total;
     expect(balance).toBeGreaterThan(0);
@@ -311,7 +317,7 @@ describe("what an order's end, the customer's record and the shop's settings cha
   it("sends from the shop's sender, with its logo and colour; a win-back without an incentive carries no code", async () => {
     await app.db.followUpSettings.update({
       where: { shopId },
-      data: { senderName: "Tea Club", senderEmail: "hello@tea.example", brandColor: "#0a7d55", logoUrl: "https://cdn.example/logo.png", winBackDiscountPercent: 0 },
+      data: { senderName: "Tea Club", senderEmail: "hello@tea.example", replyToEmail: "care@tea.example", brandColor: "#0a7d55", logoUrl: "https://cdn.example/logo.png", winBackDiscountPercent: 0 },
     });
     try {
       const max = buyer("max@example.com", "Max", "SUBSCRIBED").id;
@@ -321,13 +327,14 @@ describe("what an order's end, the customer's record and the shop's settings cha
       await drain(at(170 * DAY));
       const [message] = mailTo("max@example.com");
       expect(message.headers.get("from")).toMatch(/^"?Tea Club"? <hello@tea\.example>$/);
+      expect(message.headers.get("reply-to")).toBe("care@tea.example");
       expect(message.html).toContain('<img src="https://cdn.example/logo.png"');
       expect(message.html).toContain("background:#0a7d55");
       expect(message.subject).toBe("We miss you, Max");
       expect(message.text).not.toMatch(/code|COMEBACK/);
       expect(app.devStore.store.snapshot().codeDiscounts.length).toBe(discountsBefore);
     } finally {
-      await app.db.followUpSettings.update({ where: { shopId }, data: { senderName: null, senderEmail: null, brandColor: "#2c6ecb", logoUrl: null, winBackDiscountPercent: 15 } });
+      await app.db.followUpSettings.update({ where: { shopId }, data: { senderName: null, senderEmail: null, replyToEmail: null, brandColor: "#2c6ecb", logoUrl: null, winBackDiscountPercent: 15 } });
     }
   });
 });

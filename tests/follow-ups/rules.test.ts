@@ -154,8 +154,23 @@ describe("who receives what", () => {
 
   it("retries back off from a minute to at most an hour; win-back looks at lapses of the last 30 days", () => {
     expect([1, 2, 3, 10].map(retryDelayMs)).toEqual([60_000, 120_000, 240_000, 3_600_000]);
-    const { from, to } = winBackWindow(new Date("2026-03-03T00:00:00Z"), 60);
+    const { from, to } = winBackWindow(new Date("2026-03-03T00:00:00Z"), { afterDays: 60, startedAt: null, pastDays: 0 });
     expect([from.toISOString(), to.toISOString()]).toEqual(["2025-12-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z"]);
+  });
+
+  it("win-back reaches customers who lapse after it went on, and past customers only as far back as the merchant chose", () => {
+    const window = (now: string, startedAt: string, pastDays: number) => {
+      const { from, to } = winBackWindow(new Date(now), { afterDays: 60, startedAt: new Date(startedAt), pastDays });
+      return [from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)];
+    };
+    // Turned on today, from now on: nobody yet (an empty window).
+    expect(window("2026-03-03T00:00:00Z", "2026-03-03T00:00:00Z", 0)).toEqual(["2026-01-02", "2026-01-02"]);
+    // Ten days later: the ten days of lapses since (last orders 70 to 60 days ago), never the 180-days-lapsed.
+    expect(window("2026-03-13T00:00:00Z", "2026-03-03T00:00:00Z", 0)).toEqual(["2026-01-02", "2026-01-12"]);
+    // Months later: the usual 30-day catch-up window.
+    expect(window("2026-09-01T00:00:00Z", "2026-03-03T00:00:00Z", 0)).toEqual(["2026-06-03", "2026-07-03"]);
+    // Turned on including customers who lapsed up to 120 days before: last orders 60 to 180 days ago.
+    expect(window("2026-03-03T00:00:00Z", "2026-03-03T00:00:00Z", 120)).toEqual(["2025-09-04", "2026-01-02"]);
   });
 
   it("suggests the median days between repeat purchases once there are enough", () => {

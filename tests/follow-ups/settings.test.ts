@@ -38,6 +38,14 @@ describe("the follow-up settings form", () => {
     });
   });
 
+  it("reads the Reply-To and which past customers win-back includes (none when left out)", () => {
+    const parsed = parseFollowUpSettings({ ...valid, replyToEmail: "care@tea.example", winBackPastDays: "180" });
+    expect(parsed.ok && parsed.values).toMatchObject({ replyToEmail: "care@tea.example", winBackPastDays: 180 });
+    expect(parseFollowUpSettings(valid)).toMatchObject({ ok: true, values: { replyToEmail: null, winBackPastDays: 0 } });
+    const bad = parseFollowUpSettings({ ...valid, replyToEmail: "care@", winBackPastDays: "-1" });
+    expect(bad.ok ? {} : bad.errors).toEqual({ replyToEmail: "must be an email address, like hello@yourshop.com", winBackPastDays: "is at least 0" });
+  });
+
   it("names each bad field with what to enter", () => {
     const parsed = parseFollowUpSettings({ ...valid, brandColor: "red", logoUrl: "http://example.com/logo.png", senderEmail: "shop@", thankYouDelayMinutes: "2.5", winBackAfterDays: "" });
     expect(parsed.ok ? {} : parsed.errors).toEqual({

@@ -34,7 +34,7 @@ export function shopPayload(shop: ShopRecord): Record<string, unknown> {
     country_code: shop.countryCode,
     country_name: shop.country,
     currency: shop.currencyCode,
-    customer_email: shop.email,
+    customer_email: shop.customerEmail ?? shop.email,
     timezone: `(${utcOffsetLabel(shop.ianaTimezone, new Date(shop.updatedAt))}) ${shop.ianaTimezone}`,
     iana_timezone: shop.ianaTimezone,
     shop_owner: shop.shopOwnerName,

@@ -1,0 +1,33 @@
+/**
+ * Who the win-back reaches, counted with the sweep's own rule (countWinBackAudience): for each
+ * choice of past customers if it were turned on now, how many reached the lapse point in the last
+ * 30 days (what "from now on" writes to in a month), and with it on, who is in its window now.
+ */
+import type { PrismaClient } from "../generated/prisma/client";
+import { WIN_BACK_CATCH_UP_DAYS, winBackWindow } from "./rules";
+import { countWinBackAudience, countWinBackAudiences, followUpSettings, winBackAudienceOf } from "./schedule.server";
+import { WIN_BACK_PAST_DAYS_CHOICES } from "./settings";
+
+export async function winBackReach(db: PrismaClient, shopId: string, settings: Awaited<ReturnType<typeof followUpSettings>>, now: Date) {
+  const asIfOnNow = (pastDays: number) => winBackWindow(now, { afterDays: settings.winBackAfterDays, startedAt: now, pastDays });
+  const { to } = asIfOnNow(0);
+  const froms = [...WIN_BACK_PAST_DAYS_CHOICES.map((days) => asIfOnNow(days).from), new Date(to.getTime() - WIN_BACK_CATCH_UP_DAYS * 86_400_000)];
+  const [counts, inWindowNow] = await Promise.all([
+    countWinBackAudiences(db, shopId, to, froms),
+    settings.winBackEnabled ? countWinBackAudience(db, shopId, winBackWindow(now, winBackAudienceOf(settings))) : Promise.resolve(0),
+  ]);
+  const choices = WIN_BACK_PAST_DAYS_CHOICES.map((days, index) => ({ days, customers: counts[index] }));
+  const lapsedLast30Days = counts[WIN_BACK_PAST_DAYS_CHOICES.length];
+  return {
+    afterDays: settings.winBackAfterDays,
+    pastDays: settings.winBackPastDays,
+    startedAt: settings.winBackStartedAt?.toISOString() ?? null,
+    discountPercent: settings.winBackDiscountPercent,
+    choices,
+    lapsedLast30Days,
+    /** With win-back on: customers in its window right now (scheduled by the next sweep, or already). */
+    inWindowNow,
+  };
+}
+
+export type WinBackReach = Awaited<ReturnType<typeof winBackReach>>;
