@@ -5,7 +5,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { FOLLOW_UP_TABS, STATUSES_BY_TAB as STATUSES, type FollowUpKind, type FollowUpStatus, type FollowUpTab } from "./rules";
-import { suggestedReplenishmentIntervals } from "./schedule.server";
+import { PRODUCT_PURCHASE, suggestedReplenishmentIntervals } from "./schedule.server";
 
 export const PAGE_SIZE = 25;
 
@@ -67,8 +67,9 @@ export async function listFollowUps(db: PrismaClient, shopId: string, tab: Follo
 }
 
 /**
- * Products the shop's orders contain, most ordered first, each with its use-up interval and lead
- * time if set, and the interval its repeat purchases suggest where there are enough of them.
+ * Products customers bought in counted orders (`PRODUCT_PURCHASE`: the orders a reminder can follow),
+ * most ordered first, each with its use-up interval and lead time if set, and the interval its repeat
+ * purchases suggest, or why there is none; the counts shown and the suggestion's are the same counts.
  */
 export async function replenishmentProducts(db: PrismaClient, shopId: string, page: number) {
   const offset = (page - 1) * PAGE_SIZE;
@@ -78,7 +79,7 @@ export async function replenishmentProducts(db: PrismaClient, shopId: string, pa
            COUNT(DISTINCT o.id)::int AS orders,
            COUNT(DISTINCT o."customerShopifyId")::int AS customers
       FROM "Order" o JOIN "OrderLineItem" li ON li."orderId" = o.id
-     WHERE o."shopId" = ${shopId} AND li."productShopifyId" IS NOT NULL AND NOT o.test
+     WHERE o."shopId" = ${shopId} AND ${PRODUCT_PURCHASE}
      GROUP BY li."productShopifyId"
      ORDER BY orders DESC, product
      LIMIT ${PAGE_SIZE + 1} OFFSET ${offset}`;
@@ -98,8 +99,10 @@ export async function replenishmentProducts(db: PrismaClient, shopId: string, pa
       customers: product.customers,
       intervalDays: intervalOf.get(product.product)?.intervalDays ?? null,
       leadDays: intervalOf.get(product.product)?.leadDays ?? null,
+      repeatCustomers: suggestionOf.get(product.product)?.repeatCustomers ?? 0,
       suggestedDays: suggestionOf.get(product.product)?.suggestedDays ?? null,
       repeats: suggestionOf.get(product.product)?.repeats ?? 0,
+      why: suggestionOf.get(product.product)?.why ?? "",
     })),
     hasNextPage: products.length > PAGE_SIZE,
   };

@@ -309,14 +309,44 @@ export function retryDelayMs(attempt: number): number {
 
 // ---- suggested use-up intervals ----
 
-/** Repeat purchases needed before the shop's own history suggests an interval. */
-export const MIN_REPEATS_FOR_SUGGESTION = 5;
+/**
+ * When the shop's history suggests a use-up interval: enough repeat purchases (gaps of a day or more
+ * between one customer's purchases of the product), from enough different customers, who are a fair
+ * share of everyone who bought it. A mug re-bought by 3 of 275 customers is not used up; coffee is.
+ */
+export const SUGGESTION_RULE = { minRepeats: 5, minRepeatCustomers: 3, minRepeatShare: 0.25 } as const;
 
 /** The median days between repeat purchases of a product, or null with too few repeats. */
-export function suggestReplenishmentInterval(gapsInDays: number[], minRepeats = MIN_REPEATS_FOR_SUGGESTION): number | null {
+export function suggestReplenishmentInterval(gapsInDays: number[], minRepeats: number = SUGGESTION_RULE.minRepeats): number | null {
   const gaps = gapsInDays.filter((gap) => gap >= 1).sort((a, b) => a - b);
   if (gaps.length < minRepeats) return null;
   const middle = Math.floor(gaps.length / 2);
   const median = gaps.length % 2 ? gaps[middle] : (gaps[middle - 1] + gaps[middle]) / 2;
   return Math.round(median);
+}
+
+/** Who bought a product in counted orders, and the gaps between each customer's purchases of it. */
+export interface ProductRepeatStats {
+  /** Customers with a counted order of it. */
+  customers: number;
+  /** Of those, customers who bought it again a day or more later. */
+  repeatCustomers: number;
+  gapsInDays: number[];
+}
+
+/** The suggested interval, or why there is none, in words the products page shows as they are. */
+export function replenishmentSuggestion(stats: ProductRepeatStats): { suggestedDays: number | null; why: string } {
+  const repeats = stats.gapsInDays.filter((gap) => gap >= 1).length;
+  const share = stats.customers === 0 ? 0 : stats.repeatCustomers / stats.customers;
+  const sharePercent = `${Math.round(share * 100)}%`;
+  const { minRepeats, minRepeatCustomers, minRepeatShare } = SUGGESTION_RULE;
+  if (stats.repeatCustomers < minRepeatCustomers || share < minRepeatShare) {
+    return {
+      suggestedDays: null,
+      why: `Few customers buy it again: ${stats.repeatCustomers} of ${stats.customers} (${sharePercent}); a suggestion needs ${minRepeatCustomers} or more and ${Math.round(minRepeatShare * 100)}%`,
+    };
+  }
+  const days = suggestReplenishmentInterval(stats.gapsInDays, minRepeats);
+  if (days === null) return { suggestedDays: null, why: `Not enough repeat purchases yet (${repeats} of ${minRepeats})` };
+  return { suggestedDays: days, why: `median of ${repeats} repeat purchases by ${stats.repeatCustomers} of ${stats.customers} customers (${sharePercent})` };
 }

@@ -8,7 +8,7 @@ import {
   MARKETING_KINDS,
   nextSendableTime,
   planOrderFollowUps,
-  suggestReplenishmentInterval,
+  replenishmentSuggestion,
   winBackWindow,
   type CustomerOrderFacts,
   type ExistingFollowUp,
@@ -267,29 +267,44 @@ export async function setReplenishmentInterval(
   });
 }
 
+/** A customer's purchase of a product, for use-up intervals: a line of a counted order (`o` joined to its lines `li`). */
+export const PRODUCT_PURCHASE = Prisma.sql`o."customerShopifyId" IS NOT NULL AND li."productShopifyId" IS NOT NULL
+  AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')`;
+
 /**
- * Use-up intervals the shop's own history suggests: for each product bought again by the same
- * customer often enough, the median days between one purchase and the next. Counted orders only
- * (not tests, cancelled or fully refunded); a product twice in one order is one purchase, and a
- * gap under a day (a second order to add something) is no use-up. `productShopifyIds` narrows it.
+ * For each product of the shop's counted orders (not test, not cancelled, not refunded or voided, with
+ * a customer), who bought it, who bought it again, and the interval that suggests (see
+ * `replenishmentSuggestion`); every product asked for, a suggestion or not.
  */
-export async function suggestedReplenishmentIntervals(db: PrismaClient, shopId: string, productShopifyIds: string[] | null = null) {
-  const rows = await db.$queryRaw<{ product: string; title: string; gaps: (number | string)[] }[]>`
-    SELECT product, (ARRAY_AGG(title ORDER BY "placedAt" DESC))[1] AS title, ARRAY_AGG(gap_days) AS gaps FROM (
-      SELECT product, title, "placedAt",
+export async function suggestedReplenishmentIntervals(db: Db, shopId: string, productShopifyIds: string[] | null = null) {
+  const rows = await db.$queryRaw<{ product: string; title: string; orders: number; customers: number; repeat_customers: number; gaps: (number | string | null)[] }[]>`
+    SELECT product, (ARRAY_AGG(title ORDER BY "placedAt" DESC))[1] AS title,
+           COUNT(*)::int AS orders,
+           COUNT(DISTINCT customer)::int AS customers,
+           COUNT(DISTINCT customer) FILTER (WHERE gap_days >= 1)::int AS repeat_customers,
+           ARRAY_AGG(gap_days) FILTER (WHERE gap_days >= 1) AS gaps FROM (
+      SELECT product, customer, title, "placedAt",
              EXTRACT(EPOCH FROM ("placedAt" - LAG("placedAt") OVER (PARTITION BY customer, product ORDER BY "placedAt"))) / 86400 AS gap_days
         FROM (SELECT DISTINCT ON (o.id, li."productShopifyId") o."customerShopifyId" AS customer, li."productShopifyId" AS product, li.title, o."placedAt"
                 FROM "Order" o JOIN "OrderLineItem" li ON li."orderId" = o.id
-               WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND li."productShopifyId" IS NOT NULL
-                 AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
+               WHERE o."shopId" = ${shopId} AND ${PRODUCT_PURCHASE}
                  AND (${productShopifyIds}::text[] IS NULL OR li."productShopifyId" = ANY(${productShopifyIds}::text[]))
                ORDER BY o.id, li."productShopifyId") bought
     ) purchases
-     WHERE gap_days >= 1
      GROUP BY product
      ORDER BY product`;
-  return rows.flatMap((row) => {
-    const days = suggestReplenishmentInterval(row.gaps.map(Number));
-    return days === null ? [] : [{ productShopifyId: row.product, title: row.title, suggestedDays: days, repeats: row.gaps.length }];
+  return rows.map((row) => {
+    const gaps = (row.gaps ?? []).map(Number);
+    const suggestion = replenishmentSuggestion({ customers: row.customers, repeatCustomers: row.repeat_customers, gapsInDays: gaps });
+    return {
+      productShopifyId: row.product,
+      title: row.title,
+      orders: row.orders,
+      customers: row.customers,
+      repeatCustomers: row.repeat_customers,
+      repeats: gaps.length,
+      suggestedDays: suggestion.suggestedDays,
+      why: suggestion.why,
+    };
   });
 }

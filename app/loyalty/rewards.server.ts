@@ -22,30 +22,38 @@ const wholeNumber = (min: number, max: number) =>
 const checkbox = z.union([z.boolean(), z.enum(["true", "false", "on"]).transform((value) => value !== "false")]);
 const blankIsNull = (value: unknown) => (value === "" || value === undefined ? null : value);
 
-export const RewardInput = z
-  .object({
-    name: z.string().trim().min(1, "is required").max(60, "is at most 60 characters"),
-    kind: z.enum(REWARD_KINDS, { error: "must be an amount off, a percentage off or free shipping" }),
-    pointsCost: wholeNumber(1, 1_000_000),
-    amountOff: z.preprocess(blankIsNull, amount.nullable()),
-    percentageOff: z.preprocess(blankIsNull, wholeNumber(1, 100).nullable()),
-    minimumSubtotal: z.preprocess(blankIsNull, amount.nullable()),
-    codeValidDays: wholeNumber(1, 365),
-    returnPointsOnExpiry: checkbox.default(false),
-    active: checkbox.default(true),
-  })
-  .superRefine((reward, context) => {
-    if (reward.kind === "AMOUNT_OFF" && reward.amountOff === null) context.addIssue({ code: "custom", path: ["amountOff"], message: "is required for an amount off" });
-    if (reward.kind === "PERCENTAGE_OFF" && reward.percentageOff === null) {
-      context.addIssue({ code: "custom", path: ["percentageOff"], message: "is required for a percentage off" });
-    }
-  })
-  // Only the value of the reward's own kind is kept.
-  .transform((reward) => ({
+/** The value fields of the kinds not chosen are ignored: a leftover "5 dollars" under a hidden field is not an error. */
+const onlyChosenKindsValue = (input: unknown) => {
+  if (typeof input !== "object" || input === null) return input;
+  const reward = input as Record<string, unknown>;
+  return {
     ...reward,
     amountOff: reward.kind === "AMOUNT_OFF" ? reward.amountOff : null,
     percentageOff: reward.kind === "PERCENTAGE_OFF" ? reward.percentageOff : null,
-  }));
+  };
+};
+
+export const RewardInput = z.preprocess(
+  onlyChosenKindsValue,
+  z
+    .object({
+      name: z.string().trim().min(1, "is required").max(60, "is at most 60 characters"),
+      kind: z.enum(REWARD_KINDS, { error: "must be an amount off, a percentage off or free shipping" }),
+      pointsCost: wholeNumber(1, 1_000_000),
+      amountOff: z.preprocess(blankIsNull, amount.nullable()),
+      percentageOff: z.preprocess(blankIsNull, wholeNumber(1, 100).nullable()),
+      minimumSubtotal: z.preprocess(blankIsNull, amount.nullable()),
+      codeValidDays: wholeNumber(1, 365),
+      returnPointsOnExpiry: checkbox.default(false),
+      active: checkbox.default(true),
+    })
+    .superRefine((reward, context) => {
+      if (reward.kind === "AMOUNT_OFF" && reward.amountOff === null) context.addIssue({ code: "custom", path: ["amountOff"], message: "is required for an amount off" });
+      if (reward.kind === "PERCENTAGE_OFF" && reward.percentageOff === null) {
+        context.addIssue({ code: "custom", path: ["percentageOff"], message: "is required for a percentage off" });
+      }
+    }),
+);
 
 export type RewardFields = z.output<typeof RewardInput>;
 export type RewardErrors = Partial<Record<keyof RewardFields | "form", string>>;

@@ -30,7 +30,7 @@ export const ProgramSettingsInput = z
     historyEarnsPoints: checkbox,
     pendingDays: wholeNumber(365),
     /** Empty or 0: points never expire. */
-    expiryMonths: z.union([z.literal("").transform(() => null), z.null(), wholeNumber(120).transform((value) => (value === 0 ? null : value))]),
+    expiryMonths: z.preprocess((value) => (value === "" || (typeof value === "string" && value.trim() === "") ? null : value), wholeNumber(120).nullable()).transform((value) => (value === 0 ? null : value)),
     /** Days since the last order after which a customer is slipping (amber), then lapsed (red). */
     healthSlippingDays: days(1, 3_650),
     healthLapsedDays: days(2, 3_650),
@@ -44,22 +44,32 @@ export async function programSettings(db: PrismaClient, shopId: string) {
   return db.programSettings.findUniqueOrThrow({ where: { shopId } });
 }
 
-/** Applies the changes when all of them validate; otherwise returns each problem by field, changing nothing. */
+/** A field's value when that field alone is valid, so cross-field rules can speak while other fields are wrong. */
+function validValue<K extends keyof ProgramSettingsChanges>(field: K, changes: ProgramSettingsChanges): z.output<typeof ProgramSettingsInput>[K] | undefined {
+  if (changes[field] === undefined) return undefined;
+  const parsed = ProgramSettingsInput.shape[field].safeParse(changes[field]);
+  return parsed.success ? (parsed.data as z.output<typeof ProgramSettingsInput>[K]) : undefined;
+}
+
+/**
+ * Applies the changes when all of them validate; otherwise returns every problem at once (each field's
+ * first, and the rules between fields whose own values are valid), changing nothing.
+ */
 export async function updateProgramSettings(db: PrismaClient, shopId: string, changes: ProgramSettingsChanges) {
   const parsed = ProgramSettingsInput.safeParse(changes);
-  if (!parsed.success) {
-    const errors: ProgramSettingsErrors = {};
-    // The first problem of each field is the one to fix first.
-    for (const issue of parsed.error.issues) errors[issue.path.join(".") as keyof ProgramSettingsChanges] ??= issue.message;
-    return { ok: false as const, errors };
-  }
   return db.$transaction(async (tx) => {
     const current = await tx.programSettings.findUniqueOrThrow({ where: { shopId } });
-    const slipping = parsed.data.healthSlippingDays ?? current.healthSlippingDays;
-    const lapsed = parsed.data.healthLapsedDays ?? current.healthLapsedDays;
-    if (lapsed <= slipping) {
-      return { ok: false as const, errors: { healthLapsedDays: `must be more than the slipping threshold (${slipping} days)` } as ProgramSettingsErrors };
+    const errors: ProgramSettingsErrors = {};
+    if (!parsed.success) {
+      // The first problem of each field is the one to fix first.
+      for (const issue of parsed.error.issues) errors[issue.path.join(".") as keyof ProgramSettingsChanges] ??= issue.message;
     }
+    const slipping = validValue("healthSlippingDays", changes) ?? (errors.healthSlippingDays ? undefined : current.healthSlippingDays);
+    const lapsed = validValue("healthLapsedDays", changes) ?? (errors.healthLapsedDays ? undefined : current.healthLapsedDays);
+    if (slipping !== undefined && lapsed !== undefined && lapsed <= slipping) {
+      errors.healthLapsedDays = `must be more than the slipping threshold (${slipping} days)`;
+    }
+    if (!parsed.success || Object.keys(errors).length > 0) return { ok: false as const, errors };
     const settings = await tx.programSettings.update({ where: { shopId }, data: parsed.data });
     // History's points turned on after the import finished: its last phase gives them, once.
     const settleHistory = parsed.data.historyEarnsPoints === true && !current.historyEarnsPoints;

@@ -5,10 +5,10 @@
  * change) it answers "preparing" at once and the rows are built in the background.
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import { PERIOD_PRESETS, PeriodError, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
+import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
 import { reportsReady } from "./aggregates.server";
 import { prepareReportsInBackground, reportPreparation } from "./background-rebuild.server";
-import { cohortRetention, monthlyRates, shopReport } from "./metrics.server";
+import { cohortRetention, firstCountedDay, monthlyRates, shopReport } from "./metrics.server";
 
 interface ShopForDashboard {
   id: string;
@@ -42,7 +42,14 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     prepareReportsInBackground(db, shop.id);
     return { error: null, preparing: true, failed: reportPreparation(shop.id).failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
   }
-  const report = await shopReport(db, shop, period);
-  const [months, cohorts] = await Promise.all([monthlyRates(db, shop.id, period.to), cohortRetention(db, shop.id, period.to)]);
-  return { error: null, preparing: false, today: localDate(now, shop.ianaTimezone), period, preset, report, months, cohorts } as const;
+  const today = localDate(now, shop.ianaTimezone);
+  const [report, months, cohorts, historyStart] = await Promise.all([
+    shopReport(db, shop, period),
+    monthlyRates(db, shop.id, period.to, chartMonths(period), today),
+    cohortRetention(db, shop.id, period.to),
+    firstCountedDay(db, shop.id),
+  ]);
+  // The previous period is only a fair comparison when the shop's orders go back to its first day.
+  const previousIncomplete = historyStart !== null && report.previous.from < historyStart;
+  return { error: null, preparing: false, today, period, preset, report, months, cohorts, historyStart, previousIncomplete } as const;
 }

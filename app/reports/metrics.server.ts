@@ -294,10 +294,21 @@ export interface MonthPoint {
   customers: number;
   repeatPurchaseRate: number | null;
   returningCustomerRate: number | null;
+  /** The month is not over on `today`: its figures count its days up to and including this one. */
+  toDate: string | null;
 }
 
-/** Each calendar month's repeat purchase and returning customer rates, the 12 months up to `to`'s month. */
-export async function monthlyRates(db: PrismaClient, shopId: string, to: string, months = 12): Promise<MonthPoint[]> {
+/** The day of the shop's first counted order (its history's start), or null without one. */
+export async function firstCountedDay(db: PrismaClient, shopId: string): Promise<string | null> {
+  const [row] = await db.$queryRaw<{ day: string | null }[]>`SELECT to_char(min(day), 'YYYY-MM-DD') AS day FROM "ReportDay" WHERE "shopId" = ${shopId}`;
+  return row?.day ?? null;
+}
+
+/**
+ * Each calendar month's repeat purchase and returning customer rates (each month a period of its own),
+ * the `months` months up to `to`'s month; a month not over on `today` says so.
+ */
+export async function monthlyRates(db: PrismaClient, shopId: string, to: string, months = 12, today?: string): Promise<MonthPoint[]> {
   const last = monthOf(to);
   const periods = Array.from({ length: months }, (_, index) => {
     const from = addMonths(last, index - months + 1);
@@ -311,6 +322,7 @@ export async function monthlyRates(db: PrismaClient, shopId: string, to: string,
       customers: metrics.customers,
       repeatPurchaseRate: metrics.repeatPurchaseRate,
       returningCustomerRate: metrics.returningCustomerRate,
+      toDate: today !== undefined && period.to > today ? today : null,
     };
   });
 }

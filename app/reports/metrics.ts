@@ -226,6 +226,20 @@ export const PERIOD_PRESETS: { value: PeriodPreset; label: string }[] = [
   { value: "yearToDate", label: "Year to date" },
 ];
 
+/** The months the dashboard's chart shows for a period: every month it touches, at least 6, at most the last 36. */
+export function chartMonths(period: Period): number {
+  const [fromYear, fromMonth] = period.from.split("-").map(Number);
+  const [toYear, toMonth] = period.to.split("-").map(Number);
+  const touched = (toYear - fromYear) * 12 + (toMonth - fromMonth) + 1;
+  return Math.min(36, Math.max(6, touched));
+}
+
+/** Difference of two rates in percentage points (0.021 = +2.1 points), 4 decimals; null when one is missing. */
+export function rateDifference(current: number | null, previous: number | null): number | null {
+  if (current === null || previous === null) return null;
+  return Math.round((current - previous) * 10_000) / 10_000;
+}
+
 export function presetPeriod(preset: PeriodPreset, today: string): Period {
   switch (preset) {
     case "last30":

@@ -28,7 +28,8 @@ import { downloadFromApp } from "../admin/download";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
-import { METRIC_DEFINITIONS, PERIOD_PRESETS } from "../reports/metrics";
+import { CHART_SERIES, monthLabel } from "../reports/chart-labels";
+import { addMonths, METRIC_DEFINITIONS, PERIOD_PRESETS, rateDifference } from "../reports/metrics";
 import type { CohortRow } from "../reports/metrics.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -53,19 +54,25 @@ function money(value: string | null, currencyCode: string) {
   return new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).format(Number(value));
 }
 
-function Change({ value, previous, higherIsBetter = true }: { value: number | null; previous: string; higherIsBetter?: boolean }) {
-  if (value === null) {
+/**
+ * The change against the previous period: relative for counts and money ("↑ 12.0%"), in percentage
+ * points for rates ("↑ 2.1 pts", a rate's relative change misleads), and none when the previous
+ * period starts before the shop's order history (it would compare with a partial period).
+ */
+function Change({ value, previous, unit = "relative", incomplete, higherIsBetter = true }: { value: number | null; previous: string; unit?: "relative" | "points"; incomplete?: boolean; higherIsBetter?: boolean }) {
+  if (value === null || incomplete) {
     return (
       <Text as="span" tone="subdued" variant="bodySm">
-        Previous period: {previous}
+        Previous period{incomplete ? " (incomplete)" : ""}: {previous}
       </Text>
     );
   }
   const good = value === 0 ? null : value > 0 === higherIsBetter;
   const sign = value > 0 ? "↑" : value < 0 ? "↓" : "";
+  const amount = unit === "points" ? `${Math.abs(value * 100).toFixed(1)} pts` : `${Math.abs(value * 100).toFixed(1)}%`;
   return (
     <InlineStack gap="150" blockAlign="center" wrap={false}>
-      <Badge tone={good === null ? undefined : good ? "success" : "critical"}>{`${sign} ${Math.abs(value * 100).toFixed(1)}%`}</Badge>
+      <Badge tone={good === null ? undefined : good ? "success" : "critical"}>{`${sign} ${amount}`.trim()}</Badge>
       <Text as="span" tone="subdued" variant="bodySm">
         vs {previous}
       </Text>
@@ -127,7 +134,7 @@ function PeriodPicker({ preset, from, to, today }: { preset: string; from: strin
   );
 }
 
-function CohortTable({ cohorts }: { cohorts: CohortRow[] }) {
+function CohortTable({ cohorts, runningMonth }: { cohorts: CohortRow[]; runningMonth: string | null }) {
   const columns = Math.max(0, ...cohorts.map((cohort) => cohort.retention.length));
   const cellStyle = { padding: "6px 8px", textAlign: "right" as const, fontVariantNumeric: "tabular-nums", whiteSpace: "nowrap" as const };
   return (
@@ -151,16 +158,22 @@ function CohortTable({ cohorts }: { cohorts: CohortRow[] }) {
               <td style={cellStyle}>{cohort.customers.toLocaleString("en")}</td>
               {Array.from({ length: columns }, (_, index) => {
                 const share = cohort.retention[index];
+                // The month still running: its share is so far, not final, and drawn apart.
+                const toDate = share !== undefined && addMonths(cohort.month, index + 1) === runningMonth;
                 return (
                   <td
                     key={index}
+                    data-to-date={toDate ? "" : undefined}
+                    title={toDate ? "This month so far" : undefined}
                     style={{
                       ...cellStyle,
-                      background: share === undefined || share === null ? undefined : `rgba(0, 91, 211, ${Math.min(0.85, 0.08 + share * 2.5)})`,
-                      color: share !== undefined && share !== null && share > 0.2 ? "white" : undefined,
+                      background: share === undefined || share === null || toDate ? undefined : `rgba(0, 91, 211, ${Math.min(0.85, 0.08 + share * 2.5)})`,
+                      color: share !== undefined && share !== null && share > 0.2 && !toDate ? "white" : undefined,
+                      fontStyle: toDate ? "italic" : undefined,
+                      outline: toDate ? "1px dashed var(--p-color-border)" : undefined,
                     }}
                   >
-                    {share === undefined ? "" : percent(share)}
+                    {share === undefined ? "" : `${percent(share)}${toDate ? "*" : ""}`}
                   </td>
                 );
               })}
@@ -252,8 +265,10 @@ export default function Dashboard() {
 
   if (data.preparing) return <PreparingNumbers failed={data.failed} />;
 
-  const { report, period, preset, months, cohorts, currencyCode, timezone, today } = data;
+  const { report, period, preset, months, cohorts, currencyCode, timezone, today, historyStart, previousIncomplete } = data;
   const { summary, previous, changes } = report;
+  const runningMonth = months.find((month) => month.toDate !== null) ?? null;
+  const day = (date: string) => new Date(`${date}T00:00:00Z`).toLocaleDateString("en", { dateStyle: "medium", timeZone: "UTC" });
   const dates = (from: string, to: string) =>
     `${new Date(`${from}T00:00:00Z`).toLocaleDateString("en", { dateStyle: "medium", timeZone: "UTC" })} – ${new Date(`${to}T00:00:00Z`).toLocaleDateString("en", { dateStyle: "medium", timeZone: "UTC" })}`;
   const search = `?from=${period.from}&to=${period.to}`;
@@ -286,6 +301,14 @@ export default function Dashboard() {
             <p>{exportError}</p>
           </Banner>
         )}
+        {previousIncomplete && historyStart ? (
+          <Banner tone="info" title="The previous period is incomplete">
+            <p>
+              Your order history starts on {day(historyStart)}, after the previous period began ({day(previous.from)}), so changes are not
+              shown: they would compare with part of a period.
+            </p>
+          </Banner>
+        ) : null}
         {noOrdersEver ? (
           <Card>
             <EmptyState heading="No orders to report yet" image="">
@@ -305,7 +328,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.repeatPurchaseRate}
                 value={percent(summary.repeatPurchaseRate)}
                 raw={summary.repeatPurchaseRate}
-                change={<Change value={changes.repeatPurchaseRate} previous={percent(previous.repeatPurchaseRate)} />}
+                change={<Change value={rateDifference(summary.repeatPurchaseRate, previous.repeatPurchaseRate)} unit="points" incomplete={previousIncomplete} previous={percent(previous.repeatPurchaseRate)} />}
               />
               <Metric
                 name="Average order value"
@@ -313,7 +336,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.averageOrderValue}
                 value={money(summary.averageOrderValue, currencyCode)}
                 raw={summary.averageOrderValue}
-                change={<Change value={changes.averageOrderValue} previous={money(previous.averageOrderValue, currencyCode)} />}
+                change={<Change value={changes.averageOrderValue} incomplete={previousIncomplete} previous={money(previous.averageOrderValue, currencyCode)} />}
               />
               <Metric
                 name="Purchase frequency"
@@ -321,7 +344,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.purchaseFrequency}
                 value={number(summary.purchaseFrequency)}
                 raw={summary.purchaseFrequency}
-                change={<Change value={changes.purchaseFrequency} previous={number(previous.purchaseFrequency)} />}
+                change={<Change value={changes.purchaseFrequency} incomplete={previousIncomplete} previous={number(previous.purchaseFrequency)} />}
               />
               <Metric
                 name="Returning customer rate"
@@ -329,7 +352,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.returningCustomerRate}
                 value={percent(summary.returningCustomerRate)}
                 raw={summary.returningCustomerRate}
-                change={<Change value={changes.returningCustomerRate} previous={percent(previous.returningCustomerRate)} />}
+                change={<Change value={rateDifference(summary.returningCustomerRate, previous.returningCustomerRate)} unit="points" incomplete={previousIncomplete} previous={percent(previous.returningCustomerRate)} />}
               />
               <Metric
                 name="Orders"
@@ -337,7 +360,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.countedOrders}
                 value={summary.orders.toLocaleString("en")}
                 raw={summary.orders}
-                change={<Change value={changes.orders} previous={previous.orders.toLocaleString("en")} />}
+                change={<Change value={changes.orders} incomplete={previousIncomplete} previous={previous.orders.toLocaleString("en")} />}
               />
               <Metric
                 name="Customers"
@@ -345,7 +368,7 @@ export default function Dashboard() {
                 definition="Customers with a counted order in the period."
                 value={summary.customers.toLocaleString("en")}
                 raw={summary.customers}
-                change={<Change value={changes.customers} previous={previous.customers.toLocaleString("en")} />}
+                change={<Change value={changes.customers} incomplete={previousIncomplete} previous={previous.customers.toLocaleString("en")} />}
               />
               <Metric
                 name="Sales"
@@ -353,7 +376,7 @@ export default function Dashboard() {
                 definition={METRIC_DEFINITIONS.revenue}
                 value={money(summary.revenue, currencyCode)}
                 raw={summary.revenue}
-                change={<Change value={changes.revenue} previous={money(previous.revenue, currencyCode)} />}
+                change={<Change value={changes.revenue} incomplete={previousIncomplete} previous={money(previous.revenue, currencyCode)} />}
               />
               <Metric
                 name="Customer lifetime value"
@@ -377,9 +400,17 @@ export default function Dashboard() {
                   <BlockStack gap="300">
                     <Tooltip content={`${METRIC_DEFINITIONS.repeatPurchaseRate} Each calendar month is its own period.`} width="wide">
                       <Text as="h2" variant="headingMd">
-                        <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Repeat purchase rate by month</span>
+                        <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Month by month</span>
                       </Text>
                     </Tooltip>
+                    <div data-chart-caption>
+                    <Text as="p" tone="subdued" variant="bodySm">
+                      Each month is counted on its own: “{CHART_SERIES.repeatPurchaseRate}” is the share of that month's customers who
+                      ordered twice or more in that month, so it runs lower than the card above, which counts the whole period.
+                      {months.length > 0 ? ` ${monthLabel({ ...months[0], toDate: null })} to ${monthLabel({ ...months[months.length - 1], toDate: null })}.` : ""}
+                      {runningMonth ? ` ${monthLabel({ ...runningMonth, toDate: null })} is still running: its figures count up to ${day(runningMonth.toDate!)}.` : ""}
+                    </Text>
+                    </div>
                     <div style={{ height: 260 }} data-chart="monthly-rates">
                       {mounted ? (
                         <Suspense fallback={<SkeletonBodyText lines={8} />}>
@@ -442,7 +473,12 @@ export default function Dashboard() {
                     <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Customers ordering again, by first-order month</span>
                   </Text>
                 </Tooltip>
-                <CohortTable cohorts={cohorts} />
+                <CohortTable cohorts={cohorts} runningMonth={runningMonth?.month ?? null} />
+                {runningMonth ? (
+                  <Text as="p" tone="subdued" variant="bodySm">
+                    * {monthLabel({ ...runningMonth, toDate: null })} so far, to {day(runningMonth.toDate!)}: not final.
+                  </Text>
+                ) : null}
               </BlockStack>
             </Card>
             <Text as="p" tone="subdued" variant="bodySm">

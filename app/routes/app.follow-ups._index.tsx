@@ -4,12 +4,13 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, ButtonGroup, IndexTable, InlineStack, Select, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, ButtonGroup, IndexTable, InlineStack, Select, Text, Tooltip } from "@shopify/polaris";
 import { useState } from "react";
 
 import { PagedList } from "../admin/paged-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
+import { explainFailure } from "../follow-ups/failure-reasons";
 import { listFollowUps } from "../follow-ups/listing.server";
 import { FOLLOW_UP_TABS, type FollowUpKind, type FollowUpTab } from "../follow-ups/rules";
 import { cancelFollowUp } from "../follow-ups/schedule.server";
@@ -164,7 +165,16 @@ export default function FollowUpList() {
                 </Text>
               </IndexTable.Cell>
               <IndexTable.Cell>
-                {tab === "failed" || tab === "cancelled" ? (
+                {tab === "failed" && row.reason ? (
+                  <BlockStack gap="050">
+                    <Text as="span" breakWord>
+                      {explainFailure(row.reason, { retrying: false }).summary}
+                    </Text>
+                    <Text as="span" tone="subdued" variant="bodySm" breakWord>
+                      Detail: {row.reason}
+                    </Text>
+                  </BlockStack>
+                ) : tab === "failed" || tab === "cancelled" ? (
                   <Text as="span" breakWord>
                     {row.reason ?? "—"}
                   </Text>
@@ -172,9 +182,11 @@ export default function FollowUpList() {
                   <InlineStack gap="200" blockAlign="center">
                     <Status status={row.status} />
                     {row.status === "SCHEDULED" && row.reason && (
-                      <Text as="span" tone="subdued" variant="bodySm">
-                        Retrying: {row.reason}
-                      </Text>
+                      <Tooltip content={`Detail: ${row.reason}`} width="wide">
+                        <Text as="span" tone="subdued" variant="bodySm">
+                          {explainFailure(row.reason, { retrying: true }).summary}
+                        </Text>
+                      </Tooltip>
                     )}
                   </InlineStack>
                 )}

@@ -12,7 +12,6 @@ import { PagedList } from "../admin/paged-list";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { replenishmentProducts } from "../follow-ups/listing.server";
-import { MIN_REPEATS_FOR_SUGGESTION } from "../follow-ups/rules";
 import { followUpSettings, setReplenishmentInterval } from "../follow-ups/schedule.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -74,14 +73,14 @@ function ProductRow({ product, index, shopLeadDays }: { product: Product; index:
             {product.title}
           </Text>
           <Text as="span" tone="subdued" variant="bodySm">
-            {`${product.orders.toLocaleString("en")} orders · ${product.customers.toLocaleString("en")} customers`}
+            {`${product.orders.toLocaleString("en")} orders · ${product.customers.toLocaleString("en")} customers · ${product.repeatCustomers.toLocaleString("en")} bought it again`}
           </Text>
         </BlockStack>
       </IndexTable.Cell>
       <IndexTable.Cell>
         {product.suggestedDays === null ? (
           <Text as="span" tone="subdued" variant="bodySm">
-            {`Not enough repeat purchases yet (${product.repeats} of ${MIN_REPEATS_FOR_SUGGESTION})`}
+            {product.why}
           </Text>
         ) : (
           <InlineStack gap="200" blockAlign="center">
@@ -89,7 +88,7 @@ function ProductRow({ product, index, shopLeadDays }: { product: Product; index:
               <Badge tone="info">{`${product.suggestedDays} days`}</Badge>
             </span>
             <Text as="span" tone="subdued" variant="bodySm">
-              {`median of ${product.repeats} repeats`}
+              {product.why}
             </Text>
             {String(product.suggestedDays) !== interval && (
               <Button

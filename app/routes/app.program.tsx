@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Box, Button, Card, Checkbox, FormLayout, InlineGrid, Layout, Link, Page, Text, TextField } from "@shopify/polaris";
-import { useEffect, useState } from "react";
+import { Form, useActionData, useBlocker, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { SaveBar } from "@shopify/app-bridge-react";
+import { Banner, BlockStack, Box, Button, Card, Checkbox, FormLayout, InlineGrid, Layout, Link, List, Modal, Page, Text, TextField } from "@shopify/polaris";
+import { useEffect, useRef, useState } from "react";
 
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
+import { SWITCHED_OFF_BY_ZERO } from "../loyalty/program-switches";
 import { updateProgramSettings, type ProgramSettingsChanges, type ProgramSettingsErrors } from "../loyalty/settings.server";
 import { resumeHistoryImport } from "../orders/history-import.server";
 import { installedShop } from "../shops/installation.server";
@@ -77,6 +79,8 @@ export default function Program() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const saving = navigation.state === "submitting";
+  const submit = useSubmit();
+  const form = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<FormValues>(saved);
   // After a save, show what is stored now; after a refused one, keep what the merchant typed.
   useEffect(() => {
@@ -87,6 +91,20 @@ export default function Program() {
     const message = errors[field];
     return message ? `${LABELS[field]} ${message}.` : undefined;
   };
+  const unsaved = !saving && (Object.keys(values) as (keyof FormValues)[]).some((field) => values[field] !== saved[field]);
+  // Leaving with unsaved edits asks first: App Bridge's save bar guards the admin's navigation, this the app's own links.
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => unsaved && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [unsaved]);
+  // What a zero turns off, said beside the field as it is typed and above the form once saved.
+  const switchedOff = (Object.keys(SWITCHED_OFF_BY_ZERO) as (keyof typeof SWITCHED_OFF_BY_ZERO)[]).filter((field) => values[field].trim() !== "" && Number(values[field]) === 0);
+  const savedOff = (Object.keys(SWITCHED_OFF_BY_ZERO) as (keyof typeof SWITCHED_OFF_BY_ZERO)[]).filter((field) => saved[field] !== "" && Number(saved[field]) === 0);
+  const warningOf = (field: NumberField) =>
+    field in SWITCHED_OFF_BY_ZERO && switchedOff.includes(field as keyof typeof SWITCHED_OFF_BY_ZERO) ? `At 0, ${SWITCHED_OFF_BY_ZERO[field as keyof typeof SWITCHED_OFF_BY_ZERO]}.` : null;
 
   const numberField = (field: NumberField, helpText: string, suffix?: string) => (
     <TextField
@@ -98,7 +116,18 @@ export default function Program() {
       value={values[field]}
       onChange={(value) => setValues((current) => ({ ...current, [field]: value }))}
       error={errorOf(field)}
-      helpText={helpText}
+      helpText={
+        warningOf(field) ? (
+          <>
+            {helpText}{" "}
+            <Text as="span" tone="caution">
+              {warningOf(field)}
+            </Text>
+          </>
+        ) : (
+          helpText
+        )
+      }
       suffix={suffix}
     />
   );
@@ -116,20 +145,49 @@ export default function Program() {
     </>
   );
 
-  const errorCount = Object.keys(errors).length;
+  const errorList = (Object.keys(errors) as (keyof FormValues)[]).map((field) => errorOf(field)!);
 
   return (
     <Page title="Program" subtitle="How customers earn points, refer friends, and how the Customers page marks their health">
-      <Form method="post" data-form="program-settings">
+      <SaveBar id="program-save-bar" open={unsaved}>
+        <button variant="primary" onClick={() => form.current && submit(form.current)}>
+          Save
+        </button>
+        <button onClick={() => setValues(saved)}>Discard</button>
+      </SaveBar>
+      <Modal
+        open={blocker.state === "blocked"}
+        onClose={() => blocker.reset?.()}
+        title="Leave with unsaved changes?"
+        primaryAction={{ content: "Leave page", destructive: true, onAction: () => blocker.proceed?.() }}
+        secondaryActions={[{ content: "Stay", onAction: () => blocker.reset?.() }]}
+      >
+        <Modal.Section>
+          <Text as="p">Your changes to the program settings will be lost.</Text>
+        </Modal.Section>
+      </Modal>
+      <Form method="post" data-form="program-settings" ref={form}>
         <BlockStack gap="400">
           {result?.ok === true && navigation.state === "idle" && (
-            <Banner tone="success" title="Program settings saved">
+            <Banner tone={savedOff.length > 0 ? "warning" : "success"} title="Program settings saved">
               <p>New orders earn by these rules from now on; points already earned stay as they are.</p>
+              {savedOff.length > 0 ? (
+                <p>
+                  Switched off at 0: {savedOff.map((field) => SWITCHED_OFF_BY_ZERO[field]).join("; ")}.
+                </p>
+              ) : null}
             </Banner>
           )}
-          {errorCount > 0 && (
-            <Banner tone="critical" title={errorCount === 1 ? "1 setting needs a change" : `${errorCount} settings need a change`}>
-              <p>Nothing was saved. Correct the fields marked below, then save again.</p>
+          {errorList.length > 0 && (
+            <Banner tone="critical" title={errorList.length === 1 ? "1 setting needs a change" : `${errorList.length} settings need a change`}>
+              <BlockStack gap="200">
+                <p>Nothing was saved. Correct these, then save again:</p>
+                <List>
+                  {errorList.map((message) => (
+                    <List.Item key={message}>{message}</List.Item>
+                  ))}
+                </List>
+              </BlockStack>
             </Banner>
           )}
           <Layout>

@@ -63,6 +63,13 @@ const KIND_OPTIONS = [
   { label: "Free shipping", value: "FREE_SHIPPING" },
 ];
 
+const FIELD_LABELS: Record<string, string> = {
+  amountOff: "Amount off",
+  percentageOff: "Percentage off",
+  returnPointsOnExpiry: "Give points back",
+  active: "Show on the storefront",
+};
+
 interface Draft {
   rewardId: string;
   name: string;
@@ -97,6 +104,12 @@ export default function Rewards() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const busy = navigation.state !== "idle";
   const errors: RewardErrors = answer && !answer.ok ? answer.errors : {};
+  // An error for a field the form does not show right now is said in the banner: never swallowed.
+  const shownFields = new Set(["name", "kind", "pointsCost", "minimumSubtotal", "codeValidDays", draft?.kind === "AMOUNT_OFF" ? "amountOff" : draft?.kind === "PERCENTAGE_OFF" ? "percentageOff" : ""]);
+  const unshownErrors = Object.entries(errors)
+    .filter(([name]) => name !== "form" && !shownFields.has(name))
+    .map(([name, message]) => `${FIELD_LABELS[name] ?? name} ${message}`);
+  const formErrors = [errors.form, ...(draft ? unshownErrors : [])].filter(Boolean);
 
   // A saved form closes; a refused one stays open with its errors.
   useEffect(() => {
@@ -122,9 +135,13 @@ export default function Rewards() {
             <Banner tone="success">{answer.message}</Banner>
           </Layout.Section>
         ) : null}
-        {errors.form ? (
+        {formErrors.length > 0 ? (
           <Layout.Section>
-            <Banner tone="critical">{errors.form}</Banner>
+            <Banner tone="critical">
+              {formErrors.map((message) => (
+                <p key={message}>{message}</p>
+              ))}
+            </Banner>
           </Layout.Section>
         ) : null}
         {draft ? (

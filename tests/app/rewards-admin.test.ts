@@ -69,6 +69,17 @@ describe("the rewards admin page", () => {
     expect(await catalogue()).toHaveLength(3);
   });
 
+  it("checks only the value of the chosen kind", async () => {
+    expect(await post({ intent: "save", name: "Ten percent", kind: "PERCENTAGE_OFF", pointsCost: "100", percentageOff: "10", amountOff: "5 dollars", codeValidDays: "30" })).toEqual({ ok: true, message: "Reward added" });
+    expect(await post({ intent: "save", name: "Ship it", kind: "FREE_SHIPPING", pointsCost: "100", percentageOff: "abc", amountOff: "5 dollars", codeValidDays: "30" })).toEqual({ ok: true, message: "Reward added" });
+    const added = await app.db.reward.findMany({ where: { shopId, name: { in: ["Ten percent", "Ship it"] } }, orderBy: { name: "asc" } });
+    expect(added.map(({ name, amountOff, percentageOff }) => ({ name, amountOff, percentageOff }))).toEqual([
+      { name: "Ship it", amountOff: null, percentageOff: null },
+      { name: "Ten percent", amountOff: null, percentageOff: 10 },
+    ]);
+    await app.db.reward.deleteMany({ where: { id: { in: added.map((reward) => reward.id) } } });
+  });
+
   it("adds, edits and deactivates a reward, and the storefront follows", async () => {
     const customer = app.devStore.store.createCustomer({ email: `${randomUUID()}@example.com`, hasAccount: true });
     await app.devStore.webhooks.idle();
@@ -130,5 +141,20 @@ describe("the rewards page in a browser", () => {
     await screenshot(page, "admin-rewards");
     expect(await app.db.reward.count({ where: { shopId, name: "Mug of the month" } })).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it("adds a percentage reward after an amount was typed under the kind it replaced", async () => {
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl("/rewards"));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByRole("button", { name: "Add reward" }).first().click();
+    await frame.getByLabel("Name customers see").fill("Fifteen off");
+    await frame.getByLabel("Amount off").fill("5 dollars");
+    await frame.getByLabel("Reward", { exact: true }).selectOption("PERCENTAGE_OFF");
+    await frame.getByLabel("Percentage off").fill("15");
+    await frame.getByRole("button", { name: "Add reward" }).last().click();
+    await frame.getByText("Reward added").waitFor();
+    await screenshot(page, "admin-rewards-kind-switched");
+    expect(await app.db.reward.findFirstOrThrow({ where: { shopId, name: "Fifteen off" } })).toMatchObject({ kind: "PERCENTAGE_OFF", percentageOff: 15, amountOff: null });
   });
 });

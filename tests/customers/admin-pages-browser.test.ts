@@ -65,8 +65,8 @@ describe("the Program page", () => {
     await frame.getByLabel("Friend's first-order discount (%)").fill("150");
     await frame.getByLabel("Welcome points").fill("400");
     await frame.getByRole("button", { name: "Save" }).click();
-    await frame.getByText("Pending days cannot be negative.").waitFor();
-    await frame.getByText("Friend's first-order discount (%) is at most 100.").waitFor();
+    await frame.getByText("Pending days cannot be negative.").first().waitFor();
+    await frame.getByText("Friend's first-order discount (%) is at most 100.").first().waitFor();
     await frame.getByText("2 settings need a change").waitFor();
     // What was typed stays for correcting; nothing was saved, not even the valid field.
     await expect(frame.getByLabel("Welcome points").inputValue()).resolves.toBe("400");
@@ -79,7 +79,63 @@ describe("the Program page", () => {
     await frame.getByLabel("Friend's first-order discount (%)").fill("10");
     await frame.getByLabel("Lapsed after (days without an order)").fill("20");
     await frame.getByRole("button", { name: "Save" }).click();
-    await frame.getByText("Lapsed after (days without an order) must be more than the slipping threshold (30 days).").waitFor();
+    await frame.getByText("Lapsed after (days without an order) must be more than the slipping threshold (30 days).").first().waitFor();
+    await page.context().close();
+  });
+
+  it("names every bad value at once, the rule between two fields included", async () => {
+    const { page, frame } = await openAdmin("/program");
+    await frame.getByRole("heading", { name: "Program", exact: true }).waitFor();
+    const bad: [string, string, string][] = [
+      ["Welcome points", "-5", "Welcome points cannot be negative."],
+      ["Second-purchase bonus", "200000", "Second-purchase bonus is at most 100,000."],
+      ["Pending days", "1.5", "Pending days must be a whole number."],
+      ["Expiry after inactivity (months)", "-1", "Expiry after inactivity (months) cannot be negative."],
+      ["Referrer points", "", "Referrer points is required."],
+      ["Friend's first-order discount (%)", "101", "Friend's first-order discount (%) is at most 100."],
+    ];
+    for (const [label, value] of bad) await frame.getByLabel(label).fill(value);
+    await frame.getByLabel("Slipping after (days without an order)").fill("90");
+    await frame.getByLabel("Lapsed after (days without an order)").fill("60");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("7 settings need a change").waitFor();
+    const banner = frame.locator(".Polaris-Banner").first();
+    for (const [, , message] of bad) await expect(banner.getByText(message).isVisible()).resolves.toBe(true);
+    await expect(banner.getByText("Lapsed after (days without an order) must be more than the slipping threshold (90 days).").isVisible()).resolves.toBe(true);
+    await expect(frame.getByText("Invalid input").count()).resolves.toBe(0);
+    await screenshot(page, "program-every-error");
+    await page.context().close();
+  });
+
+  it("warns where a zero switches a feature off, and keeps unsaved edits behind the save bar", async () => {
+    const { page, frame } = await openAdmin("/program");
+    await frame.getByRole("heading", { name: "Program", exact: true }).waitFor();
+    await frame.getByLabel("Points per unit of currency").fill("0");
+    await frame.getByText("At 0, orders earn no points for what they spend.").waitFor();
+    // The admin's save bar shows; leaving through the admin's navigation asks first, and staying keeps the edit.
+    await page.locator("#save-bar").getByText("Unsaved changes").waitFor();
+    await screenshot(page, "program-unsaved");
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.locator("#app-nav").getByRole("link", { name: "Rewards" }).click();
+    await expect.poll(() => asked).toEqual(["Leave page? Changes you made will not be saved."]);
+    await expect(frame.getByLabel("Points per unit of currency").inputValue()).resolves.toBe("0");
+    // The app's own link asks too.
+    await frame.getByRole("link", { name: "Rewards" }).first().click();
+    await frame.getByText("Leave with unsaved changes?").waitFor();
+    await frame.getByRole("button", { name: "Stay" }).click();
+    await expect(frame.getByLabel("Points per unit of currency").inputValue()).resolves.toBe("0");
+
+    await page.locator("#save-bar").getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Program settings saved").waitFor();
+    await frame.getByText("Switched off at 0: orders earn no points for what they spend.").waitFor();
+    await expect(page.locator("#save-bar").isHidden()).resolves.toBe(true);
+    await screenshot(page, "program-switched-off");
+    expect((await app.db.programSettings.findUniqueOrThrow({ where: { shopId } })).pointsPerCurrencyUnit).toBe(0);
+    await app.db.programSettings.update({ where: { shopId }, data: { pointsPerCurrencyUnit: 1 } });
     await page.context().close();
   });
 });

@@ -23,8 +23,9 @@ let orderCount = 0;
 const TEA = "gid://shopify/Product/1";
 const SOAP = "gid://shopify/Product/2";
 const CANDLE = "gid://shopify/Product/3";
+const MUG = "gid://shopify/Product/4";
 
-const TITLES: Record<string, string> = { [TEA]: "Breakfast Tea", [SOAP]: "Olive Soap", [CANDLE]: "Candle" };
+const TITLES: Record<string, string> = { [TEA]: "Breakfast Tea", [SOAP]: "Olive Soap", [CANDLE]: "Candle", [MUG]: "Mug" };
 
 function order(
   shop: string,
@@ -57,7 +58,10 @@ beforeAll(async () => {
   // Soap: four repeats, one short of a suggestion.
   for (const day of [0, 20, 40, 60, 80]) await order(shopId, "dan", day, [SOAP]);
   // Candles, in another shop only: never this shop's.
-  for (const day of [0, 7, 14, 21, 28, 35, 42]) await order(otherShopId, "eve", day, [CANDLE, TEA]);
+  for (const customer of ["eve", "fay", "gus"]) for (const day of [0, 7, 14]) await order(otherShopId, customer, day, [CANDLE, TEA]);
+  // A mug many buy once and a few buy again: not used up, whatever its gaps.
+  for (const customer of ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12", "m13"]) await order(shopId, customer, 3, [MUG]);
+  for (const customer of ["m1", "m2", "m3"]) for (const day of [40, 80]) await order(shopId, customer, day, [MUG]);
 }, 60_000);
 
 afterAll(async () => {
@@ -68,7 +72,28 @@ afterAll(async () => {
 describe("the suggested use-up interval", () => {
   it("is the median days between a customer's counted purchases of a product, once there are five repeats", async () => {
     const suggestions = await suggestedReplenishmentIntervals(db, shopId);
-    expect(suggestions).toEqual([{ productShopifyId: TEA, title: "Breakfast Tea", suggestedDays: 31, repeats: 6 }]);
+    expect(suggestions.filter((suggestion) => suggestion.suggestedDays !== null)).toEqual([
+      {
+        productShopifyId: TEA,
+        title: "Breakfast Tea",
+        orders: 10,
+        customers: 3,
+        repeatCustomers: 3,
+        repeats: 6,
+        suggestedDays: 31,
+        why: "median of 6 repeat purchases by 3 of 3 customers (100%)",
+      },
+    ]);
+  });
+
+  it("suggests nothing for a product few customers buy again, and says so with the counts it shows", async () => {
+    const [mug] = await suggestedReplenishmentIntervals(db, shopId, [MUG]);
+    // Six repeat purchases, but by 3 of 13 customers: bought again by chance, not used up.
+    expect(mug).toMatchObject({ orders: 19, customers: 13, repeatCustomers: 3, repeats: 6, suggestedDays: null });
+    expect(mug.why).toBe("Few customers buy it again: 3 of 13 (23%); a suggestion needs 3 or more and 25%");
+    const [soap] = await suggestedReplenishmentIntervals(db, shopId, [SOAP]);
+    expect(soap).toMatchObject({ customers: 2, repeatCustomers: 1, suggestedDays: null });
+    expect(soap.why).toBe("Few customers buy it again: 1 of 2 (50%); a suggestion needs 3 or more and 25%");
   });
 
   it("reads only the shop's own orders, and only the products asked for", async () => {
@@ -76,7 +101,7 @@ describe("the suggested use-up interval", () => {
       [TEA, 7],
       [CANDLE, 7],
     ]);
-    expect(await suggestedReplenishmentIntervals(db, shopId, [SOAP])).toEqual([]);
+    expect((await suggestedReplenishmentIntervals(db, shopId, [SOAP])).map((s) => s.productShopifyId)).toEqual([SOAP]);
   });
 
   it("lists the shop's products most ordered first, with the interval set and the suggestion", async () => {
@@ -84,9 +109,10 @@ describe("the suggested use-up interval", () => {
     await expect(setReplenishmentInterval(db, shopId, SOAP, { intervalDays: 10, leadDays: 10 })).rejects.toThrow(/shorter than the interval/);
     const { products, hasNextPage } = await replenishmentProducts(db, shopId, 1);
     expect(hasNextPage).toBe(false);
-    expect(products).toEqual([
-      { productShopifyId: TEA, title: "Breakfast Tea", orders: 18, customers: 3, intervalDays: null, leadDays: null, suggestedDays: 31, repeats: 6 },
-      { productShopifyId: SOAP, title: "Olive Soap", orders: 6, customers: 2, intervalDays: 45, leadDays: 5, suggestedDays: null, repeats: 0 },
+    expect(products.map(({ productShopifyId, orders, customers, repeatCustomers, intervalDays, leadDays, suggestedDays, repeats }) => ({ productShopifyId, orders, customers, repeatCustomers, intervalDays, leadDays, suggestedDays, repeats }))).toEqual([
+      { productShopifyId: MUG, orders: 19, customers: 13, repeatCustomers: 3, intervalDays: null, leadDays: null, suggestedDays: null, repeats: 6 },
+      { productShopifyId: TEA, orders: 10, customers: 3, repeatCustomers: 3, intervalDays: null, leadDays: null, suggestedDays: 31, repeats: 6 },
+      { productShopifyId: SOAP, orders: 6, customers: 2, repeatCustomers: 1, intervalDays: 45, leadDays: 5, suggestedDays: null, repeats: 4 },
     ]);
   });
 });

@@ -106,6 +106,47 @@ describe("the dashboard in a browser", () => {
     await screenshot(page, "dashboard");
   });
 
+  it("draws the chosen period's months, marks the month still running, and compares fairly", async () => {
+    const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
+    const lastYear = Number(today.slice(0, 4)) - 1;
+    const page = await openPage(browser);
+    const frame = page.frameLocator("#app-iframe");
+
+    // A past year: its own twelve months, none of them running.
+    await page.goto(app.devStore.adminAppUrl(`/dashboard?from=${lastYear}-01-01&to=${lastYear}-12-31`));
+    const caption = frame.locator("[data-chart-caption]");
+    await caption.waitFor();
+    const yy = String(lastYear).slice(2);
+    await expect(caption.innerText()).resolves.toContain(`Jan ${yy} to Dec ${yy}.`);
+    await expect(caption.innerText()).resolves.not.toContain("still running");
+    await frame.locator("[data-chart=monthly-rates] svg").first().waitFor();
+    await expect(frame.locator("[data-chart=monthly-rates]").innerText()).resolves.toContain(`Jan ${yy}`);
+    await screenshot(page, "dashboard-last-year");
+
+    // The last 30 days: this month is running, on the chart and in the cohort table; rates change in points.
+    await page.goto(app.devStore.adminAppUrl("/dashboard?preset=last30"));
+    await caption.waitFor();
+    await expect(caption.innerText()).resolves.toContain("is still running");
+    await frame.locator("[data-chart=monthly-rates] svg").first().waitFor();
+    await expect(frame.locator("[data-chart=monthly-rates]").innerText()).resolves.toContain("(to date)");
+    await expect(frame.locator("[data-to-date]").count()).resolves.toBeGreaterThan(0);
+    for (const rate of ["repeatPurchaseRate", "returningCustomerRate"]) {
+      const card = frame.locator(".Polaris-Card").filter({ has: frame.locator(`[data-metric=${rate}]`) });
+      const badge = card.locator(".Polaris-Badge");
+      if ((await badge.count()) > 0) await expect(badge.innerText()).resolves.toMatch(/pts$/);
+    }
+    await expect(frame.getByText("The previous period is incomplete").count()).resolves.toBe(0);
+    await screenshot(page, "dashboard-running-month");
+
+    // The last 12 months: the 12 before them start before the shop's first order, so no changes are claimed.
+    await page.goto(app.devStore.adminAppUrl("/dashboard?preset=last365"));
+    await frame.getByText("The previous period is incomplete").waitFor();
+    await expect(frame.locator("[data-metric=orders]").locator("xpath=ancestor::div[contains(@class,'Polaris-Card')]").locator(".Polaris-Badge").count()).resolves.toBe(0);
+    await expect(frame.getByText(/Previous period \(incomplete\)/).first().isVisible()).resolves.toBe(true);
+    await screenshot(page, "dashboard-previous-incomplete");
+    await page.context().close();
+  });
+
   it("exports the period as CSV", async () => {
     const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
     const from = addDays(today, -364);

@@ -104,7 +104,7 @@ describe("CSV export", () => {
         nonMembers: empty,
         pointsLiability: { points: 1200, customersInDebt: 0 },
       },
-      [{ month: "2026-03-01", customers: 1, repeatPurchaseRate: 1, returningCustomerRate: 0 }],
+      [{ month: "2026-03-01", customers: 1, repeatPurchaseRate: 1, returningCustomerRate: 0, toDate: null }],
       [{ month: "2026-02-01", customers: 4, retention: [0.25] }],
     );
     expect(csv).toContain("Average order value (USD),15.00,,\r\n");

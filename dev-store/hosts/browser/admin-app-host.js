@@ -62,6 +62,7 @@
       link.setAttribute("data-app-href", new URL(item.href, context.appOrigin).pathname);
       link.addEventListener("click", function (event) {
         event.preventDefault();
+        if (!confirmLeavingUnsaved()) return;
         send({ type: "navigate", href: item.href });
       });
       var entry = document.createElement("li");
@@ -69,6 +70,11 @@
       nav.appendChild(entry);
     });
     markActiveNavItem();
+  }
+
+  /** As the admin does while an app shows its save bar: leaving the page asks first. */
+  function confirmLeavingUnsaved() {
+    return saveBar.hidden || window.confirm("Leave page? Changes you made will not be saved.");
   }
 
   function actionButtons(container, buttons, kind) {
@@ -197,6 +203,7 @@
   document.getElementById("app-home-link").addEventListener("click", function (event) {
     if (!iframe.contentWindow) return;
     event.preventDefault();
+    if (!confirmLeavingUnsaved()) return;
     send({ type: "navigate", href: context.appHomePath });
   });
 })();
