@@ -9,7 +9,14 @@
   const locale = document.documentElement.lang || undefined;
   const number = new Intl.NumberFormat(locale);
   const signed = new Intl.NumberFormat(locale, { signDisplay: 'exceptZero' });
-  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+  // Dates in the shop's time zone, as the admin shows them (the browser's zone until the app says which).
+  const dayIn = (timeZone) => {
+    try {
+      return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone });
+    } catch {
+      return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+    }
+  };
   // Every widget on the page: one answer from the app fills them all (the launcher and the Rewards block).
   const widgets = [];
 
@@ -152,7 +159,7 @@
       setText(item, 'code', reward.code);
       const ends = field(item, 'ends');
       ends.dateTime = reward.endsAt;
-      ends.textContent = day.format(new Date(reward.endsAt));
+      ends.textContent = dayIn(widget.program.timezone).format(new Date(reward.endsAt));
       field(item, 'apply').href = discountLink(widget, reward.code);
     });
     field(account, 'mine').hidden = !mine.length;
@@ -160,7 +167,7 @@
       setText(item, 'reason', entry.reason);
       const at = field(item, 'at');
       at.dateTime = entry.at;
-      at.textContent = day.format(new Date(entry.at));
+      at.textContent = dayIn(widget.program.timezone).format(new Date(entry.at));
       const points = field(item, 'points');
       points.textContent = signed.format(entry.points);
       points.classList.toggle('is-negative', entry.points < 0);

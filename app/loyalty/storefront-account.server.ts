@@ -30,8 +30,8 @@ export interface StorefrontAccount {
   history: { at: string; points: number; reason: string }[];
   /** For a guest every rule switched on; for a customer only what they can still earn. */
   waysToEarn: { kind: WayToEarn; title: string; points: string }[];
-  /** pendingDays: days after an order before its points can be spent (0: at once). */
-  program: { pointsName: string; pendingDays: number };
+  /** pendingDays: days after an order before its points can be spent (0: at once); timezone: the shop's, for every date shown. */
+  program: { pointsName: string; pendingDays: number; timezone: string };
 }
 
 interface ProgramForStorefront {
@@ -133,7 +133,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
   const shared = {
     rewards: (row.rewards ?? []).map((reward) => ({ id: reward.id, name: reward.name, cost: reward.cost, affordable: reward.cost <= balance })),
     waysToEarn: waysToEarn(row, row.currencyCode, known ? { welcomeEarned: row.welcomeEarned ?? false, completedPurchases: row.completedPurchases } : null),
-    program: { pointsName: row.pointsName, pendingDays: row.pendingDays },
+    program: { pointsName: row.pointsName, pendingDays: row.pendingDays, timezone: row.ianaTimezone },
   };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, myRewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...shared };
@@ -152,6 +152,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
 
 interface AccountRow extends ProgramForStorefront {
   currencyCode: string;
+  ianaTimezone: string;
   pendingDays: number;
   uninstalled: boolean;
   customerStored: boolean;
@@ -173,7 +174,7 @@ interface AccountRow extends ProgramForStorefront {
 // is reached through the shop's id, so one shop's domain never reads another's rows. Dates are
 // stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
 const ACCOUNT_SQL = `
-  SELECT s."currencyCode", s."uninstalledAt" IS NOT NULL AS uninstalled,
+  SELECT s."currencyCode", s."ianaTimezone", s."uninstalledAt" IS NOT NULL AS uninstalled,
          p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."pendingDays",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
          c."firstName", c."referralCode", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",

@@ -70,7 +70,7 @@ describe("GET /apps/loyalty/customer", () => {
       myRewards: [],
       history: [],
       waysToEarn: DEFAULT_WAYS,
-      program: { pointsName: "points", pendingDays: 0 },
+      program: { pointsName: "points", pendingDays: 0, timezone: app.devStore.store.shop.ianaTimezone },
     });
   });
 
@@ -150,7 +150,7 @@ describe("GET /apps/loyalty/customer", () => {
       await app.devStore.webhooks.idle();
       const body = await (await fromStorefront(customer.id)).json();
       expect(body.waysToEarn.map((way: { kind: string }) => way.kind)).toEqual(["spend", "second_order", "referral"]);
-      expect(body.program).toEqual({ pointsName: "points", pendingDays: 14 });
+      expect(body.program).toEqual({ pointsName: "points", pendingDays: 14, timezone: app.devStore.store.shop.ianaTimezone });
       // The order's 25 points wait the 14 days.
       expect(body.points).toEqual({ balance: 100, pending: 25 });
     } finally {

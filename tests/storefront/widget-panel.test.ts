@@ -69,7 +69,8 @@ const WAYS_TO_EARN = [
 ];
 // What a customer with their welcome points and 7 orders can still earn.
 const WAYS_FOR_A_REGULAR = WAYS_TO_EARN.filter((way) => way.kind === "spend" || way.kind === "referral");
-const PROGRAM = { pointsName: "beans", pendingDays: 14 };
+// A shop far from UTC: a welcome at 21:30 UTC on 18 January is the 19th there.
+const PROGRAM = { pointsName: "beans", pendingDays: 14, timezone: "Pacific/Auckland" };
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 /**
@@ -207,7 +208,7 @@ describe("storefront widget", () => {
       history: [
         { at: "2026-03-14T15:20:00Z", points: 450, reason: "Order #1042" },
         { at: "2026-02-02T10:05:00Z", points: -500, reason: "Redeemed: $5 off your order" },
-        { at: "2026-01-19T09:30:00Z", points: 200, reason: "Welcome to Bean & Leaf Rewards" },
+        { at: "2026-01-18T21:30:00Z", points: 200, reason: "Welcome to Bean & Leaf Rewards" },
       ],
     });
   });
@@ -332,6 +333,10 @@ describe("storefront widget", () => {
     await expect(dialog.getByText("Order #1042").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("+450").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("-500").isVisible()).resolves.toBe(true);
+    // Dated in the shop's time zone, as the admin dates it, whatever the shopper's browser says.
+    const welcome = dialog.getByRole("region", { name: "Recent activity" }).getByRole("listitem").filter({ hasText: "Welcome to Bean & Leaf Rewards" });
+    await expect(welcome.locator("time").getAttribute("datetime")).resolves.toBe("2026-01-18T21:30:00Z");
+    await expect(welcome.locator("time").innerText()).resolves.toBe("Jan 19, 2026");
 
     expect(proxyApp.requests).toEqual([{ method: "GET", path: "/proxy/customer", customerId: String(legacyResourceId(maya)), body: null }]);
     await page.screenshot({ path: path.join(ARTIFACTS, "widget-customer-panel.png") });
