@@ -45,6 +45,15 @@ const EnvSchema = z.object({
   PROCESS_WEBHOOKS_IN_APP: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((value) => value === "true"),
   /** Webhook deliveries one process applies side by side (on a database server). */
   WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * The largest webhook body accepted, in bytes (413 beyond it, before it is read whole). Shopify's
+   * largest payloads, orders with hundreds of lines, are a few hundred KB.
+   */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Failed attempts after which a webhook delivery is dead: kept with its error, no longer retried. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Days a dead delivery keeps its body (personal data) for a retry from the Sync issues page. */
+  WEBHOOK_DEAD_BODY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 });
 
 /** What production demands beyond a well-formed value: a real database, the real Shopify. */
