@@ -24,7 +24,8 @@ const timestamp = z.string().refine((value) => {
 }, "must be a timestamp in 2000–2099");
 const decimal = z.union([z.string(), z.number()]).refine((value) => /^-?\d+(\.\d+)?$/.test(String(value)), "must be a decimal");
 const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_code: z.string() }) });
-const legacyId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).nullish();
+// Numbers past 2^53 are real here (gidOf then gives null); strings must be ids.
+const legacyId = z.union([z.number().nonnegative(), z.string().regex(/^\d{1,20}$/)]).nullish();
 // Emails are indexed: a btree index row holds at most 2,704 bytes.
 const email = z.string().max(320).nullish();
 

@@ -147,7 +147,8 @@ async function readBodyUpTo(request: Request, limit: number): Promise<Buffer | n
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      // Stop reading; the 413 closes the connection (cancelling would reset it before the answer).
+      reader.releaseLock();
       return null;
     }
     chunks.push(value);
@@ -205,7 +206,7 @@ export async function acceptWebhook(
   const body = await readBodyUpTo(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   if (!body) {
     log("webhook refused: body too large", { topic });
-    return new Response("Payload too large", { status: 413 });
+    return new Response("Payload too large", { status: 413, headers: { Connection: "close" } });
   }
   if (!hmacMatches(body, hmac, options.secret)) {
     log("webhook refused: HMAC does not match", { topic });

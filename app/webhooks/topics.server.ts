@@ -93,13 +93,14 @@ const ScopesUpdate = z.object({ current: z.array(z.string()) });
 
 // Shopify's documented compliance payloads. All three arrive at one route, so each shape refuses the
 // others' fields: a customers/data_request body re-sent as shop/redact must not erase the shop.
-const shopId = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]);
-const numericIds = z.array(z.union([z.number().int(), z.string().regex(/^\d{1,20}$/)]));
-const absent = z.undefined({ error: "belongs to another topic's payload" });
-const complianceCustomer = z.object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]), email: z.string().nullish() });
+// Ids are read as numbers past 2^53 too (the exact digits come from the raw body where they matter).
+const numericId = z.union([z.number().positive(), z.string().regex(/^\d{1,20}$/)]);
+const numericIds = z.array(numericId);
+const absent = z.never({ error: "belongs to another topic's payload" }).optional();
+const complianceCustomer = z.object({ id: numericId, email: z.string().nullish() });
 const ComplianceShape = {
   "customers/data_request": z.object({
-    shop_id: shopId,
+    shop_id: numericId,
     shop_domain: z.string(),
     customer: complianceCustomer,
     orders_requested: numericIds,
@@ -107,7 +108,7 @@ const ComplianceShape = {
     orders_to_redact: absent,
   }),
   "customers/redact": z.object({
-    shop_id: shopId,
+    shop_id: numericId,
     shop_domain: z.string(),
     customer: complianceCustomer,
     orders_to_redact: numericIds,
@@ -115,7 +116,7 @@ const ComplianceShape = {
     data_request: absent,
   }),
   "shop/redact": z.object({
-    shop_id: shopId,
+    shop_id: numericId,
     shop_domain: z.string(),
     customer: absent,
     orders_requested: absent,
@@ -131,7 +132,7 @@ function sameShop(payloadShop: string, shop: string): PayloadIssue[] {
 
 // app/uninstalled carries the shop itself; its myshopify domain (or the custom domain the app accepts) is the header's.
 const UninstalledShop = z.object({
-  id: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]),
+  id: numericId,
   myshopify_domain: z.string().nullish(),
   domain: z.string().nullish(),
 });
