@@ -5,6 +5,7 @@ import { z } from "zod";
 
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
+import { env } from "../env.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 import { listSyncIssues, retryDeadDelivery } from "../webhooks/sync-issues.server";
@@ -14,7 +15,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const shop = await installedShop(db, session.shop, admin.graphql);
   const format = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: shop.ianaTimezone });
   const issues = await listSyncIssues(db, session.shop);
-  return { issues: issues.map((issue) => ({ ...issue, receivedAt: format.format(issue.receivedAt) })) };
+  return { issues: issues.map((issue) => ({ ...issue, receivedAt: format.format(issue.receivedAt) })), bodyDays: env().WEBHOOK_DEAD_BODY_DAYS };
 };
 
 const RetryForm = z.object({ intent: z.literal("retry"), id: z.string().min(1).max(100) });
@@ -48,7 +49,7 @@ function RetryButton({ id, topic }: { id: string; topic: string }) {
 }
 
 export default function SyncIssues() {
-  const { issues } = useLoaderData<typeof loader>();
+  const { issues, bodyDays } = useLoaderData<typeof loader>();
   const dead = issues.filter((issue) => issue.dead).length;
 
   return (
@@ -57,7 +58,7 @@ export default function SyncIssues() {
         <Text as="p" tone="subdued">
           Shopify tells the app about every order, refund and customer change. An update that fails is tried again, with
           longer pauses each time; after repeated failures the app stops and lists it here with the reason. Retry it once the
-          cause is fixed. Its data is cleared a week after the app stopped trying.
+          cause is fixed. Its data is cleared {bodyDays === 1 ? "a day" : `${bodyDays} days`} after the app stopped trying.
         </Text>
         {dead > 0 && (
           <Banner tone="warning" title={dead === 1 ? "1 update was not applied" : `${dead} updates were not applied`}>

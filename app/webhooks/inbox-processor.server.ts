@@ -100,12 +100,15 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
     if (!claimed) throw error;
     // Everything the handler wrote rolled back with the mark; the row keeps its body, gains the error
     // and waits before its next attempt. (Another lane may take it sooner: that only retries early.)
-    const attempts = claimed.attempts + 1;
-    const next = new Date(now().getTime() + retryDelaySeconds(attempts) * 1000);
-    const dead = attempts >= maxAttempts ? now() : null;
-    await db.$executeRaw`
-      UPDATE "WebhookEvent" SET attempts = ${attempts}, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next}, "deadAt" = ${dead}
-       WHERE id = ${claimed.id} AND "processedAt" IS NULL`;
+    // Counted in SQL: two lanes that both failed the row count two attempts.
+    const next = new Date(now().getTime() + retryDelaySeconds(claimed.attempts + 1) * 1000);
+    const [updated] = await db.$queryRaw<{ attempts: number; dead: boolean }[]>`
+      UPDATE "WebhookEvent"
+         SET attempts = attempts + 1, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next},
+             "deadAt" = CASE WHEN attempts + 1 >= ${maxAttempts} THEN ${now()}::timestamp(3) ELSE NULL END
+       WHERE id = ${claimed.id} AND "processedAt" IS NULL
+      RETURNING attempts, "deadAt" IS NOT NULL AS dead`;
+    const dead = updated?.dead ?? false;
     console.error(
       JSON.stringify({
         level: "error",
@@ -113,7 +116,7 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
         topic: claimed.topic,
         shop: claimed.shopDomain,
         eventId: claimed.eventId,
-        attempts,
+        attempts: updated?.attempts ?? claimed.attempts + 1,
         ...(dead ? {} : { retryAt: next }),
         error: describe(error),
       }),
