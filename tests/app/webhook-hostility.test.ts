@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { MAX_ENTRY_POINTS } from "../../app/loyalty/points-rules";
 import { WEBHOOK_SUBSCRIPTIONS } from "../../app/webhooks/subscriptions";
+import { WEBHOOK_TOPICS } from "../../app/webhooks/topics.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
 
@@ -74,6 +75,8 @@ describe("topic and shop: the headers the HMAC does not cover", () => {
     const declared = Object.fromEntries(toml.webhooks.subscriptions.map((entry) => [entry.uri, [...(entry.topics ?? []), ...(entry.compliance_topics ?? [])].sort()]));
     const bound = Object.fromEntries(Object.entries(WEBHOOK_SUBSCRIPTIONS).map(([uri, topics]) => [uri, [...topics].sort()]));
     expect(bound).toEqual(declared);
+    // And a handler for each of them, none for anything else.
+    expect(Object.keys(WEBHOOK_TOPICS).sort()).toEqual(Object.values(declared).flat().sort());
   });
 
   it("refuses at every route each topic that is not its own, with a genuine signed body, storing nothing", async () => {
