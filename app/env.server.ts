@@ -65,6 +65,15 @@ const EnvSchema = z.object({
   DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(3_000),
   /** A transaction left idle this long is ended by PostgreSQL, releasing its locks (idle_in_transaction_session_timeout). */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /**
+   * The largest webhook body accepted, in bytes (413 beyond it, before it is read whole). Shopify's
+   * largest payloads, orders with hundreds of lines, are a few hundred KB.
+   */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** Failed attempts after which a webhook delivery is dead: kept with its error, no longer retried. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Days a dead delivery keeps its body (personal data) for a retry from the Sync issues page. */
+  WEBHOOK_DEAD_BODY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
 });
 
 /**

@@ -105,10 +105,13 @@ export function eligibleAmount(parts: { subtotal: Amount; shipping: Amount; tax:
   return parts.subtotal + (settings.includeShippingInEarn ? parts.shipping : 0) + (settings.includeTaxInEarn ? parts.tax : 0);
 }
 
-/** N points per whole unit of currency, rounded down. */
+/** The most points one ledger entry holds (its column is a 32-bit integer). */
+export const MAX_ENTRY_POINTS = 2 ** 31 - 1;
+
+/** N points per whole unit of currency, rounded down; an order worth more earns MAX_ENTRY_POINTS. */
 export function pointsForSpend(amount: Amount, pointsPerCurrencyUnit: number): number {
   if (amount <= 0) return 0;
-  return Math.floor((amount * pointsPerCurrencyUnit) / ONE_UNIT);
+  return Math.min(MAX_ENTRY_POINTS, Math.floor((amount * pointsPerCurrencyUnit) / ONE_UNIT));
 }
 
 function pendingUntil(from: Date, settings: Pick<EarningSettings, "pendingDays">): Date {

@@ -7,13 +7,28 @@
 import { z } from "zod";
 
 import { contactKeysOf } from "../loyalty/contact-keys";
-import { allocateLargestRemainder, minorUnitOf, parseAmount, type Amount } from "./money";
+import { ONE_UNIT, allocateLargestRemainder, minorUnitOf, parseAmount, type Amount } from "./money";
 
-const gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a ${type} GID`);
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a timestamp");
+// Bounds of what the app stores, checked when a delivery is accepted (422 beyond them) so the inbox
+// processor can always store what was accepted: Shopify's ids are 64-bit, its quantities 32-bit Ints,
+// and no real order is dated outside 2000–2099 or worth ten billion in its currency.
+const MAX_INT = 2 ** 31 - 1;
+/** The largest amount, in the shop's currency, of one order, refund or line (Decimal(18, 4) holds 10^14). */
+export const MAX_ORDER_AMOUNT = 10_000_000_000;
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+
+const gid = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d{1,20}$`), `must be a ${type} GID`);
+const timestamp = z.string().refine((value) => {
+  const time = Date.parse(value);
+  return time >= EARLIEST && time < LATEST;
+}, "must be a timestamp in 2000–2099");
 const decimal = z.union([z.string(), z.number()]).refine((value) => /^-?\d+(\.\d+)?$/.test(String(value)), "must be a decimal");
 const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_code: z.string() }) });
-const legacyId = z.union([z.number(), z.string()]).nullish();
+// Numbers past 2^53 are real here (gidOf then gives null); strings must be ids.
+const legacyId = z.union([z.number().nonnegative(), z.string().regex(/^\d{1,20}$/)]).nullish();
+// Emails are indexed: a btree index row holds at most 2,704 bytes.
+const email = z.string().max(320).nullish();
 
 const AddressPayload = z
   .object({
@@ -27,7 +42,7 @@ const AddressPayload = z
 
 export const CustomerPayload = z.object({
   admin_graphql_api_id: gid("Customer"),
-  email: z.string().nullish(),
+  email,
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
   phone: z.string().nullish(),
@@ -52,7 +67,7 @@ export const RefundWebhookPayload = RefundPayload;
 export const OrderPayload = z.object({
   admin_graphql_api_id: gid("Order"),
   name: z.string(),
-  email: z.string().nullish(),
+  email,
   currency: z.string(),
   financial_status: z.string().nullish(),
   created_at: timestamp,
@@ -76,7 +91,7 @@ export const OrderPayload = z.object({
       product_id: legacyId,
       variant_id: legacyId,
       title: z.string(),
-      quantity: z.number().int(),
+      quantity: z.number().int().min(0).max(MAX_INT),
       price_set: moneySet,
       discount_allocations: z.array(z.object({ amount_set: moneySet })).default([]),
     }),
@@ -145,7 +160,12 @@ export interface OrderSnapshot {
   refunds: RefundSnapshot[];
 }
 
-const shop = (set: z.infer<typeof moneySet> | null | undefined): Amount => (set ? parseAmount(set.shop_money.amount) : 0);
+/** An amount the app stores: within ±MAX_ORDER_AMOUNT, or the payload is refused. */
+function bounded(amount: Amount): Amount {
+  if (Math.abs(amount) > MAX_ORDER_AMOUNT * ONE_UNIT) throw new Error(`Amount above ${MAX_ORDER_AMOUNT.toLocaleString("en")}: ${amount / ONE_UNIT}`);
+  return amount;
+}
+const shop = (set: z.infer<typeof moneySet> | null | undefined): Amount => (set ? bounded(parseAmount(set.shop_money.amount)) : 0);
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 /** A REST numeric id as a GID, or null when it cannot be represented exactly. */
@@ -211,11 +231,11 @@ export function refundSnapshot(payload: z.infer<typeof RefundPayload>, orderShop
   return {
     shopifyId: payload.admin_graphql_api_id,
     orderShopifyId,
-    subtotal,
-    discrepancy,
-    shipping,
-    tax,
-    total: subtotal + shipping + tax,
+    subtotal: bounded(subtotal),
+    discrepancy: bounded(discrepancy),
+    shipping: bounded(shipping),
+    tax: bounded(tax),
+    total: bounded(subtotal + shipping + tax),
     refundedAt: new Date(payload.created_at),
   };
 }
@@ -249,6 +269,8 @@ export function reconciledLineDiscounts(
 
 export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnapshot {
   const orderId = payload.admin_graphql_api_id;
+  // The reports store an order's sales (line price × quantity − discounts) in the same bounds.
+  bounded(payload.line_items.reduce((sum, line) => sum + shop(line.price_set) * line.quantity, 0));
   const subtotal = shop(payload.subtotal_price_set);
   const currencyCode = payload.subtotal_price_set.shop_money.currency_code;
   const lines = payload.line_items.map((line) => ({
@@ -269,7 +291,7 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
     currencyCode,
     financialStatus: payload.financial_status ?? "pending",
     subtotal,
-    shipping: payload.shipping_lines.reduce((sum, line) => sum + shop(line.discounted_price_set ?? line.price_set), 0),
+    shipping: bounded(payload.shipping_lines.reduce((sum, line) => sum + shop(line.discounted_price_set ?? line.price_set), 0)),
     tax: shop(payload.total_tax_set),
     totalDiscounts: shop(payload.total_discounts_set),
     total: shop(payload.total_price_set),

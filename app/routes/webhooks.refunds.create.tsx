@@ -1,2 +1,4 @@
 // Verified, checked and stored in the webhook inbox; the inbox processor applies it (app/webhooks/).
-export { webhookAction as action } from "../webhooks/receive.server";
+import { webhookAction } from "../webhooks/receive.server";
+
+export const action = webhookAction("/webhooks/refunds/create");

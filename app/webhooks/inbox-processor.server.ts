@@ -3,7 +3,9 @@
  * of processes share the inbox without taking the same row), runs the topic's handler, and marks the
  * row processed in the handler's own transaction: a delivery's effects and its "done" commit together,
  * exactly once. A handler that fails leaves nothing half-written; its row keeps the error and the
- * attempt count and is tried again after a growing pause, never dropped.
+ * attempt count and is tried again after a growing pause, until `maxAttempts` failures make it dead:
+ * no longer retried, kept with its error for the Sync issues page, its body (personal data) cleared
+ * `deadBodyDays` later by the lanes' upkeep.
  *
  * Per-order and per-customer ordering is not the queue's job: the handlers lock each subject and
  * ignore versions older than the stored one (orders/sync.server.ts), so lanes may run side by side.
@@ -24,7 +26,16 @@ export interface WebhookInboxOptions {
   /** How long an idle lane sleeps before looking again when nothing wakes it (another process's deliveries). */
   pollMs?: number;
   now?: () => Date;
+  /** Failed attempts after which a delivery is dead (env WEBHOOK_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** Days a dead delivery keeps its body (env WEBHOOK_DEAD_BODY_DAYS). */
+  deadBodyDays?: number;
 }
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_DEAD_BODY_DAYS = 7;
+// How often the lanes clear the bodies of deliveries dead for longer than deadBodyDays.
+const PURGE_EVERY_MS = 5_000;
 
 interface InboxRow {
   id: string;
@@ -49,7 +60,7 @@ const describe = (error: unknown) => (error instanceof Error ? `${error.name}: $
  * processed by one statement at the start of the transaction, so the mark commits with the handler's
  * writes or not at all.
  */
-export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date()): Promise<boolean> {
+export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date(), maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<boolean> {
   let claimed: InboxRow | undefined;
   try {
     return await db.$transaction(
@@ -57,7 +68,7 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
         const [row] = await tx.$queryRaw<InboxRow[]>`
           WITH due AS (
             SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
-             WHERE "processedAt" IS NULL AND "nextAttemptAt" <= ${now()}
+             WHERE "processedAt" IS NULL AND "deadAt" IS NULL AND "nextAttemptAt" <= ${now()}
              ORDER BY sequence
              LIMIT 1
                FOR UPDATE SKIP LOCKED
@@ -71,7 +82,7 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
         const handler = WEBHOOK_TOPICS[row.topic];
         if (!handler) throw new Error(`no handler for topic ${row.topic}`);
         const rawBody = row.body ?? "";
-        const reading = handler.read(JSON.parse(rawBody), rawBody);
+        const reading = handler.read(JSON.parse(rawBody), rawBody, row.shopDomain);
         if (!reading.ok) throw new Error(`unexpected payload: ${reading.issues.map((issue) => issue.message).join("; ")}`);
         const delivery: InboxDelivery = {
           topic: row.topic,
@@ -89,16 +100,37 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
     if (!claimed) throw error;
     // Everything the handler wrote rolled back with the mark; the row keeps its body, gains the error
     // and waits before its next attempt. (Another lane may take it sooner: that only retries early.)
-    const attempts = claimed.attempts + 1;
-    const next = new Date(now().getTime() + retryDelaySeconds(attempts) * 1000);
-    await db.$executeRaw`
-      UPDATE "WebhookEvent" SET attempts = ${attempts}, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next}
-       WHERE id = ${claimed.id} AND "processedAt" IS NULL`;
+    // Counted in SQL: two lanes that both failed the row count two attempts.
+    const next = new Date(now().getTime() + retryDelaySeconds(claimed.attempts + 1) * 1000);
+    const [updated] = await db.$queryRaw<{ attempts: number; dead: boolean }[]>`
+      UPDATE "WebhookEvent"
+         SET attempts = attempts + 1, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next},
+             "deadAt" = CASE WHEN attempts + 1 >= ${maxAttempts} THEN ${now()}::timestamp(3) ELSE NULL END
+       WHERE id = ${claimed.id} AND "processedAt" IS NULL
+      RETURNING attempts, "deadAt" IS NOT NULL AS dead`;
+    const dead = updated?.dead ?? false;
     console.error(
-      JSON.stringify({ level: "error", message: "webhook processing failed", topic: claimed.topic, shop: claimed.shopDomain, eventId: claimed.eventId, attempts, retryAt: next, error: describe(error) }),
+      JSON.stringify({
+        level: "error",
+        message: dead ? "webhook delivery dead: no more attempts" : "webhook processing failed",
+        topic: claimed.topic,
+        shop: claimed.shopDomain,
+        eventId: claimed.eventId,
+        attempts: updated?.attempts ?? claimed.attempts + 1,
+        ...(dead ? {} : { retryAt: next }),
+        error: describe(error),
+      }),
     );
     return true;
   }
+}
+
+/** Clears the bodies of deliveries dead for longer than `days`; how many it cleared. */
+export async function purgeDeadDeliveryBodies(db: PrismaClient, now: Date, days = DEFAULT_DEAD_BODY_DAYS): Promise<number> {
+  const before = new Date(now.getTime() - days * 24 * 3600 * 1000);
+  return db.$executeRaw`
+    UPDATE "WebhookEvent" SET body = NULL
+     WHERE "deadAt" IS NOT NULL AND body IS NOT NULL AND "deadAt" <= ${before}`;
 }
 
 /** Starts the lanes; each is woken at once by a delivery this process accepts. */
@@ -129,11 +161,18 @@ export function startWebhookInbox(options: WebhookInboxOptions): WebhookInboxPro
     wakeAll();
   });
 
+  const now = options.now ?? (() => new Date());
+  let purgedAt = 0;
   const lane = async () => {
     while (running) {
       const seen = wakes;
       try {
-        if (await processNextDelivery(options.db, options.now)) continue;
+        if (await processNextDelivery(options.db, now, options.maxAttempts)) continue;
+        // Idle: the upkeep, at most every few seconds across the lanes.
+        if (Date.now() - purgedAt >= PURGE_EVERY_MS) {
+          purgedAt = Date.now();
+          await purgeDeadDeliveryBodies(options.db, now(), options.deadBodyDays);
+        }
         if (running && seen === wakes) await sleep(pollMs);
       } catch (error) {
         console.error(JSON.stringify({ level: "error", message: "webhook inbox: could not read the inbox", error: describe(error) }));

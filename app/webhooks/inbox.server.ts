@@ -168,16 +168,70 @@ function inboxWriter(pool: pg.Pool, timeoutMs: number): InboxWriter {
   return writer;
 }
 
+/** The default body limit when a caller names none (env WEBHOOK_MAX_BODY_BYTES in the routes). */
+export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
 /**
- * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: not
- * JSON, no shop, or a topic the app does not handle; 422 (and a log line): a payload without what its
- * topic needs. Only a 200 means the delivery is stored; a redelivery of a stored event is a 200 too.
- * 503: the database did not answer within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a
- * failure it retries rather than a hung request); a row committed after all makes the retry a no-op.
+ * The request's body, read up to `limit` bytes: null as soon as it is longer (by its Content-Length, or
+ * by counting a chunked or lying body as it streams in), so an oversize body is never held whole.
+ */
+async function readBodyUpTo(request: Request, limit: number): Promise<Buffer | null> {
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Stop reading; the 413 closes the connection (cancelling would reset it before the answer).
+      reader.releaseLock();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * The body's JSON text made storable: PostgreSQL text and jsonb hold no NUL and no lone surrogate, so
+ * a `\u0000` escape is dropped and an unpaired `\uD800`–`\uDFFF` escape becomes U+FFFD. Done on the
+ * text, not on a re-serialised parse, so numeric ids past 2^53 keep every digit.
+ */
+export function storableJsonText(text: string): string {
+  return text.replace(/\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\[^u]/g, (escape, high, _low, single: string | undefined) => {
+    if (high || !single) return escape;
+    const code = parseInt(single, 16);
+    if (code === 0) return "";
+    return code >= 0xd800 && code <= 0xdfff ? "\\ufffd" : escape;
+  });
+}
+
+// X-Shopify-Triggered-At as Shopify sends it (ISO 8601, e.g. 2026-10-01T12:00:00.123456789Z).
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** The delivery's trigger time as an ISO string the database stores, or null for anything else. */
+export function triggeredAtOf(header: string | null): string | null {
+  if (!header || !ISO_TIME.test(header)) return null;
+  const time = Date.parse(header);
+  if (Number.isNaN(time) || time < Date.UTC(2000, 0, 1) || time >= Date.UTC(2100, 0, 1)) return null;
+  return new Date(time).toISOString();
+}
+
+/**
+ * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: a
+ * topic the route is not subscribed to, not JSON, or no shop; 413: a body over `maxBodyBytes`; 422 (and
+ * a log line): a payload without what its topic needs, or naming another shop. Only a 200 means the
+ * delivery is stored; a redelivery of a stored event is a 200 too. 503: the database did not answer
+ * within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a failure it retries rather than a hung
+ * request); a row committed after all makes the retry a no-op.
  */
 export async function acceptWebhook(
   request: Request,
-  options: { pool: pg.Pool; secret: string; customShopDomain?: string; timeoutMs?: number },
+  options: { pool: pg.Pool; secret: string; customShopDomain?: string; topics: readonly string[]; maxBodyBytes?: number; timeoutMs?: number },
 ): Promise<Response> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   const topic = request.headers.get("x-shopify-topic") ?? "";
@@ -186,7 +240,17 @@ export async function acceptWebhook(
     log("webhook refused: no HMAC header", { topic });
     return new Response("Missing X-Shopify-Hmac-Sha256", { status: 401 });
   }
-  const body = Buffer.from(await request.arrayBuffer());
+  // The HMAC does not cover the topic header: a route takes only the topics subscribed to it.
+  const handler = options.topics.includes(topic) ? WEBHOOK_TOPICS[topic] : undefined;
+  if (!handler) {
+    log("webhook refused: unexpected topic", { topic });
+    return new Response(`Unexpected topic ${topic}`, { status: 400 });
+  }
+  const body = await readBodyUpTo(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  if (!body) {
+    log("webhook refused: body too large", { topic });
+    return new Response("Payload too large", { status: 413, headers: { Connection: "close" } });
+  }
   if (!hmacMatches(body, hmac, options.secret)) {
     log("webhook refused: HMAC does not match", { topic });
     return new Response("Unauthorized", { status: 401 });
@@ -196,12 +260,7 @@ export async function acceptWebhook(
     log("webhook refused: no shop domain", { topic });
     return new Response("Missing X-Shopify-Shop-Domain", { status: 400 });
   }
-  const handler = WEBHOOK_TOPICS[topic];
-  if (!handler) {
-    log("webhook refused: unexpected topic", { topic, shop });
-    return new Response(`Unexpected topic ${topic}`, { status: 400 });
-  }
-  const rawBody = body.toString("utf8");
+  const rawBody = storableJsonText(body.toString("utf8"));
   let payload: unknown;
   try {
     payload = JSON.parse(rawBody);
@@ -209,15 +268,15 @@ export async function acceptWebhook(
     log("webhook refused: body is not JSON", { topic, shop });
     return new Response("Body is not JSON", { status: 400 });
   }
-  const reading = handler.read(payload, rawBody);
+  const reading = handler.read(payload, rawBody, shop);
   if (!reading.ok) return refusePayload(topic, shop, reading.issues);
 
   const webhookId = request.headers.get("x-shopify-webhook-id") ?? "";
   // Older API versions send no event id; the webhook id then names the delivery.
   const eventId = request.headers.get("x-shopify-event-id") || webhookId;
   if (!eventId) return new Response("Missing X-Shopify-Event-Id", { status: 400 });
-  const triggered = request.headers.get("x-shopify-triggered-at");
-  const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? triggered : null;
+  if (eventId.length > 255 || webhookId.length > 255) return new Response("X-Shopify-Event-Id too long", { status: 400 });
+  const triggeredAt = triggeredAtOf(request.headers.get("x-shopify-triggered-at"));
   try {
     await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
   } catch (error) {

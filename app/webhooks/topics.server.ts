@@ -40,7 +40,8 @@ export interface PayloadIssue {
 export type Reading<T> = { ok: true; value: T } | { ok: false; issues: PayloadIssue[] };
 
 interface TopicHandler<T> {
-  read(payload: unknown, rawBody: string): Reading<T>;
+  /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
+  read(payload: unknown, rawBody: string, shop: string): Reading<T>;
   handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date): Promise<void>;
 }
 
@@ -90,12 +91,51 @@ const BulkOperationFinish = z.object({ admin_graphql_api_id: z.string().regex(/^
 
 const ScopesUpdate = z.object({ current: z.array(z.string()) });
 
-// Shopify's documented compliance payloads: the fields each handler relies on.
-const CustomerRequest = z.object({
-  shop_domain: z.string(),
-  customer: z.object({ id: z.number().or(z.string()), email: z.string().nullish() }),
+// Shopify's documented compliance payloads. All three arrive at one route, so each shape refuses the
+// others' fields: a customers/data_request body re-sent as shop/redact must not erase the shop.
+// Ids are read as numbers past 2^53 too (the exact digits come from the raw body where they matter).
+const numericId = z.union([z.number().positive(), z.string().regex(/^\d{1,20}$/)]);
+const numericIds = z.array(numericId);
+const absent = z.never({ error: "belongs to another topic's payload" }).optional();
+const complianceCustomer = z.object({ id: numericId, email: z.string().nullish() });
+const ComplianceShape = {
+  "customers/data_request": z.object({
+    shop_id: numericId,
+    shop_domain: z.string(),
+    customer: complianceCustomer,
+    orders_requested: numericIds,
+    data_request: z.object({ id: z.union([z.number(), z.string()]) }),
+    orders_to_redact: absent,
+  }),
+  "customers/redact": z.object({
+    shop_id: numericId,
+    shop_domain: z.string(),
+    customer: complianceCustomer,
+    orders_to_redact: numericIds,
+    orders_requested: absent,
+    data_request: absent,
+  }),
+  "shop/redact": z.object({
+    shop_id: numericId,
+    shop_domain: z.string(),
+    customer: absent,
+    orders_requested: absent,
+    orders_to_redact: absent,
+    data_request: absent,
+  }),
+};
+
+/** A compliance payload is about the shop whose header it came with, or it is refused. */
+function sameShop(payloadShop: string, shop: string): PayloadIssue[] {
+  return payloadShop.toLowerCase() === shop ? [] : [{ path: ["shop_domain"], message: "is not the X-Shopify-Shop-Domain of the delivery" }];
+}
+
+// app/uninstalled carries the shop itself; its myshopify domain (or the custom domain the app accepts) is the header's.
+const UninstalledShop = z.object({
+  id: numericId,
+  myshopify_domain: z.string().nullish(),
+  domain: z.string().nullish(),
 });
-const ShopRedact = z.object({ shop_domain: z.string() });
 
 /** The customer's numeric id read from the raw body: JSON.parse cannot hold ids past 2^53 exactly. */
 function complianceCustomerGid(rawBody: string): string | null {
@@ -105,9 +145,11 @@ function complianceCustomerGid(rawBody: string): string | null {
 
 function customerRequestTopic(name: "customers/data_request" | "customers/redact") {
   return topic({
-    read(payload, rawBody) {
-      const parsed = CustomerRequest.safeParse(payload);
+    read(payload, rawBody, shop) {
+      const parsed = ComplianceShape[name].safeParse(payload);
       if (!parsed.success) return refused(parsed.error.issues);
+      const otherShop = sameShop(parsed.data.shop_domain, shop);
+      if (otherShop.length > 0) return refused(otherShop);
       const customerId = complianceCustomerGid(rawBody);
       if (!customerId) return { ok: false, issues: [{ path: ["customer", "id"], message: "no customer id" }] };
       return { ok: true, value: { customerId, payload: payload as object } };
@@ -162,7 +204,13 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
     },
   }),
   "app/uninstalled": topic({
-    read: (payload) => ({ ok: true, value: payload }),
+    read(payload, _rawBody, shop) {
+      const parsed = UninstalledShop.safeParse(payload);
+      if (!parsed.success) return refused(parsed.error.issues);
+      const domains = [parsed.data.myshopify_domain, parsed.data.domain].map((domain) => domain?.toLowerCase());
+      if (!domains.includes(shop)) return refused([{ path: ["myshopify_domain"], message: "is not the X-Shopify-Shop-Domain of the delivery" }]);
+      return { ok: true, value: parsed.data };
+    },
     handle: (tx, delivery, _payload, now) => recordUninstall(tx, delivery.shop, delivery.triggeredAt ?? now),
   }),
   "bulk_operations/finish": topic({
@@ -179,7 +227,12 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "customers/data_request": customerRequestTopic("customers/data_request"),
   "customers/redact": customerRequestTopic("customers/redact"),
   "shop/redact": topic({
-    read: (payload) => fromZod(ShopRedact.safeParse(payload)),
+    read(payload, _rawBody, shop) {
+      const parsed = ComplianceShape["shop/redact"].safeParse(payload);
+      if (!parsed.success) return refused(parsed.error.issues);
+      const otherShop = sameShop(parsed.data.shop_domain, shop);
+      return otherShop.length > 0 ? refused(otherShop) : { ok: true, value: parsed.data };
+    },
     handle: (tx, delivery) => eraseShop(tx, delivery.shop),
   }),
 };

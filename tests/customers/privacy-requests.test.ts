@@ -44,8 +44,8 @@ function privacyRequest(topic: "customers/data_request" | "customers/redact", cu
     ...payload,
     shop_domain: TEST_APP.shop,
     customer: { id: legacyResourceId(customer.id), email: customer.email, phone: null },
-    orders_requested: orderIds.map(legacyResourceId),
-    ...(topic === "customers/redact" ? { orders_to_redact: orderIds.map(legacyResourceId) } : {}),
+    // Each topic's own field, as Shopify sends them (a redaction names no orders_requested).
+    ...(topic === "customers/redact" ? { orders_to_redact: orderIds.map(legacyResourceId) } : { orders_requested: orderIds.map(legacyResourceId) }),
   });
 }
 

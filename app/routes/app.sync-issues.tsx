@@ -1,0 +1,116 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useFetcher, useLoaderData } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, Page, Text } from "@shopify/polaris";
+import { z } from "zod";
+
+import { PageLoadError } from "../admin/page-load-error";
+import db from "../db.server";
+import { env } from "../env.server";
+import { installedShop } from "../shops/installation.server";
+import { authenticate } from "../shopify.server";
+import { listSyncIssues, retryDeadDelivery } from "../webhooks/sync-issues.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session, admin } = await authenticate.admin(request);
+  const shop = await installedShop(db, session.shop, admin.graphql);
+  const format = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: shop.ianaTimezone });
+  const issues = await listSyncIssues(db, session.shop);
+  return { issues: issues.map((issue) => ({ ...issue, receivedAt: format.format(issue.receivedAt) })), bodyDays: env().WEBHOOK_DEAD_BODY_DAYS };
+};
+
+const RetryForm = z.object({ intent: z.literal("retry"), id: z.string().min(1).max(100) });
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = RetryForm.safeParse(Object.fromEntries(await request.formData()));
+  if (!form.success) return { ok: false, error: "Unknown request" };
+  const retried = await retryDeadDelivery(db, session.shop, form.data.id);
+  return retried ? { ok: true, error: null } : { ok: false, error: "This update can no longer be retried: it was applied, or its data was cleared." };
+};
+
+function RetryButton({ id, topic }: { id: string; topic: string }) {
+  const fetcher = useFetcher<typeof action>();
+  return (
+    <BlockStack gap="100">
+      <fetcher.Form method="post">
+        <input type="hidden" name="intent" value="retry" />
+        <input type="hidden" name="id" value={id} />
+        <Button submit size="slim" loading={fetcher.state !== "idle"} accessibilityLabel={`Retry the ${topic} update`}>
+          Retry
+        </Button>
+      </fetcher.Form>
+      {fetcher.data?.error && (
+        <Text as="span" tone="critical" variant="bodySm">
+          {fetcher.data.error}
+        </Text>
+      )}
+    </BlockStack>
+  );
+}
+
+export default function SyncIssues() {
+  const { issues, bodyDays } = useLoaderData<typeof loader>();
+  const dead = issues.filter((issue) => issue.dead).length;
+
+  return (
+    <Page title="Sync issues" subtitle="Updates from Shopify the app could not apply">
+      <BlockStack gap="400">
+        <Text as="p" tone="subdued">
+          Shopify tells the app about every order, refund and customer change. An update that fails is tried again, with
+          longer pauses each time; after repeated failures the app stops and lists it here with the reason. Retry it once the
+          cause is fixed. Its data is cleared {bodyDays === 1 ? "a day" : `${bodyDays} days`} after the app stopped trying.
+        </Text>
+        {dead > 0 && (
+          <Banner tone="warning" title={dead === 1 ? "1 update was not applied" : `${dead} updates were not applied`}>
+            <p>Points, follow-ups and reports may be missing what these updates carried.</p>
+          </Banner>
+        )}
+        {issues.length === 0 ? (
+          <Card>
+            <EmptyState heading="No sync issues" image="">
+              <p>Every update from Shopify was applied.</p>
+            </EmptyState>
+          </Card>
+        ) : (
+          <Card padding="0">
+            <IndexTable
+              resourceName={{ singular: "update", plural: "updates" }}
+              itemCount={issues.length}
+              selectable={false}
+              headings={[{ title: "Received" }, { title: "Update" }, { title: "Status" }, { title: "Attempts" }, { title: "Error" }, { title: "" }]}
+            >
+              {issues.map((issue, index) => (
+                <IndexTable.Row id={issue.id} key={issue.id} position={index}>
+                  <IndexTable.Cell>{issue.receivedAt}</IndexTable.Cell>
+                  <IndexTable.Cell>{issue.topic}</IndexTable.Cell>
+                  <IndexTable.Cell>{issue.dead ? <Badge tone="critical">Stopped</Badge> : <Badge tone="attention">Retrying</Badge>}</IndexTable.Cell>
+                  <IndexTable.Cell>{issue.attempts}</IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <div style={{ maxWidth: "28rem", whiteSpace: "normal", wordBreak: "break-word" }}>
+                      <Text as="span" variant="bodySm">
+                        {issue.error ?? ""}
+                      </Text>
+                    </div>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    {issue.retryable ? (
+                      <RetryButton id={issue.id} topic={issue.topic} />
+                    ) : issue.dead ? (
+                      <Text as="span" tone="subdued" variant="bodySm">
+                        Data cleared
+                      </Text>
+                    ) : null}
+                  </IndexTable.Cell>
+                </IndexTable.Row>
+              ))}
+            </IndexTable>
+          </Card>
+        )}
+      </BlockStack>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  return <PageLoadError what="The sync issues" page="Sync issues" />;
+}
