@@ -239,7 +239,7 @@ function deliveriesOf(plan: CustomerPlan[], ids: Ids, start: Date, run: string):
 
 // ---- applying them ----
 
-async function referralsBeforeDeliveries(plan: CustomerPlan[], ids: Ids, deliveries: Delivery[]) {
+async function referralsBeforeDeliveries(plan: CustomerPlan[], ids: Ids, deliveries: Delivery[], run: string) {
   const referrers = new Set(plan.flatMap((customer) => (customer.referredBy === null ? [] : [customer.referredBy])));
   // The referrer's account exists before the friend follows the link: in both runs, first.
   for (const index of referrers) {
@@ -249,7 +249,9 @@ async function referralsBeforeDeliveries(plan: CustomerPlan[], ids: Ids, deliver
   for (const [index, customer] of plan.entries()) {
     if (customer.referredBy === null) continue;
     const referrer = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: ids.customer(customer.referredBy) } } });
-    await recordReferral(app.db, { shopId, code: referrer.referralCode, friend: { customerShopifyId: ids.customer(index) }, now: new Date() });
+    // The friend is not a customer yet: known by the email they gave, as a guest following the link is.
+    const outcome = await recordReferral(app.db, { shopId, code: referrer.referralCode, friend: { customerShopifyId: ids.customer(index), email: `${run}-${index}@example.com` }, now: new Date() });
+    expect(outcome.status).toBe("recorded");
   }
 }
 
@@ -370,14 +372,15 @@ describe("the ledger is a function of the final state of the customer's orders",
         const start = new Date(Math.floor(Date.now() / 1000) * 1000 + 3 * 86_400_000);
         const calm = idsFor((nextBase += 1_000_000));
         const stormy = idsFor((nextBase += 1_000_000));
-        const calmDeliveries = deliveriesOf(plan, calm, start, `calm${nextBase}`);
-        const stormDeliveries = deliveriesOf(plan, stormy, start, `storm${nextBase}`);
+        const [calmRun, stormRun] = [`calm${nextBase}`, `storm${nextBase}`];
+        const calmDeliveries = deliveriesOf(plan, calm, start, calmRun);
+        const stormDeliveries = deliveriesOf(plan, stormy, start, stormRun);
 
         const before = await reportDays();
-        await referralsBeforeDeliveries(plan, calm, calmDeliveries);
+        await referralsBeforeDeliveries(plan, calm, calmDeliveries, calmRun);
         await inOrder(calmDeliveries);
         const afterCalm = await reportDays();
-        await referralsBeforeDeliveries(plan, stormy, stormDeliveries);
+        await referralsBeforeDeliveries(plan, stormy, stormDeliveries, stormRun);
         await storm(stormDeliveries, order, copies);
         const afterStorm = await reportDays();
 
