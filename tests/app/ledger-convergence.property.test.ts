@@ -33,7 +33,7 @@ beforeAll(async () => {
   shopId = await app.installAndImportHistory();
   // The report rows are kept up to date from here on, so each delivery's changes to them are compared.
   await rebuildReports(app.db, shopId);
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await app?.close();
 });
