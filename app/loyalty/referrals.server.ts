@@ -126,13 +126,17 @@ export async function rewardReferralOnFirstPurchase(
   if (orders.length === 0) return;
   const completed = orders.filter(isCompletedPurchase).sort(byPlacement);
   // Asked on every paid order of every customer: raw SQL, not Prisma's per-query compiler.
-  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date; status: string; rewardOrderShopifyId: string | null }[]>`
-    SELECT id, "referrerId", "createdAt", status::text AS status, "rewardOrderShopifyId" FROM "Referral"
+  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date; status: string; rewardOrderShopifyId: string | null; friendId: string | null }[]>`
+    SELECT id, "referrerId", "createdAt", status::text AS status, "rewardOrderShopifyId", "friendId" FROM "Referral"
      WHERE "shopId" = ${shop.id} AND (status = 'PENDING' OR (status = 'REWARDED' AND "friendId" = ${friend.id}))
        AND ("friendId" = ${friend.id} OR ("friendId" IS NULL AND "friendEmail" = ${friend.email ?? null}::text))
      ORDER BY status DESC, "createdAt" LIMIT 1`;
   if (!referral) return;
   const first = completed[0];
+  // A friend known only by email is this customer from their first order on, paid or not.
+  if (referral.friendId === null) {
+    await tx.$executeRaw`UPDATE "Referral" SET "friendId" = ${friend.id}, "updatedAt" = ${now} WHERE id = ${referral.id}`;
+  }
 
   if (referral.status === "REWARDED") {
     if (first && first.shopifyId === referral.rewardOrderShopifyId) return;
