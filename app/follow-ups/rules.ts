@@ -102,6 +102,7 @@ export interface CustomerOrderFacts {
   financialStatus: string;
   cancelledAt: Date | null;
   test: boolean;
+  imported?: boolean;
   productShopifyIds: string[];
 }
 
@@ -112,6 +113,7 @@ export interface ExistingFollowUp {
   orderShopifyId: string | null;
   orderPlacedAt: Date | null;
   productShopifyId: string | null;
+  cancelReason?: string | null;
 }
 
 export interface PlannedFollowUp {
@@ -134,7 +136,13 @@ export interface UseUpInterval {
 export interface FollowUpPlan {
   create: PlannedFollowUp[];
   cancel: { key: string; reason: string }[];
+  /** Keys of follow-ups this planner cancelled because of another order, scheduled again now that order no longer counts. */
+  revive: string[];
 }
+
+/** Why the planner cancels a first-order follow-up because of the customer's other orders: undone when those change back. */
+export const CUSTOMER_ORDERS_CHANGED = { orderedAgain: "customer ordered again", notFirst: "no longer the customer's first order" } as const;
+const REVIVABLE: ReadonlySet<string> = new Set(Object.values(CUSTOMER_ORDERS_CHANGED));
 
 const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
 const GIVEN_BACK = new Set(["refunded", "voided"]);
@@ -145,15 +153,77 @@ export function isCountedOrder(order: { test: boolean; cancelledAt: Date | null;
 }
 
 /**
+ * The thank-you and the next-purchase discount, as a function of all the customer's orders, whatever
+ * order their webhooks arrived in:
+ * - they belong to the customer's first counted order, once it is paid (and placed after the install,
+ *   not imported); the thank-you is timed from when it was seen paid (`now`), once per customer (one
+ *   already sent is not repeated for another order);
+ * - the next-purchase discount only while no later counted order is paid: the customer came back;
+ * - one scheduled for another order is cancelled; one this rule cancelled comes back when the orders
+ *   that cancelled it change back (an earlier order cancelled, a later one cancelled).
+ */
+export function planFirstOrderFollowUps(input: {
+  customerOrders: CustomerOrderFacts[];
+  existing: ExistingFollowUp[];
+  rules: FollowUpRules;
+  installedAt: Date;
+  now: Date;
+}): FollowUpPlan {
+  const { customerOrders, existing, rules, installedAt, now } = input;
+  const plan: FollowUpPlan = { create: [], cancel: [], revive: [] };
+  const counted = customerOrders.filter(isCountedOrder).sort(byPlacement);
+  const first = counted[0];
+  // Shopify stamps orders to the second: an order in the install's own second is not history.
+  const eligible =
+    first && PAID.has(first.financialStatus) && !first.imported && first.placedAt.getTime() >= Math.floor(installedAt.getTime() / 1000) * 1000 ? first : null;
+  const cameBack = counted.some((order) => order !== first && PAID.has(order.financialStatus));
+  const wanted: Record<"THANK_YOU" | "NEXT_PURCHASE", CustomerOrderFacts | null> = {
+    THANK_YOU: eligible && rules.thankYouEnabled ? eligible : null,
+    NEXT_PURCHASE: eligible && rules.nextPurchaseEnabled && !cameBack ? eligible : null,
+  };
+  const byId = new Map(customerOrders.map((order) => [order.shopifyId, order]));
+  const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
+
+  for (const kind of ["THANK_YOU", "NEXT_PURCHASE"] as const) {
+    const target = wanted[kind];
+    for (const followUp of existing) {
+      if (followUp.kind !== kind || followUp.status !== "SCHEDULED" || followUp.orderShopifyId === target?.shopifyId) continue;
+      const order = followUp.orderShopifyId ? byId.get(followUp.orderShopifyId) : undefined;
+      const reason = order && !isCountedOrder(order)
+        ? (order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded")
+        : kind === "NEXT_PURCHASE" && cameBack && order === first
+          ? CUSTOMER_ORDERS_CHANGED.orderedAgain
+          : CUSTOMER_ORDERS_CHANGED.notFirst;
+      plan.cancel.push({ key: followUp.key, reason });
+    }
+    if (!target) continue;
+    const key = `${kind === "THANK_YOU" ? "thank-you" : "next-purchase"}:${target.shopifyId}`;
+    const own = existing.find((followUp) => followUp.key === key);
+    if (own) {
+      if (own.status === "CANCELLED" && own.cancelReason && REVIVABLE.has(own.cancelReason)) plan.revive.push(key);
+      continue;
+    }
+    // Sent (or being sent) for an order that has since stopped being the first: not sent twice.
+    if (existing.some((followUp) => followUp.kind === kind && followUp.status !== "CANCELLED" && followUp.status !== "SCHEDULED")) continue;
+    const seenPaidAt = target.placedAt > now ? target.placedAt : now;
+    const dueAt = kind === "THANK_YOU"
+      ? due(new Date(seenPaidAt.getTime() + rules.thankYouDelayMinutes * MINUTE))
+      : due(new Date(seenPaidAt.getTime() + rules.nextPurchaseDelayDays * DAY));
+    plan.create.push({ kind, key, dueAt, orderShopifyId: target.shopifyId, orderPlacedAt: target.placedAt, productShopifyId: null, variantShopifyId: null, productTitle: null });
+  }
+  return plan;
+}
+
+/**
  * What one order schedules and cancels, derived again from the stored state each time the order
  * changes; keys make a repeated derivation add nothing.
  * - a cancelled or fully refunded order cancels what it scheduled;
- * - a paid first order (the customer's earliest counted one) schedules the thank-you and the
- *   next-purchase discount, timed from when it was seen paid (`now`);
+ * - the thank-you and next-purchase discount follow the customer's first counted order
+ *   (planFirstOrderFollowUps), so an order's change may schedule or cancel them for another order;
  * - each product with a use-up interval schedules a replenishment reminder `interval − lead` days
  *   after purchase, unless the customer has already bought it again;
- * - a purchase cancels earlier replenishment reminders for its products, an earlier unsent
- *   next-purchase discount and a pending win-back: the customer came back.
+ * - a purchase cancels earlier replenishment reminders for its products and a pending win-back: the
+ *   customer came back.
  * Orders placed before the app was installed (history) schedule nothing.
  */
 export function planOrderFollowUps(input: {
@@ -166,42 +236,39 @@ export function planOrderFollowUps(input: {
   now: Date;
 }): FollowUpPlan {
   const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
-  const plan: FollowUpPlan = { create: [], cancel: [] };
+  const firstOrder = planFirstOrderFollowUps({ customerOrders, existing, rules, installedAt, now });
+  const cancels = new Map<string, string>();
+  const plan: FollowUpPlan = { create: [...firstOrder.create], cancel: [], revive: firstOrder.revive };
   const scheduled = existing.filter((followUp) => followUp.status === "SCHEDULED");
+  // Cancellations in the order the follow-ups were made; a reason about the order itself first.
+  const finish = () => {
+    for (const { key, reason } of firstOrder.cancel) if (!cancels.has(key)) cancels.set(key, reason);
+    plan.cancel = existing.flatMap((followUp) => (cancels.has(followUp.key) ? [{ key: followUp.key, reason: cancels.get(followUp.key)! }] : []));
+    return plan;
+  };
 
   if (!isCountedOrder(order)) {
     const reason = order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded";
-    for (const followUp of scheduled) if (followUp.orderShopifyId === order.shopifyId) plan.cancel.push({ key: followUp.key, reason });
-    return plan;
+    for (const followUp of scheduled) if (followUp.orderShopifyId === order.shopifyId) cancels.set(followUp.key, reason);
+    return finish();
   }
-  if (!PAID.has(order.financialStatus)) return plan;
+  if (!PAID.has(order.financialStatus)) return finish();
 
   const productIds = new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])));
   for (const followUp of scheduled) {
     if (followUp.orderShopifyId === null || followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt) continue;
     if (byPlacement({ placedAt: followUp.orderPlacedAt, shopifyId: followUp.orderShopifyId }, order) > 0) continue;
     if (followUp.kind === "REPLENISHMENT" && followUp.productShopifyId && productIds.has(followUp.productShopifyId)) {
-      plan.cancel.push({ key: followUp.key, reason: "customer reordered the product" });
-    } else if (followUp.kind === "NEXT_PURCHASE" || followUp.kind === "WIN_BACK") {
-      plan.cancel.push({ key: followUp.key, reason: "customer ordered again" });
+      cancels.set(followUp.key, "customer reordered the product");
+    } else if (followUp.kind === "WIN_BACK") {
+      cancels.set(followUp.key, CUSTOMER_ORDERS_CHANGED.orderedAgain);
     }
   }
 
   // Shopify stamps orders to the second: an order in the install's own second is not history.
-  if (order.imported || order.placedAt.getTime() < Math.floor(installedAt.getTime() / 1000) * 1000) return plan;
+  if (order.imported || order.placedAt.getTime() < Math.floor(installedAt.getTime() / 1000) * 1000) return finish();
   const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
-  const seenPaidAt = order.placedAt > now ? order.placedAt : now;
-
-  const counted = customerOrders.filter(isCountedOrder).sort(byPlacement);
-  const isFirstOrder = counted[0]?.shopifyId === order.shopifyId;
-  const had = (kind: FollowUpKind) => existing.some((followUp) => followUp.kind === kind && followUp.status !== "CANCELLED");
   const base = { orderShopifyId: order.shopifyId, orderPlacedAt: order.placedAt, productShopifyId: null, variantShopifyId: null, productTitle: null };
-  if (isFirstOrder && rules.thankYouEnabled && !had("THANK_YOU")) {
-    plan.create.push({ ...base, kind: "THANK_YOU", key: `thank-you:${order.shopifyId}`, dueAt: due(new Date(seenPaidAt.getTime() + rules.thankYouDelayMinutes * MINUTE)) });
-  }
-  if (isFirstOrder && rules.nextPurchaseEnabled && !had("NEXT_PURCHASE")) {
-    plan.create.push({ ...base, kind: "NEXT_PURCHASE", key: `next-purchase:${order.shopifyId}`, dueAt: due(new Date(seenPaidAt.getTime() + rules.nextPurchaseDelayDays * DAY)) });
-  }
 
   if (rules.replenishmentEnabled) {
     const boughtAgain = new Set(
@@ -229,7 +296,7 @@ export function planOrderFollowUps(input: {
       });
     }
   }
-  return plan;
+  return finish();
 }
 
 // ---- win-back ----

@@ -5,6 +5,7 @@
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import {
+  CUSTOMER_ORDERS_CHANGED,
   MARKETING_KINDS,
   nextSendableTime,
   planOrderFollowUps,
@@ -80,13 +81,13 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
   const productIds = [...new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
   const settings = await followUpSettings(tx, shopId);
   const customerOrders = await tx.$queryRaw<CustomerOrderFacts[]>`
-    SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test,
+    SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
            COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds"
       FROM "Order" o LEFT JOIN "OrderLineItem" l ON l."orderId" = o.id
      WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ${customerShopifyId}
      GROUP BY o.id`;
   const existing = await tx.$queryRaw<ExistingFollowUp[]>`
-    SELECT key, kind::text AS kind, status::text AS status, "orderShopifyId", "orderPlacedAt", "productShopifyId"
+    SELECT key, kind::text AS kind, status::text AS status, "orderShopifyId", "orderPlacedAt", "productShopifyId", "cancelReason"
       FROM "FollowUp" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ${customerShopifyId}`;
   const intervals = productIds.length
     ? await tx.$queryRaw<{ productShopifyId: string; intervalDays: number; leadDays: number | null }[]>`
@@ -111,7 +112,15 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
        WHERE f."shopId" = ${shopId} AND f.key = c.key AND f.status = 'SCHEDULED'`;
   }
   // Someone Shopify erased or deleted is never written to; cancellations above still apply.
-  if (plan.create.length === 0 || !order.reachable) return;
+  if (!order.reachable) return;
+  if (plan.revive.length > 0) {
+    // Only what the planner itself cancelled because of another order (never the merchant's or the customer's cancel).
+    await tx.$executeRaw`
+      UPDATE "FollowUp" SET status = 'SCHEDULED', "cancelledAt" = NULL, "cancelReason" = NULL, "updatedAt" = ${now}
+       WHERE "shopId" = ${shopId} AND key = ANY(${plan.revive}::text[]) AND status = 'CANCELLED'
+         AND "cancelReason" = ANY(${Object.values(CUSTOMER_ORDERS_CHANGED)}::text[])`;
+  }
+  if (plan.create.length === 0) return;
   const create = plan.create;
   await tx.$executeRaw`
     INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "dueAt", "orderShopifyId", "orderPlacedAt",

@@ -29,7 +29,7 @@ export async function appendLedgerEntries(db: Db, shopId: string, customerId: st
 /** A customer's entries (of one source, if given), as the rules compare them with what they plan. */
 export async function ledgerEntriesOf(db: Db, customerId: string, source?: PlannedEntry["source"]): Promise<ExistingEntry[]> {
   return db.$queryRaw<ExistingEntry[]>`
-    SELECT key, points, reason::text AS reason, "availableAt" FROM "PointsLedgerEntry"
+    SELECT key, points, reason::text AS reason, "availableAt", "sourceId" FROM "PointsLedgerEntry"
      WHERE "customerId" = ${customerId} AND (${source ?? null}::text IS NULL OR source::text = ${source ?? null}::text)`;
 }
 

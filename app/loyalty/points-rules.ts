@@ -36,6 +36,8 @@ export interface ExistingEntry {
   points: number;
   reason: PointsReason;
   availableAt: Date;
+  /** The order (or referral…) the entry belongs to. */
+  sourceId?: string | null;
 }
 
 export interface EarningSettings {
@@ -134,9 +136,12 @@ export const orderKeys = {
 /**
  * Points for spend on one order, and what its refunds and cancellation take back.
  *
- * - Earned once, when the order is first seen paid and not cancelled, on its eligible amount.
+ * - Earned once, when the order is first seen paid (cancelled or not: a paid order that was cancelled
+ *   earned and gave back, whichever of its versions arrives first), on its eligible amount.
  * - Each refund takes back the share of the points awarded that the refunded eligible money is of
- *   the order's; all refunds together never take back more than was awarded.
+ *   the order's; all refunds together never take back more than was awarded. The points kept are
+ *   rounded down: kept = floor(awarded × (eligible − refunded) ÷ eligible), taken = awarded − kept
+ *   (a 53.99 order earning 53 keeps floor(53 × 34.00 ÷ 53.99) = 33 after a 19.99 refund).
  * - A cancellation takes back whatever the refunds did not.
  * - An edit that adds to a paid order earns on what it added: points for the eligible amount reached
  *   minus points for the amount earned on before (so successive edits add up to the points the final
@@ -164,7 +169,7 @@ export function orderSpendEntries(args: {
   const eligible = eligibleAmount(order, settings);
   const spendKey = orderKeys.spend(order.shopifyId);
   let spend = byKey.get(spendKey);
-  if (!spend && wasPaid(order.financialStatus) && order.cancelledAt === null && earnsPoints(order.placedAt, installedAt, settings)) {
+  if (!spend && wasPaid(order.financialStatus) && earnsPoints(order.placedAt, installedAt, settings)) {
     const points = pointsForSpend(eligible, settings.pointsPerCurrencyUnit);
     if (points > 0) {
       // History earning points is spendable at once: its pending period has long passed.
@@ -220,12 +225,26 @@ export function orderSpendEntries(args: {
   return planned;
 }
 
+/** The key for `base`, or `base:2`, `base:3`… when the ledger already holds it (a bonus moved back and forth). */
+function unusedKey(base: string, keys: ReadonlySet<string>): string {
+  if (!keys.has(base)) return base;
+  for (let generation = 2; ; generation++) if (!keys.has(`${base}:${generation}`)) return `${base}:${generation}`;
+}
+
+/** The customer's counted second purchase: their second completed purchase (history included), or none. */
+export function countedSecondPurchase<T extends Pick<OrderForPoints, "shopifyId" | "financialStatus" | "cancelledAt" | "placedAt">>(orders: T[]): T | null {
+  return orders.filter(isCompletedPurchase).sort(byPlacement)[1] ?? null;
+}
+
 /**
- * The second-purchase bonus for one customer, given all their orders (history included).
+ * The second-purchase bonus for one customer, as a function of all their orders' current state
+ * (history included), whatever order their webhooks arrived in.
  *
- * - The customer's second completed purchase earns the bonus, if that order earns points at all.
- * - Cancelling the order that earned it takes it back; the next second completed purchase may then
- *   earn it. The customer never holds more than one bonus.
+ * - The bonus belongs to the customer's second completed purchase, if that order earns points at all.
+ * - When that changes (an order cancelled, an earlier one paid late), the bonus moves: the order
+ *   holding it gets a reversal, the new second purchase a bonus; with no second purchase, nobody
+ *   holds it. The customer never holds more than one.
+ * - A bonus already held keeps its amount (a later change of the setting does not top it up).
  */
 export function secondPurchaseEntries(args: {
   orders: (Pick<OrderForPoints, "shopifyId" | "financialStatus" | "cancelledAt" | "placedAt">)[];
@@ -235,39 +254,54 @@ export function secondPurchaseEntries(args: {
   now: Date;
 }): PlannedEntry[] {
   const { orders, existing, settings, installedAt, now } = args;
-  const byKey = new Map(existing.map((entry) => [entry.key, entry]));
-  const planned: PlannedEntry[] = [];
-  let held = existing.filter((e) => e.reason === "SECOND_PURCHASE" || e.reason === "SECOND_PURCHASE_REVERSAL").reduce((sum, e) => sum + e.points, 0);
-
-  for (const order of orders) {
-    const bonus = byKey.get(orderKeys.secondPurchase(order.shopifyId));
-    const reversalKey = orderKeys.secondPurchaseReversal(order.shopifyId);
-    if (bonus && bonus.points > 0 && order.cancelledAt && !byKey.has(reversalKey)) {
-      const at = order.cancelledAt > bonus.availableAt ? order.cancelledAt : bonus.availableAt;
-      planned.push({ key: reversalKey, points: -bonus.points, reason: "SECOND_PURCHASE_REVERSAL", source: "ORDER", sourceId: order.shopifyId, availableAt: at });
-      held -= bonus.points;
-    }
+  const keys = new Set(existing.map((entry) => entry.key));
+  const held = new Map<string, { points: number; availableAt: Date }>();
+  for (const entry of existing) {
+    if (entry.reason !== "SECOND_PURCHASE" && entry.reason !== "SECOND_PURCHASE_REVERSAL") continue;
+    const orderId = entry.sourceId ?? /^order:(.+):second-purchase/.exec(entry.key)?.[1];
+    if (!orderId) continue;
+    const sum = held.get(orderId) ?? { points: 0, availableAt: entry.availableAt };
+    sum.points += entry.points;
+    if (entry.points > 0 && entry.availableAt > sum.availableAt) sum.availableAt = entry.availableAt;
+    held.set(orderId, sum);
   }
 
-  if (held > 0 || settings.secondPurchaseBonus <= 0) return planned;
-  const completed = orders
-    .filter(isCompletedPurchase)
-    .sort(byPlacement);
-  const second = completed[1];
-  if (!second || byKey.has(orderKeys.secondPurchase(second.shopifyId))) return planned;
-  if (!earnsPoints(second.placedAt, installedAt, settings)) return planned;
+  const second = countedSecondPurchase(orders);
+  const earner = second && earnsPoints(second.placedAt, installedAt, settings) ? second : null;
+  const planned: PlannedEntry[] = [];
+  for (const [orderId, { points, availableAt }] of held) {
+    if (orderId === earner?.shopifyId || points === 0) continue;
+    // Taking back inside the pending period cancels pending points (as refunds do).
+    const cancelledAt = orders.find((order) => order.shopifyId === orderId)?.cancelledAt ?? now;
+    const base = points > 0 ? orderKeys.secondPurchaseReversal(orderId) : orderKeys.secondPurchase(orderId);
+    planned.push({
+      key: unusedKey(base, keys),
+      points: -points,
+      reason: points > 0 ? "SECOND_PURCHASE_REVERSAL" : "SECOND_PURCHASE",
+      source: "ORDER",
+      sourceId: orderId,
+      availableAt: cancelledAt > availableAt ? cancelledAt : availableAt,
+    });
+  }
+  const holding = earner ? (held.get(earner.shopifyId)?.points ?? 0) : 0;
+  if (!earner || holding > 0 || settings.secondPurchaseBonus <= 0) return planned;
   planned.push({
-    key: orderKeys.secondPurchase(second.shopifyId),
-    points: settings.secondPurchaseBonus,
+    key: unusedKey(orderKeys.secondPurchase(earner.shopifyId), keys),
+    points: settings.secondPurchaseBonus - holding,
     reason: "SECOND_PURCHASE",
     source: "ORDER",
-    sourceId: second.shopifyId,
-    availableAt: second.placedAt < programStart(installedAt) ? now : pendingUntil(now, settings),
+    sourceId: earner.shopifyId,
+    availableAt: earner.placedAt < programStart(installedAt) ? now : pendingUntil(now, settings),
   });
   return planned;
 }
 
-/** Welcome points, once, for a shopper who made a storefront account after the program started. */
+/**
+ * Welcome points, once, for a shopper who made a storefront account after the program started.
+ * Accounts made before the install earn none, whatever the history setting says: that setting is
+ * about past orders, and welcoming every old account would hand points out at random (whenever a
+ * customer happened to be updated).
+ */
 export function welcomeEntries(args: {
   customer: { shopifyId: string; hasAccount: boolean; shopifyCreatedAt: Date | null };
   settings: EarningSettings;
@@ -276,7 +310,7 @@ export function welcomeEntries(args: {
 }): PlannedEntry[] {
   const { customer, settings, installedAt, now } = args;
   if (!customer.hasAccount || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
-  if (!earnsPoints(customer.shopifyCreatedAt, installedAt, settings)) return [];
+  if (customer.shopifyCreatedAt < programStart(installedAt)) return [];
   return [{
     key: `customer:${customer.shopifyId}:welcome`,
     points: settings.welcomePoints,

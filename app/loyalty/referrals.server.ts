@@ -108,10 +108,21 @@ export async function recordReferral(
   return reason ? { status: "refused", reason, referralId: referral.id } : { status: "recorded", referralId: referral.id };
 }
 
+/** The key for `base`, or `base:2`, `base:3`… when the ledger already holds it (a reward taken back and given again). */
+function unusedKey(base: string, keys: ReadonlySet<string>): string {
+  if (!keys.has(base)) return base;
+  for (let generation = 2; ; generation++) if (!keys.has(`${base}:${generation}`)) return `${base}:${generation}`;
+}
+
 /**
  * Called when a customer's orders change (inside the order's transaction, holding the customer's
- * lock): the first completed purchase of a referred friend rewards the referrer, within the
- * referrer's monthly limit.
+ * lock), so that a referral follows the friend's orders as they are now, whatever order their
+ * webhooks arrived in:
+ * - the friend's first completed purchase rewards the referrer, within the referrer's monthly limit;
+ * - the reward names the friend's first completed purchase, and moves when an earlier one completes
+ *   or that one is cancelled;
+ * - when the friend has no completed purchase left (their only order cancelled), the reward is taken
+ *   back and the referral waits again for a first purchase.
  */
 export async function rewardReferralOnFirstPurchase(
   tx: Prisma.TransactionClient,
@@ -120,18 +131,50 @@ export async function rewardReferralOnFirstPurchase(
   orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[],
   now: Date,
 ): Promise<void> {
+  if (orders.length === 0) return;
   const completed = orders.filter(isCompletedPurchase).sort(byPlacement);
-  if (completed.length === 0) return;
   // Asked on every paid order of every customer: raw SQL, not Prisma's per-query compiler.
-  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date }[]>`
-    SELECT id, "referrerId", "createdAt" FROM "Referral"
-     WHERE "shopId" = ${shop.id} AND status = 'PENDING'
+  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date; status: string; rewardOrderShopifyId: string | null; friendId: string | null }[]>`
+    SELECT id, "referrerId", "createdAt", status::text AS status, "rewardOrderShopifyId", "friendId" FROM "Referral"
+     WHERE "shopId" = ${shop.id} AND (status = 'PENDING' OR (status = 'REWARDED' AND "friendId" = ${friend.id}))
        AND ("friendId" = ${friend.id} OR ("friendId" IS NULL AND "friendEmail" = ${friend.email ?? null}::text))
-     ORDER BY "createdAt" LIMIT 1`;
+     ORDER BY status DESC, "createdAt" LIMIT 1`;
   if (!referral) return;
   const first = completed[0];
+  // A friend known only by email is this customer from their first order on, paid or not.
+  if (referral.friendId === null) {
+    await tx.$executeRaw`UPDATE "Referral" SET "friendId" = ${friend.id}, "updatedAt" = ${now} WHERE id = ${referral.id}`;
+  }
+
+  if (referral.status === "REWARDED") {
+    if (first && first.shopifyId === referral.rewardOrderShopifyId) return;
+    if (first) {
+      await tx.$executeRaw`UPDATE "Referral" SET "rewardOrderShopifyId" = ${first.shopifyId}, "updatedAt" = ${now} WHERE id = ${referral.id}`;
+      return;
+    }
+    const given = await referralEntries(tx, shop.id, referral.id);
+    const held = given.reduce((sum, entry) => sum + entry.points, 0);
+    await tx.$executeRaw`
+      UPDATE "Referral" SET status = 'PENDING', "rewardOrderShopifyId" = NULL, "rewardedAt" = NULL, "updatedAt" = ${now} WHERE id = ${referral.id}`;
+    if (held !== 0) {
+      await appendLedgerEntries(tx, shop.id, referral.referrerId, [
+        {
+          key: unusedKey(`referral:${referral.id}:reward:reversal`, new Set(given.map((entry) => entry.key))),
+          points: -held,
+          reason: "REFERRAL",
+          source: "REFERRAL",
+          sourceId: referral.id,
+          availableAt: now,
+          note: "The friend's first order was cancelled",
+        },
+      ]);
+    }
+    return;
+  }
+
   const refuse = (refusalReason: ReferralRefusal) =>
     tx.referral.update({ where: { id: referral.id }, data: { status: "REFUSED", refusalReason, friendId: friend.id } });
+  if (!first) return;
   // Shopify stamps orders to the second: compare at that resolution.
   const referredAt = Math.floor(referral.createdAt.getTime() / 1000) * 1000;
   if (orders.some((order) => order.placedAt.getTime() < referredAt)) {
@@ -158,10 +201,13 @@ export async function rewardReferralOnFirstPurchase(
     data: { status: "REWARDED", friendId: friend.id, rewardOrderShopifyId: first.shopifyId, rewardedAt: now },
   });
   if (shop.settings.referrerPoints > 0) {
+    const given = await referralEntries(tx, shop.id, referral.id);
+    const held = given.reduce((sum, entry) => sum + entry.points, 0);
+    if (held > 0) return;
     await appendLedgerEntries(tx, shop.id, referral.referrerId, [
       {
-        key: `referral:${referral.id}:reward`,
-        points: shop.settings.referrerPoints,
+        key: unusedKey(`referral:${referral.id}:reward`, new Set(given.map((entry) => entry.key))),
+        points: shop.settings.referrerPoints - held,
         reason: "REFERRAL",
         source: "REFERRAL",
         sourceId: referral.id,
@@ -171,3 +217,8 @@ export async function rewardReferralOnFirstPurchase(
   }
 }
 
+/** The referrer's ledger entries for one referral (its reward, and any taking back). */
+async function referralEntries(tx: Prisma.TransactionClient, shopId: string, referralId: string): Promise<{ key: string; points: number }[]> {
+  return tx.$queryRaw<{ key: string; points: number }[]>`
+    SELECT key, points FROM "PointsLedgerEntry" WHERE "shopId" = ${shopId} AND source = 'REFERRAL' AND "sourceId" = ${referralId}`;
+}

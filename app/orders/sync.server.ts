@@ -27,6 +27,7 @@ import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.se
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import { rewardReferralOnFirstPurchase } from "../loyalty/referrals.server";
 import { recordCustomerForReports, recordOrderForReports } from "../reports/aggregates.server";
+import { financialStatusProgressSql } from "./financial-status";
 import { formatAmount, parseAmount } from "./money";
 import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads";
 
@@ -124,7 +125,21 @@ export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: Customer
   await recordCustomerForReports(tx, shop.id, snapshot.shopifyId);
   if (customer.redactedAt || customer.deletedAt) return;
   await recordContactKeys(tx, customer.id, snapshot.contactKeys ?? []);
-  await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer, settings: shop.settings, installedAt: shop.installedAt, now }));
+  await awardWelcomePoints(tx, shop, customer, snapshot, now);
+}
+
+/**
+ * Welcome points when this version, or the stored one, says the customer has an account: a version
+ * older than the stored one changes nothing stored, but the account it shows was made all the same
+ * (an enabled customers/create arriving after a newer "disabled" update still welcomes them).
+ */
+async function awardWelcomePoints(tx: Tx, shop: ShopProgram, customer: StoredCustomer, snapshot: CustomerSnapshot, now: Date): Promise<void> {
+  const everEnabled = {
+    shopifyId: customer.shopifyId,
+    hasAccount: customer.hasAccount || snapshot.hasAccount,
+    shopifyCreatedAt: customer.shopifyCreatedAt ?? snapshot.shopifyCreatedAt,
+  };
+  await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer: everEnabled, settings: shop.settings, installedAt: shop.installedAt, now }));
 }
 
 /** customers/delete: Shopify deletes only customers without orders; their ledger stays for the shop's totals. */
@@ -138,7 +153,16 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
   if (deleted) await forgetContactKeys(tx, deleted.id);
 }
 
-/** orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order. */
+/** The stored version is further along its money than a same-second one arriving (see financial-status.ts). */
+const SAME_SECOND_STORED_AHEAD = Prisma.raw(
+  `${financialStatusProgressSql('"Order"."financialStatus"')} > ${financialStatusProgressSql('EXCLUDED."financialStatus"')}`,
+);
+
+/**
+ * orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order.
+ * A cancellation, once stored, stays (Shopify cannot undo one), and on an equal `updated_at` the
+ * financial status only moves forward; refunds are kept by their own ids and only ever added.
+ */
 export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, now: Date): Promise<"stored" | "stale"> {
   await lockSubjects(tx, shop.id, [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId]);
   const lines = snapshot.lineItems;
@@ -157,9 +181,12 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
               ${snapshot.shopifyUpdatedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
       ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
         name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email, "currencyCode" = EXCLUDED."currencyCode",
-        "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal, shipping = EXCLUDED.shipping, tax = EXCLUDED.tax,
+        "financialStatus" = CASE WHEN "Order"."shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt"
+                                  AND ${SAME_SECOND_STORED_AHEAD} THEN "Order"."financialStatus" ELSE EXCLUDED."financialStatus" END,
+        subtotal = EXCLUDED.subtotal, shipping = EXCLUDED.shipping, tax = EXCLUDED.tax,
         "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total, "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test,
-        "cancelledAt" = EXCLUDED."cancelledAt", "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt",
+        "cancelledAt" = COALESCE(EXCLUDED."cancelledAt", "Order"."cancelledAt"),
+        "cancelReason" = CASE WHEN EXCLUDED."cancelledAt" IS NULL THEN "Order"."cancelReason" ELSE EXCLUDED."cancelReason" END, "placedAt" = EXCLUDED."placedAt",
         "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
       WHERE "Order"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt"
       RETURNING id
@@ -187,7 +214,7 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
 
   if (customer && !customer.redactedAt) {
     await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);
-    await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer, settings: shop.settings, installedAt: shop.installedAt, now }));
+    if (snapshot.customer) await awardWelcomePoints(tx, shop, customer, snapshot.customer, now);
   }
   await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
   // Last: the report rows of the day are shared by every order of the shop that day, and their row

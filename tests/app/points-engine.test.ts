@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { adjustPoints, AdjustmentError, pointsBalance, pointsHistory, pointsLiability } from "../../app/loyalty/ledger.server";
 import { expirePointsEverywhere } from "../../app/loyalty/points-expiry.server";
+import { recordReferral } from "../../app/loyalty/referrals.server";
 import { updateProgramSettings } from "../../app/loyalty/settings.server";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { samplePayload, sendWebhook } from "../support/webhooks";
@@ -218,6 +219,94 @@ describe("deliveries out of order", () => {
     await sendWebhook(app, "orders/cancelled", cancelled);
     await sendWebhook(app, "refunds/create", { ...refund, order_id: Number(orderId.split("/").pop()) });
     expect(await balanceOf(customerId)).toBe(0);
+  });
+});
+
+describe("the ledger follows the final state of the customer's orders", () => {
+  const at = (base: number, seconds: number) => new Date(base + seconds * 1000).toISOString();
+
+  it("takes the second-purchase bonus back when the first order is cancelled after the second was paid (A paid, B paid, A cancelled)", async () => {
+    const customerId = gid("Customer");
+    const [a, b] = [gid("Order"), gid("Order")].sort();
+    const base = Math.floor(Date.now() / 1000) * 1000;
+    const placed = (orderId: string, seconds: number, version: Parameters<typeof orderVersion>[0]) => ({ ...orderVersion(version), admin_graphql_api_id: orderId, created_at: at(base, seconds) });
+    await sendWebhook(app, "orders/paid", placed(a, 0, { orderId: a, customerId, updatedAt: at(base, 0), status: "paid" }));
+    await sendWebhook(app, "orders/paid", placed(b, 1, { orderId: b, customerId, updatedAt: at(base, 1), status: "paid" }));
+    expect(await balanceOf(customerId)).toBe(80 + 80 + 200);
+    await sendWebhook(app, "orders/cancelled", placed(a, 0, { orderId: a, customerId, updatedAt: at(base, 2), status: "paid", cancelledAt: at(base, 2) }));
+    // B is the customer's only purchase now: it earns its 80 points and no bonus, as if A had been cancelled first.
+    expect(await balanceOf(customerId)).toBe(80);
+  });
+
+  it("keeps an order paid when its orders/create of the same second arrives after its orders/paid", async () => {
+    const orderId = gid("Order");
+    const customerId = gid("Customer");
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    await sendWebhook(app, "orders/paid", orderVersion({ orderId, customerId, updatedAt: second, status: "paid" }));
+    await sendWebhook(app, "orders/create", orderVersion({ orderId, customerId, updatedAt: second, status: "pending" }));
+    const stored = await app.db.order.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: orderId } } });
+    expect(stored.financialStatus).toBe("paid");
+    // Nor is a cancellation undone by a same-second version without it.
+    await sendWebhook(app, "orders/cancelled", orderVersion({ orderId, customerId, updatedAt: new Date(Date.parse(second) + 1000).toISOString(), status: "paid", cancelledAt: second }));
+    await sendWebhook(app, "orders/updated", orderVersion({ orderId, customerId, updatedAt: new Date(Date.parse(second) + 1000).toISOString(), status: "paid" }));
+    expect((await app.db.order.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: orderId } } })).cancelledAt).not.toBeNull();
+    expect(await balanceOf(customerId)).toBe(0);
+  });
+
+  it("welcomes a customer whose account was enabled when created, even when a newer update (disabled) arrives first", async () => {
+    const customerId = gid("Customer");
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const version = (state: string, updatedAt: Date) => ({
+      ...samplePayload<Record<string, unknown>>("customers/create"),
+      admin_graphql_api_id: customerId,
+      email: `${randomUUID()}@example.com`,
+      state,
+      created_at: created.toISOString(),
+      updated_at: updatedAt.toISOString(),
+    });
+    await sendWebhook(app, "customers/update", version("disabled", new Date(created.getTime() + 5000)));
+    await sendWebhook(app, "customers/create", version("enabled", created));
+    expect(await balanceOf(customerId)).toBe(100);
+  });
+
+  it("gives no welcome points to an account made before the install, even with history earning points", async () => {
+    const customerId = gid("Customer");
+    const before = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    expect(await updateProgramSettings(app.db, shopId, { historyEarnsPoints: true })).toMatchObject({ ok: true });
+    try {
+      await sendWebhook(app, "customers/update", {
+        ...samplePayload<Record<string, unknown>>("customers/update"),
+        admin_graphql_api_id: customerId,
+        email: `${randomUUID()}@example.com`,
+        state: "enabled",
+        created_at: before,
+        updated_at: new Date().toISOString(),
+      });
+      expect(await balanceOf(customerId)).toBe(0);
+    } finally {
+      await updateProgramSettings(app.db, shopId, { historyEarnsPoints: false });
+    }
+  });
+
+  it("takes a referral reward back when the friend's only order is cancelled", async () => {
+    const referrer = shopper();
+    await settle();
+    const code = (await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: referrer.id } } })).referralCode;
+    const friendId = gid("Customer");
+    const orderId = gid("Order");
+    const friendEmail = `${randomUUID()}@example.com`;
+    expect(await recordReferral(app.db, { shopId, code, friend: { customerShopifyId: friendId, email: friendEmail }, now: new Date(Date.now() - 2000) })).toMatchObject({ status: "recorded" });
+    const now = Date.now();
+    const friendOrder = (version: Parameters<typeof orderVersion>[0]) => {
+      const payload = orderVersion(version);
+      return { ...payload, customer: { ...payload.customer, email: friendEmail } };
+    };
+    await sendWebhook(app, "orders/paid", friendOrder({ orderId, customerId: friendId, updatedAt: new Date(now).toISOString(), status: "paid" }));
+    expect(await balanceOf(referrer.id)).toBe(100 + 500);
+    await sendWebhook(app, "orders/cancelled", friendOrder({ orderId, customerId: friendId, updatedAt: new Date(now + 1000).toISOString(), status: "paid", cancelledAt: new Date(now + 1000).toISOString() }));
+    expect(await balanceOf(referrer.id)).toBe(100);
+    const referral = await app.db.referral.findFirstOrThrow({ where: { shopId, referrer: { shopifyId: referrer.id } } });
+    expect(referral).toMatchObject({ status: "PENDING", rewardOrderShopifyId: null });
   });
 });
 

@@ -1,7 +1,7 @@
 /** The earning rules as pure functions: the pending period, expiry, rounding, refunds in proportion. */
 import { describe, expect, it } from "vitest";
 
-import { expiryEntries, orderSpendEntries, type EarningSettings, type ExistingEntry, type OrderForPoints } from "../../app/loyalty/points-rules";
+import { expiryEntries, orderSpendEntries, secondPurchaseEntries, welcomeEntries, type EarningSettings, type ExistingEntry, type OrderForPoints } from "../../app/loyalty/points-rules";
 import { parseAmount } from "../../app/orders/money";
 import { jsonLines, splitImportedRefunds } from "../../app/orders/history-import.server";
 
@@ -41,9 +41,14 @@ describe("points for spend", () => {
     expect(orderSpendEntries({ order: order(), existing: [], settings: all, installedAt, now: day(1) })[0].points).toBe(118);
   });
 
-  it("earns nothing on a pending order, a cancelled one, or history (unless history earns)", () => {
+  it("earns nothing on a pending order, nets nothing on a cancelled one, and nothing on history (unless history earns)", () => {
     expect(orderSpendEntries({ order: order({ financialStatus: "pending" }), existing: [], settings, installedAt, now: day(1) })).toEqual([]);
-    expect(orderSpendEntries({ order: order({ cancelledAt: day(1) }), existing: [], settings, installedAt, now: day(1) })).toEqual([]);
+    expect(orderSpendEntries({ order: order({ financialStatus: "voided", cancelledAt: day(1) }), existing: [], settings, installedAt, now: day(1) })).toEqual([]);
+    // A paid order first seen cancelled earned and gave back, as it does when its versions arrive in order.
+    expect(orderSpendEntries({ order: order({ cancelledAt: day(1) }), existing: [], settings, installedAt, now: day(1) }).map((e) => [e.reason, e.points])).toEqual([
+      ["SPEND", 99],
+      ["CANCELLATION", -99],
+    ]);
     const history = order({ placedAt: new Date("2025-06-01T00:00:00Z") });
     expect(orderSpendEntries({ order: history, existing: [], settings, installedAt, now: day(1) })).toEqual([]);
     expect(orderSpendEntries({ order: history, existing: [], settings: { ...settings, historyEarnsPoints: true }, installedAt, now: day(1) })).toHaveLength(1);
@@ -105,5 +110,69 @@ describe("history import helpers", () => {
     const lines: string[] = [];
     for await (const line of jsonLines(chunks())) lines.push(line);
     expect(lines).toEqual(['{"id":1}', '{"id":2}', '{"id":3}']);
+  });
+});
+
+describe("refund rounding", () => {
+  it("keeps the points of the kept share, rounded down: a 53.99 order earning 53 keeps 33 after a 19.99 refund", () => {
+    const small = order({ subtotal: parseAmount("53.99"), refunds: [] });
+    const [spend] = orderSpendEntries({ order: small, existing: [], settings, installedAt, now: day(1) });
+    expect(spend.points).toBe(53);
+    const refunded = order({ subtotal: parseAmount("53.99"), refunds: [{ shopifyId: "r1", subtotal: parseAmount("19.99"), shipping: 0, tax: 0, refundedAt: day(2) }] });
+    const [refund] = orderSpendEntries({ order: refunded, existing: applied([spend]), settings, installedAt, now: day(2) });
+    // floor(53 × 34.00 ÷ 53.99) = floor(33.38) = 33 kept, 20 taken back.
+    expect(refund.points).toBe(-20);
+  });
+});
+
+describe("second-purchase bonus", () => {
+  const placed = (id: number, at: number, overrides: Partial<OrderForPoints> = {}) => order({ shopifyId: `gid://shopify/Order/${id}`, placedAt: day(at), ...overrides });
+  const withSource = (entries: ReturnType<typeof secondPurchaseEntries>) => entries.map(({ key, points, reason, availableAt, sourceId }) => ({ key, points, reason, availableAt, sourceId }));
+  const net = (entries: ExistingEntry[]) => {
+    const sums: Record<string, number> = {};
+    for (const entry of entries) sums[entry.sourceId!] = (sums[entry.sourceId!] ?? 0) + entry.points;
+    return Object.fromEntries(Object.entries(sums).filter(([, points]) => points !== 0));
+  };
+
+  it("moves to the new second purchase when an earlier order is cancelled after it was given (A paid, B paid, A cancelled)", () => {
+    const a = placed(1, 1);
+    const b = placed(2, 2);
+    let existing = withSource(secondPurchaseEntries({ orders: [a, b], existing: [], settings, installedAt, now: day(3) }));
+    expect(net(existing)).toEqual({ [b.shopifyId]: 200 });
+    // A cancelled: B is the only purchase left, so nobody holds the bonus.
+    const cancelledA = { ...a, cancelledAt: day(4) };
+    existing = [...existing, ...withSource(secondPurchaseEntries({ orders: [cancelledA, b], existing, settings, installedAt, now: day(4) }))];
+    expect(net(existing)).toEqual({});
+    // A third purchase is the second one now.
+    const c = placed(3, 5);
+    existing = [...existing, ...withSource(secondPurchaseEntries({ orders: [cancelledA, b, c], existing, settings, installedAt, now: day(5) }))];
+    expect(net(existing)).toEqual({ [c.shopifyId]: 200 });
+    // Applying the same state again adds nothing.
+    expect(secondPurchaseEntries({ orders: [cancelledA, b, c], existing, settings, installedAt, now: day(6) })).toEqual([]);
+  });
+
+  it("moves back and forth with new keys, and keeps the amount it was given with", () => {
+    const a = placed(1, 1);
+    const b = placed(2, 2);
+    const c = placed(3, 3);
+    let existing = withSource(secondPurchaseEntries({ orders: [b, c], existing: [], settings, installedAt, now: day(4) }));
+    expect(net(existing)).toEqual({ [c.shopifyId]: 200 });
+    // A late-arriving earlier order makes B the second purchase.
+    existing = [...existing, ...withSource(secondPurchaseEntries({ orders: [a, b, c], existing, settings, installedAt, now: day(4) }))];
+    expect(net(existing)).toEqual({ [b.shopifyId]: 200 });
+    existing = [...existing, ...withSource(secondPurchaseEntries({ orders: [{ ...a, cancelledAt: day(5) }, b, c], existing, settings, installedAt, now: day(5) }))];
+    expect(net(existing)).toEqual({ [c.shopifyId]: 200 });
+    expect(new Set(existing.map((entry) => entry.key)).size).toBe(existing.length);
+    // A new bonus amount does not top up a bonus already held.
+    expect(secondPurchaseEntries({ orders: [{ ...a, cancelledAt: day(5) }, b, c], existing, settings: { ...settings, secondPurchaseBonus: 300 }, installedAt, now: day(6) })).toEqual([]);
+  });
+});
+
+describe("welcome points", () => {
+  const customer = (createdAt: Date) => ({ shopifyId: "gid://shopify/Customer/1", hasAccount: true, shopifyCreatedAt: createdAt });
+  it("welcomes only accounts made after the install, whether or not history earns points", () => {
+    expect(welcomeEntries({ customer: customer(day(1)), settings, installedAt, now: day(1) })).toHaveLength(1);
+    expect(welcomeEntries({ customer: customer(new Date("2025-06-01T00:00:00Z")), settings, installedAt, now: day(1) })).toEqual([]);
+    expect(welcomeEntries({ customer: customer(new Date("2025-06-01T00:00:00Z")), settings: { ...settings, historyEarnsPoints: true }, installedAt, now: day(1) })).toEqual([]);
   });
 });

@@ -4,11 +4,13 @@ import { describe, expect, it } from "vitest";
 import {
   isQuietTime,
   nextSendableTime,
+  planFirstOrderFollowUps,
   planOrderFollowUps,
   retryDelayMs,
   suggestReplenishmentInterval,
   whyNotSend,
   winBackWindow,
+  type ExistingFollowUp,
   type FollowUpRules,
   type OrderFacts,
 } from "../../app/follow-ups/rules";
@@ -110,9 +112,10 @@ describe("what an order schedules and cancels", () => {
       { key: "replenishment:gid://shopify/Order/9:gid://shopify/Product/1", reason: "customer reordered the product" },
     ]);
     expect(plan.create.map((f) => f.kind)).toEqual(["REPLENISHMENT"]);
-    // Order 9 seen again afterwards (orders/updated) keeps its place: it is the first, and bought again.
+    // Order 9 seen again afterwards (orders/updated) keeps its place: it is the first, and bought again
+    // (its code stays cancelled: the same cancellation again, nothing new).
     const replay = planOrderFollowUps({ order: first, customerOrders: [reorder, first].map(asCustomerOrder), existing, rules, intervals, installedAt, now });
-    expect(replay.cancel).toEqual([]);
+    expect(replay.cancel).toEqual([{ key: "next-purchase:gid://shopify/Order/9", reason: "customer ordered again" }]);
     expect(replay.create).toEqual([]);
   });
 
@@ -209,5 +212,51 @@ describe("quiet hours across the autumn change", () => {
   it("lands on 09:00 EST after the clocks go back", () => {
     // 22:00 EDT on 31 October 2026; clocks go back at 02:00 on 1 November.
     expect(nextSendableTime(new Date("2026-11-01T02:00:00Z"), NY, rules.quietHours).toISOString()).toBe("2026-11-01T14:00:00.000Z");
+  });
+});
+
+describe("the first order's follow-ups follow the customer's orders", () => {
+  const now = new Date("2026-03-03T15:00:00Z");
+  const noReplenishment = { ...rules, replenishmentEnabled: false };
+  const scheduledFor = (plan: ReturnType<typeof planFirstOrderFollowUps>) => plan.create.map((f) => `${f.kind} ${f.orderShopifyId}`);
+  const applied = (plan: ReturnType<typeof planFirstOrderFollowUps>, existing: ExistingFollowUp[]): ExistingFollowUp[] => [
+    ...existing.map((f) => {
+      const cancel = plan.cancel.find((c) => c.key === f.key);
+      if (cancel) return { ...f, status: "CANCELLED" as const, cancelReason: cancel.reason };
+      if (plan.revive.includes(f.key)) return { ...f, status: "SCHEDULED" as const, cancelReason: null };
+      return f;
+    }),
+    ...plan.create.map((f) => ({ key: f.key, kind: f.kind, status: "SCHEDULED" as const, orderShopifyId: f.orderShopifyId, orderPlacedAt: f.orderPlacedAt, productShopifyId: null })),
+  ];
+
+  it("moves the thank-you and the code to the next order when the first is cancelled (A paid, B paid, A cancelled)", () => {
+    const a = order("1", "2026-03-03T14:00:00Z");
+    const b = order("2", "2026-03-03T14:10:00Z");
+    let existing = applied(planFirstOrderFollowUps({ customerOrders: [a].map(asCustomerOrder), existing: [], rules: noReplenishment, installedAt, now }), []);
+    const afterB = planFirstOrderFollowUps({ customerOrders: [a, b].map(asCustomerOrder), existing, rules: noReplenishment, installedAt, now });
+    expect(afterB.cancel).toEqual([{ key: "next-purchase:gid://shopify/Order/1", reason: "customer ordered again" }]);
+    existing = applied(afterB, existing);
+    const afterCancel = planFirstOrderFollowUps({ customerOrders: [{ ...a, cancelledAt: now }, b].map(asCustomerOrder), existing, rules: noReplenishment, installedAt, now });
+    expect(afterCancel.cancel).toEqual([{ key: "thank-you:gid://shopify/Order/1", reason: "order cancelled" }]);
+    expect(scheduledFor(afterCancel)).toEqual(["THANK_YOU gid://shopify/Order/2", "NEXT_PURCHASE gid://shopify/Order/2"]);
+  });
+
+  it("brings back the first order's code when the order that cancelled it is cancelled (A paid, B paid, B cancelled)", () => {
+    const a = order("1", "2026-03-03T14:00:00Z");
+    const b = order("2", "2026-03-03T14:10:00Z");
+    let existing = applied(planFirstOrderFollowUps({ customerOrders: [a].map(asCustomerOrder), existing: [], rules: noReplenishment, installedAt, now }), []);
+    existing = applied(planFirstOrderFollowUps({ customerOrders: [a, b].map(asCustomerOrder), existing, rules: noReplenishment, installedAt, now }), existing);
+    const plan = planFirstOrderFollowUps({ customerOrders: [a, { ...b, cancelledAt: now }].map(asCustomerOrder), existing, rules: noReplenishment, installedAt, now });
+    expect(plan.revive).toEqual(["next-purchase:gid://shopify/Order/1"]);
+    expect(plan.create).toEqual([]);
+  });
+
+  it("never thanks twice: a thank-you already sent for an order since cancelled is not sent for the next", () => {
+    const a = order("1", "2026-03-03T14:00:00Z", { cancelledAt: now });
+    const b = order("2", "2026-03-03T14:10:00Z");
+    const sent: ExistingFollowUp[] = [{ key: "thank-you:gid://shopify/Order/1", kind: "THANK_YOU", status: "SENT", orderShopifyId: a.shopifyId, orderPlacedAt: a.placedAt, productShopifyId: null }];
+    expect(scheduledFor(planFirstOrderFollowUps({ customerOrders: [a, b].map(asCustomerOrder), existing: sent, rules: noReplenishment, installedAt, now }))).toEqual([
+      "NEXT_PURCHASE gid://shopify/Order/2",
+    ]);
   });
 });
