@@ -117,15 +117,15 @@ describe("the follow-ups pages in a browser", () => {
   it("says who the win-back reaches, past customers only as far back as chosen, and saves a Reply-To", async () => {
     const { page, frame } = await openAdmin("/follow-ups/settings");
     await frame.getByRole("tab", { name: "Win-back" }).click();
-    // Cy's and Dee's last orders were 100 and 130 days ago: past the 60-to-90-day window, so only if included.
+    // Cy's, Dee's and Eli's last orders were 100, 130 and 160 days ago: past the 60-to-90-day window, so only if included.
     await frame.getByText("Goes to customers whose last order was 60 days ago and who agreed to email marketing, once per lapse. In the last 30 days, 0 customers reached 60 days.").waitFor();
     const past = frame.getByLabel("Past customers when it is turned on");
     await expect(past.locator("option").allInnerTexts()).resolves.toEqual([
       "None: only customers who lapse from then on",
       "Also those who lapsed up to 30 days before (0 today)",
       "Also those who lapsed up to 90 days before (2 today)",
-      "Also those who lapsed up to 180 days before (2 today)",
-      "Also those who lapsed up to 365 days before (2 today)",
+      "Also those who lapsed up to 180 days before (3 today)",
+      "Also those who lapsed up to 365 days before (3 today)",
     ]);
     await frame.getByText("Preview, as Ana would get it 60 days after her last order").waitFor();
     await past.selectOption("90");

@@ -102,7 +102,7 @@ describe("the dashboard in a browser", () => {
     await expect(frame.getByRole("table", { name: "Cohort retention" }).locator("tbody tr").count()).resolves.toBe(12);
 
     await frame.getByText("Average order value", { exact: true }).first().hover();
-    await frame.getByText(/refunds do not change it/).waitFor();
+    await frame.getByText(/refunds of lines do not change it/).waitFor();
     await screenshot(page, "dashboard");
   });
 

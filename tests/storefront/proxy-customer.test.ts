@@ -96,7 +96,7 @@ describe("GET /apps/loyalty/customer", () => {
     expect(body.rewards).toEqual(CATALOGUE);
     // Welcome points earned and a second order placed: neither is offered again.
     expect(body.waysToEarn).toEqual(WAYS_AFTER_TWO_ORDERS);
-    expect(body.program).toEqual({ pointsName: "points", pendingDays: 0 });
+    expect(body.program).toEqual({ pointsName: "points", pendingDays: 0, timezone: app.devStore.store.shop.ianaTimezone });
 
     const history = body.history as { at: string; points: number; reason: string }[];
     expect(history.map(({ points, reason }) => ({ points, reason }))).toEqual(
