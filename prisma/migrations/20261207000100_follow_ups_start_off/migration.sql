@@ -1,8 +1,8 @@
--- Follow-ups start off for new installs; a merchant turns each kind on.
+-- Follow-ups start off for new installs: a merchant turns each kind on.
 
 -- Existing installs keep what they have. A live shop with no settings row yet was sending every kind
 -- (the old defaults, applied on first use): give it a row that says so, before the defaults change,
--- so this migration switches no live shop's sending off. Rows that exist keep their values.
+-- so this migration switches no live shop sending off. Rows that exist keep their values.
 INSERT INTO "FollowUpSettings" ("shopId", "thankYouEnabled", "nextPurchaseEnabled", "replenishmentEnabled", "winBackEnabled", "updatedAt")
 SELECT s.id, true, true, true, true, CURRENT_TIMESTAMP
   FROM "Shop" s
