@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
-import { samplePayload } from "../support/webhooks";
+import { paidOrderPayload } from "../support/webhooks";
 
 const MAX_ATTEMPTS = 3;
 
@@ -36,25 +36,10 @@ afterAll(async () => {
 let sequence = 0;
 const gid = (type: string) => `gid://shopify/${type}/${Date.now()}${++sequence}`;
 
-function sabotagedOrder(orderId: string) {
-  const sample = samplePayload<Record<string, unknown> & { line_items: Record<string, unknown>[] }>("orders/paid");
-  const now = new Date().toISOString();
-  return {
-    ...sample,
-    admin_graphql_api_id: orderId,
-    financial_status: "paid",
-    created_at: now,
-    updated_at: now,
-    cancelled_at: null,
-    refunds: [],
-    line_items: sample.line_items.map((line) => ({ ...line, title: "Sabotaged" })),
-    customer: { ...(sample.customer as object), admin_graphql_api_id: gid("Customer"), state: "disabled" },
-  };
-}
 
 /** Delivers a signed orders/paid as Shopify does, without waiting for the inbox. */
 async function deliver(orderId: string, eventId: string) {
-  const body = JSON.stringify(sabotagedOrder(orderId));
+  const body = JSON.stringify(paidOrderPayload(orderId, gid("Customer"), "Sabotaged"));
   const response = await fetch(new URL("/webhooks/orders/paid", app.appUrl), {
     method: "POST",
     body,

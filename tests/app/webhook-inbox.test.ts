@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { acceptWebhook } from "../../app/webhooks/inbox.server";
 import { startTestApp, type TestApp } from "../support/test-app";
-import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
+import { deliveryProcessed, paidOrderPayload, sendWebhook } from "../support/webhooks";
 
 let app: TestApp;
 let shopId: string;
@@ -24,21 +24,7 @@ afterAll(async () => {
 let sequence = 0;
 const gid = (type: string) => `gid://shopify/${type}/${Date.now()}${++sequence}`;
 
-function paidOrder(orderId: string, customerId: string, lineTitle = "Coffee") {
-  const sample = samplePayload<Record<string, unknown> & { line_items: Record<string, unknown>[] }>("orders/paid");
-  const now = new Date().toISOString();
-  return {
-    ...sample,
-    admin_graphql_api_id: orderId,
-    financial_status: "paid",
-    created_at: now,
-    updated_at: now,
-    cancelled_at: null,
-    refunds: [],
-    line_items: sample.line_items.map((line) => ({ ...line, title: lineTitle })),
-    customer: { ...(sample.customer as object), admin_graphql_api_id: customerId, state: "disabled" },
-  };
-}
+
 
 async function spendPoints(customerShopifyId: string): Promise<number> {
   const customer = await app.db.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } } });
@@ -51,7 +37,7 @@ describe("the webhook inbox", () => {
   it("applies a stored delivery once and keeps only its key, however often Shopify repeats it", async () => {
     const orderId = gid("Order");
     const customerId = gid("Customer");
-    const payload = paidOrder(orderId, customerId);
+    const payload = paidOrderPayload(orderId, customerId);
     for (let delivery = 0; delivery < 3; delivery++) {
       expect((await sendWebhook(app, "orders/paid", payload, { eventId: `inbox-once-${orderId}` })).status).toBe(200);
     }
@@ -73,7 +59,7 @@ describe("the webhook inbox", () => {
     await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_sabotaged_line BEFORE INSERT ON "OrderLineItem" FOR EACH ROW EXECUTE FUNCTION refuse_sabotaged_line()`);
     try {
       const eventId = `inbox-retry-${orderId}`;
-      const response = await fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(orderId, customerId, "Sabotaged"), eventId));
+      const response = await fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrderPayload(orderId, customerId, "Sabotaged"), eventId));
       expect(response.status).toBe(200);
       const failed = await waitFor(() => app.db.webhookEvent.findFirst({ where: { eventId, attempts: { gt: 0 } } }));
       expect(failed.processedAt).toBeNull();
@@ -105,7 +91,7 @@ describe("the webhook inbox", () => {
   it("stores every one of many deliveries that arrive at once, each answered only once its row is stored", async () => {
     const orders = Array.from({ length: 40 }, () => gid("Order"));
     const answers = await Promise.all(
-      orders.map((orderId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrder(orderId, gid("Customer")), `inbox-burst-${orderId}`))),
+      orders.map((orderId) => fetch(new URL("/webhooks/orders/paid", app.appUrl), signedDelivery("orders/paid", paidOrderPayload(orderId, gid("Customer")), `inbox-burst-${orderId}`))),
     );
     expect(answers.map((answer) => answer.status)).toEqual(orders.map(() => 200));
     // A 200 means stored: every row is there the moment the last answer arrives.
@@ -133,7 +119,7 @@ describe("the webhook inbox", () => {
       const eventIds = Array.from({ length: 12 }, (_, n) => (n === 5 ? "inbox-refused-row" : `inbox-beside-${gid("Event")}`));
       const outcomes = await Promise.allSettled(
         eventIds.map((eventId) => {
-          const { body, headers } = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), eventId);
+          const { body, headers } = signedDelivery("orders/paid", paidOrderPayload(gid("Order"), gid("Customer")), eventId);
           const request = new Request(new URL("/webhooks/orders/paid", app.appUrl), { method: "POST", body, headers });
           return acceptWebhook(request, { pool, secret: process.env.SHOPIFY_API_SECRET!, topics: ["orders/paid"] });
         }),
@@ -153,7 +139,7 @@ describe("the webhook inbox", () => {
   });
 
   it("stores nothing for a delivery it refuses", async () => {
-    const forged = signedDelivery("orders/paid", paidOrder(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
+    const forged = signedDelivery("orders/paid", paidOrderPayload(gid("Order"), gid("Customer")), "inbox-forged", "another-secret");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), forged)).status).toBe(401);
     const unknownTopic = signedDelivery("products/create", { id: 1 }, "inbox-unknown-topic");
     expect((await fetch(new URL("/webhooks/orders/paid", app.appUrl), unknownTopic)).status).toBe(400);

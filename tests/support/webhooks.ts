@@ -12,6 +12,26 @@ export function samplePayload<T = Record<string, unknown>>(topic: string, versio
   return structuredClone(metadata.response);
 }
 
+/**
+ * Shopify's sample orders/paid as a live paid order: this order id, stamped now, not cancelled, no
+ * refunds, every line titled `lineTitle`, bought by `customerId` (a customer without an account).
+ */
+export function paidOrderPayload(orderId: string, customerId: string, lineTitle = "Coffee") {
+  const sample = samplePayload<Record<string, unknown> & { line_items: Record<string, unknown>[] }>("orders/paid");
+  const now = new Date().toISOString();
+  return {
+    ...sample,
+    admin_graphql_api_id: orderId,
+    financial_status: "paid",
+    created_at: now,
+    updated_at: now,
+    cancelled_at: null,
+    refunds: [],
+    line_items: sample.line_items.map((line) => ({ ...line, title: lineTitle })),
+    customer: { ...(sample.customer as object), admin_graphql_api_id: customerId, state: "disabled" },
+  };
+}
+
 export interface SendWebhookOptions {
   eventId?: string;
   webhookId?: string;
