@@ -61,6 +61,7 @@ describe("the follow-ups pages in a browser", () => {
     const row = frame.getByRole("row").filter({ hasText: "Thank-you" }).filter({ hasText: "ana@example.com" });
     await row.waitFor();
     await expect(row.innerText()).resolves.toContain("Ana");
+    await expect(row.innerText()).resolves.not.toContain("tries again");
     await expect(frame.getByRole("button", { name: /^Scheduled \(2\)$/ }).isVisible()).resolves.toBe(true);
     await screenshot(page, "follow-ups-list");
 
@@ -79,6 +80,20 @@ describe("the follow-ups pages in a browser", () => {
     await frame.getByRole("button", { name: /^Cancelled \(0\)$/ }).waitFor();
     await frame.getByText("No follow-up has been cancelled").waitFor();
     await expect(frame.getByRole("button", { name: /^Scheduled \(1\)$/ }).isVisible()).resolves.toBe(true);
+  });
+
+  it("says what a retry means for the merchant, with Shopify's words as the detail", async () => {
+    const nextPurchase = await app.db.followUp.findFirstOrThrow({ where: { shopId, customerShopifyId: ana, kind: "NEXT_PURCHASE" } });
+    await app.db.followUp.update({ where: { id: nextPurchase.id }, data: { attempts: 1, lastError: "Admin API: Throttled" } });
+    try {
+      const { page, frame } = await openAdmin("/follow-ups");
+      const row = frame.getByRole("row").filter({ hasText: "Next-purchase discount" }).filter({ hasText: "ana@example.com" });
+      await row.getByText("Shopify asked the app to slow down while it created the discount code. The app tries again by itself. Nothing to do.").waitFor();
+      await expect(row.innerText()).resolves.not.toContain("Retrying: Admin API");
+      await screenshot(page, "follow-ups-retrying");
+    } finally {
+      await app.db.followUp.update({ where: { id: nextPurchase.id }, data: { attempts: 0, lastError: null } });
+    }
   });
 
   it("edits a template with the preview following, and refuses bad values with their messages", async () => {
