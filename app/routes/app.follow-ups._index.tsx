@@ -166,6 +166,7 @@ export default function FollowUpList() {
               </IndexTable.Cell>
               <IndexTable.Cell>
                 {tab === "failed" && row.reason ? (
+                  <div style={{ whiteSpace: "normal", maxWidth: 340 }}>
                   <BlockStack gap="050">
                     <Text as="span" breakWord>
                       {explainFailure(row.reason, { retrying: false }).summary}
@@ -174,21 +175,25 @@ export default function FollowUpList() {
                       Detail: {row.reason}
                     </Text>
                   </BlockStack>
+                  </div>
                 ) : tab === "failed" || tab === "cancelled" ? (
                   <Text as="span" breakWord>
                     {row.reason ?? "—"}
                   </Text>
                 ) : (
-                  <InlineStack gap="200" blockAlign="center">
+                  <BlockStack gap="100" inlineAlign="start">
                     <Status status={row.status} />
                     {row.status === "SCHEDULED" && row.reason && (
-                      <Tooltip content={`Detail: ${row.reason}`} width="wide">
-                        <Text as="span" tone="subdued" variant="bodySm">
-                          {explainFailure(row.reason, { retrying: true }).summary}
-                        </Text>
-                      </Tooltip>
+                      // Table cells do not wrap by default; an explanation must be read whole.
+                      <div style={{ whiteSpace: "normal", maxWidth: 340 }}>
+                        <Tooltip content={`Detail: ${row.reason}`} width="wide">
+                          <Text as="span" tone="subdued" variant="bodySm">
+                            {explainFailure(row.reason, { retrying: true }).summary}
+                          </Text>
+                        </Tooltip>
+                      </div>
                     )}
-                  </InlineStack>
+                  </BlockStack>
                 )}
               </IndexTable.Cell>
               <IndexTable.Cell>
