@@ -422,7 +422,7 @@ describe("privacy", () => {
     const liabilityBefore = await pointsLiability(app.db, shopId);
     const numericId = customer.id.split("/").pop();
     const request = (topic: string) => ({
-      ...compliancePayload(app, topic),
+      ...compliancePayload<Record<string, unknown>>(app, topic),
       customer: { id: Number(numericId), email: customer.email, phone: null },
     });
 

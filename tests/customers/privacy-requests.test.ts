@@ -40,7 +40,7 @@ function fromAdmin(path: string) {
 
 function privacyRequest(topic: "customers/data_request" | "customers/redact", customer: { id: string; email: string }, orderIds: string[] = []) {
   return sendWebhook(app, topic, {
-    ...compliancePayload(app, topic),
+    ...compliancePayload<Record<string, unknown>>(app, topic),
     customer: { id: legacyResourceId(customer.id), email: customer.email, phone: null },
     // Each topic's own field, as Shopify sends them (a redaction names no orders_requested).
     ...(topic === "customers/redact" ? { orders_to_redact: orderIds.map(legacyResourceId) } : { orders_requested: orderIds.map(legacyResourceId) }),
