@@ -104,6 +104,8 @@ export interface CustomerOrderFacts {
   test: boolean;
   imported?: boolean;
   productShopifyIds: string[];
+  /** The order's lines, to schedule a replenishment reminder for it when it becomes the latest purchase of a product. */
+  lines?: OrderFacts["lines"];
 }
 
 export interface ExistingFollowUp {
@@ -141,7 +143,11 @@ export interface FollowUpPlan {
 }
 
 /** Why the planner cancels a first-order follow-up because of the customer's other orders: undone when those change back. */
-export const CUSTOMER_ORDERS_CHANGED = { orderedAgain: "customer ordered again", notFirst: "no longer the customer's first order" } as const;
+export const CUSTOMER_ORDERS_CHANGED = {
+  orderedAgain: "customer ordered again",
+  notFirst: "no longer the customer's first order",
+  reorderedProduct: "customer reordered the product",
+} as const;
 const REVIVABLE: ReadonlySet<string> = new Set(Object.values(CUSTOMER_ORDERS_CHANGED));
 
 const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
@@ -220,10 +226,9 @@ export function planFirstOrderFollowUps(input: {
  * - a cancelled or fully refunded order cancels what it scheduled;
  * - the thank-you and next-purchase discount follow the customer's first counted order
  *   (planFirstOrderFollowUps), so an order's change may schedule or cancel them for another order;
- * - each product with a use-up interval schedules a replenishment reminder `interval − lead` days
- *   after purchase, unless the customer has already bought it again;
- * - a purchase cancels earlier replenishment reminders for its products and a pending win-back: the
- *   customer came back.
+ * - replenishment reminders follow the customer's latest purchase of each of the order's products
+ *   (planReplenishmentFollowUps), so an order's change may move one to another order;
+ * - a purchase cancels a pending win-back: the customer came back.
  * Orders placed before the app was installed (history) schedule nothing.
  */
 export function planOrderFollowUps(input: {
@@ -247,56 +252,87 @@ export function planOrderFollowUps(input: {
     return plan;
   };
 
+  const replenishment = planReplenishmentFollowUps({ order, customerOrders, existing, rules, intervals, installedAt, now });
+  plan.create.push(...replenishment.create);
+  plan.revive.push(...replenishment.revive);
+
   if (!isCountedOrder(order)) {
     const reason = order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded";
     for (const followUp of scheduled) if (followUp.orderShopifyId === order.shopifyId) cancels.set(followUp.key, reason);
-    return finish();
-  }
-  if (!PAID.has(order.financialStatus)) return finish();
-
-  const productIds = new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])));
-  for (const followUp of scheduled) {
-    if (followUp.orderShopifyId === null || followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt) continue;
-    if (byPlacement({ placedAt: followUp.orderPlacedAt, shopifyId: followUp.orderShopifyId }, order) > 0) continue;
-    if (followUp.kind === "REPLENISHMENT" && followUp.productShopifyId && productIds.has(followUp.productShopifyId)) {
-      cancels.set(followUp.key, "customer reordered the product");
-    } else if (followUp.kind === "WIN_BACK") {
-      cancels.set(followUp.key, CUSTOMER_ORDERS_CHANGED.orderedAgain);
+  } else if (PAID.has(order.financialStatus)) {
+    for (const followUp of scheduled) {
+      if (followUp.kind !== "WIN_BACK" || followUp.orderShopifyId === null || followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt) continue;
+      if (byPlacement({ placedAt: followUp.orderPlacedAt, shopifyId: followUp.orderShopifyId }, order) <= 0) cancels.set(followUp.key, CUSTOMER_ORDERS_CHANGED.orderedAgain);
     }
   }
-
-  // Shopify stamps orders to the second: an order in the install's own second is not history.
-  if (order.imported || order.placedAt.getTime() < Math.floor(installedAt.getTime() / 1000) * 1000) return finish();
-  const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
-  const base = { orderShopifyId: order.shopifyId, orderPlacedAt: order.placedAt, productShopifyId: null, variantShopifyId: null, productTitle: null };
-
-  if (rules.replenishmentEnabled) {
-    const boughtAgain = new Set(
-      customerOrders.filter((other) => isCountedOrder(other) && byPlacement(other, order) > 0).flatMap((other) => other.productShopifyIds),
-    );
-    const seen = new Set<string>();
-    for (const line of order.lines) {
-      const product = line.productShopifyId;
-      if (!product || seen.has(product)) continue;
-      seen.add(product);
-      const interval = intervals.get(product);
-      if (!interval || boughtAgain.has(product)) continue;
-      const lead = interval.leadDays ?? rules.replenishmentLeadDays;
-      const dueAt = due(new Date(order.placedAt.getTime() + Math.max(0, interval.intervalDays - lead) * DAY));
-      // A reminder whose moment passed long ago (a late or replayed order) would only confuse.
-      if (dueAt.getTime() < now.getTime() - DAY) continue;
-      plan.create.push({
-        ...base,
-        kind: "REPLENISHMENT",
-        key: `replenishment:${order.shopifyId}:${product}`,
-        dueAt,
-        productShopifyId: product,
-        variantShopifyId: line.variantShopifyId,
-        productTitle: line.title,
-      });
-    }
-  }
+  for (const { key, reason } of replenishment.cancel) if (!cancels.has(key)) cancels.set(key, reason);
   return finish();
+}
+
+/**
+ * Replenishment reminders for the products of one order, as a function of all the customer's orders,
+ * whatever order their webhooks arrived in:
+ * - for each product with a use-up interval, the reminder belongs to the customer's latest purchase
+ *   of it (a counted, paid order), due `interval − lead` days after that order was placed, if that
+ *   order was placed after the install (not history) and the moment has not long passed;
+ * - when the latest purchase changes (a reorder, the reorder cancelled or refunded), the reminder
+ *   moves: a scheduled one for an earlier purchase is cancelled ("customer reordered the product"),
+ *   and one this rule cancelled comes back when its order is the latest again. One already sent is
+ *   never sent again, and one cancelled for any other reason (the merchant, an unsubscribe, no
+ *   consent) stays cancelled.
+ */
+export function planReplenishmentFollowUps(input: {
+  order: OrderFacts;
+  customerOrders: CustomerOrderFacts[];
+  existing: ExistingFollowUp[];
+  rules: FollowUpRules;
+  intervals: ReadonlyMap<string, UseUpInterval>;
+  installedAt: Date;
+  now: Date;
+}): FollowUpPlan {
+  const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
+  const plan: FollowUpPlan = { create: [], cancel: [], revive: [] };
+  const purchases = customerOrders.filter((other) => isCountedOrder(other) && PAID.has(other.financialStatus)).sort(byPlacement);
+  const byId = new Map(customerOrders.map((other) => [other.shopifyId, other]));
+  const installSecond = Math.floor(installedAt.getTime() / 1000) * 1000;
+  const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
+  const products = [...new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
+
+  for (const product of products) {
+    const latest = purchases.filter((purchase) => purchase.productShopifyIds.includes(product)).at(-1) ?? null;
+    const key = latest ? `replenishment:${latest.shopifyId}:${product}` : null;
+    for (const followUp of existing) {
+      if (followUp.kind !== "REPLENISHMENT" || followUp.status !== "SCHEDULED" || followUp.productShopifyId !== product || followUp.key === key) continue;
+      const held = followUp.orderShopifyId ? byId.get(followUp.orderShopifyId) : undefined;
+      // A reminder of an order no longer counted is cancelled by that order's own change, with its reason.
+      if (held && !isCountedOrder(held)) continue;
+      plan.cancel.push({ key: followUp.key, reason: CUSTOMER_ORDERS_CHANGED.reorderedProduct });
+    }
+    if (!latest || !key || !rules.replenishmentEnabled) continue;
+    const interval = intervals.get(product);
+    if (!interval || latest.imported || latest.placedAt.getTime() < installSecond) continue;
+    const own = existing.find((followUp) => followUp.key === key);
+    if (own) {
+      if (own.status === "CANCELLED" && own.cancelReason === CUSTOMER_ORDERS_CHANGED.reorderedProduct) plan.revive.push(key);
+      continue;
+    }
+    const lead = interval.leadDays ?? rules.replenishmentLeadDays;
+    const dueAt = due(new Date(latest.placedAt.getTime() + Math.max(0, interval.intervalDays - lead) * DAY));
+    // A reminder whose moment passed long ago (a late or replayed order) would only confuse.
+    if (dueAt.getTime() < now.getTime() - DAY) continue;
+    const line = (latest.shopifyId === order.shopifyId ? order.lines : latest.lines)?.find((candidate) => candidate.productShopifyId === product);
+    plan.create.push({
+      kind: "REPLENISHMENT",
+      key,
+      dueAt,
+      orderShopifyId: latest.shopifyId,
+      orderPlacedAt: latest.placedAt,
+      productShopifyId: product,
+      variantShopifyId: line?.variantShopifyId ?? null,
+      productTitle: line?.title ?? null,
+    });
+  }
+  return plan;
 }
 
 // ---- win-back ----

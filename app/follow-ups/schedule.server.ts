@@ -82,7 +82,9 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
   const settings = await followUpSettings(tx, shopId);
   const customerOrders = await tx.$queryRaw<CustomerOrderFacts[]>`
     SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
-           COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds"
+           COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds",
+           COALESCE(json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title))
+                      FILTER (WHERE l."productShopifyId" IS NOT NULL), '[]'::json) AS lines
       FROM "Order" o LEFT JOIN "OrderLineItem" l ON l."orderId" = o.id
      WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ${customerShopifyId}
      GROUP BY o.id`;
@@ -114,11 +116,13 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
   // Someone Shopify erased or deleted is never written to; cancellations above still apply.
   if (!order.reachable) return;
   if (plan.revive.length > 0) {
-    // Only what the planner itself cancelled because of another order (never the merchant's or the customer's cancel).
+    // Only what the planner itself cancelled because of another order (never the merchant's cancel, an unsubscribe or
+    // missing consent), and not a reminder whose moment long passed; consent is checked again at send time, as for a new one.
     await tx.$executeRaw`
       UPDATE "FollowUp" SET status = 'SCHEDULED', "cancelledAt" = NULL, "cancelReason" = NULL, "updatedAt" = ${now}
        WHERE "shopId" = ${shopId} AND key = ANY(${plan.revive}::text[]) AND status = 'CANCELLED'
-         AND "cancelReason" = ANY(${Object.values(CUSTOMER_ORDERS_CHANGED)}::text[])`;
+         AND "cancelReason" = ANY(${Object.values(CUSTOMER_ORDERS_CHANGED)}::text[])
+         AND (kind <> 'REPLENISHMENT' OR "dueAt" >= ${new Date(now.getTime() - 86_400_000)})`;
   }
   if (plan.create.length === 0) return;
   const create = plan.create;

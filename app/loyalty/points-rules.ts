@@ -129,6 +129,9 @@ export const orderKeys = {
     `order:${orderId}:settle:${state.earned}:${state.eligible}:${state.refunded}${state.cancelled ? ":cancelled" : ""}`,
   refund: (orderId: string, refundId: string) => `order:${orderId}:refund:${refundId}`,
   cancellation: (orderId: string) => `order:${orderId}:cancel`,
+  /** A cancelled order's take-back split again between its refunds and its cancellation, named by the state it settles. */
+  cancellationSplit: (orderId: string, state: { earned: number; eligible: Amount; refunded: Amount }, part: "refund" | "cancel") =>
+    `order:${orderId}:cancel-split:${state.earned}:${state.eligible}:${state.refunded}:${part}`,
   secondPurchase: (orderId: string) => `order:${orderId}:second-purchase`,
   secondPurchaseReversal: (orderId: string) => `order:${orderId}:second-purchase:reversal`,
 };
@@ -221,6 +224,22 @@ export function orderSpendEntries(args: {
   const settlementKey = orderKeys.settlement(order.shopifyId, { earned: awarded, eligible, refunded: refundedTotal, cancelled: order.cancelledAt !== null });
   if (keeps !== holds && !byKey.has(settlementKey)) {
     entry(settlementKey, keeps - holds, keeps > holds ? "SPEND" : "REFUND", keeps > holds ? pendingUntil(now, settings) : takeBackAt(now));
+  }
+
+  // A cancelled order's refunds take their share and the cancellation the rest, whichever arrived
+  // first: a refund made after a cancellation (or delivered before it) moves points between the two.
+  if (order.cancelledAt && refundedTotal > 0) {
+    const refundedShare = awarded - (eligible > 0 ? Math.floor((awarded * Math.max(0, eligible - refundedTotal)) / eligible) : 0);
+    const refundNet = [...existing, ...planned].filter((e) => ofThisOrder(e) && e.reason === "REFUND").reduce((sum, e) => sum + e.points, 0);
+    const move = -refundedShare - refundNet;
+    const state = { earned: awarded, eligible, refunded: refundedTotal };
+    const refundKey = orderKeys.cancellationSplit(order.shopifyId, state, "refund");
+    const cancelSplitKey = orderKeys.cancellationSplit(order.shopifyId, state, "cancel");
+    if (move !== 0 && !byKey.has(refundKey) && !byKey.has(cancelSplitKey)) {
+      const at = takeBackAt(order.cancelledAt);
+      entry(refundKey, move, "REFUND", at);
+      entry(cancelSplitKey, -move, "CANCELLATION", at);
+    }
   }
   return planned;
 }

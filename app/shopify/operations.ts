@@ -6,6 +6,7 @@
 export const SHOP_PROFILE_QUERY = `#graphql
   query ShopProfile {
     shop {
+      id
       name
       email
       contactEmail
@@ -18,6 +19,8 @@ export const SHOP_PROFILE_QUERY = `#graphql
 
 export interface ShopProfile {
   shop: {
+    /** gid://shopify/Shop/<id>: compliance payloads name the shop by that number (`shop_id`). */
+    id: string;
     name: string;
     /** The owner's address: Shopify writes to the merchant there. */
     email: string;

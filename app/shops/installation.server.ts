@@ -12,6 +12,7 @@ import { SHOP_PROFILE_QUERY, type ShopProfile } from "../shopify/operations";
 export async function recordInstallation(db: PrismaClient, shopDomain: string, graphql: AdminGraphql) {
   const { shop } = await adminQuery<ShopProfile>(graphql, SHOP_PROFILE_QUERY);
   const profile = {
+    shopifyId: shop.id.slice(shop.id.lastIndexOf("/") + 1),
     name: shop.name,
     email: shop.email,
     contactEmail: shop.contactEmail,

@@ -278,6 +278,11 @@ export async function acceptWebhook(
   if (eventId.length > 255 || webhookId.length > 255) return new Response("X-Shopify-Event-Id too long", { status: 400 });
   const triggeredAt = triggeredAtOf(request.headers.get("x-shopify-triggered-at"));
   try {
+    // Only compliance payloads name a shop id (rare deliveries: one lookup by the unique domain).
+    if (reading.shopId !== undefined) {
+      const stored = await within(storedShopifyId(options.pool, shop), timeoutMs);
+      if (stored && stored !== reading.shopId) return refusePayload(topic, shop, [{ path: ["shop_id"], message: "is not the id of the X-Shopify-Shop-Domain's shop" }]);
+    }
     await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
   } catch (error) {
     // A row PostgreSQL refuses is the app's error (500); a database out of reach is a 503.
@@ -286,6 +291,12 @@ export async function acceptWebhook(
     return new Response("The delivery could not be stored; Shopify will retry it", { status: 503, headers: { "Retry-After": "5" } });
   }
   return new Response(null, { status: 200 });
+}
+
+/** The Shopify id stored for the shop at install; null for an unknown shop or one installed before ids were kept. */
+async function storedShopifyId(pool: pg.Pool, shop: string): Promise<string | null> {
+  const { rows } = await pool.query<{ shopifyId: string | null }>(`SELECT "shopifyId" FROM "Shop" WHERE domain = $1`, [shop]);
+  return rows[0]?.shopifyId ?? null;
 }
 
 /** A verified delivery whose payload lacks what the topic needs: 422 and a log line, nothing written. */

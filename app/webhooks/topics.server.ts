@@ -37,7 +37,8 @@ export interface PayloadIssue {
   message: string;
 }
 
-export type Reading<T> = { ok: true; value: T } | { ok: false; issues: PayloadIssue[] };
+/** `shopId`: the Shopify shop id a compliance payload names, which the inbox checks against the stored shop's. */
+export type Reading<T> = { ok: true; value: T; shopId?: string } | { ok: false; issues: PayloadIssue[] };
 
 interface TopicHandler<T> {
   /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
@@ -130,6 +131,12 @@ function sameShop(payloadShop: string, shop: string): PayloadIssue[] {
   return payloadShop.toLowerCase() === shop ? [] : [{ path: ["shop_domain"], message: "is not the X-Shopify-Shop-Domain of the delivery" }];
 }
 
+/** The payload's `shop_id` as exact digits: from the raw body when JSON.parse could not hold the number. */
+function complianceShopId(shopId: number | string, rawBody: string): string {
+  if (typeof shopId === "string" || Number.isSafeInteger(shopId)) return String(shopId);
+  return /"shop_id"\s*:\s*(\d+)/.exec(rawBody)?.[1] ?? String(shopId);
+}
+
 // app/uninstalled carries the shop itself; its myshopify domain (or the custom domain the app accepts) is the header's.
 const UninstalledShop = z.object({
   id: numericId,
@@ -152,7 +159,7 @@ function customerRequestTopic(name: "customers/data_request" | "customers/redact
       if (otherShop.length > 0) return refused(otherShop);
       const customerId = complianceCustomerGid(rawBody);
       if (!customerId) return { ok: false, issues: [{ path: ["customer", "id"], message: "no customer id" }] };
-      return { ok: true, value: { customerId, payload: payload as object } };
+      return { ok: true, value: { customerId, payload: payload as object }, shopId: complianceShopId(parsed.data.shop_id, rawBody) };
     },
     async handle(tx, delivery, { customerId, payload }, now) {
       const shop = await tx.shop.findUnique({ where: { domain: delivery.shop }, select: { id: true } });
@@ -227,11 +234,11 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "customers/data_request": customerRequestTopic("customers/data_request"),
   "customers/redact": customerRequestTopic("customers/redact"),
   "shop/redact": topic({
-    read(payload, _rawBody, shop) {
+    read(payload, rawBody, shop) {
       const parsed = ComplianceShape["shop/redact"].safeParse(payload);
       if (!parsed.success) return refused(parsed.error.issues);
       const otherShop = sameShop(parsed.data.shop_domain, shop);
-      return otherShop.length > 0 ? refused(otherShop) : { ok: true, value: parsed.data };
+      return otherShop.length > 0 ? refused(otherShop) : { ok: true, value: parsed.data, shopId: complianceShopId(parsed.data.shop_id, rawBody) };
     },
     handle: (tx, delivery) => eraseShop(tx, delivery.shop),
   }),

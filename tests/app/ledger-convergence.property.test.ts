@@ -4,7 +4,8 @@
  * in order, gives.
  *
  * Each generated history (a few customers with accounts made, enabled or not; orders created pending
- * or paid, paid later or in the same second, partly or fully refunded, cancelled; a referred friend)
+ * or paid, paid later or in the same second, partly or fully refunded, cancelled, refunded after the
+ * cancellation, reorders of a product with a use-up interval; a referred friend)
  * becomes Shopify-like signed deliveries. It is applied twice in the same shop under two sets of ids:
  * once in time order, one delivery at a time; once shuffled, every delivery one to three times (a
  * repeat under Shopify's same event id or as a separate event), 16 in flight. Both must end with the
@@ -14,6 +15,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { setReplenishmentInterval } from "../../app/follow-ups/schedule.server";
 import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { recordReferral } from "../../app/loyalty/referrals.server";
@@ -34,6 +36,8 @@ beforeAll(async () => {
   shopId = await app.installAndImportHistory();
   // Follow-ups start off for a new install: the merchant turns them on, and then they must converge too.
   for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
+  // Both products the histories order have a use-up interval, so replenishment reminders are compared too.
+  for (let o = 0; o < 2; o++) await setReplenishmentInterval(app.db, shopId, `gid://shopify/Product/${1000 + o}`, { intervalDays: 30, leadDays: 5 });
   // The report rows are kept up to date from here on, so each delivery's changes to them are compared.
   await rebuildReports(app.db, shopId);
 }, 120_000);
@@ -47,13 +51,15 @@ interface OrderPlan {
   /** Seconds after the customer's previous order (0: the same second). */
   gap: number;
   cents: number;
+  /** Which of two products the order buys: a customer's orders of the same one are reorders (replenishment). */
+  product: number;
   /** null: never paid. 0: paid in the second it was created (orders/create may still say pending). */
   paidAfter: number | null;
   createdPaid: boolean;
   /** Refunds, each seconds after the previous event of the order, in cents of the order's subtotal. */
   refunds: { after: number; share: number }[];
   /** Cancelled this many seconds after the previous event (possibly after later orders), refunding the rest or not. */
-  cancel: { after: number; refundRest: boolean } | null;
+  cancel: { after: number; refundRest: boolean; refundLater: { after: number; share: number } | null } | null;
 }
 
 interface CustomerPlan {
@@ -68,10 +74,19 @@ interface CustomerPlan {
 const orderPlan: fc.Arbitrary<OrderPlan> = fc.record({
   gap: fc.integer({ min: 0, max: 4 }),
   cents: fc.constantFrom(1000, 2500, 5399, 8000),
+  product: fc.integer({ min: 0, max: 1 }),
   paidAfter: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 4 }),
   createdPaid: fc.boolean(),
   refunds: fc.array(fc.record({ after: fc.integer({ min: 1, max: 5 }), share: fc.constantFrom(0.25, 0.37, 0.5) }), { maxLength: 2 }),
-  cancel: fc.option(fc.record({ after: fc.integer({ min: 1, max: 12 }), refundRest: fc.boolean() }), { freq: 2 }),
+  cancel: fc.option(
+    fc.record({
+      after: fc.integer({ min: 1, max: 12 }),
+      refundRest: fc.boolean(),
+      // Cancelled without a refund, refunded later (seconds after the cancellation).
+      refundLater: fc.option(fc.record({ after: fc.integer({ min: 1, max: 5 }), share: fc.constantFrom(0.25, 0.5, 1) }), { freq: 2 }),
+    }),
+    { freq: 2 },
+  ),
 });
 
 const history: fc.Arbitrary<CustomerPlan[]> = fc
@@ -168,6 +183,10 @@ function deliveriesOf(plan: CustomerPlan[], ids: Ids, start: Date, run: string):
         refunds.push({ id: ids.refund(c, o, 9), at: cancelAt!, cents: order.cents - refunded });
         refunded = order.cents;
       }
+      if (order.cancel?.refundLater && paidAt !== null && !order.cancel.refundRest) {
+        const cents = Math.min(Math.round(order.cents * order.cancel.refundLater.share), order.cents - refunded);
+        if (cents > 0) refunds.push({ id: ids.refund(c, o, 8), at: cancelAt! + order.cancel.refundLater.after, cents });
+      }
 
       const refundPayload = (refund: (typeof refunds)[number]) => {
         const payload = samplePayload<Record<string, any>>("refunds/create");
@@ -210,8 +229,8 @@ function deliveriesOf(plan: CustomerPlan[], ids: Ids, start: Date, run: string):
             {
               ...payload.line_items[0],
               admin_graphql_api_id: `gid://shopify/LineItem/${orderId.split("/").pop()}`,
-              product_id: 1000 + o,
-              variant_id: 2000 + o,
+              product_id: 1000 + order.product,
+              variant_id: 2000 + order.product,
               title: "Coffee beans",
               quantity: 1,
               price_set: money(order.cents),
@@ -219,6 +238,9 @@ function deliveriesOf(plan: CustomerPlan[], ids: Ids, start: Date, run: string):
             },
           ],
           customer: customerAt(at),
+          // The customer's own address, not the sample's shared one (which would make every referral a self-referral).
+          shipping_address: { ...payload.shipping_address, address1: `${run} ${c} Main St`, zip: "10001", country_code: "US", phone: null },
+          billing_address: { ...payload.billing_address, address1: `${run} ${c} Main St`, zip: "10001", country_code: "US", phone: null },
           refunds: given.map(refundPayload),
         };
       };

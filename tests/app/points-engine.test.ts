@@ -11,7 +11,7 @@ import { expirePointsEverywhere } from "../../app/loyalty/points-expiry.server";
 import { recordReferral } from "../../app/loyalty/referrals.server";
 import { updateProgramSettings } from "../../app/loyalty/settings.server";
 import { startTestApp, type TestApp } from "../support/test-app";
-import { samplePayload, sendWebhook } from "../support/webhooks";
+import { compliancePayload, samplePayload, sendWebhook } from "../support/webhooks";
 
 let app: TestApp;
 let shopId: string;
@@ -220,6 +220,44 @@ describe("deliveries out of order", () => {
     await sendWebhook(app, "refunds/create", { ...refund, order_id: Number(orderId.split("/").pop()) });
     expect(await balanceOf(customerId)).toBe(0);
   });
+
+  it("a refund made after a cancellation takes its share from the cancellation, whichever arrives first", async () => {
+    // 80.00 earns 80 points; cancelled without a refund at t5, 19.99 refunded at t9. The refund keeps
+    // floor(80 × 60.01 ÷ 80) = 60, so it takes 20 and the cancellation the other 60, in either order.
+    const t = (seconds: number) => new Date(Date.UTC(2031, 0, 1, 0, 0, seconds)).toISOString();
+    const pointsByReason = async (customerShopifyId: string) => {
+      const customer = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } } });
+      const sums = await app.db.pointsLedgerEntry.groupBy({ by: ["reason"], where: { customerId: customer.id }, _sum: { points: true } });
+      return Object.fromEntries(sums.map((sum) => [sum.reason, sum._sum.points ?? 0]).filter(([, points]) => points !== 0));
+    };
+    const deliveries = () => {
+      const orderId = gid("Order");
+      const customerId = gid("Customer");
+      const refund = { ...refundOf("19.99", gid("Refund")), created_at: t(9), order_id: Number(orderId.split("/").pop()) };
+      return {
+        customerId,
+        paid: orderVersion({ orderId, customerId, updatedAt: t(0), status: "paid" }),
+        cancelled: orderVersion({ orderId, customerId, updatedAt: t(5), status: "paid", cancelledAt: t(5) }),
+        refund,
+        refunded: orderVersion({ orderId, customerId, updatedAt: t(9), status: "partially_refunded", cancelledAt: t(5), refunds: [refund] }),
+      };
+    };
+    const inOrder = deliveries();
+    for (const [topic, payload] of [["orders/paid", inOrder.paid], ["orders/cancelled", inOrder.cancelled], ["refunds/create", inOrder.refund], ["orders/updated", inOrder.refunded]] as const) {
+      expect((await sendWebhook(app, topic, payload)).status).toBe(200);
+    }
+    const refundFirst = deliveries();
+    for (const [topic, payload] of [["orders/paid", refundFirst.paid], ["refunds/create", refundFirst.refund], ["orders/updated", refundFirst.refunded], ["orders/cancelled", refundFirst.cancelled]] as const) {
+      expect((await sendWebhook(app, topic, payload)).status).toBe(200);
+    }
+    const expected = { SPEND: 80, REFUND: -20, CANCELLATION: -60 };
+    expect(await pointsByReason(inOrder.customerId)).toEqual(expected);
+    expect(await pointsByReason(refundFirst.customerId)).toEqual(expected);
+    expect(await balanceOf(inOrder.customerId)).toBe(0);
+    // A repeated delivery adds nothing.
+    expect((await sendWebhook(app, "orders/updated", inOrder.refunded, { eventId: randomUUID() })).status).toBe(200);
+    expect(await pointsByReason(inOrder.customerId)).toEqual(expected);
+  });
 });
 
 describe("the ledger follows the final state of the customer's orders", () => {
@@ -384,8 +422,7 @@ describe("privacy", () => {
     const liabilityBefore = await pointsLiability(app.db, shopId);
     const numericId = customer.id.split("/").pop();
     const request = (topic: string) => ({
-      ...samplePayload<Record<string, unknown>>(topic),
-      shop_domain: app.devStore.config.shop,
+      ...compliancePayload<Record<string, unknown>>(app, topic),
       customer: { id: Number(numericId), email: customer.email, phone: null },
     });
 

@@ -16,7 +16,7 @@ import { MAX_ENTRY_POINTS } from "../../app/loyalty/points-rules";
 import { WEBHOOK_SUBSCRIPTIONS } from "../../app/webhooks/subscriptions";
 import { WEBHOOK_TOPICS } from "../../app/webhooks/topics.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
-import { deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
+import { compliancePayload, deliveryProcessed, samplePayload, sendWebhook } from "../support/webhooks";
 
 let app: TestApp;
 let shopId: string;
@@ -99,7 +99,7 @@ describe("topic and shop: the headers the HMAC does not cover", () => {
     const orders = await app.db.order.count({ where: { shopId } });
     const customers = await app.db.customer.count({ where: { shopId } });
     expect(orders).toBeGreaterThan(0);
-    const dataRequest = { ...samplePayload<Json>("customers/data_request"), shop_domain: shop() };
+    const dataRequest = compliancePayload<Json>(app, "customers/data_request");
     const response = await sendWebhook(app, "shop/redact", dataRequest, { eventId: "replayed-data-request" });
     expect(response.status).toBe(422);
     expect(await storedEvent("replayed-data-request")).toBeNull();
@@ -108,10 +108,10 @@ describe("topic and shop: the headers the HMAC does not cover", () => {
   });
 
   it("refuses a shop/redact body re-sent as customers/redact or customers/data_request", async () => {
-    const shopRedact = { ...samplePayload<Json>("shop/redact"), shop_domain: shop() };
+    const shopRedact = compliancePayload<Json>(app, "shop/redact");
     expect((await sendWebhook(app, "customers/redact", shopRedact)).status).toBe(422);
     expect((await sendWebhook(app, "customers/data_request", shopRedact)).status).toBe(422);
-    const redact = { ...samplePayload<Json>("customers/redact"), shop_domain: shop() };
+    const redact = compliancePayload<Json>(app, "customers/redact");
     expect((await sendWebhook(app, "customers/data_request", redact)).status).toBe(422);
     expect(await app.db.complianceRequest.count()).toBe(0);
   });
@@ -124,6 +124,29 @@ describe("topic and shop: the headers the HMAC does not cover", () => {
     expect(await storedEvent("redact-other-shop")).toBeNull();
     expect(await app.db.shop.count({ where: { domain: shop() } })).toBe(1);
     expect(await app.db.complianceRequest.count()).toBe(0);
+  });
+
+  it("refuses a compliance request whose shop_id is not the header's shop's, and accepts the shop's own", async () => {
+    expect((await sendWebhook(app, "orders/paid", paidOrder())).status).toBe(200);
+    const orders = await app.db.order.count({ where: { shopId } });
+    const customers = await app.db.customer.count({ where: { shopId } });
+    expect(orders).toBeGreaterThan(0);
+    const own = compliancePayload<Json & { shop_id: number }>(app, "shop/redact");
+    // The shop's own domain, another shop's id: a captured shop/redact of another shop, re-addressed.
+    const response = await sendWebhook(app, "shop/redact", { ...own, shop_id: own.shop_id + 1 }, { eventId: "redact-other-shop-id" });
+    expect(response.status).toBe(422);
+    expect(await response.text()).toMatch(/shop_id/);
+    const request = { ...compliancePayload<Json>(app, "customers/data_request"), shop_id: 954889 };
+    expect((await sendWebhook(app, "customers/data_request", request)).status).toBe(422);
+    expect(await storedEvent("redact-other-shop-id")).toBeNull();
+    expect(await app.db.complianceRequest.count()).toBe(0);
+    expect(await app.db.order.count({ where: { shopId } })).toBe(orders);
+    expect(await app.db.customer.count({ where: { shopId } })).toBe(customers);
+    // The shop's own id is accepted (stored at install from the Admin API's shop.id).
+    expect((await app.db.shop.findUniqueOrThrow({ where: { id: shopId } })).shopifyId).toBe(String(own.shop_id));
+    expect((await sendWebhook(app, "customers/data_request", { ...request, shop_id: own.shop_id })).status).toBe(200);
+    expect(await app.db.complianceRequest.count({ where: { topic: "customers/data_request" } })).toBe(1);
+    await app.db.complianceRequest.deleteMany();
   });
 
   it("does not uninstall the shop for an orders/paid body re-sent as app/uninstalled", async () => {
@@ -215,7 +238,7 @@ describe("what a signed body says, stored", () => {
   });
 
   it("records a data request whose customer email holds a NUL and a lone surrogate", async () => {
-    const request = { ...samplePayload<Json & { customer: Json }>("customers/data_request"), shop_domain: shop() };
+    const request = compliancePayload<Json & { customer: Json }>(app, "customers/data_request");
     request.customer = { ...request.customer, email: "jo\u0000hn\ud83d@example.com" };
     expect((await sendWebhook(app, "customers/data_request", request)).status).toBe(200);
     const [stored] = await app.db.complianceRequest.findMany({ where: { topic: "customers/data_request" } });

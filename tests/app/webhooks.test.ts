@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startTestApp, type TestApp } from "../support/test-app";
-import { samplePayload, sendWebhook } from "../support/webhooks";
+import { compliancePayload, samplePayload, sendWebhook } from "../support/webhooks";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ describe("webhook deliveries", () => {
   });
 
   it("records a customers/data_request once, however often it is delivered", async () => {
-    const payload = { ...samplePayload<Record<string, unknown>>("customers/data_request"), shop_domain: shop() };
+    const payload = compliancePayload(app, "customers/data_request");
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => sendWebhook(app, "customers/data_request", payload, { eventId: "event-data-request-1" })),
     );
@@ -62,7 +62,7 @@ describe("webhook deliveries", () => {
   });
 
   it("erases everything of the shop on shop/redact", async () => {
-    const response = await sendWebhook(app, "shop/redact", { ...samplePayload<Record<string, unknown>>("shop/redact"), shop_domain: shop() });
+    const response = await sendWebhook(app, "shop/redact", compliancePayload(app, "shop/redact"));
     expect(response.status).toBe(200);
     expect(await app.db.shop.count({ where: { domain: shop() } })).toBe(0);
     expect(await app.db.complianceRequest.count()).toBe(0);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyResourceId } from "../../dev-store/store/gid";
 import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
-import { samplePayload, sendWebhook } from "../support/webhooks";
+import { compliancePayload, sendWebhook } from "../support/webhooks";
 
 let app: TestApp;
 let browser: Browser | undefined;
@@ -39,10 +39,8 @@ function fromAdmin(path: string) {
 }
 
 function privacyRequest(topic: "customers/data_request" | "customers/redact", customer: { id: string; email: string }, orderIds: string[] = []) {
-  const payload = samplePayload<Record<string, unknown>>(topic);
   return sendWebhook(app, topic, {
-    ...payload,
-    shop_domain: TEST_APP.shop,
+    ...compliancePayload<Record<string, unknown>>(app, topic),
     customer: { id: legacyResourceId(customer.id), email: customer.email, phone: null },
     // Each topic's own field, as Shopify sends them (a redaction names no orders_requested).
     ...(topic === "customers/redact" ? { orders_to_redact: orderIds.map(legacyResourceId) } : { orders_requested: orderIds.map(legacyResourceId) }),

@@ -6,6 +6,7 @@ import {
   nextSendableTime,
   planFirstOrderFollowUps,
   planOrderFollowUps,
+  planReplenishmentFollowUps,
   retryDelayMs,
   suggestReplenishmentInterval,
   whyNotSend,
@@ -114,8 +115,12 @@ describe("what an order schedules and cancels", () => {
     expect(plan.create.map((f) => f.kind)).toEqual(["REPLENISHMENT"]);
     // Order 9 seen again afterwards (orders/updated) keeps its place: it is the first, and bought again
     // (its code stays cancelled: the same cancellation again, nothing new).
-    const replay = planOrderFollowUps({ order: first, customerOrders: [reorder, first].map(asCustomerOrder), existing, rules, intervals, installedAt, now });
-    expect(replay.cancel).toEqual([{ key: "next-purchase:gid://shopify/Order/9", reason: "customer ordered again" }]);
+    const afterReorder = [...existing, ...plan.create.map((f) => ({ ...f, status: "SCHEDULED" as const }))];
+    const replay = planOrderFollowUps({ order: first, customerOrders: [reorder, first].map(asCustomerOrder), existing: afterReorder, rules, intervals, installedAt, now });
+    expect(replay.cancel).toEqual([
+      { key: "next-purchase:gid://shopify/Order/9", reason: "customer ordered again" },
+      { key: "replenishment:gid://shopify/Order/9:gid://shopify/Product/1", reason: "customer reordered the product" },
+    ]);
     expect(replay.create).toEqual([]);
   });
 
@@ -141,6 +146,60 @@ describe("what an order schedules and cancels", () => {
     const later = order("1", "2026-03-03T14:55:00Z");
     const plan = planOrderFollowUps({ order: later, customerOrders: [earlier, later].map(asCustomerOrder), existing: [], rules, intervals: new Map(), installedAt, now });
     expect(plan.create).toEqual([]);
+  });
+});
+
+describe("replenishment reminders follow the latest purchase of each product", () => {
+  const now = new Date("2026-03-03T15:00:00Z");
+  const intervals = new Map([[TEA, { intervalDays: 90, leadDays: null }]]);
+  const first = order("1", "2026-01-10T15:00:00Z");
+  const reorder = order("2", "2026-03-03T14:00:00Z");
+  const reorderCancelled = { ...reorder, cancelledAt: new Date("2026-03-03T16:00:00Z") };
+  const reminder = (of: OrderFacts, status: ExistingFollowUp["status"], cancelReason: string | null = null): ExistingFollowUp => ({
+    key: `replenishment:${of.shopifyId}:${TEA}`, kind: "REPLENISHMENT", status, orderShopifyId: of.shopifyId, orderPlacedAt: of.placedAt, productShopifyId: TEA, cancelReason,
+  });
+  const plan = (of: OrderFacts, orders: OrderFacts[], existing: ExistingFollowUp[]) =>
+    planReplenishmentFollowUps({ order: of, customerOrders: orders.map(asCustomerOrder), existing, rules, intervals, installedAt, now });
+
+  it("moves the reminder back to the first order when the reorder is cancelled, whichever arrived first", () => {
+    // In order: the reorder cancelled the first order's reminder; its cancellation brings it back.
+    const inOrder = plan(reorderCancelled, [first, reorderCancelled], [reminder(first, "CANCELLED", "customer reordered the product"), reminder(reorder, "SCHEDULED")]);
+    expect(inOrder).toEqual({ create: [], cancel: [], revive: [`replenishment:gid://shopify/Order/1:${TEA}`] });
+    // The reorder seen first: the first order never had a reminder; now it gets one, 90 − 7 days after it was placed.
+    const reorderFirst = plan(reorderCancelled, [reorderCancelled, first], [reminder(reorder, "SCHEDULED")]);
+    expect(reorderFirst.create).toEqual([
+      {
+        kind: "REPLENISHMENT",
+        key: `replenishment:gid://shopify/Order/1:${TEA}`,
+        dueAt: new Date("2026-04-03T15:00:00Z"), // 11:00 in New York, outside quiet hours
+        orderShopifyId: first.shopifyId,
+        orderPlacedAt: first.placedAt,
+        productShopifyId: TEA,
+        variantShopifyId: "gid://shopify/ProductVariant/11",
+        productTitle: "Tea",
+      },
+    ]);
+    // The first order arriving after the reorder schedules nothing: the reorder holds the reminder.
+    expect(plan(first, [reorder, first], [reminder(reorder, "SCHEDULED")])).toEqual({ create: [], cancel: [], revive: [] });
+  });
+
+  it("never sends a reminder twice nor undoes the merchant's cancel", () => {
+    expect(plan(reorderCancelled, [first, reorderCancelled], [reminder(first, "SENT")])).toEqual({ create: [], cancel: [], revive: [] });
+    expect(plan(reorderCancelled, [first, reorderCancelled], [reminder(first, "CANCELLED", "cancelled by the merchant")])).toEqual({ create: [], cancel: [], revive: [] });
+  });
+
+  it("through planOrderFollowUps: the cancelled reorder's reminder is cancelled and the first order's comes back", () => {
+    const orderPlan = planOrderFollowUps({
+      order: reorderCancelled,
+      customerOrders: [first, reorderCancelled].map(asCustomerOrder),
+      existing: [reminder(first, "CANCELLED", "customer reordered the product"), reminder(reorder, "SCHEDULED")],
+      rules,
+      intervals,
+      installedAt,
+      now,
+    });
+    expect(orderPlan.cancel).toEqual([{ key: `replenishment:gid://shopify/Order/2:${TEA}`, reason: "order cancelled" }]);
+    expect(orderPlan.revive).toEqual([`replenishment:gid://shopify/Order/1:${TEA}`]);
   });
 });
 

