@@ -79,7 +79,8 @@ Loyalty & Repeat is running on ${appUrl}, installed on ${store.shop.myshopifyDom
 (${store.customers().length} customers, ${store.orders().length} orders in the dev store).
 
   Admin       ${devStore.adminAppUrl()}
-  Storefront  ${devStore.storefrontUrl}/
+  Storefront  ${devStore.storefrontUrl}/ (cart, checkout, "Create account")
+  Orders      ${devStore.adminOrdersUrl} (pay, fulfil, refund, cancel)
   Outbox      ${devStore.url}/outbox (follow-up emails, with no SMTP_URL)
 
 Data is kept in ${path.relative(process.cwd(), path.resolve(process.env.DATA_DIR || ".data"))}/ between runs. Ctrl-C stops.`);
