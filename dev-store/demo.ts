@@ -1,16 +1,19 @@
 /**
  * npm run demo: the app on its embedded defaults against the local dev store, on a fresh machine.
- * Starts the dev store (keeping its shop under DATA_DIR), seeds 18 months of history on the first
- * run, starts the app's production build, installs it on the dev shop through the admin, and
- * prints where to look. Ctrl-C stops everything and keeps the data for the next run.
+ * Starts the dev store (keeping its shop under DATA_DIR), starts the app's production build and
+ * installs it on the dev shop through the admin. On the first run the shop is seeded as one that
+ * installed the app four months ago: 14 months of history before the install (imported), four
+ * after it (delivered as webhooks), follow-ups on, points redeemed and friends referred. Prints
+ * where to look. Ctrl-C stops everything and keeps the data for the next run.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 
 import { startAppServer, type AppServer } from "../server/app-server";
 import { DEV_SHOP } from "./config";
-import { applyHistory } from "./seed/apply";
+import { HistoryPlayer } from "./seed/apply";
 import { generateHistory } from "./seed/history";
+import { installMoment, liveSinceInstall, type AppDatabase } from "./seed/lived-in";
 import { installApp, startDevStore, type DevStore } from "./server";
 
 /** The demo app's credentials: a dev secret the dev store accepts and a real app never has. */
@@ -36,13 +39,14 @@ async function main() {
     storefrontPort: port + 2,
   });
 
+  const seedStarted = Date.now();
+  const now = devStore.store.now();
+  const installedAt = installMoment(now);
+  let player: HistoryPlayer | null = null;
   if (firstRun && seed) {
-    const started = Date.now();
-    const seeded = applyHistory(devStore.store, generateHistory({ end: devStore.store.now() }));
-    console.log(
-      `Seeded ${DEV_SHOP}: ${seeded.customers} customers, ${seeded.orders} orders over 18 months ` +
-        `(${seeded.refunds} refunded, ${seeded.cancellations} cancelled) in ${Date.now() - started} ms`,
-    );
+    // Before the install: the shop's records only; no app is listening yet.
+    player = new HistoryPlayer(devStore.store, generateHistory({ end: now }));
+    player.playUntil(installedAt);
   }
 
   Object.assign(process.env, {
@@ -67,9 +71,26 @@ async function main() {
 
   app = await startAppServer({ port, host: "127.0.0.1" });
   if (!devStore.store.installation) await installApp(devStore);
+  if (player) {
+    const lived = await liveSinceInstall({ devStore, player, appUrl, database: await appDatabase(), installedAt, now });
+    const played = player.playUntil(now);
+    console.log(
+      `Seeded ${DEV_SHOP}: ${played.customers} customers, ${played.orders} orders over 18 months ` +
+        `(${played.refunds} refunded, ${played.cancellations} cancelled); the app was installed ${installedAt.toISOString().slice(0, 10)}, ` +
+        `${lived.ordersAfterInstall} orders since arrived as webhooks; ${lived.redemptions} redemptions, ${lived.referrals} referrals, ` +
+        `in ${Date.now() - seedStarted} ms`,
+    );
+  }
   await devStore.webhooks.idle();
 
   printWelcome(devStore, appUrl);
+}
+
+/** The app's own database connection (the app runs in this process, and the embedded database takes one session). */
+async function appDatabase(): Promise<AppDatabase> {
+  const connection = (globalThis as { __loyaltyDatabase?: Promise<{ pool: AppDatabase }> }).__loyaltyDatabase;
+  if (!connection) throw new Error("The app's database is not open");
+  return (await connection).pool;
 }
 
 function printWelcome(devStore: DevStore, appUrl: string) {
