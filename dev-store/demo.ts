@@ -2,9 +2,9 @@
  * npm run demo: the app on its embedded defaults against the local dev store, on a fresh machine.
  * Starts the dev store (keeping its shop under DATA_DIR), starts the app's production build and
  * installs it on the dev shop through the admin. On the first run the shop is seeded as one that
- * installed the app four months ago: 14 months of history before the install (imported), four
- * after it (delivered as webhooks), follow-ups on, points redeemed and friends referred. Prints
- * where to look. Ctrl-C stops everything and keeps the data for the next run.
+ * installed the app a month ago: 17 months of history before the install (imported), the month
+ * after it (delivered as webhooks, in the background once the demo is up), follow-ups on, points
+ * redeemed and friends referred. Prints where to look. Ctrl-C stops everything and keeps the data for the next run.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -37,6 +37,9 @@ async function main() {
     outboxDir: path.join(dataDir, "outbox"),
     port: port + 1,
     storefrontPort: port + 2,
+    // Shopify's eight retries, minutes apart, would leave a busy laptop's demo incomplete for hours:
+    // here they come seconds apart.
+    webhookRetryDelaysMs: [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000, 120_000],
   });
 
   const seedStarted = Date.now();
@@ -60,7 +63,9 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL || "warn",
   });
   let app: AppServer | undefined;
+  let stopping = false;
   const stop = once(async () => {
+    stopping = true;
     console.log("\nStopping…");
     await app?.close();
     await devStore.close();
@@ -71,19 +76,24 @@ async function main() {
 
   app = await startAppServer({ port, host: "127.0.0.1" });
   if (!devStore.store.installation) await installApp(devStore);
-  if (player) {
-    const lived = await liveSinceInstall({ devStore, player, appUrl, database: await appDatabase(), installedAt, now });
-    const played = player.playUntil(now);
-    console.log(
-      `Seeded ${DEV_SHOP}: ${played.customers} customers, ${played.orders} orders over 18 months ` +
-        `(${played.refunds} refunded, ${played.cancellations} cancelled); the app was installed ${installedAt.toISOString().slice(0, 10)}, ` +
-        `${lived.ordersAfterInstall} orders since arrived as webhooks; ${lived.redemptions} redemptions, ${lived.referrals} referrals, ` +
-        `in ${Date.now() - seedStarted} ms`,
-    );
-  }
-  await devStore.webhooks.idle();
+  // The weeks since the install arrive in the background: the demo is usable meanwhile.
+  const seeding = player
+    ? liveSinceInstall({ devStore, player, appUrl, database: await appDatabase(), installedAt, now }).then((lived) => {
+        const played = player.playUntil(now);
+        console.log(
+          `\nSeeded ${DEV_SHOP}: ${played.customers} customers, ${played.orders} orders over 18 months ` +
+            `(${played.refunds} refunded, ${played.cancellations} cancelled); the app was installed ${installedAt.toISOString().slice(0, 10)} ` +
+            `and ${lived.ordersAfterInstall} orders since arrived as webhooks; ${lived.redemptions} redemptions, ${lived.referrals} referrals; ` +
+            `in ${Date.now() - seedStarted} ms`,
+        );
+      })
+    : null;
+  seeding?.catch((error: unknown) => {
+    if (!stopping) console.error("Seeding the demo failed:", error instanceof Error ? error.message : error);
+  });
+  if (!seeding) await devStore.webhooks.idle();
 
-  printWelcome(devStore, appUrl);
+  printWelcome(devStore, appUrl, seeding !== null);
 }
 
 /** The app's own database connection (the app runs in this process, and the embedded database takes one session). */
@@ -93,7 +103,7 @@ async function appDatabase(): Promise<AppDatabase> {
   return (await connection).pool;
 }
 
-function printWelcome(devStore: DevStore, appUrl: string) {
+function printWelcome(devStore: DevStore, appUrl: string, seeding: boolean) {
   const { store } = devStore;
   console.log(`
 Loyalty & Repeat is running on ${appUrl}, installed on ${store.shop.myshopifyDomain}
@@ -104,7 +114,7 @@ Loyalty & Repeat is running on ${appUrl}, installed on ${store.shop.myshopifyDom
   Orders      ${devStore.adminOrdersUrl} (pay, fulfil, refund, cancel)
   Outbox      ${devStore.url}/outbox (follow-up emails, with no SMTP_URL)
 
-Data is kept in ${path.relative(process.cwd(), path.resolve(process.env.DATA_DIR || ".data"))}/ between runs. Ctrl-C stops.`);
+${seeding ? "The weeks since the app's install are arriving as webhooks; a line says when they are in.\n" : ""}Data is kept in ${path.relative(process.cwd(), path.resolve(process.env.DATA_DIR || ".data"))}/ between runs. Ctrl-C stops.`);
 }
 
 function once(action: () => Promise<void>) {

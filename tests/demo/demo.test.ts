@@ -100,9 +100,12 @@ describe("npm run demo", () => {
     const started = Date.now();
     const demo = startDemo({ PORT: String(port), DATA_DIR: seededDir });
     const printed = await demo.ready;
-    console.log(`demo with the lived-in seed ready in ${Date.now() - started} ms`);
-    expect(printed).toMatch(/Seeded demo-loyalty\.myshopify\.com: \d+ customers, \d+ orders over 18 months/);
-    expect(printed).toMatch(/\d+ orders since arrived as webhooks; 12 redemptions, 6 referrals/);
+    const ready = Date.now() - started;
+    // The weeks since the install arrive in the background; a line says when they are in.
+    while (!demo.output().includes("redemptions") && demo.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 1000));
+    console.log(`demo ready in ${ready} ms, the lived-in seed in ${Date.now() - started} ms`);
+    expect(demo.output()).toMatch(/Seeded demo-loyalty\.myshopify\.com: \d+ customers, \d+ orders over 18 months/);
+    expect(demo.output()).toMatch(/\d+ orders since arrived as webhooks; 12 redemptions, 6 referrals/);
     const storefrontUrl = /Storefront\s+(\S+)/.exec(printed)![1];
     expect(await (await fetch(`${storefrontUrl}cart`)).text()).toContain("Your cart");
 
@@ -122,12 +125,12 @@ describe("npm run demo", () => {
       `SELECT "thankYouEnabled" AS n FROM "FollowUpSettings"`,
       `SELECT extract(day FROM now() - "installedAt") AS n FROM "Shop"`,
     ]);
-    expect(Number(balances[0].n)).toBeGreaterThan(500);
+    expect(Number(balances[0].n)).toBeGreaterThan(300);
     expect(Number(redemptions[0].n)).toBeGreaterThanOrEqual(12);
     expect(Number(referrals[0].n)).toBeGreaterThanOrEqual(6);
     expect(Number(sent[0].n)).toBeGreaterThanOrEqual(10);
     expect(settings[0].n).toBe(true);
-    expect(Number(installs[0].n)).toBeGreaterThanOrEqual(119);
+    expect(Number(installs[0].n)).toBeGreaterThanOrEqual(29);
     expect((await readdir(outbox)).filter((file) => file.endsWith(".json")).length).toBeGreaterThanOrEqual(10);
   }, 1_200_000);
 
