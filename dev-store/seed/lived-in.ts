@@ -120,12 +120,20 @@ function asShopper(devStore: DevStore, customerId: string | null, path: string, 
   });
 }
 
-/** Customers with enough points redeem the cheapest reward in the widget (POST /apps/loyalty/redeem). */
-async function redeemPoints({ devStore }: LivedInOptions): Promise<{ customerId: string; code: string }[]> {
+/**
+ * A dozen of the newest accounts make a big order this week (paid at checkout), then redeem the
+ * cheapest reward they can afford in the widget (POST /apps/loyalty/redeem).
+ */
+async function redeemPoints(options: LivedInOptions): Promise<{ customerId: string; code: string }[]> {
+  const { devStore } = options;
+  const buyers = devStore.store.customers().filter((customer) => customer.state === "ENABLED").reverse().slice(0, REDEMPTIONS);
+  const priciest = devStore.store.products().map((product) => product.variants[0]).sort((a, b) => b.price - a.price)[0];
+  for (const buyer of buyers) {
+    devStore.store.createOrder({ customerId: buyer.id, lineItems: [{ variantId: priciest.id, quantity: Math.ceil(50_000 / priciest.price) }], shipping: { title: "Free shipping", price: "0.00" } });
+  }
+  await caughtUp(options);
   const redeemed: { customerId: string; code: string }[] = [];
-  const candidates = devStore.store.customers().filter((customer) => customer.state === "ENABLED").reverse();
-  for (const customer of candidates) {
-    if (redeemed.length >= REDEMPTIONS) break;
+  for (const customer of buyers) {
     const account = (await (await asShopper(devStore, customer.id, "/apps/loyalty/customer")).json()) as StorefrontAccount;
     const reward = account.rewards.find((candidate) => candidate.affordable);
     if (!reward) continue;
