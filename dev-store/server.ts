@@ -41,6 +41,8 @@ export interface DevStore {
   adminApi: AdminApiHandler;
   /** The admin page that embeds the app, e.g. …/store/demo-loyalty/apps/loyalty-repeat/settings. */
   adminAppUrl(appPath?: string): string;
+  /** The dev store admin's Orders page (pay, fulfil, refund, cancel). */
+  adminOrdersUrl: string;
   /** A fresh session token for the shop's owner, as the admin hands one to the embedded app. */
   sessionToken(): string;
   /** Saves the shop (with a dataFile), stops deliveries and both servers. */
@@ -81,12 +83,12 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
   const admin = await listen(options.host, options.port ?? 0, [
     adminApi,
     createOAuthHandler({ store, config, now }),
-    createAdminHostHandler({ config, mintSessionToken: (claims) => mintSessionToken({ ...claims, now: now() }), shopName: () => store.shop.name, now }),
+    createAdminHostHandler({ config, mintSessionToken: (claims) => mintSessionToken({ ...claims, now: now() }), shopName: () => store.shop.name, now, shop: store }),
     createAppBridgeScriptHandler({ config }),
     ...(options.outboxDir ? [createOutboxHandler({ dir: options.outboxDir })] : []),
   ]);
   const storefront = await listen(options.host, options.storefrontPort ?? 0, [
-    createStorefrontHandler({ config, view: storefrontViewOf(store), now }),
+    createStorefrontHandler({ config, view: storefrontViewOf(store), now, shop: store }),
   ]);
   const appHandle = readAppConfiguration(config.appTomlPath).handle;
 
@@ -98,6 +100,7 @@ export async function startDevStore(options: DevStoreOptions): Promise<DevStore>
     store,
     webhooks,
     adminApi,
+    adminOrdersUrl: `${admin.url}/store/${storeHandle(config.shop)}/orders`,
     adminAppUrl: (appPath = "") => `${admin.url}/store/${storeHandle(config.shop)}/apps/${appHandle}${appPath}`,
     sessionToken,
     async close() {

@@ -43,7 +43,7 @@ const ADMIN_STYLES = `
   .not-found { margin: 48px auto; max-width: 560px; background: #fff; padding: 24px; border-radius: 12px; }
 `;
 
-function adminLayout(options: { title: string; shopName: string; sidebar: Html; main: Html; scripts?: Html }): Html {
+export function adminLayout(options: { title: string; shopName: string; sidebar: Html; main: Html; scripts?: Html }): Html {
   return html`<html lang="en">
 <head>
 <meta charset="utf-8">
@@ -68,12 +68,14 @@ export function adminPage(options: {
   frameUrl: string;
   context: AdminPageContext;
   scriptUrl: string;
+  /** The dev store's own Orders page, when it has one. */
+  ordersPath?: string;
 }): Html {
   const { appName, context } = options;
   return adminLayout({
     title: `${appName} · ${options.shopName}`,
     shopName: options.shopName,
-    sidebar: html`<h2>Apps</h2>
+    sidebar: html`${options.ordersPath ? html`<h2>Store</h2><a href="${options.ordersPath}">Orders</a>` : ""}<h2>Apps</h2>
 <a class="app" id="app-home-link" href="${context.adminAppPath}">${appName}</a>
 <ul id="app-nav" aria-label="${appName}"></ul>`,
     main: html`<div class="loading-bar" id="loading-bar" hidden></div>

@@ -3,6 +3,8 @@ import type http from "node:http";
 
 import { assertDevStoreAllowed, type DevStoreConfig } from "../config";
 import { readAppConfiguration } from "./app-configuration";
+import type { ShopData } from "../store/shop-data";
+import { adminOrdersPath, createAdminOrdersHandler } from "./admin-orders";
 import { adminPage, adminNotFoundPage } from "./admin-page";
 import { embeddedAppUrl, storeHandle } from "./embedded-app-url";
 import { isSameOriginRequest, redirect, requestUrl, sendHtml, sendJson, type DevStoreRequestHandler } from "../http";
@@ -26,6 +28,8 @@ export interface AdminHostOptions {
   appHomePath?: string;
   locale?: string;
   now?: () => Date;
+  /** The dev shop: with it the admin has an Orders page where the merchant pays, fulfils, refunds and cancels. */
+  shop?: ShopData;
 }
 
 export const SESSION_TOKEN_PATH = "/admin/session-token";
@@ -51,6 +55,9 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
       options.mintSessionToken({ shop: config.shop, apiKey: config.apiKey, apiSecret: config.apiSecret, userId: options.staffUserId }),
     );
   const shopName = () => options.shopName?.() ?? handle;
+  const orders = options.shop
+    ? createAdminOrdersHandler({ shop: options.shop, storePath, appName: app.name, appPath: `${storePath}/apps/${app.handle}`, shopName })
+    : null;
 
   return async (req, res) => {
     const url = requestUrl(req);
@@ -61,6 +68,7 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
       return true;
     }
     if (!url.pathname.startsWith("/store/")) return false;
+    if (orders && (await orders(req, res))) return true;
     if (!isRead(req)) return false;
 
     if (url.pathname === storePath || url.pathname === `${storePath}/`) return redirect(res, `${storePath}/apps/${app.handle}`, 302);
@@ -98,6 +106,7 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
           sessionTokenUrl: SESSION_TOKEN_PATH,
         },
         scriptUrl: ADMIN_SCRIPT_PATH,
+        ordersPath: orders ? adminOrdersPath(storePath) : undefined,
       }),
       {
         "Content-Security-Policy": `frame-src ${appOrigin}; script-src 'self'; frame-ancestors 'none'`,

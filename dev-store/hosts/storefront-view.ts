@@ -25,6 +25,8 @@ export interface StorefrontProduct {
   handle: string;
   /** The lowest variant price, in minor units of the shop currency. */
   priceMinorUnits: number;
+  /** The variant "Add to cart" puts in the cart (the first one); absent where the storefront has no cart. */
+  variantId?: string;
 }
 
 export function storefrontViewOf(shop: Pick<ShopData, "shop" | "customers" | "products">): StorefrontView {
@@ -49,6 +51,7 @@ export function storefrontViewOf(shop: Pick<ShopData, "shop" | "customers" | "pr
           title: product.title,
           handle: product.handle,
           priceMinorUnits: Math.min(...product.variants.map((variant) => variant.price)),
+          variantId: product.variants[0].id,
         })),
   };
 }

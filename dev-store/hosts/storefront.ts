@@ -16,6 +16,8 @@ import {
   sendText,
   type DevStoreRequestHandler,
 } from "../http";
+import type { ShopData } from "../store/shop-data";
+import { CART_COOKIE, createCheckoutRoutes, parseCart } from "./storefront-checkout";
 import { createStorefrontLiquid, storefrontGlobals, type StorefrontGlobals } from "./storefront-liquid";
 import { GUEST, problemsNotice, productGrid, SIGN_IN_PATH, storefrontLayout } from "./storefront-page";
 import type { StorefrontCustomer, StorefrontView } from "./storefront-view";
@@ -29,6 +31,8 @@ export interface StorefrontHostOptions {
   fetch?: typeof fetch;
   now?: () => Date;
   locale?: string;
+  /** The dev shop: with it the storefront has product pages, a cart, checkout and account sign-up. */
+  shop?: ShopData;
 }
 
 /** Which customer the shopper is signed in as (a customer gid), kept by the browser. */
@@ -83,6 +87,7 @@ export function createStorefrontHandler(options: StorefrontHostOptions): DevStor
 
   function page(req: http.IncomingMessage, url: URL, parts: { title: string; head?: Html; content: Html; bodyEnd?: Html }): Html {
     return storefrontLayout({
+      cartCount: options.shop ? parseCart(parseCookies(req.headers.cookie).get(CART_COOKIE)).reduce((sum, line) => sum + line.quantity, 0) : null,
       title: parts.title,
       shopName: view.shopName,
       customer: signedInCustomer(req),
@@ -120,7 +125,10 @@ export function createStorefrontHandler(options: StorefrontHostOptions): DevStor
         title: view.shopName,
         head: await renderBlocks(extensions, (extension) => extension.appEmbeds.filter((block) => block.target !== "body"), globals),
         content: html`${problemsNotice(problems)}
-<section aria-labelledby="products-heading"><h2 id="products-heading">Products</h2>${productGrid(view.products(), view.currencyCode)}</section>
+<section aria-labelledby="products-heading"><h2 id="products-heading">Products</h2>${productGrid(
+  view.products().map((product) => (options.shop ? product : { ...product, variantId: undefined })),
+  view.currencyCode,
+)}</section>
 ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"><h2 id="rewards-heading">Rewards</h2>${appBlocks}</section>` : ""}`,
         bodyEnd: await renderBlocks(extensions, (extension) => extension.appEmbeds.filter((block) => block.target === "body"), globals),
       }),
@@ -190,6 +198,10 @@ ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"
     return true;
   }
 
+  const checkout = options.shop
+    ? createCheckoutRoutes({ shop: options.shop, customerCookie: CUSTOMER_COOKIE, discountCookie: DISCOUNT_COOKIE, page: (req, url, parts) => page(req, url, parts) })
+    : null;
+
   return async (req, res) => {
     const url = requestUrl(req);
     const isRead = req.method === "GET" || req.method === "HEAD";
@@ -214,6 +226,7 @@ ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"
       const code = decodeURIComponent(discountLink[1]);
       return redirectWithCookie(res, safeReturnPath(url.searchParams.get("redirect")), `${DISCOUNT_COOKIE}=${encodeURIComponent(code)}; Path=/; SameSite=Lax`);
     }
+    if (checkout && (await checkout(req, res))) return true;
     const asset = /^\/extensions\/([^/]+)\/assets\/([^/]+)$/.exec(url.pathname);
     if (asset && isRead) return extensionAsset(res, decodeURIComponent(asset[1]), decodeURIComponent(asset[2]));
     return false;

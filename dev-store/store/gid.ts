@@ -15,6 +15,7 @@ export type ResourceType =
   | "Refund"
   | "RefundLineItem"
   | "OrderTransaction"
+  | "Fulfillment"
   | "DiscountCodeNode"
   | "DiscountRedeemCode"
   | "Metafield"
@@ -34,6 +35,7 @@ const FIRST_IDS: Record<ResourceType, number> = {
   Refund: 921_400_000_000,
   RefundLineItem: 604_700_000_000,
   OrderTransaction: 6_731_000_000_000,
+  Fulfillment: 5_219_000_000_000,
   DiscountCodeNode: 1_184_000_000_000,
   DiscountRedeemCode: 17_102_000_000_000,
   Metafield: 25_640_000_000_000,

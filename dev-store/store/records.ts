@@ -240,6 +240,8 @@ export interface OrderRecord {
   cancelledAt: string | null;
   cancelReason: CancelReason | null;
   closedAt: string | null;
+  /** The merchant fulfilled the whole order (one fulfillment); absent or null while unfulfilled. */
+  fulfillment?: { id: string; createdAt: string } | null;
   financialStatus: FinancialStatus;
   test: boolean;
   sourceName: string;

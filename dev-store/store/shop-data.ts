@@ -61,6 +61,18 @@ import { ShopEvents, WEBHOOK_PAYLOAD_VERSION, type WebhookTopic } from "./webhoo
 
 export type * from "./shop-inputs";
 
+/** A cart priced for checkout, in minor units of the shop currency. */
+export interface CheckoutPrice {
+  subtotal: number;
+  /** Taken off the items by the discount code. */
+  discount: number;
+  /** After any shipping discount. */
+  shipping: number;
+  total: number;
+  /** Why the code does not apply, or null (also when there is no code). */
+  codeRefused: string | null;
+}
+
 export interface ShopDataOptions {
   /** The clock every change is stamped with unless it names its own time. */
   now?: () => Date;
@@ -646,6 +658,62 @@ export class ShopData {
     this.touchOrder(order, at);
     this.announce("orders/updated", id, () => this.renderOrder(order));
     return order;
+  }
+
+  /** The merchant fulfils every remaining item of a paid or pending order (one manual fulfillment). */
+  fulfillOrder(id: string, options: { at?: string } = {}): OrderRecord {
+    const order = this.requireOrder(id);
+    if (order.cancelledAt) throw new ShopRuleError(`Order ${order.name} is cancelled`);
+    if (order.fulfillment) throw new ShopRuleError(`Order ${order.name} is already fulfilled`);
+    if (!order.lineItems.some((line) => currentQuantity(order, line) > 0)) throw new ShopRuleError(`Order ${order.name} has nothing left to fulfil`);
+    const at = this.stamp(options.at);
+    order.fulfillment = { id: this.ids.next("Fulfillment"), createdAt: at };
+    this.touchOrder(order, at);
+    this.announce("orders/fulfilled", id, () => this.renderOrder(order));
+    this.announce("orders/updated", id, () => this.renderOrder(order));
+    return order;
+  }
+
+  /**
+   * What checkout would charge for a cart in the shop currency, with the code's discount when the
+   * same rules `createOrder` applies accept it (`codeRefused` says why not). Nothing is recorded.
+   */
+  priceCheckout(checkout: { customerId: string | null; lineItems: { variantId: string; quantity: number }[]; shippingPrice: number; discountCode?: string | null; at?: string }): CheckoutPrice {
+    const currency = this.shopRecord.currencyCode;
+    const currencies = { currency, presentmentCurrency: currency, exchangeRate: "1" };
+    const cart: CartLine[] = checkout.lineItems.map((line) => {
+      const variant = this.variantsById.get(line.variantId);
+      if (!variant) throw new ShopRuleError(`No product variant ${line.variantId}`);
+      return { unitPrice: variant.price, quantity: line.quantity };
+    });
+    const subtotal = cart.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+    let discount = 0;
+    let shippingDiscount = 0;
+    let codeRefused: string | null = null;
+    if (checkout.discountCode) {
+      try {
+        const usable = this.usableCodeDiscount(checkout.discountCode, checkout.customerId, cart, checkout.shippingPrice, this.stamp(checkout.at), currencies);
+        const applied = applyCodeDiscount(usable.record, usable.code, cart, checkout.shippingPrice, (minor) => minor, (minor) => formatMinorUnits(minor, currency));
+        discount = applied.lineAmounts.reduce((sum, amount) => sum + amount, 0);
+        shippingDiscount = applied.shippingAmount;
+      } catch (error) {
+        if (!(error instanceof ShopRuleError)) throw error;
+        codeRefused = error.message;
+      }
+    }
+    return {
+      subtotal,
+      discount,
+      shipping: checkout.shippingPrice - shippingDiscount,
+      total: subtotal - discount + checkout.shippingPrice - shippingDiscount,
+      codeRefused,
+    };
+  }
+
+  /** Finds a customer by email, case-insensitively (checkout attaches a guest's order to it). */
+  customerByEmail(email: string): CustomerRecord | undefined {
+    const id = this.customerIdsByEmail.get(email.toLowerCase());
+    return id ? this.customersById.get(id) : undefined;
   }
 
   updateOrder(id: string, changes: OrderChanges): OrderRecord {

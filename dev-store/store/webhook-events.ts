@@ -14,6 +14,7 @@ export type WebhookTopic =
   | "orders/paid"
   | "orders/updated"
   | "orders/cancelled"
+  | "orders/fulfilled"
   | "products/create"
   | "products/update"
   | "refunds/create";

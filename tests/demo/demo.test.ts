@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -34,9 +34,26 @@ async function stop(demo: { child: ChildProcess; exited: Promise<number | null> 
 }
 
 let dataDir: string;
+let seededDir: string;
 afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (seededDir) await rm(seededDir, { recursive: true, force: true });
 });
+
+/** Runs `sql` on a stopped demo's embedded database. */
+async function queryDemoDatabase<Row extends Record<string, unknown>>(dir: string, statements: string[]): Promise<Row[][]> {
+  const database = await startEmbeddedDatabase({ dataDir: path.join(dir, "postgres") });
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const results: Row[][] = [];
+    for (const text of statements) results.push((await client.query<Row>(text)).rows);
+    return results;
+  } finally {
+    await client.end();
+    await database.close();
+  }
+}
 
 describe("npm run demo", () => {
   it("installs the dev shop with DEMO_SEED=0, stops cleanly on Ctrl-C and keeps its data for the next run", async () => {
@@ -76,6 +93,46 @@ describe("npm run demo", () => {
     expect(await stop(second)).toBe(0);
     // Two cold starts of the embedded database, each migrating or opening it: slow on a busy machine.
   }, 180_000);
+
+  it("seeds a shop that installed the app months ago: balances, redemptions, referrals and sent emails", async () => {
+    seededDir = await mkdtemp(path.join(tmpdir(), "loyalty-demo-seeded-"));
+    const port = await freePort();
+    const started = Date.now();
+    const demo = startDemo({ PORT: String(port), DATA_DIR: seededDir });
+    const printed = await demo.ready;
+    const ready = Date.now() - started;
+    // The weeks since the install arrive in the background; a line says when they are in.
+    while (!demo.output().includes("redemptions") && demo.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 1000));
+    console.log(`demo ready in ${ready} ms, the lived-in seed in ${Date.now() - started} ms`);
+    expect(demo.output()).toMatch(/Seeded demo-loyalty\.myshopify\.com: \d+ customers, \d+ orders over 18 months/);
+    expect(demo.output()).toMatch(/\d+ orders since arrived as webhooks; 12 redemptions, 6 referrals/);
+    const storefrontUrl = /Storefront\s+(\S+)/.exec(printed)![1];
+    expect(await (await fetch(`${storefrontUrl}cart`)).text()).toContain("Your cart");
+
+    // The follow-ups the seeded past scheduled go out from the app's own dispatcher.
+    const outbox = path.join(seededDir, "outbox");
+    const deadline = Date.now() + 120_000;
+    while ((await readdir(outbox).catch(() => [])).filter((file) => file.endsWith(".json")).length < 10 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(await stop(demo)).toBe(0);
+
+    const [balances, redemptions, referrals, sent, settings, installs] = await queryDemoDatabase<{ n: string } & Record<string, unknown>>(seededDir, [
+      `SELECT count(*) AS n FROM (SELECT "customerId" FROM "PointsLedgerEntry" GROUP BY 1 HAVING sum(points) > 0) b`,
+      `SELECT count(*) AS n FROM "Redemption"`,
+      `SELECT count(*) AS n FROM "Referral" WHERE "rewardedAt" IS NOT NULL`,
+      `SELECT count(*) AS n FROM "FollowUp" WHERE status = 'SENT'`,
+      `SELECT "thankYouEnabled" AS n FROM "FollowUpSettings"`,
+      `SELECT extract(day FROM now() - "installedAt") AS n FROM "Shop"`,
+    ]);
+    expect(Number(balances[0].n)).toBeGreaterThan(300);
+    expect(Number(redemptions[0].n)).toBeGreaterThanOrEqual(12);
+    expect(Number(referrals[0].n)).toBeGreaterThanOrEqual(6);
+    expect(Number(sent[0].n)).toBeGreaterThanOrEqual(10);
+    expect(settings[0].n).toBe(true);
+    expect(Number(installs[0].n)).toBeGreaterThanOrEqual(29);
+    expect((await readdir(outbox)).filter((file) => file.endsWith(".json")).length).toBeGreaterThanOrEqual(10);
+  }, 1_200_000);
 
   it("refuses to start in production", async () => {
     const demo = startDemo({ NODE_ENV: "production", PORT: String(await freePort()), DATA_DIR: path.join(tmpdir(), "never") });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { applyHistory } from "../../dev-store/seed/apply";
+import { applyHistory, HistoryPlayer } from "../../dev-store/seed/apply";
+import { installMoment } from "../../dev-store/seed/lived-in";
 import { generateHistory } from "../../dev-store/seed/history";
 import { ShopData } from "../../dev-store/store/shop-data";
 import { DEFAULT_SHOP_PROFILE } from "../../dev-store/server";
@@ -66,5 +67,24 @@ describe("the demo shop's history", () => {
     expect(euro.currency).toBe("USD");
     expect(euro.exchangeRate).toBe("1.08");
     expect(store.orders().filter((order) => order.cancelledAt).length).toBe(applied.cancellations);
+  });
+
+  it("stops at the app's install and carries on: the same shop, with months of news left for the webhooks", () => {
+    const store = ShopData.create({ ...DEFAULT_SHOP_PROFILE, myshopifyDomain: "demo-loyalty.myshopify.com" }, { now: () => end });
+    const player = new HistoryPlayer(store, plan);
+    const installedAt = installMoment(end);
+    const before = player.playUntil(installedAt);
+    expect(store.orders().every((order) => order.createdAt < installedAt.toISOString())).toBe(true);
+    const accountsBefore = store.customers().length;
+    const after = player.playUntil(end);
+    expect(after).toMatchObject({ customers: plan.customers.length, orders: plan.orders.length });
+    expect(after.orders - before.orders).toBeGreaterThan(500);
+    expect(after.refunds - before.refunds).toBeGreaterThan(10);
+    const newAccounts = store.customers().slice(accountsBefore).filter((customer) => customer.state === "ENABLED");
+    expect(newAccounts.length).toBeGreaterThan(150);
+    expect(newAccounts.every((customer) => customer.createdAt >= installedAt.toISOString())).toBe(true);
+    // Played in time order: orders are numbered as they were placed.
+    const placed = store.orders().map((order) => order.createdAt);
+    expect(placed).toEqual([...placed].sort());
   });
 });

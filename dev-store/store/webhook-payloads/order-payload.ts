@@ -56,7 +56,7 @@ export function orderPayload(order: OrderRecord, customer: CustomerRecord | null
     email: order.email,
     estimated_taxes: false,
     financial_status: order.financialStatus,
-    fulfillment_status: null,
+    fulfillment_status: order.fulfillment ? "fulfilled" : null,
     landing_site: null,
     landing_site_ref: null,
     location_id: null,
@@ -115,7 +115,7 @@ export function orderPayload(order: OrderRecord, customer: CustomerRecord | null
       target_selection: application.targetSelection,
       code: application.code,
     })),
-    fulfillments: [],
+    fulfillments: order.fulfillment ? [fulfillmentPayload(order, order.fulfillment, shop)] : [],
     line_items: order.lineItems.map((line) => lineItemPayload(order, line)),
     payment_terms: null,
     refunds: order.refunds.map((refund) => refundPayload(order, refund, shop)),
@@ -146,5 +146,30 @@ export function orderPayload(order: OrderRecord, customer: CustomerRecord | null
     }),
     returns: [],
     line_item_groups: [],
+  };
+}
+
+/** The order's one fulfillment, as the order payload's `fulfillments` lists it (manual, no tracking). */
+function fulfillmentPayload(order: OrderRecord, fulfillment: { id: string; createdAt: string }, shop: ShopRecord): Record<string, unknown> {
+  const at = restTimestamp(fulfillment.createdAt, shop.ianaTimezone);
+  return {
+    id: legacyIdOf(fulfillment.id),
+    admin_graphql_api_id: fulfillment.id,
+    created_at: at,
+    location_id: null,
+    name: `${order.name}.1`,
+    order_id: legacyIdOf(order.id),
+    origin_address: {},
+    receipt: {},
+    service: "manual",
+    shipment_status: null,
+    status: "success",
+    tracking_company: null,
+    tracking_number: null,
+    tracking_numbers: [],
+    tracking_url: null,
+    tracking_urls: [],
+    updated_at: at,
+    line_items: order.lineItems.map((line) => lineItemPayload(order, line)),
   };
 }
