@@ -16,7 +16,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import type pg from "pg";
 
-import { LONG_STATEMENTS_SQL } from "../database-timeouts.server";
+import { allowLongStatements, LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
@@ -274,7 +274,9 @@ export async function importHistoryLines(
     const orderGids = await inTransaction(options.pool, (client) =>
       phase === "customers" ? writeCustomers(client, shopId, written.map((entry) => entry.line)).then(() => []) : writeOrders(client, shopId, written),
     );
+    // The batch's report rows: background work, as long as its orders' own transaction may take.
     await db.$transaction(async (tx) => {
+      await allowLongStatements(tx, IMPORT_BATCH_TIMEOUT_MS);
       if (orderGids.length > 0) await recordOrdersForReports(tx, shopId, orderGids);
       await tx.historyImport.updateMany({
         where: { shopId },
@@ -284,7 +286,7 @@ export async function importHistoryLines(
           ...(options.leaseUntil ? { leaseUntil: options.leaseUntil() } : {}),
         },
       });
-    });
+    }, { timeout: IMPORT_BATCH_TIMEOUT_MS, maxWait: 60_000 });
     rows += written.length;
   };
 
