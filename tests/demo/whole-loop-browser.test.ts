@@ -103,6 +103,8 @@ describe("the whole loop through the dev checkout", () => {
     await panel.getByText("520 points").first().waitFor();
     await screenshot(page, "loop-7-points-earned");
     await panel.getByRole("button", { name: "Redeem $5 off your order" }).click();
+    // Points are spent only once the shopper confirms.
+    await panel.getByRole("button", { name: "Yes, redeem" }).click();
     const codeText = panel.getByText(/^REWARD-[2-9A-HJ-NP-Z]{8}$/);
     await codeText.waitFor();
     const code = (await codeText.innerText()).trim();
