@@ -21,6 +21,8 @@ declare global {
   var __loyaltyDatabase: Promise<Connection> | undefined;
 }
 
+const EMBEDDED_CONNECTION_WAIT_MS = 60_000;
+
 async function connect(): Promise<Connection> {
   const settings = env();
   let embedded: EmbeddedDatabase | undefined;
@@ -32,7 +34,12 @@ async function connect(): Promise<Connection> {
     });
     url = embedded.url;
   }
-  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...databaseTimeouts(settings) });
+  const timeouts = databaseTimeouts(settings);
+  // The embedded database is one session that every query takes in turn: waiting for it behind a long
+  // transaction (the history import, a report rebuild) is normal there, not a sign it is stuck. The
+  // webhook path keeps its own bound under Shopify's 5 s.
+  if (embedded) timeouts.connectionTimeoutMillis = Math.max(timeouts.connectionTimeoutMillis ?? 0, EMBEDDED_CONNECTION_WAIT_MS);
+  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts });
   // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
   // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
   pool.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: "database connection lost", error: error.message })));
