@@ -158,9 +158,14 @@ async function referFriends(options: LivedInOptions, skip: Set<string>): Promise
     if (referred >= REFERRALS) break;
     const account = (await (await asShopper(devStore, referrer.id, "/apps/loyalty/customer")).json()) as StorefrontAccount;
     if (!account.referral) continue;
-    const landing = await asShopper(devStore, null, `/apps/loyalty/r/${encodeURIComponent(account.referral.code)}`);
-    const code = /^\/discount\/([^/?]+)/.exec(landing.headers.get("location") ?? "")?.[1];
-    if (!code) throw new Error(`The referral link of ${referrer.email} gave no code (${landing.status})`);
+    // As a friend's browser does: the landing page, then the page's script claiming the code.
+    const path = `/apps/loyalty/r/${encodeURIComponent(account.referral.code)}`;
+    const landing = await asShopper(devStore, null, path);
+    if (!landing.ok) throw new Error(`The referral link of ${referrer.email} did not open (${landing.status})`);
+    const claimed = await asShopper(devStore, null, path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ visitor: null }) });
+    const claim = (await claimed.json()) as { status: string; code?: string };
+    const code = claim.status === "code" ? claim.code : undefined;
+    if (!code) throw new Error(`The referral link of ${referrer.email} gave no code (${claimed.status} ${claim.status})`);
     const friend = devStore.store.createCustomer({
       firstName: "Friend of",
       lastName: referrer.firstName ?? "a customer",
@@ -168,7 +173,7 @@ async function referFriends(options: LivedInOptions, skip: Set<string>): Promise
       hasAccount: true,
       emailMarketing: "SUBSCRIBED",
     });
-    placeRecentOrder(options, friend.id, decodeURIComponent(code), 3);
+    placeRecentOrder(options, friend.id, code, 3);
     referred++;
   }
   return referred;
