@@ -220,6 +220,17 @@ export function planFirstOrderFollowUps(input: {
   return plan;
 }
 
+/** What the follow-up rules read when one of a customer's orders changes: the order, all their orders, the follow-ups they have. */
+export interface OrderFollowUpInput {
+  order: OrderFacts;
+  customerOrders: CustomerOrderFacts[];
+  existing: ExistingFollowUp[];
+  rules: FollowUpRules;
+  intervals: ReadonlyMap<string, UseUpInterval>;
+  installedAt: Date;
+  now: Date;
+}
+
 /**
  * What one order schedules and cancels, derived again from the stored state each time the order
  * changes; keys make a repeated derivation add nothing.
@@ -231,15 +242,7 @@ export function planFirstOrderFollowUps(input: {
  * - a purchase cancels a pending win-back: the customer came back.
  * Orders placed before the app was installed (history) schedule nothing.
  */
-export function planOrderFollowUps(input: {
-  order: OrderFacts;
-  customerOrders: CustomerOrderFacts[];
-  existing: ExistingFollowUp[];
-  rules: FollowUpRules;
-  intervals: ReadonlyMap<string, UseUpInterval>;
-  installedAt: Date;
-  now: Date;
-}): FollowUpPlan {
+export function planOrderFollowUps(input: OrderFollowUpInput): FollowUpPlan {
   const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
   const firstOrder = planFirstOrderFollowUps({ customerOrders, existing, rules, installedAt, now });
   const cancels = new Map<string, string>();
@@ -281,15 +284,7 @@ export function planOrderFollowUps(input: {
  *   never sent again, and one cancelled for any other reason (the merchant, an unsubscribe, no
  *   consent) stays cancelled.
  */
-export function planReplenishmentFollowUps(input: {
-  order: OrderFacts;
-  customerOrders: CustomerOrderFacts[];
-  existing: ExistingFollowUp[];
-  rules: FollowUpRules;
-  intervals: ReadonlyMap<string, UseUpInterval>;
-  installedAt: Date;
-  now: Date;
-}): FollowUpPlan {
+export function planReplenishmentFollowUps(input: OrderFollowUpInput): FollowUpPlan {
   const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
   const plan: FollowUpPlan = { create: [], cancel: [], revive: [] };
   const purchases = customerOrders.filter((other) => isCountedOrder(other) && PAID.has(other.financialStatus)).sort(byPlacement);
