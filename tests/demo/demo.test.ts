@@ -6,7 +6,10 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { startEmbeddedDatabase } from "../../app/embedded-database.server";
-import { freePort } from "../support/test-app";
+import { freePortRange } from "../support/test-app";
+
+// The demo's app listens on PORT, the dev store's admin and storefront on the two after it.
+const DEMO_PORTS = 3;
 
 /** `npm run demo` without its build step (the test run has built the app already). */
 function startDemo(env: Record<string, string>) {
@@ -58,7 +61,7 @@ async function queryDemoDatabase<Row extends Record<string, unknown>>(dir: strin
 describe("npm run demo", () => {
   it("installs the dev shop with DEMO_SEED=0, stops cleanly on Ctrl-C and keeps its data for the next run", async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "loyalty-demo-"));
-    const port = await freePort();
+    const port = await freePortRange(DEMO_PORTS);
     const env = { PORT: String(port), DATA_DIR: dataDir, DEMO_SEED: "0" };
 
     const first = startDemo(env);
@@ -96,7 +99,7 @@ describe("npm run demo", () => {
 
   it("seeds a shop that installed the app months ago: balances, redemptions, referrals and sent emails", async () => {
     seededDir = await mkdtemp(path.join(tmpdir(), "loyalty-demo-seeded-"));
-    const port = await freePort();
+    const port = await freePortRange(DEMO_PORTS);
     const started = Date.now();
     const demo = startDemo({ PORT: String(port), DATA_DIR: seededDir });
     const printed = await demo.ready;
@@ -137,7 +140,7 @@ describe("npm run demo", () => {
   }, 900_000);
 
   it("refuses to start in production", async () => {
-    const demo = startDemo({ NODE_ENV: "production", PORT: String(await freePort()), DATA_DIR: path.join(tmpdir(), "never") });
+    const demo = startDemo({ NODE_ENV: "production", PORT: String(await freePortRange(DEMO_PORTS)), DATA_DIR: path.join(tmpdir(), "never") });
     expect(await demo.exited).toBe(1);
     expect(demo.output()).toContain("The dev store refuses to start: NODE_ENV is production");
   });

@@ -41,6 +41,28 @@ export async function inboxApplied(db: PrismaClient, timeoutMs = INBOX_TIMEOUT_M
   }
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive free ports (the demo listens on PORT and the next ones), picked below the
+ * kernel's ephemeral range (32768 and up on Linux): the system hands ports there to every outgoing
+ * connection, so a port next to an ephemeral one can be taken by the time a process binds it.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 20000 and 32000`);
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
