@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 
 import { startEmbeddedDatabase } from "../../app/embedded-database.server";
 import { applyMigrations } from "../../app/migrations.server";
+import { createEmptyDatabase } from "./database-server";
 
 /**
  * A fresh, migrated database for one test file: a new database on the PostgreSQL server when
@@ -28,23 +28,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return { url: embedded.url, drop: () => embedded.close() };
   }
 
-  const name = `loyalty_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await applyMigrations(url.toString());
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  const database = await createEmptyDatabase(serverUrl, "loyalty_test");
+  await applyMigrations(database.url);
+  return database;
 }
 
 /** A migrated embedded database, dumped once per set of migrations: each test file starts from it. */
