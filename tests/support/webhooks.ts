@@ -49,12 +49,17 @@ export interface SendWebhookOptions {
   /** Send this raw body instead of JSON of the payload. */
   rawBody?: string;
   uri?: string;
+  /** Send to the app serving at this address (another process on the same database) instead of `app`. */
+  appUrl?: string;
+  /** Resolve as soon as the app answers, without waiting for its inbox to apply the delivery. */
+  acceptOnly?: boolean;
 }
 
 /**
  * POSTs a webhook to the app as Shopify does: the uri declared for the topic in shopify.app.toml,
  * Shopify's headers, and the HMAC of the exact body with the app secret. Resolves once the app has
- * applied the delivery (the app answers as soon as it is stored), so a test reads its outcome.
+ * applied the delivery (the app answers as soon as it is stored), so a test reads its outcome;
+ * `acceptOnly` resolves on the answer.
  */
 export async function sendWebhook(app: TestApp, topic: string, payload: unknown, options: SendWebhookOptions = {}) {
   const body = options.rawBody ?? JSON.stringify(payload);
@@ -72,8 +77,9 @@ export async function sendWebhook(app: TestApp, topic: string, payload: unknown,
   if (!options.unsigned) {
     headers["X-Shopify-Hmac-Sha256"] = createHmac("sha256", options.secret ?? TEST_APP.apiSecret).update(body).digest("base64");
   }
-  const response = await fetch(new URL(uri, app.appUrl), { method: "POST", headers, body });
-  if (response.status === 200) await deliveryProcessed(app, topic, eventId);
+  const target = options.appUrl ? new URL(new URL(uri, app.appUrl).pathname, options.appUrl) : new URL(uri, app.appUrl);
+  const response = await fetch(target, { method: "POST", headers, body });
+  if (response.status === 200 && !options.acceptOnly) await deliveryProcessed(app, topic, eventId);
   return response;
 }
 
