@@ -10,8 +10,9 @@
  * - the storm: shuffled, every delivery one to three times (a retry under Shopify's same event id or a
  *   separate event), 16 in flight, alternately to the two apps, applied by the three workers.
  * A delivery the app does not answer 200 (a 503 when the database cannot store it in time) is sent
- * again, as Shopify does. Once the inbox is empty both must have left the same balances, net points per customer, order and
- * reason, orders, follow-ups, report rows and referrals. The timings are printed (docs/scaling.md).
+ * again, as Shopify does. Once the inbox is empty both must have left the same balances, net points
+ * per customer, order and reason, orders, follow-ups, report rows and referrals. The timings are
+ * printed (docs/scaling.md).
  *
  * Needs a PostgreSQL server (the workers refuse the embedded database): DATABASE_URL, else the local
  * server if it answers; skipped, with the reason, when there is none.
