@@ -1,12 +1,13 @@
 /**
- * The promise of docs/points-and-rewards.md, tested on generated histories: repeated, reordered and concurrent webhook
- * deliveries converge on the ledger, follow-ups and report rows that the same history delivered once,
- * in order, gives.
+ * The promise of docs/points-and-rewards.md, tested on generated histories: repeated, reordered and
+ * concurrent webhook deliveries converge on the ledger, follow-ups and report rows that the same
+ * history delivered once, in order, gives.
  *
  * Each generated history (a few customers with accounts made, enabled or not; orders created pending
  * or paid, paid later or in the same second, partly or fully refunded, cancelled, refunded after the
- * cancellation, reorders of a product with a use-up interval; a referred friend)
- * becomes Shopify-like signed deliveries (tests/support/order-histories.ts). It is applied twice in the same shop under two sets of ids:
+ * cancellation, reorders of a product with a use-up interval; a referred friend; made in
+ * tests/support/order-histories.ts) becomes Shopify-like signed deliveries. It is applied twice in
+ * the same shop under two sets of ids:
  * once in time order, one delivery at a time; once shuffled, every delivery one to three times (a
  * repeat under Shopify's same event id or as a separate event), 16 in flight. Both must end with the
  * same balances, the same net points per customer, order and reason, the same live follow-ups and the
