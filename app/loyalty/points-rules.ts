@@ -7,6 +7,7 @@
 import type { Amount } from "../orders/money";
 import { ONE_UNIT } from "../orders/money";
 import { byPlacement } from "../orders/placement";
+import { isCompletedPurchase, wasPaid } from "../orders/vocabulary";
 
 export type PointsReason =
   | "WELCOME"
@@ -73,24 +74,9 @@ export interface OrderForPoints {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * Spend points are earned once the money is in: `paid`, or a later state only a paid order reaches.
- * A pending or authorized order earns nothing until its orders/paid (or an update saying paid).
- */
-const PAID_STATUSES = new Set(["paid", "partially_refunded", "refunded"]);
-
-export function wasPaid(financialStatus: string): boolean {
-  return PAID_STATUSES.has(financialStatus);
-}
-
-/** Counts as a purchase (second-purchase bonus, referrals): paid and not cancelled. */
-export function isCompletedPurchase(order: Pick<OrderForPoints, "financialStatus" | "cancelledAt">): boolean {
-  return wasPaid(order.financialStatus) && order.cancelledAt === null;
-}
-
-/** isCompletedPurchase as a SQL condition on an "Order" row aliased `alias`. */
-export const completedPurchaseSql = (alias: string) =>
-  `${alias}."financialStatus" IN (${[...PAID_STATUSES].map((status) => `'${status}'`).join(", ")}) AND ${alias}."cancelledAt" IS NULL`;
+// Spend points are earned once the order is paid (wasPaid): a pending or authorized order earns nothing
+// until its orders/paid (or an update saying paid). A completed purchase (the second-purchase bonus,
+// referrals) is paid and not cancelled. Both words are defined in orders/vocabulary.ts.
 
 /** Shopify stamps to the second; the program starts at the second the shop installed the app. */
 export function programStart(installedAt: Date): Date {

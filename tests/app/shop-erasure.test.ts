@@ -10,6 +10,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { survivesDroppedConnection } from "../../app/database/connection-errors";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { eraseShop } from "../../app/shops/installation.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -74,8 +75,7 @@ let client: pg.Client;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: 1 }) });
-  client = new pg.Client({ connectionString: database.url });
-  client.on("error", (error) => console.warn(`erasure test connection lost: ${error.message}`));
+  client = survivesDroppedConnection(new pg.Client({ connectionString: database.url }), "erasure test");
   await client.connect();
 });
 afterAll(async () => {
