@@ -7,7 +7,7 @@
 import type { Amount } from "../orders/money";
 import { ONE_UNIT } from "../orders/money";
 import { byPlacement } from "../orders/placement";
-import { isCompletedPurchase, wasPaid } from "../orders/vocabulary";
+import { isCompletedPurchase, isMember, wasPaid } from "../orders/vocabulary";
 
 export type PointsReason =
   | "WELCOME"
@@ -170,7 +170,7 @@ export function orderSpendEntries(args: {
   if (!spend || spend.points <= 0) return planned;
 
   const earnedOn = order.earnedOn ?? eligible;
-  if (eligible > earnedOn && wasPaid(order.financialStatus) && order.cancelledAt === null) {
+  if (eligible > earnedOn && isCompletedPurchase(order)) {
     const added = pointsForSpend(eligible, settings.pointsPerCurrencyUnit) - pointsForSpend(earnedOn, settings.pointsPerCurrencyUnit);
     const key = orderKeys.editSpend(order.shopifyId, eligible);
     if (added > 0 && !byKey.has(key)) entry(key, added, "SPEND", pendingUntil(now, settings));
@@ -314,7 +314,7 @@ export function welcomeEntries(args: {
   now: Date;
 }): PlannedEntry[] {
   const { customer, settings, installedAt, now } = args;
-  if (!customer.hasAccount || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
+  if (!isMember(customer) || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
   if (customer.shopifyCreatedAt < programStart(installedAt)) return [];
   return [{
     key: `customer:${customer.shopifyId}:welcome`,
