@@ -1,5 +1,6 @@
 import type pg from "pg";
 
+import type { Tx } from "./database/transaction";
 import type { Env } from "./env.server";
 
 /**
@@ -20,16 +21,17 @@ export function databaseTimeouts(settings: Env): Pick<
   };
 }
 
-/** Lifts the statement and lock timeouts to `$1` milliseconds until the end of the current transaction. */
+/**
+ * Lifts the statement and lock timeouts to `$1` milliseconds until the end of the current transaction,
+ * for a pg client (the history import's bulk transport); a Prisma transaction calls allowLongStatements.
+ */
 export const LONG_STATEMENTS_SQL = "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true)";
 
 /**
  * For background work no request waits on (report rebuilds, the history import, sweeps): its
  * statements may run for as long as its transaction may, rather than a request's few seconds.
  */
-export async function allowLongStatements(
-  tx: { $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number> },
-  transactionTimeoutMs: number,
-): Promise<void> {
-  await tx.$executeRawUnsafe(LONG_STATEMENTS_SQL, String(transactionTimeoutMs));
+export async function allowLongStatements(tx: Tx, transactionTimeoutMs: number): Promise<void> {
+  const milliseconds = String(transactionTimeoutMs);
+  await tx.$executeRaw`SELECT set_config('statement_timeout', ${milliseconds}, true), set_config('lock_timeout', ${milliseconds}, true)`;
 }

@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 
 import { databaseTimeouts } from "./database-timeouts.server";
+import { survivesDroppedConnection } from "./database/connection-errors";
 import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
 import { PrismaClient } from "./generated/prisma/client";
@@ -39,10 +40,9 @@ async function connect(): Promise<Connection> {
   // transaction (the history import, a report rebuild) is normal there, not a sign it is stuck. The
   // webhook path keeps its own bound under Shopify's 5 s.
   if (embedded) timeouts.connectionTimeoutMillis = Math.max(timeouts.connectionTimeoutMillis ?? 0, EMBEDDED_CONNECTION_WAIT_MS);
-  const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts });
   // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
   // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
-  pool.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: "database connection lost", error: error.message })));
+  const pool = survivesDroppedConnection(new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts }), "app");
   return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool, embedded };
 }
 

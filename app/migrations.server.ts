@@ -3,6 +3,9 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 
+import { survivesDroppedConnection } from "./database/connection-errors";
+import { MIGRATION_LOCK_ID } from "./database/lock-keys";
+
 /**
  * Applies prisma/migrations to a database, recording each in Prisma's own `_prisma_migrations`
  * table with Prisma's checksum, so `prisma migrate deploy` and `prisma migrate status` agree with
@@ -13,11 +16,11 @@ export async function applyMigrations(
   databaseUrl: string,
   migrationsDir = path.resolve("prisma", "migrations"),
 ): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const client = survivesDroppedConnection(new pg.Client({ connectionString: databaseUrl }), "migrations");
   await client.connect();
   try {
     // One migrator at a time per database, whichever process gets here first.
-    await client.query("SELECT pg_advisory_lock(72707369)");
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -70,7 +73,7 @@ export async function applyMigrations(
     }
     return newlyApplied;
   } finally {
-    await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => undefined);
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
     await client.end();
   }
 }

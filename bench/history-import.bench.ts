@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 
+import { survivesDroppedConnection } from "../app/database/connection-errors";
 import { PrismaClient } from "../app/generated/prisma/client";
 import { applyMigrations } from "../app/migrations.server";
 import { importHistoryLines, jsonLines } from "../app/orders/history-import.server";
@@ -46,7 +47,7 @@ async function writeHistoryFile(file: string, orders: number): Promise<void> {
 
 async function importFile(serverUrl: string, file: string) {
   const name = `loyalty_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
+  const admin = survivesDroppedConnection(new pg.Client({ connectionString: serverUrl }), "bench database");
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
@@ -54,7 +55,7 @@ async function importFile(serverUrl: string, file: string) {
   try {
     await applyMigrations(url.toString());
     // As in the app (db.server.ts): one pool, under Prisma and for the import's multi-row statements.
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    const pool = survivesDroppedConnection(new pg.Pool({ connectionString: url.toString(), max: 2 }), "bench");
     const db = new PrismaClient({ adapter: new PrismaPg(pool) });
     const shop = await db.shop.create({ data: { domain: "bench.myshopify.com" } });
     await db.historyImport.create({ data: { shopId: shop.id, phase: "orders" } });

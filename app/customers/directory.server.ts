@@ -5,6 +5,8 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/ledger.server";
+import { isMember } from "../orders/vocabulary";
+import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
 
 export const CUSTOMERS_PER_PAGE = 25;
@@ -16,7 +18,7 @@ export interface CustomerSummary {
   member: boolean;
   deleted: boolean;
   points: PointsBalance;
-  /** Counted orders: not cancelled, not test orders. */
+  /** Counted orders (isCountedOrder, orders/vocabulary.ts): not cancelled, not test orders. */
   orders: number;
   lastOrderAt: string | null;
   nextFollowUp: { kind: string; dueAt: string } | null;
@@ -91,14 +93,14 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
        ORDER BY c."createdAt" DESC, c.id DESC
        LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
     )
-    SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, p."hasAccount" AS member, p."deletedAt" IS NOT NULL AS deleted,
+    SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member, p."deletedAt" IS NOT NULL AS deleted,
            b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at
       FROM page p
       CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
                                  SUM(e.points) FILTER (WHERE e."availableAt" > ${now}) AS pending
                             FROM "PointsLedgerEntry" e WHERE e."customerId" = p.id) b
       CROSS JOIN LATERAL (SELECT COUNT(*) AS orders, MAX(o."placedAt") AS last_order_at FROM "Order" o
-                           WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = p."shopifyId" AND o."cancelledAt" IS NULL AND NOT o.test) o
+                           WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = p."shopifyId" AND ${countedOrderSql("o")}) o
       LEFT JOIN LATERAL (SELECT f.kind, f."dueAt" FROM "FollowUp" f
                           WHERE f."shopId" = ${shopId} AND f."customerShopifyId" = p."shopifyId" AND f.status = 'SCHEDULED'
                           ORDER BY f."dueAt" LIMIT 1) f ON true
@@ -118,7 +120,7 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     pointsBalance(db, customer.id, now),
     pointsHistory(db, customer.id),
     db.order.aggregate({
-      where: { shopId, customerShopifyId: customer.shopifyId, cancelledAt: null, test: false },
+      where: { ...COUNTED_ORDER_WHERE, shopId, customerShopifyId: customer.shopifyId },
       _count: { _all: true },
       _max: { placedAt: true },
     }),
@@ -140,7 +142,7 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     id: customer.id,
     name: fullName(customer.firstName, customer.lastName),
     email: customer.email,
-    member: customer.hasAccount,
+    member: isMember(customer),
     deleted: customer.deletedAt !== null,
     points,
     orders: orders._count._all,

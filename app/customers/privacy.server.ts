@@ -3,10 +3,9 @@
  * erasing it (customers/redact). Amounts, orders and ledger entries stay, without the person, so the
  * shop's totals and reports stay right.
  */
+import type { Tx } from "../database/transaction";
 import type { Prisma } from "../generated/prisma/client";
 import { forgetContactKeys } from "../loyalty/contact-keys.server";
-
-type Tx = Prisma.TransactionClient;
 
 /** Everything the app stores about the customer, as plain JSON for the merchant to hand over. */
 export async function customerDataReport(tx: Tx, shopId: string, customerShopifyId: string) {

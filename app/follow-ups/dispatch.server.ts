@@ -10,6 +10,8 @@
 import { randomUUID } from "node:crypto";
 
 import { allowLongStatements } from "../database-timeouts.server";
+import { singleRunnerLockKey } from "../database/lock-keys";
+import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
@@ -54,7 +56,6 @@ interface ClaimedFollowUp {
   claimToken: string;
 }
 
-type SweepDb = Prisma.TransactionClient;
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
 
@@ -337,7 +338,7 @@ export interface FollowUpDispatcher {
  * sweep runs every `sweepEveryMs` in whichever worker takes the sweep lock.
  */
 export function startFollowUpDispatcher(
-  options: DispatchOptions & { pollMs?: number; sweepEveryMs?: number; sweep?: (tx: SweepDb, now: Date) => Promise<number> },
+  options: DispatchOptions & { pollMs?: number; sweepEveryMs?: number; sweep?: (tx: Tx, now: Date) => Promise<number> },
 ): FollowUpDispatcher {
   const pollMs = options.pollMs ?? 5_000;
   const sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
@@ -384,11 +385,11 @@ export function startFollowUpDispatcher(
 /** One sweeper at a time across workers (a transaction-scoped advisory lock; the others skip). */
 const SWEEP_TIMEOUT_MS = 5 * 60_000;
 
-async function sweepOnce(db: PrismaClient, sweep: (tx: SweepDb) => Promise<number>): Promise<void> {
+async function sweepOnce(db: PrismaClient, sweep: (tx: Tx) => Promise<number>): Promise<void> {
   await db.$transaction(
     async (tx) => {
       await allowLongStatements(tx, SWEEP_TIMEOUT_MS);
-      const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended('follow-ups:win-back-sweep', 0)) AS locked`;
+      const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${singleRunnerLockKey("follow-ups:win-back-sweep")}, 0)) AS locked`;
       if (locked) await sweep(tx);
     },
     { timeout: SWEEP_TIMEOUT_MS, maxWait: 60_000 },

@@ -67,7 +67,7 @@ export async function listFollowUps(db: PrismaClient, shopId: string, tab: Follo
 }
 
 /**
- * Products customers bought in counted orders (`PRODUCT_PURCHASE`: the orders a reminder can follow),
+ * Products customers bought in kept purchases (`PRODUCT_PURCHASE`: the orders a reminder can follow),
  * most ordered first, each with its use-up interval and lead time if set, and the interval its repeat
  * purchases suggest, or why there is none; the counts shown and the suggestion's are the same counts.
  */

@@ -5,6 +5,7 @@
  */
 
 import { byPlacement } from "../orders/placement";
+import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
 export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
@@ -150,21 +151,16 @@ export const CUSTOMER_ORDERS_CHANGED = {
 } as const;
 const REVIVABLE: ReadonlySet<string> = new Set(Object.values(CUSTOMER_ORDERS_CHANGED));
 
-const PAID = new Set(["paid", "partially_paid", "partially_refunded"]);
-const GIVEN_BACK = new Set(["refunded", "voided"]);
-
-/** An order that counts as a purchase: not a test, not cancelled, not fully refunded or voided. */
-export function isCountedOrder(order: { test: boolean; cancelledAt: Date | null; financialStatus: string }): boolean {
-  return !order.test && !order.cancelledAt && !GIVEN_BACK.has(order.financialStatus);
-}
+// The follow-ups go with kept purchases (isKeptPurchase: not a test, not cancelled, not fully refunded
+// or voided) and wait for them to hold a payment (holdsPayment); both words are in orders/vocabulary.ts.
 
 /**
  * The thank-you and the next-purchase discount, as a function of all the customer's orders, whatever
  * order their webhooks arrived in:
- * - they belong to the customer's first counted order, once it is paid (and placed after the install,
+ * - they belong to the customer's first kept purchase, once it holds a payment (and placed after the install,
  *   not imported); the thank-you is timed from when it was seen paid (`now`), once per customer (one
  *   already sent is not repeated for another order);
- * - the next-purchase discount only while no later counted order is paid: the customer came back;
+ * - the next-purchase discount only while no later kept purchase holds a payment: the customer came back;
  * - one scheduled for another order is cancelled; one this rule cancelled comes back when the orders
  *   that cancelled it change back (an earlier order cancelled, a later one cancelled).
  */
@@ -177,12 +173,12 @@ export function planFirstOrderFollowUps(input: {
 }): FollowUpPlan {
   const { customerOrders, existing, rules, installedAt, now } = input;
   const plan: FollowUpPlan = { create: [], cancel: [], revive: [] };
-  const counted = customerOrders.filter(isCountedOrder).sort(byPlacement);
-  const first = counted[0];
+  const kept = customerOrders.filter(isKeptPurchase).sort(byPlacement);
+  const first = kept[0];
   // Shopify stamps orders to the second: an order in the install's own second is not history.
   const eligible =
-    first && PAID.has(first.financialStatus) && !first.imported && first.placedAt.getTime() >= Math.floor(installedAt.getTime() / 1000) * 1000 ? first : null;
-  const cameBack = counted.some((order) => order !== first && PAID.has(order.financialStatus));
+    first && holdsPayment(first.financialStatus) && !first.imported && first.placedAt.getTime() >= Math.floor(installedAt.getTime() / 1000) * 1000 ? first : null;
+  const cameBack = kept.some((order) => order !== first && holdsPayment(order.financialStatus));
   const wanted: Record<"THANK_YOU" | "NEXT_PURCHASE", CustomerOrderFacts | null> = {
     THANK_YOU: eligible && rules.thankYouEnabled ? eligible : null,
     NEXT_PURCHASE: eligible && rules.nextPurchaseEnabled && !cameBack ? eligible : null,
@@ -195,7 +191,7 @@ export function planFirstOrderFollowUps(input: {
     for (const followUp of existing) {
       if (followUp.kind !== kind || followUp.status !== "SCHEDULED" || followUp.orderShopifyId === target?.shopifyId) continue;
       const order = followUp.orderShopifyId ? byId.get(followUp.orderShopifyId) : undefined;
-      const reason = order && !isCountedOrder(order)
+      const reason = order && !isKeptPurchase(order)
         ? (order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded")
         : kind === "NEXT_PURCHASE" && cameBack && order === first
           ? CUSTOMER_ORDERS_CHANGED.orderedAgain
@@ -235,7 +231,7 @@ export interface OrderFollowUpInput {
  * What one order schedules and cancels, derived again from the stored state each time the order
  * changes; keys make a repeated derivation add nothing.
  * - a cancelled or fully refunded order cancels what it scheduled;
- * - the thank-you and next-purchase discount follow the customer's first counted order
+ * - the thank-you and next-purchase discount follow the customer's first kept purchase
  *   (planFirstOrderFollowUps), so an order's change may schedule or cancel them for another order;
  * - replenishment reminders follow the customer's latest purchase of each of the order's products
  *   (planReplenishmentFollowUps), so an order's change may move one to another order;
@@ -259,10 +255,10 @@ export function planOrderFollowUps(input: OrderFollowUpInput): FollowUpPlan {
   plan.create.push(...replenishment.create);
   plan.revive.push(...replenishment.revive);
 
-  if (!isCountedOrder(order)) {
+  if (!isKeptPurchase(order)) {
     const reason = order.cancelledAt ? "order cancelled" : order.test ? "test order" : "order refunded";
     for (const followUp of scheduled) if (followUp.orderShopifyId === order.shopifyId) cancels.set(followUp.key, reason);
-  } else if (PAID.has(order.financialStatus)) {
+  } else if (holdsPayment(order.financialStatus)) {
     for (const followUp of scheduled) {
       if (followUp.kind !== "WIN_BACK" || followUp.orderShopifyId === null || followUp.orderShopifyId === order.shopifyId || !followUp.orderPlacedAt) continue;
       if (byPlacement({ placedAt: followUp.orderPlacedAt, shopifyId: followUp.orderShopifyId }, order) <= 0) cancels.set(followUp.key, CUSTOMER_ORDERS_CHANGED.orderedAgain);
@@ -276,7 +272,7 @@ export function planOrderFollowUps(input: OrderFollowUpInput): FollowUpPlan {
  * Replenishment reminders for the products of one order, as a function of all the customer's orders,
  * whatever order their webhooks arrived in:
  * - for each product with a use-up interval, the reminder belongs to the customer's latest purchase
- *   of it (a counted, paid order), due `interval − lead` days after that order was placed, if that
+ *   of it (a kept purchase holding a payment), due `interval − lead` days after that order was placed, if that
  *   order was placed after the install (not history) and the moment has not long passed;
  * - when the latest purchase changes (a reorder, the reorder cancelled or refunded), the reminder
  *   moves: a scheduled one for an earlier purchase is cancelled ("customer reordered the product"),
@@ -287,7 +283,7 @@ export function planOrderFollowUps(input: OrderFollowUpInput): FollowUpPlan {
 export function planReplenishmentFollowUps(input: OrderFollowUpInput): FollowUpPlan {
   const { order, customerOrders, existing, rules, intervals, installedAt, now } = input;
   const plan: FollowUpPlan = { create: [], cancel: [], revive: [] };
-  const purchases = customerOrders.filter((other) => isCountedOrder(other) && PAID.has(other.financialStatus)).sort(byPlacement);
+  const purchases = customerOrders.filter((other) => isKeptPurchase(other) && holdsPayment(other.financialStatus)).sort(byPlacement);
   const byId = new Map(customerOrders.map((other) => [other.shopifyId, other]));
   const installSecond = Math.floor(installedAt.getTime() / 1000) * 1000;
   const due = (at: Date) => nextSendableTime(at, rules.timezone, rules.quietHours);
@@ -299,8 +295,8 @@ export function planReplenishmentFollowUps(input: OrderFollowUpInput): FollowUpP
     for (const followUp of existing) {
       if (followUp.kind !== "REPLENISHMENT" || followUp.status !== "SCHEDULED" || followUp.productShopifyId !== product || followUp.key === key) continue;
       const held = followUp.orderShopifyId ? byId.get(followUp.orderShopifyId) : undefined;
-      // A reminder of an order no longer counted is cancelled by that order's own change, with its reason.
-      if (held && !isCountedOrder(held)) continue;
+      // A reminder of an order no longer a kept purchase is cancelled by that order's own change, with its reason.
+      if (held && !isKeptPurchase(held)) continue;
       plan.cancel.push({ key: followUp.key, reason: CUSTOMER_ORDERS_CHANGED.reorderedProduct });
     }
     if (!latest || !key || !rules.replenishmentEnabled) continue;
@@ -345,7 +341,7 @@ export interface WinBackAudience {
 }
 
 /**
- * Customers whose last counted order was placed in [from, to) have lapsed and may be written to:
+ * Customers whose last kept purchase was placed in [from, to) have lapsed and may be written to:
  * one win-back per lapse, keyed by that last order. A customer lapses `afterDays` after their last
  * order. Lapses from `pastDays` before the win-back went on count; later, the window catches up
  * `WIN_BACK_CATCH_UP_DAYS` behind (plus `pastDays`), so the sweep never reads the whole history.
@@ -423,9 +419,9 @@ export function suggestReplenishmentInterval(gapsInDays: number[], minRepeats: n
   return Math.round(median);
 }
 
-/** Who bought a product in counted orders, and the gaps between each customer's purchases of it. */
+/** Who bought a product in kept purchases, and the gaps between each customer's purchases of it. */
 export interface ProductRepeatStats {
-  /** Customers with a counted order of it. */
+  /** Customers with a kept purchase of it. */
   customers: number;
   /** Of those, customers who bought it again a day or more later. */
   repeatCustomers: number;

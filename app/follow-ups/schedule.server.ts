@@ -3,7 +3,9 @@
  * order sync's transaction), the win-back sweep, unsubscribes, the merchant's cancel, settings and
  * use-up intervals. The rules themselves are in rules.ts.
  */
+import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { keptPurchaseSql } from "../orders/vocabulary.server";
 import {
   CUSTOMER_ORDERS_CHANGED,
   MARKETING_KINDS,
@@ -18,8 +20,6 @@ import {
   type OrderFacts,
   type WinBackAudience,
 } from "./rules";
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 /** The shop's follow-up settings, made with the defaults on first use. */
 export async function followUpSettings(db: Db, shopId: string) {
@@ -142,7 +142,7 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
 }
 
 /**
- * The win-back's audience: each customer of the shop whose last counted order was placed in
+ * The win-back's audience: each customer of the shop whose last kept purchase was placed in
  * [from, to), still reachable (not erased nor deleted), with that order. The sweep inserts these
  * rows; the admin counts them. One definition for both.
  */
@@ -152,7 +152,7 @@ function winBackAudienceSql(shopId: string, window: { from: Date; to: Date }): P
       FROM (SELECT DISTINCT ON (o."customerShopifyId") o."customerShopifyId" AS customer, o."shopifyId" AS order_id, o."placedAt"
               FROM "Order" o
              WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND o."placedAt" >= ${window.from}
-               AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')
+               AND ${keptPurchaseSql("o")}
              ORDER BY o."customerShopifyId", o."placedAt" DESC) last
       JOIN "Customer" c ON c."shopId" = ${shopId} AND c."shopifyId" = last.customer
      WHERE last."placedAt" < ${window.to} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL`;
@@ -280,12 +280,12 @@ export async function setReplenishmentInterval(
   });
 }
 
-/** A customer's purchase of a product, for use-up intervals: a line of a counted order (`o` joined to its lines `li`). */
+/** A customer's purchase of a product, for use-up intervals: a line of a kept purchase (`o` joined to its lines `li`). */
 export const PRODUCT_PURCHASE = Prisma.sql`o."customerShopifyId" IS NOT NULL AND li."productShopifyId" IS NOT NULL
-  AND NOT o.test AND o."cancelledAt" IS NULL AND o."financialStatus" NOT IN ('refunded', 'voided')`;
+  AND ${keptPurchaseSql("o")}`;
 
 /**
- * For each product of the shop's counted orders (not test, not cancelled, not refunded or voided, with
+ * For each product of the shop's kept purchases (not test, not cancelled, not refunded or voided, with
  * a customer), who bought it, who bought it again, and the interval that suggests (see
  * `replenishmentSuggestion`); every product asked for, a suggestion or not.
  */

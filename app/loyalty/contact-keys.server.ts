@@ -2,9 +2,7 @@
  * The contact keys (loyalty/contact-keys.ts) a customer has used, kept as customers and orders
  * arrive, and compared when a referral would be rewarded.
  */
-import type { Prisma } from "../generated/prisma/client";
-
-type Tx = Prisma.TransactionClient;
+import type { Tx } from "../database/transaction";
 
 /** Adds the keys not yet kept for the customer, in one statement. */
 export async function recordContactKeys(tx: Tx, customerId: string, keys: string[]): Promise<void> {

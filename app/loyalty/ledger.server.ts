@@ -4,10 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 
+import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { expiryEntries, type ExistingEntry, type PlannedEntry } from "./points-rules";
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 /** Writes the entries; one whose key is already in the ledger is skipped (a repeated event). */
 export async function appendLedgerEntries(db: Db, shopId: string, customerId: string, entries: PlannedEntry[]): Promise<number> {

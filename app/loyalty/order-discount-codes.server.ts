@@ -5,10 +5,8 @@
  * - a referred friend's code names the friend, so their first order rewards the referrer even when
  *   they arrived as a guest.
  */
-import type { Prisma } from "../generated/prisma/client";
+import type { Tx } from "../database/transaction";
 import { markRedemptionsUsed } from "./redemption.server";
-
-type Tx = Prisma.TransactionClient;
 
 export async function recordOrderDiscountCodes(
   tx: Tx,

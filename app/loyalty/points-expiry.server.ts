@@ -5,6 +5,7 @@
  * the others skip that round.
  */
 import { allowLongStatements } from "../database-timeouts.server";
+import { singleRunnerLockKey } from "../database/lock-keys";
 import type { PrismaClient } from "../generated/prisma/client";
 import { expireInactivePoints } from "./ledger.server";
 
@@ -19,7 +20,7 @@ export async function expirePointsEverywhere(db: PrismaClient, now: Date): Promi
   return db.$transaction(
     async (tx) => {
       await allowLongStatements(tx, EXPIRY_ROUND_TIMEOUT_MS);
-      const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended('loyalty:points-expiry', 0)) AS locked`;
+      const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${singleRunnerLockKey("loyalty:points-expiry")}, 0)) AS locked`;
       if (!locked) return 0;
       const shops = await tx.$queryRaw<{ id: string }[]>`
         SELECT s.id FROM "Shop" s JOIN "ProgramSettings" p ON p."shopId" = s.id

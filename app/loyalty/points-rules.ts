@@ -7,6 +7,7 @@
 import type { Amount } from "../orders/money";
 import { ONE_UNIT } from "../orders/money";
 import { byPlacement } from "../orders/placement";
+import { isCompletedPurchase, isMember, wasPaid } from "../orders/vocabulary";
 
 export type PointsReason =
   | "WELCOME"
@@ -73,24 +74,9 @@ export interface OrderForPoints {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * Spend points are earned once the money is in: `paid`, or a later state only a paid order reaches.
- * A pending or authorized order earns nothing until its orders/paid (or an update saying paid).
- */
-const PAID_STATUSES = new Set(["paid", "partially_refunded", "refunded"]);
-
-export function wasPaid(financialStatus: string): boolean {
-  return PAID_STATUSES.has(financialStatus);
-}
-
-/** Counts as a purchase (second-purchase bonus, referrals): paid and not cancelled. */
-export function isCompletedPurchase(order: Pick<OrderForPoints, "financialStatus" | "cancelledAt">): boolean {
-  return wasPaid(order.financialStatus) && order.cancelledAt === null;
-}
-
-/** isCompletedPurchase as a SQL condition on an "Order" row aliased `alias`. */
-export const completedPurchaseSql = (alias: string) =>
-  `${alias}."financialStatus" IN (${[...PAID_STATUSES].map((status) => `'${status}'`).join(", ")}) AND ${alias}."cancelledAt" IS NULL`;
+// Spend points are earned once the order is paid (wasPaid): a pending or authorized order earns nothing
+// until its orders/paid (or an update saying paid). A completed purchase (the second-purchase bonus,
+// referrals) is paid and not cancelled. Both words are defined in orders/vocabulary.ts.
 
 /** Shopify stamps to the second; the program starts at the second the shop installed the app. */
 export function programStart(installedAt: Date): Date {
@@ -184,7 +170,7 @@ export function orderSpendEntries(args: {
   if (!spend || spend.points <= 0) return planned;
 
   const earnedOn = order.earnedOn ?? eligible;
-  if (eligible > earnedOn && wasPaid(order.financialStatus) && order.cancelledAt === null) {
+  if (eligible > earnedOn && isCompletedPurchase(order)) {
     const added = pointsForSpend(eligible, settings.pointsPerCurrencyUnit) - pointsForSpend(earnedOn, settings.pointsPerCurrencyUnit);
     const key = orderKeys.editSpend(order.shopifyId, eligible);
     if (added > 0 && !byKey.has(key)) entry(key, added, "SPEND", pendingUntil(now, settings));
@@ -328,7 +314,7 @@ export function welcomeEntries(args: {
   now: Date;
 }): PlannedEntry[] {
   const { customer, settings, installedAt, now } = args;
-  if (!customer.hasAccount || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
+  if (!isMember(customer) || settings.welcomePoints <= 0 || !customer.shopifyCreatedAt) return [];
   if (customer.shopifyCreatedAt < programStart(installedAt)) return [];
   return [{
     key: `customer:${customer.shopifyId}:welcome`,

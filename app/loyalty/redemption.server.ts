@@ -12,6 +12,8 @@
  *   points given back) the same key tries again.
  */
 import { newDiscountCode } from "../follow-ups/discounts.server";
+import { subjectLockKey } from "../database/lock-keys";
+import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient, Redemption, Reward } from "../generated/prisma/client";
 import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
@@ -26,8 +28,6 @@ import {
 } from "../shopify/operations";
 import { appendLedgerEntries, pointsBalance } from "./ledger.server";
 import { pointsText } from "./storefront-account.server";
-
-type Tx = Prisma.TransactionClient;
 
 const DAY_MS = 86_400_000;
 /** An order placed just before a code's end can reach us later than that: expiry waits this long. */
@@ -58,7 +58,7 @@ export interface ShopifyAccess {
 
 /** Holds the customer's lock until the transaction ends: the same lock orders/sync.server.ts takes. */
 async function lockCustomer(tx: Tx, shopId: string, customerGid: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${shopId}:${customerGid}`}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${subjectLockKey(shopId, customerGid)}, 0))`;
 }
 
 class Refusal extends Error {

@@ -3,11 +3,13 @@
  * who arrives through it is recorded here, and the referrer earns points when the friend's first
  * order is paid. A refused referral is kept with its reason.
  */
-import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { referrerLockKey } from "../database/lock-keys";
+import type { Tx } from "../database/transaction";
+import type { PrismaClient } from "../generated/prisma/client";
 import { byPlacement } from "../orders/placement";
 import { sharedContactReason } from "./contact-keys.server";
 import { appendLedgerEntries } from "./ledger.server";
-import { isCompletedPurchase } from "./points-rules";
+import { isCompletedPurchase } from "../orders/vocabulary";
 
 export type ReferralRefusal =
   | "unknown_code"
@@ -125,7 +127,7 @@ function unusedKey(base: string, keys: ReadonlySet<string>): string {
  *   back and the referral waits again for a first purchase.
  */
 export async function rewardReferralOnFirstPurchase(
-  tx: Prisma.TransactionClient,
+  tx: Tx,
   shop: { id: string; settings: { referrerPoints: number; referralMonthlyRewardLimit: number; pendingDays: number } },
   friend: { id: string; shopifyId: string; email?: string | null },
   orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[],
@@ -188,7 +190,7 @@ export async function rewardReferralOnFirstPurchase(
     return;
   }
   // Rewards per referrer per month are counted under the referrer's lock, so two friends paying at once cannot both slip under the limit.
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${shop.id}:referrer:${referral.referrerId}`}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${referrerLockKey(shop.id, referral.referrerId)}, 0))`;
   const rewardsThisMonth = await tx.referral.count({
     where: { referrerId: referral.referrerId, status: "REWARDED", rewardedAt: { gte: startOfMonth(now) } },
   });
@@ -218,7 +220,7 @@ export async function rewardReferralOnFirstPurchase(
 }
 
 /** The referrer's ledger entries for one referral (its reward, and any taking back). */
-async function referralEntries(tx: Prisma.TransactionClient, shopId: string, referralId: string): Promise<{ key: string; points: number }[]> {
+async function referralEntries(tx: Tx, shopId: string, referralId: string): Promise<{ key: string; points: number }[]> {
   return tx.$queryRaw<{ key: string; points: number }[]>`
     SELECT key, points FROM "PointsLedgerEntry" WHERE "shopId" = ${shopId} AND source = 'REFERRAL' AND "sourceId" = ${referralId}`;
 }

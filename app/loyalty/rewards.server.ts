@@ -5,9 +5,8 @@
  */
 import { z } from "zod";
 
+import type { Db } from "../database/transaction";
 import type { Prisma, PrismaClient, Reward, RewardKind } from "../generated/prisma/client";
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 export const REWARD_KINDS = ["AMOUNT_OFF", "PERCENTAGE_OFF", "FREE_SHIPPING"] as const satisfies readonly RewardKind[];
 

@@ -7,7 +7,8 @@
 import type pg from "pg";
 
 import { sharesOneSession } from "../embedded-database.server";
-import { completedPurchaseSql, type PointsReason } from "./points-rules";
+import { completedPurchaseSql } from "../orders/vocabulary.server";
+import type { PointsReason } from "./points-rules";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -192,7 +193,7 @@ const ACCOUNT_SQL = `
     LEFT JOIN LATERAL (
       SELECT COUNT(*)::int AS count
         FROM (SELECT 1 FROM "Order" o
-               WHERE o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId" AND ${completedPurchaseSql("o")}
+               WHERE o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId" AND ${completedPurchaseSql("o").text}
                LIMIT 2) two
     ) purchases ON true
     LEFT JOIN LATERAL (

@@ -31,7 +31,7 @@ import { financialStatusProgressSql } from "./financial-status";
 import { formatAmount, parseAmount } from "./money";
 import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads";
 
-type Tx = Prisma.TransactionClient;
+import type { Tx } from "../database/transaction";
 
 export interface ShopProgram {
   id: string;

@@ -21,33 +21,40 @@
  * the moment of an increment at the end of their transactions (never a scan of the day's orders).
  */
 import { allowLongStatements } from "../database-timeouts.server";
-import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { shopReportsLockKey, subjectLockKey } from "../database/lock-keys";
+import type { Tx } from "../database/transaction";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
 
-type Tx = Prisma.TransactionClient;
-
 /** The local date of an order, DST-correct: "placedAt" is UTC without a zone. */
-const LOCAL_DAY = (timezoneParam: string) => `(o."placedAt" AT TIME ZONE 'UTC' AT TIME ZONE ${timezoneParam})::date`;
+const localDay = (timezone: string) => Prisma.sql`(o."placedAt" AT TIME ZONE 'UTC' AT TIME ZONE ${timezone})::date`;
 
-/** Counted orders (see METRIC_DEFINITIONS.countedOrders) with their chain links; $1 shop, $2 time zone. */
-const COUNTED_ORDERS = (customerFilter: string) => `
+/**
+ * The shop's counted orders (isCountedOrder, see METRIC_DEFINITIONS.countedOrders) with their chain
+ * links, of these customers only, or of every customer (null).
+ */
+function countedOrderRows(shopId: string, timezone: string, customers: string[] | null): Prisma.Sql {
+  const ofCustomers = customers ? Prisma.sql`AND o."customerShopifyId" = ANY(${customers}::text[])` : Prisma.empty;
+  return Prisma.sql`
   WITH counted AS (
     SELECT o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at,
-           ${LOCAL_DAY("$2")} AS day,
-           ${ORDER_SALES_SQL("o")} AS revenue
+           ${localDay(timezone)} AS day,
+           ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
       FROM "Order" o
-     WHERE o."shopId" = $1 AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test ${customerFilter}
+     WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")} ${ofCustomers}
   )
   SELECT c.order_id, c.customer,
-         COALESCE(cu."hasAccount", false) AS member,
+         ${memberSql("cu")} AS member,
          c.day,
          date_trunc('month', MIN(c.day) OVER (PARTITION BY c.customer))::date AS first_month,
          LAG(c.day) OVER chain AS prev_day,
          LAG(c.day, 2) OVER chain AS prev2_day,
          c.revenue
     FROM counted c
-    LEFT JOIN "Customer" cu ON cu."shopId" = $1 AND cu."shopifyId" = c.customer
+    LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = c.customer
   WINDOW chain AS (PARTITION BY c.customer ORDER BY c.placed_at, c.order_id)`;
+}
 
 interface ReportOrderRow {
   order_id: string;
@@ -60,10 +67,8 @@ interface ReportOrderRow {
   revenue: string;
 }
 
-const ROW_COLUMNS = `order_id, customer, member, to_char(day, 'YYYY-MM-DD') AS day, to_char(first_month, 'YYYY-MM-DD') AS first_month,
+const ROW_COLUMNS = Prisma.sql`order_id, customer, member, to_char(day, 'YYYY-MM-DD') AS day, to_char(first_month, 'YYYY-MM-DD') AS first_month,
   to_char(prev_day, 'YYYY-MM-DD') AS prev_day, to_char(prev2_day, 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue`;
-
-const shopLockKey = (shopId: string) => `${shopId}:reports`;
 
 /** The shop's time zone when its report rows are maintained in it, else null (a rebuild is due). */
 async function maintainedTimezone(tx: Tx, shopId: string): Promise<string | null> {
@@ -84,7 +89,7 @@ export async function recordOrderForReports(tx: Tx, shopId: string, orderShopify
 /** The batch form, for the history import: one pass for a batch of orders. */
 export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopifyIds: string[]): Promise<void> {
   if (orderShopifyIds.length === 0) return;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopLockKey(shopId)}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
   const timezone = await maintainedTimezone(tx, shopId);
   if (!timezone) return;
   // The customers the orders belong to now, and those they were counted for before (a changed buyer).
@@ -98,7 +103,7 @@ export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopif
 
 /** A customer's membership changed (customers/update): their rows move between members and non-members. */
 export async function recordCustomerForReports(tx: Tx, shopId: string, customerShopifyId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopLockKey(shopId)}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
   const timezone = await maintainedTimezone(tx, shopId);
   if (!timezone) return;
   await recomputeCustomers(tx, shopId, timezone, [customerShopifyId]);
@@ -109,18 +114,10 @@ async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, cust
   if (customers.length === 0) return;
   const sorted = [...new Set(customers)].sort();
   // The same keys as the order sync's locks, so a customer's orders are chained one transaction at a time.
-  await tx.$executeRawUnsafe(
-    `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || c, 0)) FROM unnest($2::text[]) AS c ORDER BY c`,
-    shopId,
-    sorted,
-  );
+  const keys = sorted.map((customer) => subjectLockKey(shopId, customer));
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k ORDER BY k`;
 
-  const desired = await tx.$queryRawUnsafe<ReportOrderRow[]>(
-    `SELECT ${ROW_COLUMNS} FROM (${COUNTED_ORDERS(`AND o."customerShopifyId" = ANY($3::text[])`)}) AS rows`,
-    shopId,
-    timezone,
-    sorted,
-  );
+  const desired = await tx.$queryRaw<ReportOrderRow[]>`SELECT ${ROW_COLUMNS} FROM (${countedOrderRows(shopId, timezone, sorted)}) AS rows`;
   const existing = await tx.$queryRaw<ReportOrderRow[]>`
     SELECT "orderShopifyId" AS order_id, "customerShopifyId" AS customer, member, to_char(day, 'YYYY-MM-DD') AS day,
            to_char("firstMonth", 'YYYY-MM-DD') AS first_month, to_char("prevDay", 'YYYY-MM-DD') AS prev_day,
@@ -353,17 +350,14 @@ async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { o
     async (tx) => {
       // About a minute at 1M orders, and a second rebuild of the shop waits for the first's lock.
       await allowLongStatements(tx, REBUILD_TIMEOUT_MS);
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopLockKey(shopId)}, 0))`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
       // Another process may have rebuilt while this one waited for the lock.
       if (options.onlyIfStale && (await reportsReady(tx, shopId))) return false;
       const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { ianaTimezone: true } });
       await deleteShopReportRows(tx, shopId);
-      await tx.$executeRawUnsafe(
-        `INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue)
-         SELECT $1, order_id, customer, member, day, first_month, prev_day, prev2_day, revenue FROM (${COUNTED_ORDERS("")}) AS rows`,
-        shopId,
-        shop.ianaTimezone,
-      );
+      await tx.$executeRaw`
+        INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue)
+        SELECT ${shopId}, order_id, customer, member, day, first_month, prev_day, prev2_day, revenue FROM (${countedOrderRows(shopId, shop.ianaTimezone, null)}) AS rows`;
       await tx.$executeRaw`
         INSERT INTO "ReportWindow" ("shopId", "endDay", "startDay", member, pairs, triples)
         SELECT ${shopId}, end_day, start_day, member, SUM(pairs), SUM(triples) FROM (
@@ -401,10 +395,4 @@ async function deleteShopReportRows(tx: Tx, shopId: string): Promise<void> {
   await tx.$executeRaw`DELETE FROM "ReportDay" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportWindow" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportCohort" WHERE "shopId" = ${shopId}`;
-}
-
-/** shop/redact: the report rows have no foreign key to Shop, so erasure deletes them by shopId. */
-export async function deleteShopReports(tx: Tx, shopId: string): Promise<void> {
-  await deleteShopReportRows(tx, shopId);
-  await tx.$executeRaw`DELETE FROM "ReportState" WHERE "shopId" = ${shopId}`;
 }

@@ -4,6 +4,7 @@
  * the aggregates are tested against and the benchmark's reference.
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { addDecimals, ORDER_SALES_SQL, type Period, type PeriodTotals } from "./metrics";
 import type { SegmentTotals } from "./metrics.server";
 
@@ -18,20 +19,20 @@ export async function referenceTotals(db: PrismaClient, shopId: string, timezone
       SELECT o.id, o."shopId", o."shopifyId", o."customerShopifyId" AS customer
         FROM "Order" o, bounds
        WHERE o."shopId" = ${shopId} AND o."placedAt" >= bounds.starts AND o."placedAt" < bounds.ends
-         AND o."customerShopifyId" IS NOT NULL AND o."cancelledAt" IS NULL AND NOT o.test
+         AND ${countedOrderSql("o")}
     ),
     by_customer AS (
       SELECT c.customer, COUNT(*) AS orders,
              COALESCE(SUM(${Prisma.raw(ORDER_SALES_SQL("c"))}), 0) AS revenue
         FROM counted c GROUP BY c.customer
     )
-    SELECT COALESCE(cu."hasAccount", false) AS member,
+    SELECT ${memberSql("cu")} AS member,
            SUM(b.orders)::int AS orders, SUM(b.revenue)::text AS revenue, COUNT(*)::int AS customers,
            (COUNT(*) FILTER (WHERE b.orders >= 2))::int AS repeaters,
            (COUNT(*) FILTER (WHERE EXISTS (
               SELECT 1 FROM "Order" e, bounds
                WHERE e."shopId" = ${shopId} AND e."customerShopifyId" = b.customer AND e."placedAt" < bounds.starts
-                 AND e."cancelledAt" IS NULL AND NOT e.test)))::int AS returning
+                 AND ${countedOrderSql("e")})))::int AS returning
       FROM by_customer b LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = b.customer
      GROUP BY 1`;
   const empty: PeriodTotals = { orders: 0, revenue: "0.0000", customers: 0, repeatCustomers: 0, returningCustomers: 0 };

@@ -1,9 +1,10 @@
-import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import type { Tx } from "../database/transaction";
+import type { PrismaClient } from "../generated/prisma/client";
 import { seedDefaultRewards } from "../loyalty/rewards.server";
 import { startHistoryImport } from "../orders/history-import.server";
-import { deleteShopReports } from "../reports/aggregates.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { SHOP_PROFILE_QUERY, type ShopProfile } from "../shopify/operations";
+import { deleteShopRateLimitWindows } from "../storefront/rate-limits.server";
 
 /**
  * Runs after every successful token exchange (first install and reinstall): records the shop's
@@ -41,26 +42,25 @@ export async function installedShop(db: PrismaClient, shopDomain: string, graphq
 }
 
 /** app/uninstalled: the shop's sessions go at once; its data stays until shop/redact (48 h later). */
-export async function recordUninstall(tx: Prisma.TransactionClient, shopDomain: string, at: Date): Promise<void> {
+export async function recordUninstall(tx: Tx, shopDomain: string, at: Date): Promise<void> {
   await tx.session.deleteMany({ where: { shop: shopDomain } });
   await tx.shop.updateMany({ where: { domain: shopDomain }, data: { uninstalledAt: at } });
 }
 
-/** shop/redact: everything the app holds about the shop is deleted (its customers, orders and ledger cascade). */
-export async function eraseShop(tx: Prisma.TransactionClient, shopDomain: string): Promise<void> {
+/**
+ * shop/redact: everything the app holds about the shop is deleted. Every table of a shop references
+ * Shop with ON DELETE CASCADE (directly or through its parent row), so deleting the Shop row takes
+ * them all, a table added later included (tests/app/shop-erasure.test.ts checks the whole catalogue).
+ *
+ * Four tables are keyed by the shop's domain, not its row, and go by domain: sessions (the session
+ * storage writes them at token exchange, before the Shop row exists), webhook deliveries and privacy
+ * requests (accepted before any lookup, also for a shop that never finished installing) and the
+ * storefront's rate-limit windows (counted per domain on the hot path).
+ */
+export async function eraseShop(tx: Tx, shopDomain: string): Promise<void> {
   await tx.session.deleteMany({ where: { shop: shopDomain } });
   await tx.complianceRequest.deleteMany({ where: { shopDomain } });
   await tx.webhookEvent.deleteMany({ where: { shopDomain } });
-  const shop = await tx.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
-  if (!shop) return;
-  // Follow-ups, reports and referral discounts key their rows by shopId without a relation; the rest cascades from Shop.
-  const where = { shopId: shop.id };
-  await tx.followUp.deleteMany({ where });
-  await tx.followUpSettings.deleteMany({ where });
-  await tx.replenishmentInterval.deleteMany({ where });
-  await tx.marketingConsent.deleteMany({ where });
-  await tx.followUpUnsubscribe.deleteMany({ where });
-  await tx.referralDiscount.deleteMany({ where });
-  await deleteShopReports(tx, shop.id);
-  await tx.shop.delete({ where: { id: shop.id } });
+  await deleteShopRateLimitWindows(tx, shopDomain);
+  await tx.shop.deleteMany({ where: { domain: shopDomain } });
 }

@@ -2,6 +2,7 @@
  * Rate limits for the storefront's write routes (redeem, referral landing), counted in PostgreSQL so
  * every app instance sees the same count: a fixed window per key, one upsert per request.
  */
+import type { Db } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 
 export interface RateLimit {
@@ -30,7 +31,7 @@ export async function takeRateLimits(db: PrismaClient, shopDomain: string, check
     const windowMs = limit.windowSeconds * 1000;
     const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
     const [{ hits }] = await db.$queryRaw<{ hits: number }[]>`
-      INSERT INTO "RateLimitWindow" ("key", "windowStart", "hits") VALUES (${`${limit.name}:${shopDomain}:${subject}`}, ${windowStart}, 1)
+      INSERT INTO "RateLimitWindow" ("key", "windowStart", "hits") VALUES (${rateLimitKey(limit, shopDomain, subject)}, ${windowStart}, 1)
       ON CONFLICT ("key", "windowStart") DO UPDATE SET "hits" = "RateLimitWindow"."hits" + 1
       RETURNING "hits"`;
     if (hits > limit.limit) {
@@ -40,9 +41,23 @@ export async function takeRateLimits(db: PrismaClient, shopDomain: string, check
   return retryAfterSeconds > 0 ? { allowed: false, retryAfterSeconds } : { allowed: true };
 }
 
+const RATE_LIMITS = [REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER];
+
+function rateLimitKey(limit: RateLimit, shopDomain: string, subject: string): string {
+  return `${limit.name}:${shopDomain}:${subject}`;
+}
+
 /** Windows that have ended count nothing: the periodic upkeep deletes them. */
 export async function deleteEndedRateLimitWindows(db: PrismaClient, now: Date): Promise<number> {
-  const longest = Math.max(...[REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER].map((limit) => limit.windowSeconds));
+  const longest = Math.max(...RATE_LIMITS.map((limit) => limit.windowSeconds));
   const { count } = await db.rateLimitWindow.deleteMany({ where: { windowStart: { lt: new Date(now.getTime() - longest * 1000) } } });
+  return count;
+}
+
+/** shop/redact: the shop's windows (their keys name customers and addresses) go with the shop. */
+export async function deleteShopRateLimitWindows(db: Db, shopDomain: string): Promise<number> {
+  const { count } = await db.rateLimitWindow.deleteMany({
+    where: { OR: RATE_LIMITS.map((limit) => ({ key: { startsWith: rateLimitKey(limit, shopDomain, "") } })) },
+  });
   return count;
 }

@@ -21,7 +21,7 @@ import { bulkOperationFinished } from "../orders/history-import.server";
 import { markCustomerDeleted, shopProgram, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
 
-type Tx = Prisma.TransactionClient;
+import type { Tx } from "../database/transaction";
 
 /** A stored delivery as the processor hands it to a handler. */
 export interface InboxDelivery {

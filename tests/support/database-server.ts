@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
+import { survivesDroppedConnection } from "../../app/database/connection-errors";
+
 /** The CI and development machines' PostgreSQL server, used when DATABASE_URL names none. */
 export const LOCAL_DATABASE_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -10,7 +12,7 @@ export const LOCAL_DATABASE_SERVER = "postgresql://postgres@127.0.0.1:5432/postg
  */
 export async function databaseServer(): Promise<{ url: string } | { url: null; reason: string }> {
   const url = process.env.DATABASE_URL || LOCAL_DATABASE_SERVER;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  const client = survivesDroppedConnection(new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 }), "database server probe");
   try {
     await client.connect();
     await client.query("SELECT 1");
@@ -25,7 +27,7 @@ export async function databaseServer(): Promise<{ url: string } | { url: null; r
 /** A new, empty database on the server; `drop` removes it, connections and all. */
 export async function createEmptyDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
+  const admin = survivesDroppedConnection(new pg.Client({ connectionString: serverUrl }), "test database creation");
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
@@ -34,7 +36,7 @@ export async function createEmptyDatabase(serverUrl: string, prefix: string): Pr
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
+      const client = survivesDroppedConnection(new pg.Client({ connectionString: serverUrl }), "test database drop");
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await client.end();
