@@ -11,7 +11,8 @@
  * - A version is stored when its `updated_at` is the same as or later than the stored one's (`<=`).
  *   Shopify stamps `updated_at` to the second, and two versions of one order (orders/create and
  *   orders/paid, or a webhook and the bulk export) can share a second: refusing the later of them
- *   (`<`) would lose a payment; an older version changes nothing.
+ *   (`<`) would lose a payment, and a webhook carrying the version the import stored first would be
+ *   refused as stale, its points never settled. An older version changes nothing.
  * - On an equal `updated_at` the financial status only moves forward (financial-status.ts), so the
  *   versions of one second converge on the one further along whatever their order of arrival.
  * - A cancellation, once stored, stays: Shopify cannot undo one.
