@@ -52,11 +52,12 @@ async function importFile(serverUrl: string, file: string) {
   await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  // As in the app (db.server.ts): one pool under Prisma and the import's writes, with its error listener
+  // (the app's holds up to 10 connections; the import uses three: two batches written, one recorded).
+  const pool = survivesDroppedConnection(new pg.Pool({ connectionString: url.toString(), max: 4 }), "bench");
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   try {
     await applyMigrations(url.toString());
-    // As in the app (db.server.ts): one pool, under Prisma and for the import's multi-row statements.
-    const pool = survivesDroppedConnection(new pg.Pool({ connectionString: url.toString(), max: 2 }), "bench");
-    const db = new PrismaClient({ adapter: new PrismaPg(pool) });
     const shop = await db.shop.create({ data: { domain: "bench.myshopify.com" } });
     await db.historyImport.create({ data: { shopId: shop.id, phase: "orders" } });
     global.gc?.();
@@ -64,15 +65,15 @@ async function importFile(serverUrl: string, file: string) {
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const started = performance.now();
-    const result = await importHistoryLines(db, shop.id, "orders", jsonLines(createReadStream(file)), { pool, now: new Date() });
+    const result = await importHistoryLines(db, shop.id, "orders", jsonLines(createReadStream(file)), { pool, now: new Date() }).finally(() => clearInterval(sampler));
     const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
     const stored = await db.order.count();
     const lineItems = await db.orderLineItem.count();
-    await db.$disconnect();
-    await pool.end();
     return { ordersPerSecond: result.rows / seconds, seconds, peakMb: peak / 2 ** 20, growthMb: (peak - baseline) / 2 ** 20, stored, lineItems };
   } finally {
+    // The pool goes before its database, so dropping it ends no connection still in use.
+    await db.$disconnect().catch(() => undefined);
+    await pool.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }

@@ -10,11 +10,11 @@
  * phase, "settle", gives each customer what their orders earn once the whole history is known; it
  * runs again (idempotently: ledger keys) when the merchant turns history's points on later.
  */
-import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import type pg from "pg";
+import { z } from "zod";
 
 import { allowLongStatements, LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
@@ -27,10 +27,18 @@ import {
   type BulkOperationRunQuery,
   type BulkOperationStatus,
 } from "../shopify/operations";
-import { formatAmount, parseAmount, type Amount } from "./money";
-import { addressKeyOf, reconciledLineDiscounts } from "./payloads";
+import {
+  BulkCustomerLine,
+  BulkLineItemLine,
+  BulkOrderLine,
+  bulkCustomerSnapshot,
+  bulkOrderSnapshot,
+  type CustomerSnapshot,
+  type OrderSnapshot,
+} from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
-import { newReferralCode, settleCustomersAfterImport } from "./sync.server";
+import { customerUpsert, orderUpsert, refundInsert } from "./store.server";
+import { settleCustomersAfterImport } from "./sync.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";
@@ -232,7 +240,9 @@ export async function* jsonLines(body: AsyncIterable<Uint8Array | string>): Asyn
   if (rest.trim()) yield rest;
 }
 
-interface ImportedOrder {
+/** A root line (a customer or an order) and, for an order, the line items that followed it. */
+interface ImportedLine {
+  lineNumber: number;
   line: Record<string, unknown>;
   lineItems: Record<string, unknown>[];
 }
@@ -242,10 +252,12 @@ interface ImportedOrder {
  * `skipLines` resumes after the lines an earlier run committed (always a batch boundary: an order and
  * the line items that follow it are never split).
  *
- * A batch's rows go straight through `pool` as multi-row statements (Prisma's raw queries cost more
- * than PostgreSQL does on arrays this size); then the report rows and the progress commit together
- * through Prisma. A crash between the two re-imports the batch: the upserts add nothing twice, and
- * the report rows are recomputed for every order of the batch, changed or not.
+ * Each line is read with the same zod schemas and into the same snapshots as the webhooks
+ * (payloads.ts), and written by the same store (store.server.ts), a batch at a time: one statement
+ * for the orders and their line items, one for their refunds. Then the report rows and the progress
+ * commit together. A crash between the two re-imports the batch: the store adds nothing twice, and
+ * the report rows are recomputed for every order of the batch, changed or not. A line the schemas
+ * refuse (an order with one of its line items) is left out with a warning naming its line and fields.
  */
 export async function importHistoryLines(
   db: PrismaClient,
@@ -253,72 +265,107 @@ export async function importHistoryLines(
   phase: ImportPhase,
   lines: AsyncIterable<string>,
   options: { pool: pg.Pool; skipLines?: number; batchSize?: number; now: Date; leaseUntil?: () => Date },
-): Promise<{ lines: number; rows: number }> {
+): Promise<{ lines: number; rows: number; skipped: number }> {
   const batchSize = options.batchSize ?? 5000;
   let lineNumber = 0;
   let rows = 0;
-  let batch: ImportedOrder[] = [];
-  // One batch is written while the next is parsed: the database and JSON.parse work side by side,
-  // and memory holds two batches at most, whatever the file's size.
-  let writing: Promise<void> = Promise.resolve();
+  let skipped = 0;
+  let batch: ImportedLine[] = [];
+  // Batches are parsed while earlier ones are written, WRITERS of them at once on their own
+  // connections (the database, not the parsing, is what takes the time). Their progress is recorded
+  // in the order of the file, each only once its own rows and every earlier batch's are committed,
+  // so a resumed import never skips a batch. Memory holds WRITERS + 1 batches, whatever the file's size.
+  const writes = new Set<Promise<void>>();
+  let recorded: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | null = null;
   const flush = async (linesDone: number) => {
     if (batch.length === 0) return;
-    const written = batch;
+    const entries = batch;
     batch = [];
-    await writing;
-    writing = write(written, linesDone);
-    // A failed write surfaces at the next flush or at the end; never as an unhandled rejection.
-    writing.catch(() => undefined);
+    const snapshots = phase === "customers" ? { customers: parsedLines(shopId, entries, customerOf) } : { orders: parsedLines(shopId, entries, orderOf) };
+    skipped += entries.length - (snapshots.customers ?? snapshots.orders ?? []).length;
+    while (writes.size >= WRITERS && !failure) await Promise.race(writes).catch(() => undefined);
+    if (failure) throw failure.error;
+    const stored = storeBatch(snapshots);
+    writes.add(stored);
+    // A failure stops the reading at the next batch; never an unhandled rejection.
+    stored.then(() => writes.delete(stored), (error: unknown) => {
+      failure ??= { error };
+      writes.delete(stored);
+    });
+    recorded = Promise.all([stored, recorded]).then(() => recordBatch(snapshots, linesDone));
+    recorded.catch((error: unknown) => (failure ??= { error }));
   };
-  const write = async (written: ImportedOrder[], linesDone: number) => {
-    const orderGids = await inTransaction(options.pool, (client) =>
-      phase === "customers" ? writeCustomers(client, shopId, written.map((entry) => entry.line)).then(() => []) : writeOrders(client, shopId, written),
-    );
-    // The batch's report rows: background work, as long as its orders' own transaction may take.
+  const storeBatch = (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }) =>
+    inTransaction(options.pool, async (client) => {
+      const statements = snapshots.customers
+        ? [customerUpsert(shopId, snapshots.customers)]
+        : [orderUpsert(shopId, snapshots.orders ?? [], { imported: true }), refundInsert(shopId, (snapshots.orders ?? []).flatMap((order) => order.refunds))];
+      for (const statement of statements) if (statement) await client.query(statement.text, statement.values);
+    });
+  // The batch's report rows and progress: background work, as long as its rows' own transaction may take.
+  const recordBatch = async (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }, linesDone: number) => {
+    const count = (snapshots.customers ?? snapshots.orders ?? []).length;
     await db.$transaction(async (tx) => {
       await allowLongStatements(tx, IMPORT_BATCH_TIMEOUT_MS);
-      if (orderGids.length > 0) await recordOrdersForReports(tx, shopId, orderGids);
+      if (snapshots.orders?.length) await recordOrdersForReports(tx, shopId, snapshots.orders.map((order) => order.shopifyId));
       await tx.historyImport.updateMany({
         where: { shopId },
         data: {
           linesDone,
-          ...(phase === "customers" ? { customersImported: { increment: written.length } } : { ordersImported: { increment: written.length } }),
+          ...(phase === "customers" ? { customersImported: { increment: count } } : { ordersImported: { increment: count } }),
           ...(options.leaseUntil ? { leaseUntil: options.leaseUntil() } : {}),
         },
       });
-    }, { timeout: IMPORT_BATCH_TIMEOUT_MS, maxWait: 60_000 });
-    rows += written.length;
+    }, IMPORT_TRANSACTION);
+    rows += count;
   };
 
-  for await (const text of lines) {
-    lineNumber += 1;
-    if (lineNumber <= (options.skipLines ?? 0)) continue;
-    const line = JSON.parse(text) as Record<string, unknown>;
-    if (typeof line.__parentId === "string") {
-      const parent = batch.at(-1);
-      // Shopify writes a node's children right after it; a child whose parent is not the last root is dropped.
-      if (parent && parent.line.id === line.__parentId) parent.lineItems.push(line);
-      continue;
+  try {
+    for await (const text of lines) {
+      lineNumber += 1;
+      if (lineNumber <= (options.skipLines ?? 0)) continue;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        skipped += 1;
+        log("warn", "history import left out a line that is not JSON", { shop: shopId, line: lineNumber });
+        continue;
+      }
+      if (typeof line.__parentId === "string") {
+        const parent = batch.at(-1);
+        // Shopify writes a node's children right after it; a child whose parent is not the last root is dropped.
+        if (parent && parent.line.id === line.__parentId) parent.lineItems.push(line);
+        continue;
+      }
+      if (batch.length >= batchSize) await flush(lineNumber - 1);
+      batch.push({ lineNumber, line, lineItems: [] });
     }
-    if (batch.length >= batchSize) await flush(lineNumber - 1);
-    batch.push({ line, lineItems: [] });
+    await flush(lineNumber);
+    await recorded;
+  } finally {
+    // Nothing is left running on the pool when this returns or throws.
+    await Promise.allSettled([...writes, recorded]);
   }
-  await flush(lineNumber);
-  await writing;
-  return { lines: lineNumber, rows };
+  if (skipped > 0) log("warn", "history import left out lines it cannot read", { shop: shopId, phase, skipped });
+  return { lines: lineNumber, rows, skipped };
 }
 
 // A batch of thousands of orders is written in statements longer than a request may run.
 const IMPORT_BATCH_TIMEOUT_MS = 10 * 60_000;
+const IMPORT_TRANSACTION = { timeout: IMPORT_BATCH_TIMEOUT_MS, maxWait: 60_000 };
+/** Batches written at once: two keep the database busy while the next batch is parsed. */
+const WRITERS = 2;
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** The store's statements run on one of the pool's connections, in a transaction of their own. */
+async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
-    const result = await work(client);
+    await work(client);
     await client.query("COMMIT");
-    return result;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
@@ -327,220 +374,19 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
   }
 }
 
-const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
-const idOf = (value: unknown): string | null => (value && typeof value === "object" ? str((value as { id?: unknown }).id) : null);
-const shopMoney = (value: unknown): Amount => {
-  const amount = (value as { shopMoney?: { amount?: string } } | null)?.shopMoney?.amount;
-  return amount === undefined ? 0 : parseAmount(amount);
-};
-const utc = (value: unknown): string | null => (typeof value === "string" ? new Date(value).toISOString() : null);
+const customerOf = (entry: ImportedLine): CustomerSnapshot => bulkCustomerSnapshot(BulkCustomerLine.parse(entry.line));
+const orderOf = (entry: ImportedLine): OrderSnapshot =>
+  bulkOrderSnapshot(BulkOrderLine.parse(entry.line), entry.lineItems.map((item) => BulkLineItemLine.parse(item)));
 
-async function writeCustomers(client: pg.PoolClient, shopId: string, lines: Record<string, unknown>[]) {
-  const columns = {
-    id: [] as string[],
-    gid: [] as string[],
-    email: [] as (string | null)[],
-    first: [] as (string | null)[],
-    last: [] as (string | null)[],
-    phone: [] as (string | null)[],
-    address: [] as (string | null)[],
-    account: [] as boolean[],
-    created: [] as (string | null)[],
-    updated: [] as (string | null)[],
-    code: [] as string[],
-  };
-  for (const line of lines) {
-    const gid = str(line.id);
-    if (!gid) continue;
-    const address = line.defaultAddress as { address1?: string; zip?: string; countryCodeV2?: string } | null;
-    columns.id.push(randomUUID());
-    columns.gid.push(gid);
-    columns.email.push(str((line.defaultEmailAddress as { emailAddress?: string } | null)?.emailAddress)?.toLowerCase() ?? null);
-    columns.first.push(str(line.firstName));
-    columns.last.push(str(line.lastName));
-    columns.phone.push(str(line.phone));
-    columns.address.push(addressKeyOf(address && { address1: address.address1, zip: address.zip, country_code: address.countryCodeV2 }));
-    columns.account.push(line.state === "ENABLED");
-    columns.created.push(utc(line.createdAt));
-    columns.updated.push(utc(line.updatedAt));
-    columns.code.push(newReferralCode());
-  }
-  if (columns.id.length === 0) return;
-  await client.query(
-    `INSERT INTO "Customer" (id, "shopId", "shopifyId", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
-                             "shopifyCreatedAt", "shopifyUpdatedAt", "referralCode", "createdAt", "updatedAt")
-     SELECT t.id, $1, t.gid, t.email, t.first, t.last, t.phone, t.address, t.account,
-            t.created::timestamp, t.updated::timestamp, t.code, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[],
-                   $10::text[], $11::text[], $12::text[])
-            AS t(id, gid, email, first, last, phone, address, account, created, updated, code)
-     ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-       email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
-       "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount",
-       "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
-     WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL
-       AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")`,
-    [shopId, columns.id, columns.gid, columns.email, columns.first, columns.last, columns.phone, columns.address, columns.account,
-     columns.created, columns.updated, columns.code],
-  );
-}
-
-/**
- * Bulk queries cannot reach a refund's line items (a connection inside a list), only its total; the
- * order's refunded subtotal, shipping and tax (original minus current) are shared among its refunds
- * in proportion to their totals, the last taking the rounding.
- */
-export function splitImportedRefunds(
-  refunded: { subtotal: Amount; shipping: Amount; tax: Amount },
-  refunds: { shopifyId: string; total: Amount; refundedAt: string }[],
-) {
-  const sum = refunds.reduce((total, refund) => total + refund.total, 0);
-  const left = { ...refunded };
-  return refunds.map((refund, index) => {
-    const last = index === refunds.length - 1;
-    const share = (part: Amount) => (sum > 0 ? Math.floor((part * refund.total) / sum) : 0);
-    const parts = last ? { ...left } : { subtotal: share(refunded.subtotal), shipping: share(refunded.shipping), tax: share(refunded.tax) };
-    left.subtotal -= parts.subtotal;
-    left.shipping -= parts.shipping;
-    left.tax -= parts.tax;
-    return { ...refund, ...parts };
+/** The batch's snapshots; a root line the schemas refuse is left out with a warning (its fields, never its values). */
+function parsedLines<T>(shopId: string, entries: ImportedLine[], snapshotOf: (entry: ImportedLine) => T): T[] {
+  return entries.flatMap((entry) => {
+    try {
+      return [snapshotOf(entry)];
+    } catch (error) {
+      const problems = error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) : [String(error)];
+      log("warn", "history import left out a line the app cannot read", { shop: shopId, line: entry.lineNumber, problems });
+      return [];
+    }
   });
-}
-
-/** Writes a batch's orders, line items and refunds; returns the GIDs of every order in it. */
-async function writeOrders(client: pg.PoolClient, shopId: string, orders: ImportedOrder[]): Promise<string[]> {
-  const o = {
-    id: [] as string[], gid: [] as string[], name: [] as string[], customer: [] as (string | null)[], email: [] as (string | null)[],
-    currency: [] as string[], status: [] as string[], subtotal: [] as string[], shipping: [] as string[], tax: [] as string[],
-    discounts: [] as string[], total: [] as string[], codes: [] as string[], test: [] as boolean[], cancelledAt: [] as (string | null)[],
-    cancelReason: [] as (string | null)[], placedAt: [] as string[], updatedAt: [] as string[],
-  };
-  const li = { order: [] as string[], id: [] as string[], gid: [] as string[], product: [] as (string | null)[], variant: [] as (string | null)[], title: [] as string[], quantity: [] as number[], price: [] as string[], discount: [] as string[] };
-  const rf = { id: [] as string[], gid: [] as string[], order: [] as string[], subtotal: [] as string[], shipping: [] as string[], tax: [] as string[], total: [] as string[], at: [] as string[] };
-
-  for (const { line, lineItems } of orders) {
-    const gid = str(line.id);
-    const placedAt = utc(line.createdAt);
-    if (!gid || !placedAt) continue;
-    const subtotal = shopMoney(line.subtotalPriceSet);
-    const shipping = shopMoney(line.totalShippingPriceSet);
-    const tax = shopMoney(line.totalTaxSet);
-    o.id.push(randomUUID());
-    o.gid.push(gid);
-    o.name.push(str(line.name) ?? gid);
-    o.customer.push(idOf(line.customer));
-    o.email.push(str(line.email)?.toLowerCase() ?? null);
-    o.currency.push((line.subtotalPriceSet as { shopMoney?: { currencyCode?: string } } | null)?.shopMoney?.currencyCode ?? "");
-    o.status.push((str(line.displayFinancialStatus) ?? "pending").toLowerCase());
-    o.subtotal.push(formatAmount(subtotal));
-    o.shipping.push(formatAmount(shipping));
-    o.tax.push(formatAmount(tax));
-    o.discounts.push(formatAmount(shopMoney(line.totalDiscountsSet)));
-    o.total.push(formatAmount(shopMoney(line.totalPriceSet)));
-    // Unit separator: discount codes travel as one text per order (unnest flattens nested arrays).
-    o.codes.push(Array.isArray(line.discountCodes) ? line.discountCodes.join("\u001f") : "");
-    o.test.push(line.test === true);
-    o.cancelledAt.push(utc(line.cancelledAt));
-    o.cancelReason.push(str(line.cancelReason)?.toLowerCase() ?? null);
-    o.placedAt.push(placedAt);
-    o.updatedAt.push(utc(line.updatedAt) ?? placedAt);
-
-    // A line's totalDiscountSet leaves out order-level discounts: reconciled with the order's subtotal.
-    const amounts = lineItems.map((item) => ({
-      quantity: typeof item.quantity === "number" ? item.quantity : 0,
-      price: shopMoney(item.originalUnitPriceSet),
-      discount: shopMoney(item.totalDiscountSet),
-    }));
-    const discounts = reconciledLineDiscounts(amounts, subtotal, o.currency[o.currency.length - 1]);
-    for (const [index, item] of lineItems.entries()) {
-      li.order.push(gid);
-      li.id.push(randomUUID());
-      li.gid.push(str(item.id) ?? "");
-      li.product.push(idOf(item.product));
-      li.variant.push(idOf(item.variant));
-      li.title.push(str(item.title) ?? "");
-      li.quantity.push(amounts[index].quantity);
-      li.price.push(formatAmount(amounts[index].price));
-      li.discount.push(formatAmount(discounts[index]));
-    }
-
-    const refunds = Array.isArray(line.refunds) ? (line.refunds as { id?: string; createdAt?: string; totalRefundedSet?: unknown }[]) : [];
-    if (refunds.length > 0) {
-      const refunded = {
-        subtotal: Math.max(0, subtotal - shopMoney(line.currentSubtotalPriceSet)),
-        shipping: Math.max(0, shipping - shopMoney(line.currentShippingPriceSet)),
-        tax: Math.max(0, tax - shopMoney(line.currentTotalTaxSet)),
-      };
-      const split = splitImportedRefunds(
-        refunded,
-        refunds.filter((refund) => refund.id && refund.createdAt).map((refund) => ({ shopifyId: refund.id!, total: shopMoney(refund.totalRefundedSet), refundedAt: utc(refund.createdAt)! })),
-      );
-      for (const refund of split) {
-        rf.id.push(randomUUID());
-        rf.gid.push(refund.shopifyId);
-        rf.order.push(gid);
-        rf.subtotal.push(formatAmount(refund.subtotal));
-        rf.shipping.push(formatAmount(refund.shipping));
-        rf.tax.push(formatAmount(refund.tax));
-        rf.total.push(formatAmount(refund.total));
-        rf.at.push(refund.refundedAt);
-      }
-    }
-  }
-  if (o.id.length === 0) return [];
-
-  // A version already stored from a webhook and at least as new wins; the import only fills in or catches up.
-  const { rows: written } = await client.query<{ id: string; shopifyId: string }>(
-    `INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
-                          tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
-                          imported, "createdAt", "updatedAt")
-     SELECT t.id, $1, t.gid, t.name, t.customer, t.email, t.currency, t.status, t.subtotal, t.shipping, t.tax, t.discounts, t.total,
-            CASE WHEN t.codes = '' THEN '{}'::text[] ELSE string_to_array(t.codes, chr(31)) END, t.test,
-            t.cancelled::timestamp, t.reason, t.placed::timestamp, t.updated::timestamp, true,
-            now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::numeric[],
-                   $11::numeric[], $12::numeric[], $13::numeric[], $14::text[], $15::boolean[], $16::text[], $17::text[], $18::text[], $19::text[])
-            AS t(id, gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, placed, updated)
-     ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-       name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email,
-       "currencyCode" = EXCLUDED."currencyCode", "financialStatus" = EXCLUDED."financialStatus", subtotal = EXCLUDED.subtotal,
-       shipping = EXCLUDED.shipping, tax = EXCLUDED.tax, "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total,
-       "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test, "cancelledAt" = EXCLUDED."cancelledAt",
-       "cancelReason" = EXCLUDED."cancelReason", "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt",
-       "updatedAt" = EXCLUDED."updatedAt"
-     WHERE "Order"."shopifyUpdatedAt" < EXCLUDED."shopifyUpdatedAt"
-     RETURNING id, "shopifyId"`,
-    [shopId, o.id, o.gid, o.name, o.customer, o.email, o.currency, o.status, o.subtotal, o.shipping, o.tax, o.discounts, o.total, o.codes,
-     o.test, o.cancelledAt, o.cancelReason, o.placedAt, o.updatedAt],
-  );
-  if (written.length > 0) {
-    const writtenIds = written.map((row) => row.id);
-    const writtenGids = written.map((row) => row.shopifyId);
-    const inserted = new Set(o.id);
-    if (written.some((row) => !inserted.has(row.id))) {
-      // Some rows updated an order already stored: its earlier line items make way for these.
-      await client.query(`DELETE FROM "OrderLineItem" WHERE "orderId" = ANY($1::text[])`, [writtenIds]);
-    }
-    if (li.id.length > 0) {
-      await client.query(
-        `INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-         SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::numeric[], $9::numeric[])
-                AS l(order_gid, id, gid, product, variant, title, quantity, price, discount)
-           JOIN unnest($10::text[], $11::text[]) AS w(id, gid) ON w.gid = l.order_gid`,
-        [li.order, li.id, li.gid, li.product, li.variant, li.title, li.quantity, li.price, li.discount, writtenIds, writtenGids],
-      );
-    }
-  }
-  if (rf.id.length > 0) {
-    await client.query(
-      `INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, shipping, tax, total, "refundedAt", "createdAt")
-       SELECT r.id, $1, r.gid, r.order_gid, r.subtotal, r.shipping, r.tax, r.total, r.at::timestamp, now() AT TIME ZONE 'UTC'
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::text[])
-              AS r(id, gid, order_gid, subtotal, shipping, tax, total, at)
-       ON CONFLICT ("shopId", "shopifyId") DO NOTHING`,
-      [shopId, rf.id, rf.gid, rf.order, rf.subtotal, rf.shipping, rf.tax, rf.total, rf.at],
-    );
-  }
-  return o.gid;
 }

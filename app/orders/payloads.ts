@@ -320,3 +320,166 @@ export function refundOrderGid(rawBody: string): string | null {
   const match = /"order_id"\s*:\s*"?(\d+)/.exec(rawBody);
   return match ? `gid://shopify/Order/${match[1]}` : null;
 }
+
+/*
+ * The history import's Bulk Operation lines (Admin GraphQL, camelCase; HISTORY_CUSTOMERS_BULK_QUERY and
+ * HISTORY_ORDERS_BULK_QUERY in shopify/operations.ts), checked with the same bounds as the webhooks'
+ * and turned into the same snapshots, so both paths store the same thing. Each order's line items
+ * follow it on their own lines, naming it in `__parentId`.
+ */
+// GraphQL's Decimal is a string; parseAmount refuses one that is not a plain decimal.
+const bulkMoney = z.object({ shopMoney: z.object({ amount: z.string(), currencyCode: z.string().nullish() }) }).nullish();
+const bulkNode = (type: string) => z.object({ id: gid(type) }).nullish();
+
+export const BulkCustomerLine = z.object({
+  id: gid("Customer"),
+  firstName: z.string().nullish(),
+  lastName: z.string().nullish(),
+  phone: z.string().nullish(),
+  state: z.string().nullish(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  defaultEmailAddress: z.object({ emailAddress: email }).nullish(),
+  defaultAddress: z.object({ address1: z.string().nullish(), zip: z.string().nullish(), countryCodeV2: z.string().nullish() }).nullish(),
+});
+
+export const BulkOrderLine = z.object({
+  id: gid("Order"),
+  name: z.string(),
+  email,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  cancelledAt: timestamp.nullish(),
+  cancelReason: z.string().nullish(),
+  test: z.boolean().nullish(),
+  displayFinancialStatus: z.string().nullish(),
+  discountCodes: z.array(z.string()).nullish(),
+  customer: bulkNode("Customer"),
+  subtotalPriceSet: bulkMoney,
+  totalShippingPriceSet: bulkMoney,
+  totalTaxSet: bulkMoney,
+  totalDiscountsSet: bulkMoney,
+  totalPriceSet: bulkMoney,
+  currentSubtotalPriceSet: bulkMoney,
+  currentShippingPriceSet: bulkMoney,
+  currentTotalTaxSet: bulkMoney,
+  // A refund's createdAt is nullable in the Admin schema: one without it cannot be dated and is left out.
+  refunds: z.array(z.object({ id: gid("Refund"), createdAt: timestamp.nullish(), totalRefundedSet: bulkMoney })).nullish(),
+});
+
+export const BulkLineItemLine = z.object({
+  id: gid("LineItem"),
+  title: z.string(),
+  quantity: z.number().int().min(0).max(MAX_INT),
+  product: bulkNode("Product"),
+  variant: bulkNode("ProductVariant"),
+  originalUnitPriceSet: bulkMoney,
+  totalDiscountSet: bulkMoney,
+  __parentId: gid("Order"),
+});
+
+const bulkShop = (set: z.infer<typeof bulkMoney>): Amount => (set ? bounded(parseAmount(set.shopMoney.amount)) : 0);
+
+/** What an order tells of its customer: only the id. Stored, it creates the customer and never overwrites one (no updated_at). */
+export function customerStub(shopifyId: string): CustomerSnapshot {
+  return { shopifyId, email: null, firstName: null, lastName: null, phone: null, addressKey: null, hasAccount: false, shopifyCreatedAt: null, shopifyUpdatedAt: null };
+}
+
+export function bulkCustomerSnapshot(line: z.infer<typeof BulkCustomerLine>): CustomerSnapshot {
+  const address = line.defaultAddress;
+  return {
+    shopifyId: line.id,
+    email: line.defaultEmailAddress?.emailAddress?.toLowerCase() ?? null,
+    firstName: line.firstName ?? null,
+    lastName: line.lastName ?? null,
+    phone: line.phone ?? null,
+    addressKey: addressKeyOf(address && { address1: address.address1, zip: address.zip, country_code: address.countryCodeV2 }),
+    hasAccount: line.state === "ENABLED",
+    shopifyCreatedAt: new Date(line.createdAt),
+    shopifyUpdatedAt: new Date(line.updatedAt),
+  };
+}
+
+/**
+ * Bulk queries cannot reach a refund's line items (a connection inside a list), only its total; the
+ * order's refunded subtotal, shipping and tax (original minus current) are shared among its refunds
+ * in proportion to their totals, the last taking the rounding.
+ */
+export function splitImportedRefunds(
+  refunded: { subtotal: Amount; shipping: Amount; tax: Amount },
+  refunds: { shopifyId: string; total: Amount; refundedAt: string }[],
+) {
+  const sum = refunds.reduce((total, refund) => total + refund.total, 0);
+  const left = { ...refunded };
+  return refunds.map((refund, index) => {
+    const last = index === refunds.length - 1;
+    const share = (part: Amount) => (sum > 0 ? Math.floor((part * refund.total) / sum) : 0);
+    const parts = last ? { ...left } : { subtotal: share(refunded.subtotal), shipping: share(refunded.shipping), tax: share(refunded.tax) };
+    left.subtotal -= parts.subtotal;
+    left.shipping -= parts.shipping;
+    left.tax -= parts.tax;
+    return { ...refund, ...parts };
+  });
+}
+
+/** An order and its line items from a bulk result, as the same snapshot a webhook gives. */
+export function bulkOrderSnapshot(line: z.infer<typeof BulkOrderLine>, items: z.infer<typeof BulkLineItemLine>[]): OrderSnapshot {
+  const subtotal = bulkShop(line.subtotalPriceSet);
+  const shipping = bulkShop(line.totalShippingPriceSet);
+  const tax = bulkShop(line.totalTaxSet);
+  const currencyCode = line.subtotalPriceSet?.shopMoney.currencyCode ?? "";
+  const lines = items.map((item) => ({
+    shopifyId: item.id,
+    productShopifyId: item.product?.id ?? null,
+    variantShopifyId: item.variant?.id ?? null,
+    title: item.title,
+    quantity: item.quantity,
+    price: bulkShop(item.originalUnitPriceSet),
+    // A line's totalDiscountSet leaves out order-level discounts: reconciled with the order's subtotal below.
+    discount: bulkShop(item.totalDiscountSet),
+  }));
+  // The reports store an order's sales (line price × quantity − discounts) in the same bounds.
+  bounded(lines.reduce((sum, item) => sum + item.price * item.quantity, 0));
+  const discounts = reconciledLineDiscounts(lines, subtotal, currencyCode);
+  const dated = (line.refunds ?? []).flatMap((refund) =>
+    refund.createdAt ? [{ shopifyId: refund.id, total: bulkShop(refund.totalRefundedSet), refundedAt: refund.createdAt }] : [],
+  );
+  const refunds = dated.length === 0 ? [] : splitImportedRefunds(
+    {
+      subtotal: Math.max(0, subtotal - bulkShop(line.currentSubtotalPriceSet)),
+      shipping: Math.max(0, shipping - bulkShop(line.currentShippingPriceSet)),
+      tax: Math.max(0, tax - bulkShop(line.currentTotalTaxSet)),
+    },
+    dated,
+  );
+  return {
+    shopifyId: line.id,
+    name: line.name,
+    email: line.email?.toLowerCase() ?? null,
+    currencyCode,
+    financialStatus: line.displayFinancialStatus?.toLowerCase() ?? "pending",
+    subtotal,
+    shipping,
+    tax,
+    totalDiscounts: bulkShop(line.totalDiscountsSet),
+    total: bulkShop(line.totalPriceSet),
+    discountCodes: line.discountCodes ?? [],
+    test: line.test ?? false,
+    cancelledAt: date(line.cancelledAt),
+    cancelReason: line.cancelReason?.toLowerCase() ?? null,
+    placedAt: new Date(line.createdAt),
+    shopifyUpdatedAt: new Date(line.updatedAt),
+    customer: line.customer ? customerStub(line.customer.id) : null,
+    lineItems: lines.map((item, index) => ({ ...item, discount: discounts[index] })),
+    refunds: refunds.map((refund) => ({
+      shopifyId: refund.shopifyId,
+      orderShopifyId: line.id,
+      subtotal: refund.subtotal,
+      discrepancy: 0,
+      shipping: refund.shipping,
+      tax: refund.tax,
+      total: refund.total,
+      refundedAt: new Date(refund.refundedAt),
+    })),
+  };
+}

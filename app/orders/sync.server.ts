@@ -27,9 +27,9 @@ import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.se
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import { rewardReferralOnFirstPurchase } from "../loyalty/referrals.server";
 import { recordCustomerForReports, recordOrderForReports } from "../reports/aggregates.server";
-import { financialStatusProgressSql } from "./financial-status";
 import { formatAmount, parseAmount } from "./money";
 import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads";
+import { storeCustomer, storeOrder, storeRefunds, type StoredCustomer } from "./store.server";
 
 import type { Tx } from "../database/transaction";
 
@@ -78,45 +78,7 @@ export function newReferralCode(): string {
   return Array.from({ length: 8 }, () => REFERRAL_ALPHABET[randomInt(REFERRAL_ALPHABET.length)]).join("");
 }
 
-/** What the points rules and referrals read of a stored customer. */
-export interface StoredCustomer {
-  id: string;
-  shopifyId: string;
-  email: string | null;
-  hasAccount: boolean;
-  shopifyCreatedAt: Date | null;
-  redactedAt: Date | null;
-  deletedAt: Date | null;
-}
-
-/**
- * Stores what Shopify says about a customer unless we already hold a newer version (or erased them),
- * in one statement. A customer seen first inside an order (no timestamps) is created with what the order knows.
- */
-async function storeCustomer(tx: Tx, shopId: string, snapshot: CustomerSnapshot): Promise<StoredCustomer> {
-  const [customer] = await tx.$queryRaw<StoredCustomer[]>`
-    WITH stored AS (
-      INSERT INTO "Customer" (id, "shopId", "shopifyId", "referralCode", email, "firstName", "lastName", phone, "addressKey", "hasAccount",
-                              "shopifyCreatedAt", "shopifyUpdatedAt", "createdAt", "updatedAt")
-      VALUES (gen_random_uuid()::text, ${shopId}, ${snapshot.shopifyId}, ${newReferralCode()}, ${snapshot.email}, ${snapshot.firstName},
-              ${snapshot.lastName}, ${snapshot.phone}, ${snapshot.addressKey}, ${snapshot.hasAccount},
-              ${snapshot.shopifyCreatedAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
-              ${snapshot.shopifyUpdatedAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
-              now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-      ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-        email = EXCLUDED.email, "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", phone = EXCLUDED.phone,
-        "addressKey" = EXCLUDED."addressKey", "hasAccount" = EXCLUDED."hasAccount", "shopifyCreatedAt" = EXCLUDED."shopifyCreatedAt",
-        "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
-      WHERE "Customer"."redactedAt" IS NULL AND "Customer"."deletedAt" IS NULL AND EXCLUDED."shopifyUpdatedAt" IS NOT NULL
-        AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt")
-      RETURNING id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt"
-    )
-    SELECT * FROM stored
-    UNION ALL
-    SELECT id, "shopifyId", email, "hasAccount", "shopifyCreatedAt", "redactedAt", "deletedAt" FROM "Customer"
-     WHERE "shopId" = ${shopId} AND "shopifyId" = ${snapshot.shopifyId} AND NOT EXISTS (SELECT 1 FROM stored)`;
-  return customer;
-}
+export type { StoredCustomer } from "./store.server";
 
 /** customers/create and customers/update: store the customer, then welcome points if they made an account. */
 export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: CustomerSnapshot, now: Date): Promise<void> {
@@ -153,11 +115,6 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
   if (deleted) await forgetContactKeys(tx, deleted.id);
 }
 
-/** The stored version is further along its money than a same-second one arriving (see financial-status.ts). */
-const SAME_SECOND_STORED_AHEAD = Prisma.raw(
-  `${financialStatusProgressSql('"Order"."financialStatus"')} > ${financialStatusProgressSql('EXCLUDED."financialStatus"')}`,
-);
-
 /**
  * orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order.
  * A cancellation, once stored, stays (Shopify cannot undo one), and on an equal `updated_at` the
@@ -165,44 +122,8 @@ const SAME_SECOND_STORED_AHEAD = Prisma.raw(
  */
 export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, now: Date): Promise<"stored" | "stale"> {
   await lockSubjects(tx, shop.id, [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId]);
-  const lines = snapshot.lineItems;
-  // The order and its line items in one statement. Same second is not older: Shopify stamps to the
-  // second, and a later event may share it; an older version returns no row and changes nothing.
-  const [order] = await tx.$queryRaw<{ id: string }[]>`
-    WITH stored AS (
-      INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
-                           tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
-                           "createdAt", "updatedAt")
-      VALUES (gen_random_uuid()::text, ${shop.id}, ${snapshot.shopifyId}, ${snapshot.name}, ${snapshot.customer?.shopifyId ?? null}, ${snapshot.email},
-              ${snapshot.currencyCode}, ${snapshot.financialStatus}, ${formatAmount(snapshot.subtotal)}::numeric, ${formatAmount(snapshot.shipping)}::numeric,
-              ${formatAmount(snapshot.tax)}::numeric, ${formatAmount(snapshot.totalDiscounts)}::numeric, ${formatAmount(snapshot.total)}::numeric,
-              ${snapshot.discountCodes}::text[], ${snapshot.test}, ${snapshot.cancelledAt?.toISOString() ?? null}::timestamptz AT TIME ZONE 'UTC',
-              ${snapshot.cancelReason}, ${snapshot.placedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC',
-              ${snapshot.shopifyUpdatedAt.toISOString()}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
-      ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
-        name = EXCLUDED.name, "customerShopifyId" = EXCLUDED."customerShopifyId", email = EXCLUDED.email, "currencyCode" = EXCLUDED."currencyCode",
-        "financialStatus" = CASE WHEN "Order"."shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt"
-                                  AND ${SAME_SECOND_STORED_AHEAD} THEN "Order"."financialStatus" ELSE EXCLUDED."financialStatus" END,
-        subtotal = EXCLUDED.subtotal, shipping = EXCLUDED.shipping, tax = EXCLUDED.tax,
-        "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total, "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test,
-        "cancelledAt" = COALESCE(EXCLUDED."cancelledAt", "Order"."cancelledAt"),
-        "cancelReason" = CASE WHEN EXCLUDED."cancelledAt" IS NULL THEN "Order"."cancelReason" ELSE EXCLUDED."cancelReason" END, "placedAt" = EXCLUDED."placedAt",
-        "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
-      WHERE "Order"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt"
-      RETURNING id
-    ),
-    replaced AS (DELETE FROM "OrderLineItem" WHERE "orderId" IN (SELECT id FROM stored)),
-    added AS (
-      INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-      SELECT gen_random_uuid()::text, stored.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-        FROM stored, unnest(${lines.map((line) => line.shopifyId)}::text[], ${lines.map((line) => line.productShopifyId)}::text[],
-                            ${lines.map((line) => line.variantShopifyId)}::text[], ${lines.map((line) => line.title)}::text[],
-                            ${lines.map((line) => line.quantity)}::int[], ${lines.map((line) => formatAmount(line.price))}::numeric[],
-                            ${lines.map((line) => formatAmount(line.discount))}::numeric[])
-             AS l(gid, product, variant, title, quantity, price, discount)
-    )
-    SELECT id FROM stored`;
-  if (!order) return "stale";
+  // Same second is not older (store.server.ts): an older version changes nothing.
+  if ((await storeOrder(tx, shop.id, snapshot)) === "stale") return "stale";
 
   const customer = snapshot.customer ? await storeCustomer(tx, shop.id, snapshot.customer) : null;
   if (customer && !customer.redactedAt && !customer.deletedAt) {
@@ -236,22 +157,6 @@ export async function syncRefund(tx: Tx, shop: ShopProgram, refund: RefundSnapsh
   if (customer && !customer.redactedAt) await settleCustomerPoints(tx, shop, customer, now, [refund.orderShopifyId]);
   // Money returned without refund lines lowers the order's sales.
   if (refund.discrepancy !== 0) await recordOrderForReports(tx, shop.id, refund.orderShopifyId);
-}
-
-async function storeRefunds(tx: Tx, shopId: string, refunds: RefundSnapshot[]): Promise<void> {
-  if (refunds.length === 0) return;
-  // A refund never changes once issued: the first copy to arrive is the copy.
-  await tx.$executeRaw`
-    INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, discrepancy, shipping, tax, total, "refundedAt", "createdAt")
-    SELECT gen_random_uuid()::text, ${shopId}, r.gid, r.order_gid, r.subtotal, r.discrepancy, r.shipping, r.tax, r.total,
-           r.at::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-      FROM unnest(${refunds.map((refund) => refund.shopifyId)}::text[], ${refunds.map((refund) => refund.orderShopifyId)}::text[],
-                  ${refunds.map((refund) => formatAmount(refund.subtotal))}::numeric[], ${refunds.map((refund) => formatAmount(refund.discrepancy))}::numeric[],
-                  ${refunds.map((refund) => formatAmount(refund.shipping))}::numeric[],
-                  ${refunds.map((refund) => formatAmount(refund.tax))}::numeric[], ${refunds.map((refund) => formatAmount(refund.total))}::numeric[],
-                  ${refunds.map((refund) => refund.refundedAt.toISOString())}::text[])
-           AS r(gid, order_gid, subtotal, discrepancy, shipping, tax, total, at)
-    ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;
 }
 
 /**

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 
 import { expiryEntries, orderSpendEntries, secondPurchaseEntries, welcomeEntries, type EarningSettings, type ExistingEntry, type OrderForPoints } from "../../app/loyalty/points-rules";
 import { parseAmount } from "../../app/orders/money";
-import { jsonLines, splitImportedRefunds } from "../../app/orders/history-import.server";
+import { jsonLines } from "../../app/orders/history-import.server";
+import { splitImportedRefunds } from "../../app/orders/payloads";
 
 const settings: EarningSettings = {
   welcomePoints: 100,
