@@ -3,11 +3,20 @@
  * who arrives through it is recorded here, and the referrer earns points when the friend's first
  * order is paid. A refused referral is kept with its reason.
  */
+import { randomInt } from "node:crypto";
+
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { byPlacement } from "../orders/placement";
 import { sharedContactReason } from "./contact-keys.server";
 import { appendLedgerEntries } from "./ledger.server";
 import { isCompletedPurchase } from "./points-rules";
+
+const REFERRAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/** 8 characters from 32 (40 bits): short enough to type, too many to guess; unique per shop by index. */
+export function newReferralCode(): string {
+  return Array.from({ length: 8 }, () => REFERRAL_ALPHABET[randomInt(REFERRAL_ALPHABET.length)]).join("");
+}
 
 export type ReferralRefusal =
   | "unknown_code"

@@ -30,7 +30,8 @@ import {
 import { formatAmount, parseAmount, type Amount } from "./money";
 import { addressKeyOf, reconciledLineDiscounts } from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
-import { newReferralCode, settleCustomersAfterImport } from "./sync.server";
+import { newReferralCode } from "../loyalty/referrals.server";
+import { settleCustomersAfterImport } from "../loyalty/settlement.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";

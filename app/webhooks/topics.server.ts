@@ -18,7 +18,8 @@ import {
   refundSnapshot,
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
-import { markCustomerDeleted, shopProgram, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
+import { shopProgram } from "../loyalty/program.server";
+import { markCustomerDeleted, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
 
 type Tx = Prisma.TransactionClient;
