@@ -31,7 +31,9 @@ export async function run(): Promise<BenchRow[]> {
   process.env.PROCESS_WEBHOOKS_IN_APP = "false";
   const app = await startTestApp();
   // startTestApp pointed DATABASE_URL at its database: the worker applies that inbox.
-  const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { env: { ...process.env, LOG_LEVEL: "error" }, stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_WORKER_CPU_PROF=<dir>: the worker writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_WORKER_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_WORKER_CPU_PROF] : [];
+  const worker = spawn(process.execPath, [...profile, "--import", "tsx", "scripts/worker.ts"], { env: { ...process.env, LOG_LEVEL: "error" }, stdio: ["ignore", "ignore", "inherit"] });
   try {
     await app.install();
     await app.devStore.webhooks.idle();

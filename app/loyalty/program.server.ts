@@ -31,3 +31,21 @@ export async function shopProgram(db: Db, domain: string): Promise<ShopProgram |
     historyComplete: row.historyKnown === true,
   };
 }
+
+/** The programs a batch of deliveries reads, each asked once per batch (until `forget`). */
+export class ShopPrograms {
+  private readonly known = new Map<string, Promise<ShopProgram | null>>();
+
+  constructor(private readonly db: Db) {}
+
+  program(domain: string): Promise<ShopProgram | null> {
+    let found = this.known.get(domain);
+    if (!found) this.known.set(domain, (found = shopProgram(this.db, domain)));
+    return found;
+  }
+
+  /** After a delivery about the shop itself (an uninstall, an erasure): ask again. */
+  forget(): void {
+    this.known.clear();
+  }
+}

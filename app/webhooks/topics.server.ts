@@ -7,7 +7,6 @@
 import { z } from "zod";
 
 import { customerDataReport, redactCustomer } from "../customers/privacy.server";
-import type { Prisma } from "../generated/prisma/client";
 import {
   CustomerPayload,
   customerSnapshot,
@@ -18,11 +17,10 @@ import {
   refundSnapshot,
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
-import { shopProgram } from "../loyalty/program.server";
+import type { Tx } from "../database/transaction";
+import type { ShopPrograms } from "../loyalty/program.server";
 import { markCustomerDeleted, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
-
-type Tx = Prisma.TransactionClient;
 
 /** A stored delivery as the processor hands it to a handler. */
 export interface InboxDelivery {
@@ -41,10 +39,16 @@ export interface PayloadIssue {
 /** `shopId`: the Shopify shop id a compliance payload names, which the inbox checks against the stored shop's. */
 export type Reading<T> = { ok: true; value: T; shopId?: string } | { ok: false; issues: PayloadIssue[] };
 
-interface TopicHandler<T> {
+export interface TopicHandler<T> {
   /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
   read(payload: unknown, rawBody: string, shop: string): Reading<T>;
-  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date): Promise<void>;
+  /**
+   * The customers and orders (GIDs) the delivery is about, customer first: the processor locks them
+   * for the whole batch before applying it. None for a topic about the shop itself.
+   */
+  subjects?(value: T): string[];
+  /** `programs`: the shop programs of the batch, each read once. */
+  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date, programs: ShopPrograms): Promise<void>;
 }
 
 const topic = <T>(handler: TopicHandler<T>) => handler as TopicHandler<unknown>;
@@ -69,8 +73,9 @@ const orderTopic = topic({
     if (!parsed.success) return refused(parsed.error.issues);
     return reading(() => orderSnapshot(parsed.data));
   },
-  async handle(tx, delivery, snapshot, now) {
-    const shop = await shopProgram(tx, delivery.shop);
+  subjects: (snapshot) => [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId],
+  async handle(tx, delivery, snapshot, now, programs) {
+    const shop = await programs.program(delivery.shop);
     // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
     if (shop) await syncOrder(tx, shop, snapshot, now);
   },
@@ -81,8 +86,9 @@ const customerTopic = topic({
     const parsed = CustomerPayload.safeParse(payload);
     return parsed.success ? { ok: true, value: customerSnapshot(parsed.data) } : refused(parsed.error.issues);
   },
-  async handle(tx, delivery, customer, now) {
-    const shop = await shopProgram(tx, delivery.shop);
+  subjects: (customer) => [customer.shopifyId],
+  async handle(tx, delivery, customer, now, programs) {
+    const shop = await programs.program(delivery.shop);
     if (shop) await syncCustomer(tx, shop, customer, now);
   },
 });
@@ -192,8 +198,9 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "customers/update": customerTopic,
   "customers/delete": topic({
     read: (payload) => fromZod(DeletedCustomer.safeParse(payload)),
-    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now) {
-      const shop = await shopProgram(tx, delivery.shop);
+    subjects: ({ admin_graphql_api_id: customerId }) => [customerId],
+    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now, programs) {
+      const shop = await programs.program(delivery.shop);
       if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now);
     },
   }),
@@ -206,8 +213,10 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
       if (!orderShopifyId) return { ok: false, issues: [{ message: "no order_id" }] };
       return reading(() => refundSnapshot(parsed.data, orderShopifyId));
     },
-    async handle(tx, delivery, refund, now) {
-      const shop = await shopProgram(tx, delivery.shop);
+    // The order's customer is looked up (and locked) by the handler.
+    subjects: (refund) => [refund.orderShopifyId],
+    async handle(tx, delivery, refund, now, programs) {
+      const shop = await programs.program(delivery.shop);
       if (shop) await syncRefund(tx, shop, refund, now);
     },
   }),
