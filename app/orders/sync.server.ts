@@ -23,6 +23,16 @@ import { financialStatusProgressSql } from "./financial-status";
 import { formatAmount } from "./money";
 import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads";
 
+/**
+ * A batch of deliveries applied in one transaction (webhooks/inbox-processor.server.ts). It locked
+ * every customer and order its deliveries name before applying them, and brings the report rows of
+ * the orders it stored up to date once, at its end (they are recomputed from the stored orders, so
+ * once for the batch ends where once per order would).
+ */
+export interface OrderBatch {
+  reportOrderLater(shopId: string, orderShopifyId: string): void;
+}
+
 /** What the points rules and referrals read of a stored customer. */
 export interface StoredCustomer {
   id: string;
@@ -64,8 +74,8 @@ async function storeCustomer(tx: Tx, shopId: string, snapshot: CustomerSnapshot)
 }
 
 /** customers/create and customers/update: store the customer, then welcome points if they made an account. */
-export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: CustomerSnapshot, now: Date): Promise<void> {
-  await lockSubjects(tx, shop.id, [snapshot.shopifyId]);
+export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: CustomerSnapshot, now: Date, batch?: OrderBatch): Promise<void> {
+  if (!batch) await lockSubjects(tx, shop.id, [snapshot.shopifyId]);
   const customer = await storeCustomer(tx, shop.id, snapshot);
   await recordCustomerForReports(tx, shop.id, snapshot.shopifyId);
   if (customer.redactedAt || customer.deletedAt) return;
@@ -74,8 +84,8 @@ export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: Customer
 }
 
 /** customers/delete: Shopify deletes only customers without orders; their ledger stays for the shop's totals. */
-export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerShopifyId: string, at: Date): Promise<void> {
-  await lockSubjects(tx, shop.id, [customerShopifyId]);
+export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerShopifyId: string, at: Date, batch?: OrderBatch): Promise<void> {
+  if (!batch) await lockSubjects(tx, shop.id, [customerShopifyId]);
   await tx.customer.updateMany({
     where: { shopId: shop.id, shopifyId: customerShopifyId },
     data: { deletedAt: at, email: null, firstName: null, lastName: null, phone: null, addressKey: null },
@@ -89,13 +99,18 @@ const SAME_SECOND_STORED_AHEAD = Prisma.raw(
   `${financialStatusProgressSql('"Order"."financialStatus"')} > ${financialStatusProgressSql('EXCLUDED."financialStatus"')}`,
 );
 
+/** The subjects an order's sync locks, customer first. */
+export function orderSubjects(snapshot: OrderSnapshot): string[] {
+  return [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId];
+}
+
 /**
  * orders/create, orders/paid, orders/updated, orders/cancelled: one handler, the payload is the whole order.
  * A cancellation, once stored, stays (Shopify cannot undo one), and on an equal `updated_at` the
  * financial status only moves forward; refunds are kept by their own ids and only ever added.
  */
-export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, now: Date): Promise<"stored" | "stale"> {
-  await lockSubjects(tx, shop.id, [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId]);
+export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, now: Date, batch?: OrderBatch): Promise<"stored" | "stale"> {
+  if (!batch) await lockSubjects(tx, shop.id, orderSubjects(snapshot));
   const lines = snapshot.lineItems;
   // The order and its line items in one statement. Same second is not older: Shopify stamps to the
   // second, and a later event may share it; an older version returns no row and changes nothing.
@@ -150,7 +165,8 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
   await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
   // Last: the report rows of the day are shared by every order of the shop that day, and their row
   // locks are held from here to the commit.
-  await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
+  if (batch) batch.reportOrderLater(shop.id, snapshot.shopifyId);
+  else await recordOrderForReports(tx, shop.id, snapshot.shopifyId);
   return "stored";
 }
 

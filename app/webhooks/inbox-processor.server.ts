@@ -15,9 +15,10 @@
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
-import { ShopPrograms } from "../loyalty/program.server";
+import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
+import { recordOrdersForReports } from "../reports/aggregates.server";
 import { onDeliveryAccepted } from "./inbox.server";
-import { WEBHOOK_TOPICS, type InboxDelivery, type TopicHandler } from "./topics.server";
+import { WEBHOOK_TOPICS, type DeliveryBatch, type InboxDelivery, type TopicHandler } from "./topics.server";
 
 export interface WebhookInboxProcessor {
   /** Finishes the deliveries in hand, then stops. */
@@ -190,16 +191,18 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
             refused.push({ row, error });
           }
         }
-        const programs = new ShopPrograms(tx);
-        const ready = await lockReadySubjects(tx, programs, readable);
+        const batch = new Batch(tx);
+        const ready = await lockReadySubjects(tx, batch, readable);
 
         const applied: string[] = [];
         for (const item of ready) {
-          await item.handler.handle(tx, item.delivery, item.value, now(), programs);
+          // A topic about the shop itself (uninstall, erasure) may change what the deliveries around it read of it.
+          if (!item.handler.subjects) await batch.finish();
+          await item.handler.handle(tx, item.delivery, item.value, now(), batch);
           applied.push(item.row.id);
-          // A topic about the shop itself (uninstall, erasure) may change what the next delivery reads of it.
-          if (!item.handler.subjects) programs.forget();
+          if (!item.handler.subjects) batch.forget();
         }
+        await batch.finish();
         if (applied.length > 0) {
           await tx.$executeRaw`
             UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL WHERE id = ANY(${applied}::text[])`;
@@ -221,7 +224,7 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
  * and returns the deliveries to apply now, in their order: not one whose subject another transaction
  * holds, nor a later one sharing a subject with a delivery left behind.
  */
-async function lockReadySubjects(tx: Tx, programs: ShopPrograms, deliveries: ReadDelivery[]): Promise<ReadDelivery[]> {
+async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: ReadDelivery[]): Promise<ReadDelivery[]> {
   const keysOf = new Map<ReadDelivery, string[]>();
   for (const item of deliveries) {
     const subjects = item.handler.subjects?.(item.value) ?? [];
@@ -242,6 +245,35 @@ async function lockReadySubjects(tx: Tx, programs: ShopPrograms, deliveries: Rea
     for (const key of itemKeys) leftBehind.add(key);
     return false;
   });
+}
+
+/** One batch's shared reads and the work it does once at its end (orders/sync.server.ts's OrderBatch). */
+class Batch implements DeliveryBatch {
+  private readonly programs: ShopPrograms;
+  private readonly reportOrders = new Map<string, Set<string>>();
+
+  constructor(private readonly tx: Tx) {
+    this.programs = new ShopPrograms(tx);
+  }
+
+  program(domain: string): Promise<ShopProgram | null> {
+    return this.programs.program(domain);
+  }
+
+  forget(): void {
+    this.programs.forget();
+  }
+
+  reportOrderLater(shopId: string, orderShopifyId: string): void {
+    const orders = this.reportOrders.get(shopId) ?? new Set<string>();
+    this.reportOrders.set(shopId, orders.add(orderShopifyId));
+  }
+
+  /** The report rows of every order stored so far, in one pass per shop. */
+  async finish(): Promise<void> {
+    for (const [shopId, orders] of this.reportOrders) await recordOrdersForReports(this.tx, shopId, [...orders]);
+    this.reportOrders.clear();
+  }
 }
 
 /** The failed attempts of these rows, in one statement: the error, the attempt count, the next try or death. */

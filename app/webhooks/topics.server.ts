@@ -18,9 +18,14 @@ import {
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
 import type { Tx } from "../database/transaction";
-import type { ShopPrograms } from "../loyalty/program.server";
-import { markCustomerDeleted, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
+import type { ShopProgram } from "../loyalty/program.server";
+import { markCustomerDeleted, orderSubjects, syncCustomer, syncOrder, syncRefund, type OrderBatch } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
+
+/** What a batch of deliveries shares: the shops' programs, read once, and the work done once at its end. */
+export interface DeliveryBatch extends OrderBatch {
+  program(domain: string): Promise<ShopProgram | null>;
+}
 
 /** A stored delivery as the processor hands it to a handler. */
 export interface InboxDelivery {
@@ -47,8 +52,8 @@ export interface TopicHandler<T> {
    * for the whole batch before applying it. None for a topic about the shop itself.
    */
   subjects?(value: T): string[];
-  /** `programs`: the shop programs of the batch, each read once. */
-  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date, programs: ShopPrograms): Promise<void>;
+  /** `batch`: the batch the delivery is applied in (its shop programs, each read once; its subjects locked). */
+  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date, batch: DeliveryBatch): Promise<void>;
 }
 
 const topic = <T>(handler: TopicHandler<T>) => handler as TopicHandler<unknown>;
@@ -73,11 +78,11 @@ const orderTopic = topic({
     if (!parsed.success) return refused(parsed.error.issues);
     return reading(() => orderSnapshot(parsed.data));
   },
-  subjects: (snapshot) => [...(snapshot.customer ? [snapshot.customer.shopifyId] : []), snapshot.shopifyId],
-  async handle(tx, delivery, snapshot, now, programs) {
-    const shop = await programs.program(delivery.shop);
+  subjects: orderSubjects,
+  async handle(tx, delivery, snapshot, now, batch) {
+    const shop = await batch.program(delivery.shop);
     // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
-    if (shop) await syncOrder(tx, shop, snapshot, now);
+    if (shop) await syncOrder(tx, shop, snapshot, now, batch);
   },
 });
 
@@ -87,9 +92,9 @@ const customerTopic = topic({
     return parsed.success ? { ok: true, value: customerSnapshot(parsed.data) } : refused(parsed.error.issues);
   },
   subjects: (customer) => [customer.shopifyId],
-  async handle(tx, delivery, customer, now, programs) {
-    const shop = await programs.program(delivery.shop);
-    if (shop) await syncCustomer(tx, shop, customer, now);
+  async handle(tx, delivery, customer, now, batch) {
+    const shop = await batch.program(delivery.shop);
+    if (shop) await syncCustomer(tx, shop, customer, now, batch);
   },
 });
 
@@ -199,9 +204,9 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "customers/delete": topic({
     read: (payload) => fromZod(DeletedCustomer.safeParse(payload)),
     subjects: ({ admin_graphql_api_id: customerId }) => [customerId],
-    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now, programs) {
-      const shop = await programs.program(delivery.shop);
-      if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now);
+    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now, batch) {
+      const shop = await batch.program(delivery.shop);
+      if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now, batch);
     },
   }),
   "refunds/create": topic({
@@ -215,8 +220,8 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
     },
     // The order's customer is looked up (and locked) by the handler.
     subjects: (refund) => [refund.orderShopifyId],
-    async handle(tx, delivery, refund, now, programs) {
-      const shop = await programs.program(delivery.shop);
+    async handle(tx, delivery, refund, now, batch) {
+      const shop = await batch.program(delivery.shop);
       if (shop) await syncRefund(tx, shop, refund, now);
     },
   }),

@@ -232,9 +232,11 @@ async function ledgerOf(plan: CustomerPlan[], base: number) {
   const customers = await app.db.customer.findMany({ where: { shopId, shopifyId: { in: plan.map((_, c) => `gid://shopify/Customer/${base + c}`) } } });
   const name = (id: string | null) => (id === null ? "-" : String(Number(id.split("/").pop()) - base));
   const customerName = new Map(customers.map((customer) => [customer.id, name(customer.shopifyId)]));
+  // A reversal counts under the reason it reverses: a bonus given and moved away nets to nothing.
+  const reasonOf = (reason: string) => (reason === "SECOND_PURCHASE_REVERSAL" ? "SECOND_PURCHASE" : reason);
   const net: Record<string, number> = {};
   for (const entry of await app.db.pointsLedgerEntry.findMany({ where: { customerId: { in: customers.map((customer) => customer.id) } } })) {
-    const key = `C${customerName.get(entry.customerId)} ${entry.source} ${entry.source === "ORDER" ? name(entry.sourceId) : "-"} ${entry.reason}`;
+    const key = `C${customerName.get(entry.customerId)} ${entry.source} ${entry.source === "ORDER" ? name(entry.sourceId) : "-"} ${reasonOf(entry.reason)}`;
     net[key] = (net[key] ?? 0) + entry.points;
   }
   for (const key of Object.keys(net)) if (net[key] === 0) delete net[key];
