@@ -25,11 +25,14 @@ import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads
 
 /**
  * A batch of deliveries applied in one transaction (webhooks/inbox-processor.server.ts). It locked
- * every customer and order its deliveries name before applying them, and brings the report rows of
- * the orders it stored up to date once, at its end (they are recomputed from the stored orders, so
- * once for the batch ends where once per order would).
+ * every customer and order its deliveries name before applying them, and settles the points of the
+ * customers whose orders it stored and brings their report rows up to date once, at its end, for all
+ * of them together: both are recomputed from what is stored, so once for the batch ends where once
+ * per order would.
  */
 export interface OrderBatch {
+  /** Settles the customer's points for this order with the batch's other customers, at its end. */
+  settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void;
   reportOrderLater(shopId: string, orderShopifyId: string): void;
 }
 
@@ -159,7 +162,8 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
   await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
 
   if (customer && !customer.redactedAt) {
-    await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);
+    if (batch) batch.settleLater(shop, customer, snapshot.shopifyId);
+    else await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);
     if (snapshot.customer) await awardWelcomePoints(tx, shop, customer, snapshot.customer, now);
   }
   await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);

@@ -16,6 +16,8 @@ import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
+import { settleCustomersPoints } from "../loyalty/settlement.server";
+import type { StoredCustomer } from "../orders/sync.server";
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { onDeliveryAccepted } from "./inbox.server";
 import { WEBHOOK_TOPICS, type DeliveryBatch, type InboxDelivery, type TopicHandler } from "./topics.server";
@@ -191,7 +193,7 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
             refused.push({ row, error });
           }
         }
-        const batch = new Batch(tx);
+        const batch = new Batch(tx, now);
         const ready = await lockReadySubjects(tx, batch, readable);
 
         const applied: string[] = [];
@@ -251,8 +253,12 @@ async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: Re
 class Batch implements DeliveryBatch {
   private readonly programs: ShopPrograms;
   private readonly reportOrders = new Map<string, Set<string>>();
+  private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
 
-  constructor(private readonly tx: Tx) {
+  constructor(
+    private readonly tx: Tx,
+    private readonly now: () => Date,
+  ) {
     this.programs = new ShopPrograms(tx);
   }
 
@@ -269,8 +275,18 @@ class Batch implements DeliveryBatch {
     this.reportOrders.set(shopId, orders.add(orderShopifyId));
   }
 
-  /** The report rows of every order stored so far, in one pass per shop. */
+  settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void {
+    const pending = this.settlements.get(shop.id) ?? { shop, customers: new Map() };
+    const settlement = pending.customers.get(customer.id) ?? { customer, orderShopifyIds: [] };
+    settlement.orderShopifyIds.push(orderShopifyId);
+    pending.customers.set(customer.id, settlement);
+    this.settlements.set(shop.id, pending);
+  }
+
+  /** The points of every customer whose orders were stored so far, then their report rows, in one pass per shop. */
   async finish(): Promise<void> {
+    for (const { shop, customers } of this.settlements.values()) await settleCustomersPoints(this.tx, shop, [...customers.values()], this.now());
+    this.settlements.clear();
     for (const [shopId, orders] of this.reportOrders) await recordOrdersForReports(this.tx, shopId, [...orders]);
     this.reportOrders.clear();
   }
