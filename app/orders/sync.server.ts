@@ -11,7 +11,7 @@
  */
 import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
-import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
+import { scheduleFollowUpsForOrder, type FollowUpSettings } from "../follow-ups/schedule.server";
 import { Prisma } from "../generated/prisma/client";
 import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.server";
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
@@ -34,6 +34,8 @@ export interface OrderBatch {
   /** Settles the customer's points for this order with the batch's other customers, at its end. */
   settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void;
   reportOrderLater(shopId: string, orderShopifyId: string): void;
+  /** The shop's follow-up settings, read once per batch. */
+  followUpSettings(shopId: string): Promise<FollowUpSettings>;
 }
 
 /** What the points rules and referrals read of a stored customer. */
@@ -166,7 +168,7 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
     else await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);
     if (snapshot.customer) await awardWelcomePoints(tx, shop, customer, snapshot.customer, now);
   }
-  await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
+  await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now, batch?.followUpSettings(shop.id));
   // Last: the report rows of the day are shared by every order of the shop that day, and their row
   // locks are held from here to the commit.
   if (batch) batch.reportOrderLater(shop.id, snapshot.shopifyId);

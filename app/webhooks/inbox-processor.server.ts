@@ -15,6 +15,7 @@
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
+import { followUpSettings, type FollowUpSettings } from "../follow-ups/schedule.server";
 import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
 import { settleCustomersPoints } from "../loyalty/settlement.server";
 import type { StoredCustomer } from "../orders/sync.server";
@@ -253,6 +254,7 @@ async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: Re
 class Batch implements DeliveryBatch {
   private readonly programs: ShopPrograms;
   private readonly reportOrders = new Map<string, Set<string>>();
+  private readonly followUps = new Map<string, Promise<FollowUpSettings>>();
   private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
 
   constructor(
@@ -268,6 +270,13 @@ class Batch implements DeliveryBatch {
 
   forget(): void {
     this.programs.forget();
+    this.followUps.clear();
+  }
+
+  followUpSettings(shopId: string): Promise<FollowUpSettings> {
+    let settings = this.followUps.get(shopId);
+    if (!settings) this.followUps.set(shopId, (settings = followUpSettings(this.tx, shopId)));
+    return settings;
   }
 
   reportOrderLater(shopId: string, orderShopifyId: string): void {
