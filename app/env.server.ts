@@ -48,8 +48,10 @@ const EnvSchema = z.object({
    * to the app directly, one more per load balancer or CDN of the host; 0 takes the connection's address.
    */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
-  /** Webhook deliveries one process applies side by side (on a database server). */
+  /** Webhook batches one process applies side by side (on a database server). */
   WEBHOOK_LANES: z.coerce.number().int().min(1).max(32).default(4),
+  /** Webhook deliveries applied per transaction (a failing one is retried alone, without the others). */
+  WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /**
    * How long a request waits for a database connection (a new one, or a free one from the pool)
    * before it fails, so a database that does not answer costs a fast error, not a hung request.

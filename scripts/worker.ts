@@ -19,7 +19,7 @@ const { startPointsExpiry } = await import("../app/loyalty/points-expiry.server"
 
 const dispatcher = await startConfiguredDispatcher(db);
 // No delivery is accepted in this process to wake it: it looks every quarter second.
-const inbox = startWebhookInbox({ db, lanes: settings.WEBHOOK_LANES, pollMs: 250, maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
+const inbox = startWebhookInbox({ db, lanes: settings.WEBHOOK_LANES, pollMs: 250, batchSize: settings.WEBHOOK_BATCH_SIZE, maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
 const expiry = startPointsExpiry({ db });
 // The loop's timers do not hold a process open (so the app can stop cleanly); this one does, until stop.
 const keepAlive = setInterval(() => {}, 60_000);

@@ -30,7 +30,9 @@ export async function followUpSettings(db: Db, shopId: string) {
   return db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
 }
 
-export function rulesOf(settings: Awaited<ReturnType<typeof followUpSettings>>, timezone: string): FollowUpRules {
+export type FollowUpSettings = Awaited<ReturnType<typeof followUpSettings>>;
+
+export function rulesOf(settings: FollowUpSettings, timezone: string): FollowUpRules {
   return {
     timezone,
     quietHours: { start: settings.quietHoursStart, end: settings.quietHoursEnd },
@@ -50,7 +52,14 @@ export function rulesOf(settings: Awaited<ReturnType<typeof followUpSettings>>, 
  * are written, in the same transaction, holding the customer's lock as the order sync does. Safe to
  * call any number of times: existing follow-ups are never duplicated nor moved.
  */
-export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderShopifyId: string, now: Date): Promise<void> {
+export async function scheduleFollowUpsForOrder(
+  tx: Db,
+  shopId: string,
+  orderShopifyId: string,
+  now: Date,
+  /** The shop's settings when the caller already read them (a batch of orders reads them once). */
+  knownSettings?: Promise<FollowUpSettings>,
+): Promise<void> {
   // This runs for every order the shop receives: plain SQL, not Prisma's per-query compiler.
   const [order] = await tx.$queryRaw<
     {
@@ -79,7 +88,7 @@ export async function scheduleFollowUpsForOrder(tx: Db, shopId: string, orderSho
   if (!order?.customerShopifyId) return;
   const customerShopifyId = order.customerShopifyId;
   const productIds = [...new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
-  const settings = await followUpSettings(tx, shopId);
+  const settings = await (knownSettings ?? followUpSettings(tx, shopId));
   const customerOrders = await tx.$queryRaw<CustomerOrderFacts[]>`
     SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
            COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds",

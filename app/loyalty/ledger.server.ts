@@ -10,26 +10,39 @@ import { expiryEntries, type ExistingEntry, type PlannedEntry } from "./points-r
 
 /** Writes the entries; one whose key is already in the ledger is skipped (a repeated event). */
 export async function appendLedgerEntries(db: Db, shopId: string, customerId: string, entries: PlannedEntry[]): Promise<number> {
+  return appendCustomersLedgerEntries(db, shopId, entries.map((entry) => ({ customerId, entry })));
+}
+
+/** Several customers' entries in one statement (a batch of orders settled together), in the order given. */
+export async function appendCustomersLedgerEntries(db: Db, shopId: string, entries: { customerId: string; entry: PlannedEntry }[]): Promise<number> {
   if (entries.length === 0) return 0;
   // One statement for the lot: this runs for every order, so it skips Prisma's per-query compiler.
   return db.$executeRaw`
     INSERT INTO "PointsLedgerEntry" (id, "shopId", "customerId", points, reason, source, "sourceId", key, note, "availableAt", "createdAt")
-    SELECT gen_random_uuid()::text, ${shopId}, ${customerId}, e.points, e.reason::"PointsReason", e.source::"PointsSource", e.source_id, e.key, e.note,
+    SELECT gen_random_uuid()::text, ${shopId}, e.customer_id, e.points, e.reason::"PointsReason", e.source::"PointsSource", e.source_id, e.key, e.note,
            e.available_at::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-      FROM unnest(${entries.map((entry) => entry.points)}::int[], ${entries.map((entry) => entry.reason)}::text[],
-                  ${entries.map((entry) => entry.source)}::text[], ${entries.map((entry) => entry.sourceId)}::text[],
-                  ${entries.map((entry) => entry.key)}::text[], ${entries.map((entry) => entry.note ?? null)}::text[],
-                  ${entries.map((entry) => entry.availableAt.toISOString())}::text[])
-           WITH ORDINALITY AS e(points, reason, source, source_id, key, note, available_at, position)
+      FROM unnest(${entries.map(({ customerId }) => customerId)}::text[], ${entries.map(({ entry }) => entry.points)}::int[],
+                  ${entries.map(({ entry }) => entry.reason)}::text[], ${entries.map(({ entry }) => entry.source)}::text[],
+                  ${entries.map(({ entry }) => entry.sourceId)}::text[], ${entries.map(({ entry }) => entry.key)}::text[],
+                  ${entries.map(({ entry }) => entry.note ?? null)}::text[], ${entries.map(({ entry }) => entry.availableAt.toISOString())}::text[])
+           WITH ORDINALITY AS e(customer_id, points, reason, source, source_id, key, note, available_at, position)
      ORDER BY e.position
     ON CONFLICT ("shopId", key) DO NOTHING`;
 }
 
 /** A customer's entries (of one source, if given), as the rules compare them with what they plan. */
 export async function ledgerEntriesOf(db: Db, customerId: string, source?: PlannedEntry["source"]): Promise<ExistingEntry[]> {
-  return db.$queryRaw<ExistingEntry[]>`
-    SELECT key, points, reason::text AS reason, "availableAt", "sourceId" FROM "PointsLedgerEntry"
-     WHERE "customerId" = ${customerId} AND (${source ?? null}::text IS NULL OR source::text = ${source ?? null}::text)`;
+  return (await ledgerEntriesByCustomer(db, [customerId], source)).get(customerId) ?? [];
+}
+
+/** Several customers' entries (of one source, if given) in one query, by customer id. */
+export async function ledgerEntriesByCustomer(db: Db, customerIds: string[], source?: PlannedEntry["source"]): Promise<Map<string, ExistingEntry[]>> {
+  const rows = await db.$queryRaw<(ExistingEntry & { customerId: string })[]>`
+    SELECT "customerId", key, points, reason::text AS reason, "availableAt", "sourceId" FROM "PointsLedgerEntry"
+     WHERE "customerId" = ANY(${customerIds}::text[]) AND (${source ?? null}::text IS NULL OR source::text = ${source ?? null}::text)`;
+  const byCustomer = new Map<string, ExistingEntry[]>(customerIds.map((id) => [id, []]));
+  for (const { customerId, ...entry } of rows) byCustomer.get(customerId)?.push(entry);
+  return byCustomer;
 }
 
 export interface PointsBalance {

@@ -11,11 +11,11 @@
  * - The same idempotency key twice is one redemption, answered with its code; after a failure (its
  *   points given back) the same key tries again.
  */
-import { newDiscountCode } from "../follow-ups/discounts.server";
 import { subjectLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient, Redemption, Reward } from "../generated/prisma/client";
 import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { newDiscountCode } from "../shopify/discount-codes.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
   DISCOUNT_CODE_BASIC_CREATE_MUTATION,

@@ -13,9 +13,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-import { newDiscountCode } from "../follow-ups/discounts.server";
 import type { PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { newDiscountCode } from "../shopify/discount-codes.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
   DISCOUNT_CODE_BASIC_CREATE_MUTATION,

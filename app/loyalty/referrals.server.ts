@@ -3,6 +3,8 @@
  * who arrives through it is recorded here, and the referrer earns points when the friend's first
  * order is paid. A refused referral is kept with its reason.
  */
+import { randomInt } from "node:crypto";
+
 import { referrerLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
@@ -10,6 +12,13 @@ import { byPlacement } from "../orders/placement";
 import { sharedContactReason } from "./contact-keys.server";
 import { appendLedgerEntries } from "./ledger.server";
 import { isCompletedPurchase } from "../orders/vocabulary";
+
+const REFERRAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/** 8 characters from 32 (40 bits): short enough to type, too many to guess; unique per shop by index. */
+export function newReferralCode(): string {
+  return Array.from({ length: 8 }, () => REFERRAL_ALPHABET[randomInt(REFERRAL_ALPHABET.length)]).join("");
+}
 
 export type ReferralRefusal =
   | "unknown_code"

@@ -37,8 +37,8 @@ import {
   type OrderSnapshot,
 } from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
+import { settleCustomersAfterImport } from "../loyalty/settlement.server";
 import { customerUpsert, orderUpsert, refundInsert } from "./store.server";
-import { settleCustomersAfterImport } from "./sync.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";

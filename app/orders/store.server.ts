@@ -33,7 +33,7 @@ import { Prisma } from "../generated/prisma/client";
 import { financialStatusProgress, financialStatusProgressSql } from "./financial-status";
 import { formatAmount } from "./money";
 import type { CustomerSnapshot, OrderSnapshot, RefundSnapshot } from "./payloads";
-import { newReferralCode } from "./sync.server";
+import { newReferralCode } from "../loyalty/referrals.server";
 
 /** What the points rules and referrals read of a stored customer. */
 export interface StoredCustomer {

@@ -24,7 +24,7 @@ export function startInAppWebhookInbox(): void {
   // On the embedded database nothing else runs the hourly points expiry (a server has `npm run worker`).
   if (!settings.DATABASE_URL) globalThis.__loyaltyInAppExpiry ??= startPointsExpiry({ db });
   if (!settings.PROCESS_WEBHOOKS_IN_APP || globalThis.__loyaltyInAppInbox) return;
-  globalThis.__loyaltyInAppInbox = startWebhookInbox({ db, lanes: inboxLanes(settings), maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
+  globalThis.__loyaltyInAppInbox = startWebhookInbox({ db, lanes: inboxLanes(settings), batchSize: settings.WEBHOOK_BATCH_SIZE, maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
 }
 
 export async function stopInAppWebhookInbox(): Promise<void> {

@@ -1,18 +1,27 @@
 /**
- * The inbox processor: takes accepted deliveries oldest first (`FOR UPDATE SKIP LOCKED`, so any number
- * of processes share the inbox without taking the same row), runs the topic's handler, and marks the
- * row processed in the handler's own transaction: a delivery's effects and its "done" commit together,
- * exactly once. A handler that fails leaves nothing half-written; its row keeps the error and the
- * attempt count and is tried again after a growing pause, until `maxAttempts` failures make it dead:
- * no longer retried, kept with its error for the Sync issues page, its body (personal data) cleared
- * `deadBodyDays` later by the lanes' upkeep.
+ * The inbox processor: takes accepted deliveries oldest first, in batches (`FOR UPDATE SKIP LOCKED`, so
+ * any number of processes share the inbox without taking the same row), runs each topic's handler, and
+ * marks the rows processed in the batch's own transaction: a delivery's effects and its "done" commit
+ * together, exactly once. A delivery that fails leaves nothing half-written and does not hold back the
+ * others of its batch; its row keeps the error and the attempt count and is tried again after a
+ * growing pause, until `maxAttempts` failures make it dead: no longer retried, kept with its error for
+ * the Sync issues page, its body (personal data) cleared `deadBodyDays` later by the lanes' upkeep.
  *
- * Per-order and per-customer ordering is not the queue's job: the handlers lock each subject and
- * ignore versions older than the stored one (orders/sync.server.ts), so lanes may run side by side.
+ * Per-order and per-customer ordering: a batch locks every subject its deliveries name before
+ * applying them (a subject another batch holds waits for the next batch), the handlers lock each
+ * subject again (a no-op for the batch's own) and ignore versions older than the stored one
+ * (orders/sync.server.ts), so lanes and processes may run side by side.
  */
+import { subjectLockKey } from "../database/lock-keys";
+import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
+import { followUpSettings, type FollowUpSettings } from "../follow-ups/schedule.server";
+import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
+import { settleCustomersPoints } from "../loyalty/settlement.server";
+import type { StoredCustomer } from "../orders/sync.server";
+import { recordOrdersForReports } from "../reports/aggregates.server";
 import { onDeliveryAccepted } from "./inbox.server";
-import { WEBHOOK_TOPICS, type InboxDelivery } from "./topics.server";
+import { WEBHOOK_TOPICS, type DeliveryBatch, type InboxDelivery, type TopicHandler } from "./topics.server";
 
 export interface WebhookInboxProcessor {
   /** Finishes the deliveries in hand, then stops. */
@@ -21,8 +30,10 @@ export interface WebhookInboxProcessor {
 
 export interface WebhookInboxOptions {
   db: PrismaClient;
-  /** Deliveries processed side by side (each lane holds one connection while it works). */
+  /** Batches processed side by side (each lane holds one connection while it works). */
   lanes?: number;
+  /** Deliveries applied per transaction (env WEBHOOK_BATCH_SIZE). */
+  batchSize?: number;
   /** How long an idle lane sleeps before looking again when nothing wakes it (another process's deliveries). */
   pollMs?: number;
   now?: () => Date;
@@ -34,6 +45,9 @@ export interface WebhookInboxOptions {
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_DEAD_BODY_DAYS = 7;
+export const DEFAULT_BATCH_SIZE = 100;
+// How long a lane waits when every due delivery's subject was busy in another batch (it commits within milliseconds).
+const BUSY_PAUSE_MS = 10;
 // How often the lanes clear the bodies of deliveries dead for longer than deadBodyDays.
 const PURGE_EVERY_MS = 5_000;
 
@@ -55,73 +69,265 @@ export function retryDelaySeconds(attempts: number): number {
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000);
 
+/** A delivery whose payload could be read, ready for its handler. */
+interface ReadDelivery {
+  row: InboxRow;
+  handler: TopicHandler<unknown>;
+  value: unknown;
+  delivery: InboxDelivery;
+}
+
+/** Reads a stored delivery again (its handler's zod check); throws what a failed attempt records. */
+function readDelivery(row: InboxRow): ReadDelivery {
+  const handler = WEBHOOK_TOPICS[row.topic];
+  if (!handler) throw new Error(`no handler for topic ${row.topic}`);
+  const rawBody = row.body ?? "";
+  const reading = handler.read(JSON.parse(rawBody), rawBody, row.shopDomain);
+  if (!reading.ok) throw new Error(`unexpected payload: ${reading.issues.map((issue) => issue.message).join("; ")}`);
+  return {
+    row,
+    handler,
+    value: reading.value,
+    delivery: { topic: row.topic, shop: row.shopDomain, eventId: row.eventId, webhookId: row.webhookId, triggeredAt: row.triggeredAt },
+  };
+}
+
+/** What one batch did: rows it took, applied, left for later (a subject busy in another transaction), failed. */
+export interface BatchOutcome {
+  taken: number;
+  applied: number;
+  busy: number;
+  failed: number;
+}
+
+const NOTHING: BatchOutcome = { taken: 0, applied: 0, busy: 0, failed: 0 };
+
+/** A batch's transaction rolled back: the rows it had taken, and why. */
+class BatchFailed extends Error {
+  constructor(
+    readonly rows: InboxRow[],
+    readonly reason: unknown,
+  ) {
+    super(describe(reason));
+  }
+}
+
 /**
- * Processes the oldest due delivery, if any; false when there is none. The row is claimed and marked
- * processed by one statement at the start of the transaction, so the mark commits with the handler's
- * writes or not at all.
+ * Takes up to `limit` due deliveries, oldest first (`FOR UPDATE SKIP LOCKED`: another process's batch
+ * never takes the same row), and applies them in one transaction that also marks them processed, so
+ * each delivery's effects and its mark commit together, exactly once.
+ *
+ * Every customer and order the batch's deliveries name is locked up front with
+ * `pg_try_advisory_xact_lock` in one statement: a delivery whose subject another transaction holds
+ * (another worker's batch) is left for the next batch rather than waited for, so two batches never
+ * wait on each other in opposite orders; a later delivery about a subject left behind waits too, so
+ * one subject's deliveries still apply in the order they arrived.
+ *
+ * A delivery whose payload cannot be read again gets its failed attempt in the same transaction. A
+ * handler that throws rolls the whole batch back; its rows are then applied one per transaction, so
+ * only the failing one records the error and its attempt (no per-delivery savepoint: that would cost
+ * two round trips for every delivery of every batch to save a replay only when one fails).
+ */
+export async function processDueDeliveries(
+  db: PrismaClient,
+  now: () => Date = () => new Date(),
+  maxAttempts = DEFAULT_MAX_ATTEMPTS,
+  limit = DEFAULT_BATCH_SIZE,
+): Promise<BatchOutcome> {
+  try {
+    return await applyBatch(db, now, maxAttempts, limit, null);
+  } catch (error) {
+    if (!(error instanceof BatchFailed)) throw error;
+    // Replay alone each row the batch had taken (one another lane took meanwhile is skipped).
+    const outcome = { ...NOTHING };
+    for (const { id } of error.rows) {
+      const one = await applyOne(db, now, maxAttempts, id);
+      outcome.taken += one.taken;
+      outcome.applied += one.applied;
+      outcome.busy += one.busy;
+      outcome.failed += one.failed;
+    }
+    return outcome;
+  }
+}
+
+/** One delivery in its own transaction; a handler's failure is recorded on its row. */
+async function applyOne(db: PrismaClient, now: () => Date, maxAttempts: number, id: string | null): Promise<BatchOutcome> {
+  try {
+    return await applyBatch(db, now, maxAttempts, 1, id);
+  } catch (error) {
+    if (!(error instanceof BatchFailed)) throw error;
+    await recordFailures(db, [{ row: error.rows[0], error: error.reason }], now(), maxAttempts);
+    return { taken: 1, applied: 0, busy: 0, failed: 1 };
+  }
+}
+
+/**
+ * Processes the oldest due delivery alone, if any; false when there is none (a batch of one: the
+ * row's mark commits with the handler's writes or not at all, and a failure is recorded on it).
  */
 export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date(), maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<boolean> {
-  let claimed: InboxRow | undefined;
+  return (await applyOne(db, now, maxAttempts, null)).taken > 0;
+}
+
+async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number, limit: number, onlyId: string | null): Promise<BatchOutcome> {
+  let taken: InboxRow[] = [];
   try {
     return await db.$transaction(
       async (tx) => {
-        const [row] = await tx.$queryRaw<InboxRow[]>`
-          WITH due AS (
-            SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
-             WHERE "processedAt" IS NULL AND "deadAt" IS NULL AND "nextAttemptAt" <= ${now()}
-             ORDER BY sequence
-             LIMIT 1
-               FOR UPDATE SKIP LOCKED
-          ),
-          marked AS (
-            UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL FROM due WHERE "WebhookEvent".id = due.id
-          )
-          SELECT * FROM due`;
-        if (!row) return false;
-        claimed = row;
-        const handler = WEBHOOK_TOPICS[row.topic];
-        if (!handler) throw new Error(`no handler for topic ${row.topic}`);
-        const rawBody = row.body ?? "";
-        const reading = handler.read(JSON.parse(rawBody), rawBody, row.shopDomain);
-        if (!reading.ok) throw new Error(`unexpected payload: ${reading.issues.map((issue) => issue.message).join("; ")}`);
-        const delivery: InboxDelivery = {
-          topic: row.topic,
-          shop: row.shopDomain,
-          eventId: row.eventId,
-          webhookId: row.webhookId,
-          triggeredAt: row.triggeredAt,
-        };
-        await handler.handle(tx, delivery, reading.value, now());
-        return true;
+        const rows = await tx.$queryRaw<InboxRow[]>`
+          SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
+           WHERE "processedAt" IS NULL AND "deadAt" IS NULL AND "nextAttemptAt" <= ${now()}
+             AND (${onlyId}::text IS NULL OR id = ${onlyId}::text)
+           ORDER BY sequence
+           LIMIT ${limit}
+             FOR UPDATE SKIP LOCKED`;
+        taken = rows;
+        if (rows.length === 0) return NOTHING;
+
+        const refused: { row: InboxRow; error: unknown }[] = [];
+        const readable: ReadDelivery[] = [];
+        for (const row of rows) {
+          try {
+            readable.push(readDelivery(row));
+          } catch (error) {
+            refused.push({ row, error });
+          }
+        }
+        const batch = new Batch(tx, now);
+        const ready = await lockReadySubjects(tx, batch, readable);
+
+        const applied: string[] = [];
+        for (const item of ready) {
+          // A topic about the shop itself (uninstall, erasure) may change what the deliveries around it read of it.
+          if (!item.handler.subjects) await batch.finish();
+          await item.handler.handle(tx, item.delivery, item.value, now(), batch);
+          applied.push(item.row.id);
+          if (!item.handler.subjects) batch.forget();
+        }
+        await batch.finish();
+        if (applied.length > 0) {
+          await tx.$executeRaw`
+            UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL WHERE id = ANY(${applied}::text[])`;
+        }
+        if (refused.length > 0) await recordFailures(tx, refused, now(), maxAttempts);
+        return { taken: rows.length, applied: applied.length, busy: readable.length - ready.length, failed: refused.length };
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
   } catch (error) {
-    if (!claimed) throw error;
-    // Everything the handler wrote rolled back with the mark; the row keeps its body, gains the error
-    // and waits before its next attempt. (Another lane may take it sooner: that only retries early.)
-    // Counted in SQL: two lanes that both failed the row count two attempts.
-    const next = new Date(now().getTime() + retryDelaySeconds(claimed.attempts + 1) * 1000);
-    const [updated] = await db.$queryRaw<{ attempts: number; dead: boolean }[]>`
-      UPDATE "WebhookEvent"
-         SET attempts = attempts + 1, "lastError" = ${describe(error)}, "nextAttemptAt" = ${next},
-             "deadAt" = CASE WHEN attempts + 1 >= ${maxAttempts} THEN ${now()}::timestamp(3) ELSE NULL END
-       WHERE id = ${claimed.id} AND "processedAt" IS NULL
-      RETURNING attempts, "deadAt" IS NOT NULL AS dead`;
-    const dead = updated?.dead ?? false;
+    // Everything the batch wrote rolled back with its marks: the rows keep their bodies.
+    if (taken.length === 0) throw error;
+    throw new BatchFailed(taken, error);
+  }
+}
+
+/**
+ * Takes, without waiting, the subject locks (customers, orders) of every delivery in one statement,
+ * and returns the deliveries to apply now, in their order: not one whose subject another transaction
+ * holds, nor a later one sharing a subject with a delivery left behind.
+ */
+async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: ReadDelivery[]): Promise<ReadDelivery[]> {
+  const keysOf = new Map<ReadDelivery, string[]>();
+  for (const item of deliveries) {
+    const subjects = item.handler.subjects?.(item.value) ?? [];
+    if (subjects.length === 0) continue;
+    const shop = await programs.program(item.delivery.shop);
+    if (shop) keysOf.set(item, subjects.map((subject) => subjectLockKey(shop.id, subject)));
+  }
+  const keys = [...new Set([...keysOf.values()].flat())];
+  if (keys.length === 0) return deliveries;
+  const results = await tx.$queryRaw<{ key: string; locked: boolean }[]>`
+    SELECT k.key, pg_try_advisory_xact_lock(hashtextextended(k.key, 0)) AS locked
+      FROM unnest(${keys}::text[]) WITH ORDINALITY AS k(key, position)`;
+  const held = new Set(results.filter((result) => result.locked).map((result) => result.key));
+  const leftBehind = new Set<string>();
+  return deliveries.filter((item) => {
+    const itemKeys = keysOf.get(item) ?? [];
+    if (itemKeys.every((key) => held.has(key) && !leftBehind.has(key))) return true;
+    for (const key of itemKeys) leftBehind.add(key);
+    return false;
+  });
+}
+
+/** One batch's shared reads and the work it does once at its end (orders/sync.server.ts's OrderBatch). */
+class Batch implements DeliveryBatch {
+  private readonly programs: ShopPrograms;
+  private readonly reportOrders = new Map<string, Set<string>>();
+  private readonly followUps = new Map<string, Promise<FollowUpSettings>>();
+  private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly now: () => Date,
+  ) {
+    this.programs = new ShopPrograms(tx);
+  }
+
+  program(domain: string): Promise<ShopProgram | null> {
+    return this.programs.program(domain);
+  }
+
+  forget(): void {
+    this.programs.forget();
+    this.followUps.clear();
+  }
+
+  followUpSettings(shopId: string): Promise<FollowUpSettings> {
+    let settings = this.followUps.get(shopId);
+    if (!settings) this.followUps.set(shopId, (settings = followUpSettings(this.tx, shopId)));
+    return settings;
+  }
+
+  reportOrderLater(shopId: string, orderShopifyId: string): void {
+    const orders = this.reportOrders.get(shopId) ?? new Set<string>();
+    this.reportOrders.set(shopId, orders.add(orderShopifyId));
+  }
+
+  settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void {
+    const pending = this.settlements.get(shop.id) ?? { shop, customers: new Map() };
+    const settlement = pending.customers.get(customer.id) ?? { customer, orderShopifyIds: [] };
+    settlement.orderShopifyIds.push(orderShopifyId);
+    pending.customers.set(customer.id, settlement);
+    this.settlements.set(shop.id, pending);
+  }
+
+  /** The points of every customer whose orders were stored so far, then their report rows, in one pass per shop. */
+  async finish(): Promise<void> {
+    for (const { shop, customers } of this.settlements.values()) await settleCustomersPoints(this.tx, shop, [...customers.values()], this.now());
+    this.settlements.clear();
+    for (const [shopId, orders] of this.reportOrders) await recordOrdersForReports(this.tx, shopId, [...orders]);
+    this.reportOrders.clear();
+  }
+}
+
+/** The failed attempts of these rows, in one statement: the error, the attempt count, the next try or death. */
+async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown }[], at: Date, maxAttempts: number): Promise<void> {
+  // Counted in SQL: two lanes that both failed a row count two attempts.
+  const retryAt = (row: InboxRow) => new Date(at.getTime() + retryDelaySeconds(row.attempts + 1) * 1000);
+  const updated = await db.$queryRaw<{ id: string; attempts: number; dead: boolean }[]>`
+    UPDATE "WebhookEvent" w
+       SET attempts = w.attempts + 1, "lastError" = f.error, "nextAttemptAt" = f.next_at::timestamptz AT TIME ZONE 'UTC',
+           "deadAt" = CASE WHEN w.attempts + 1 >= ${maxAttempts} THEN ${at}::timestamp(3) ELSE NULL END
+      FROM unnest(${failures.map((failure) => failure.row.id)}::text[], ${failures.map((failure) => describe(failure.error))}::text[],
+                  ${failures.map((failure) => retryAt(failure.row).toISOString())}::text[]) AS f(id, error, next_at)
+     WHERE w.id = f.id AND w."processedAt" IS NULL
+    RETURNING w.id, w.attempts, w."deadAt" IS NOT NULL AS dead`;
+  for (const { row, error } of failures) {
+    const result = updated.find((entry) => entry.id === row.id);
+    const dead = result?.dead ?? false;
     console.error(
       JSON.stringify({
         level: "error",
         message: dead ? "webhook delivery dead: no more attempts" : "webhook processing failed",
-        topic: claimed.topic,
-        shop: claimed.shopDomain,
-        eventId: claimed.eventId,
-        attempts: updated?.attempts ?? claimed.attempts + 1,
-        ...(dead ? {} : { retryAt: next }),
+        topic: row.topic,
+        shop: row.shopDomain,
+        eventId: row.eventId,
+        attempts: result?.attempts ?? row.attempts + 1,
+        ...(dead ? {} : { retryAt: retryAt(row) }),
         error: describe(error),
       }),
     );
-    return true;
   }
 }
 
@@ -137,6 +343,7 @@ export async function purgeDeadDeliveryBodies(db: PrismaClient, now: Date, days 
 export function startWebhookInbox(options: WebhookInboxOptions): WebhookInboxProcessor {
   const lanes = Math.max(1, options.lanes ?? 1);
   const pollMs = options.pollMs ?? 1_000;
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   let running = true;
   const sleepers = new Set<() => void>();
   const wakeAll = () => {
@@ -167,7 +374,12 @@ export function startWebhookInbox(options: WebhookInboxOptions): WebhookInboxPro
     while (running) {
       const seen = wakes;
       try {
-        if (await processNextDelivery(options.db, now, options.maxAttempts)) continue;
+        const outcome = await processDueDeliveries(options.db, now, options.maxAttempts, batchSize);
+        if (outcome.applied > 0 || outcome.failed > 0) continue;
+        if (outcome.busy > 0) {
+          await sleep(BUSY_PAUSE_MS);
+          continue;
+        }
         // Idle: the upkeep, at most every few seconds across the lanes.
         if (Date.now() - purgedAt >= PURGE_EVERY_MS) {
           purgedAt = Date.now();

@@ -7,7 +7,6 @@
 import { z } from "zod";
 
 import { customerDataReport, redactCustomer } from "../customers/privacy.server";
-import type { Prisma } from "../generated/prisma/client";
 import {
   CustomerPayload,
   customerSnapshot,
@@ -18,10 +17,15 @@ import {
   refundSnapshot,
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
-import { markCustomerDeleted, shopProgram, syncCustomer, syncOrder, syncRefund } from "../orders/sync.server";
+import type { Tx } from "../database/transaction";
+import type { ShopProgram } from "../loyalty/program.server";
+import { markCustomerDeleted, orderSubjects, syncCustomer, syncOrder, syncRefund, type OrderBatch } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
 
-import type { Tx } from "../database/transaction";
+/** What a batch of deliveries shares: the shops' programs, read once, and the work done once at its end. */
+export interface DeliveryBatch extends OrderBatch {
+  program(domain: string): Promise<ShopProgram | null>;
+}
 
 /** A stored delivery as the processor hands it to a handler. */
 export interface InboxDelivery {
@@ -40,10 +44,16 @@ export interface PayloadIssue {
 /** `shopId`: the Shopify shop id a compliance payload names, which the inbox checks against the stored shop's. */
 export type Reading<T> = { ok: true; value: T; shopId?: string } | { ok: false; issues: PayloadIssue[] };
 
-interface TopicHandler<T> {
+export interface TopicHandler<T> {
   /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
   read(payload: unknown, rawBody: string, shop: string): Reading<T>;
-  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date): Promise<void>;
+  /**
+   * The customers and orders (GIDs) the delivery is about, customer first: the processor locks them
+   * for the whole batch before applying it. None for a topic about the shop itself.
+   */
+  subjects?(value: T): string[];
+  /** `batch`: the batch the delivery is applied in (its shop programs, each read once; its subjects locked). */
+  handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date, batch: DeliveryBatch): Promise<void>;
 }
 
 const topic = <T>(handler: TopicHandler<T>) => handler as TopicHandler<unknown>;
@@ -68,10 +78,11 @@ const orderTopic = topic({
     if (!parsed.success) return refused(parsed.error.issues);
     return reading(() => orderSnapshot(parsed.data));
   },
-  async handle(tx, delivery, snapshot, now) {
-    const shop = await shopProgram(tx, delivery.shop);
+  subjects: orderSubjects,
+  async handle(tx, delivery, snapshot, now, batch) {
+    const shop = await batch.program(delivery.shop);
     // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
-    if (shop) await syncOrder(tx, shop, snapshot, now);
+    if (shop) await syncOrder(tx, shop, snapshot, now, batch);
   },
 });
 
@@ -80,9 +91,10 @@ const customerTopic = topic({
     const parsed = CustomerPayload.safeParse(payload);
     return parsed.success ? { ok: true, value: customerSnapshot(parsed.data) } : refused(parsed.error.issues);
   },
-  async handle(tx, delivery, customer, now) {
-    const shop = await shopProgram(tx, delivery.shop);
-    if (shop) await syncCustomer(tx, shop, customer, now);
+  subjects: (customer) => [customer.shopifyId],
+  async handle(tx, delivery, customer, now, batch) {
+    const shop = await batch.program(delivery.shop);
+    if (shop) await syncCustomer(tx, shop, customer, now, batch);
   },
 });
 
@@ -191,9 +203,10 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
   "customers/update": customerTopic,
   "customers/delete": topic({
     read: (payload) => fromZod(DeletedCustomer.safeParse(payload)),
-    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now) {
-      const shop = await shopProgram(tx, delivery.shop);
-      if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now);
+    subjects: ({ admin_graphql_api_id: customerId }) => [customerId],
+    async handle(tx, delivery, { admin_graphql_api_id: customerId }, now, batch) {
+      const shop = await batch.program(delivery.shop);
+      if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now, batch);
     },
   }),
   "refunds/create": topic({
@@ -205,8 +218,10 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
       if (!orderShopifyId) return { ok: false, issues: [{ message: "no order_id" }] };
       return reading(() => refundSnapshot(parsed.data, orderShopifyId));
     },
-    async handle(tx, delivery, refund, now) {
-      const shop = await shopProgram(tx, delivery.shop);
+    // The order's customer is looked up (and locked) by the handler.
+    subjects: (refund) => [refund.orderShopifyId],
+    async handle(tx, delivery, refund, now, batch) {
+      const shop = await batch.program(delivery.shop);
       if (shop) await syncRefund(tx, shop, refund, now);
     },
   }),

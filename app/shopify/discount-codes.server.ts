@@ -1,11 +1,12 @@
 /**
- * A follow-up's incentive code, created through the Admin API: unique, single-use, for that customer
+ * Discount codes the app hands out: the code itself (rewards, referred friends, follow-up incentives)
+ * and a follow-up's incentive created through the Admin API: unique, single-use, for that customer
  * only, ending after the shop's set number of days.
  */
 import { randomInt } from "node:crypto";
 
-import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
-import { DISCOUNT_CODE_BASIC_CREATE_MUTATION, type DiscountCodeBasicCreate } from "../shopify/operations";
+import { adminQuery, type AdminGraphql } from "./admin-graphql.server";
+import { DISCOUNT_CODE_BASIC_CREATE_MUTATION, type DiscountCodeBasicCreate } from "./operations";
 
 const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
