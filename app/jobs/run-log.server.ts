@@ -72,7 +72,8 @@ export async function jobRunsForShop(db: PrismaClient, shopId: string, limit = 2
        ORDER BY job, "startedAt" DESC, id DESC`,
   ]);
   return [
-    ...global.map((run) => ({ ...run, scope: "all shops" as const })),
+    // A global run's error may be about another shop: the admin shows that it failed, the logs say why.
+    ...global.map((run) => ({ ...run, scope: "all shops" as const, error: null })),
     ...own.map(({ job, startedAt, finishedAt, outcome, summary, error }) => ({ job, scope: "shop" as const, startedAt, finishedAt, outcome, summary, error })),
   ];
 }
