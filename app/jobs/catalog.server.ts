@@ -227,17 +227,21 @@ export function describeSchedule(job: JobDefinition, settings: Env): string {
 }
 
 /**
- * Which jobs a process runs. `npm run worker` runs them all. The app process applies the webhooks it
- * accepts (unless PROCESS_WEBHOOKS_IN_APP=false), imports the history of the shops it installs and
- * rebuilds the reports its dashboard asks for; on the embedded database, which belongs to it, it runs
- * everything else too.
+ * Which jobs a process runs, and which of those only when a request wakes them. `npm run worker` runs
+ * them all on schedule. The app process applies the webhooks it accepts (unless
+ * PROCESS_WEBHOOKS_IN_APP=false) and imports the history of the shops it installs; with a database
+ * server it rebuilds a shop's reports only when that shop's dashboard asks (the workers' schedule does
+ * the rest); on the embedded database, which belongs to it, it runs everything on schedule.
  */
-export function jobsForProcess(process: "app" | "worker", settings: Pick<Env, "DATABASE_URL" | "PROCESS_WEBHOOKS_IN_APP">): JobName[] {
-  if (process === "worker") return JOBS.map((job) => job.name);
-  const embedded = !settings.DATABASE_URL;
-  return JOBS.map((job) => job.name).filter((name) => {
-    if (name === "webhook-inbox") return settings.PROCESS_WEBHOOKS_IN_APP;
-    if (name === "history-import" || name === "report-rebuild") return true;
-    return embedded;
-  });
+export function jobsForProcess(
+  process: "app" | "worker",
+  settings: Pick<Env, "DATABASE_URL" | "PROCESS_WEBHOOKS_IN_APP">,
+): { jobs: JobName[]; wokenOnly: JobName[] } {
+  const all = JOBS.map((job) => job.name);
+  if (process === "worker") return { jobs: all, wokenOnly: [] };
+  if (!settings.DATABASE_URL) return { jobs: all.filter((name) => name !== "webhook-inbox" || settings.PROCESS_WEBHOOKS_IN_APP), wokenOnly: [] };
+  return {
+    jobs: all.filter((name) => (name === "webhook-inbox" ? settings.PROCESS_WEBHOOKS_IN_APP : name === "history-import" || name === "report-rebuild")),
+    wokenOnly: ["report-rebuild"],
+  };
 }

@@ -26,7 +26,7 @@ export function startProcessJobs(process: "app" | "worker"): Promise<BackgroundJ
       sharesOneSession: !settings.DATABASE_URL || sharesOneSession(settings.DATABASE_URL),
       settings,
       process,
-      jobs: jobsForProcess(process, settings),
+      ...jobsForProcess(process, settings),
       adminGraphqlFor: async (shop) => (await unauthenticated.admin(shop)).admin.graphql as unknown as AdminGraphql,
       mailTransport: () => mailTransportFor(settings),
     });
@@ -45,6 +45,6 @@ export function describeProcessJobs(jobs: BackgroundJobs): { job: string; schedu
   const settings = env();
   return jobs.jobs.map((name) => {
     const job = jobDefinition(name);
-    return { job: name, schedule: describeSchedule(job, settings), singleRunner: job.singleRunner };
+    return { job: name, schedule: jobs.wokenOnly.includes(name) ? "when a request wakes it" : describeSchedule(job, settings), singleRunner: job.singleRunner };
   });
 }

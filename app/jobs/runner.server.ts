@@ -26,6 +26,11 @@ export interface BackgroundJobsOptions {
   settings: Env;
   process: "app" | "worker";
   jobs: JobName[];
+  /**
+   * Jobs this process runs only when woken (wake.server.ts), not on their schedule: a per-shop one
+   * then only for the shops it was woken for. Others (`npm run worker`) run them on schedule.
+   */
+  wokenOnly?: JobName[];
   adminGraphqlFor: (shopDomain: string) => Promise<AdminGraphql>;
   /** Opens the mail transport (the first follow-up round does). */
   mailTransport: () => MailTransport;
@@ -37,6 +42,8 @@ export interface BackgroundJobsOptions {
 export interface BackgroundJobs {
   /** The jobs this process runs. */
   jobs: JobName[];
+  /** Those of them it runs only when woken. */
+  wokenOnly: JobName[];
   /** Stops every job after the step in hand and waits for it. */
   stop(): Promise<void>;
 }
@@ -64,10 +71,15 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
       stoppers.push(() => loop.stop());
       continue;
     }
+    const scheduled = !options.wokenOnly?.includes(job.name);
     let woken = false;
+    // The shops a per-shop job was woken for ("all" when woken without one).
+    let wokenFor: Set<string> | "all" = new Set();
     let wakeNow: (() => void) | null = null;
-    const unsubscribe = onWake(job.name, () => {
+    const unsubscribe = onWake(job.name, (shopId) => {
       woken = true;
+      if (!shopId) wokenFor = "all";
+      else if (wokenFor !== "all") wokenFor.add(shopId);
       wakeNow?.();
     });
     const sleep = (ms: number) =>
@@ -85,12 +97,18 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
         wakeNow = done;
         sleepers.add(done);
       });
+    // A job run only when woken sleeps until then (a day at a time: the timer's bound).
+    const pause = () => (scheduled ? job.everyMs(options.settings) : 24 * 3600_000);
     const loop = (async () => {
-      await sleep(job.firstAfterMs);
+      await sleep(scheduled ? job.firstAfterMs : pause());
       while (!stopping) {
-        woken = false;
-        await runRound(job, context, locks);
-        if (!stopping) await sleep(job.everyMs(options.settings));
+        if (scheduled || woken) {
+          const only = scheduled ? "all" : wokenFor;
+          woken = false;
+          wokenFor = new Set();
+          await runRound(job, context, locks, only);
+        }
+        if (!stopping) await sleep(pause());
       }
     })();
     stoppers.push(async () => {
@@ -102,6 +120,7 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
 
   return {
     jobs: definitions.map((job) => job.name),
+    wokenOnly: definitions.map((job) => job.name).filter((name) => options.wokenOnly?.includes(name)),
     async stop() {
       stopping = true;
       for (const wake of [...sleepers]) wake();
@@ -112,7 +131,7 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
 }
 
 /** One round of a job: under its single-runner rule, each run timed, logged and (unless idle) recorded. */
-export async function runRound(job: RoundJob | ShopRoundJob, context: JobContext, locks: SingleRunnerLocks): Promise<void> {
+export async function runRound(job: RoundJob | ShopRoundJob, context: JobContext, locks: SingleRunnerLocks, onlyShops: Set<string> | "all" = "all"): Promise<void> {
   if (job.kind === "rounds") {
     const release = job.singleRunner === "global" ? await tryLock(locks, job.name) : async () => undefined;
     if (!release) return;
@@ -125,7 +144,7 @@ export async function runRound(job: RoundJob | ShopRoundJob, context: JobContext
   }
   let shops: { id: string; domain: string }[];
   try {
-    shops = await job.shops(context);
+    shops = (await job.shops(context)).filter((shop) => onlyShops === "all" || onlyShops.has(shop.id));
   } catch (error) {
     await finish(context, { job: job.name, shopId: null, startedAt: context.now(), finishedAt: context.now(), outcome: "failed", summary: null, error: describeJobError(error) });
     return;

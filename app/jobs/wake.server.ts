@@ -7,19 +7,22 @@ import type { JobName } from "./names";
 
 declare global {
   // Survives dev-server module reloads, like the loops it wakes.
-  var __loyaltyJobWakers: Map<JobName, Set<() => void>> | undefined;
+  var __loyaltyJobWakers: Map<JobName, Set<(shopId?: string) => void>> | undefined;
 }
 
 const wakers = (globalThis.__loyaltyJobWakers ??= new Map());
 
-/** Runs the job's next round now in this process (if this process runs it; otherwise its schedule picks the work up). */
-export function wakeJob(job: JobName): void {
-  for (const wake of wakers.get(job) ?? []) wake();
+/**
+ * Runs the job's next round now in this process (if this process runs it; otherwise its schedule
+ * picks the work up). A per-shop job woken for one shop runs at least for that shop.
+ */
+export function wakeJob(job: JobName, shopId?: string): void {
+  for (const wake of wakers.get(job) ?? []) wake(shopId);
 }
 
 /** For the runner: called on every wakeJob(job); returns the unsubscribe. */
-export function onWake(job: JobName, wake: () => void): () => void {
-  const set = wakers.get(job) ?? new Set<() => void>();
+export function onWake(job: JobName, wake: (shopId?: string) => void): () => void {
+  const set = wakers.get(job) ?? new Set<(shopId?: string) => void>();
   wakers.set(job, set);
   set.add(wake);
   return () => set.delete(wake);

@@ -25,6 +25,6 @@ async function lastFailedRebuild(db: PrismaClient, shopId: string): Promise<Date
 /** Wakes the rebuild for a dashboard visit that found the rows missing, unless it just failed for this shop. */
 export async function prepareReportsInBackground(db: PrismaClient, shopId: string, now = new Date()): Promise<{ failed: boolean }> {
   const failedAt = await lastFailedRebuild(db, shopId);
-  if (!failedAt || now.getTime() - failedAt.getTime() >= RETRY_AFTER_FAILURE_MS) wakeJob("report-rebuild");
+  if (!failedAt || now.getTime() - failedAt.getTime() >= RETRY_AFTER_FAILURE_MS) wakeJob("report-rebuild", shopId);
   return { failed: failedAt !== null };
 }
