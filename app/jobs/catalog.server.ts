@@ -72,8 +72,8 @@ export interface ShopRoundJob extends JobBase {
   singleRunner: "per-shop";
   everyMs(settings: Env): number;
   firstAfterMs: number;
-  /** The shops that need a run now. */
-  shops(context: JobContext): Promise<{ id: string; domain: string }[]>;
+  /** The shops that need a run now; `woken` are those a request asked for (wakeJob with a shop) since the last round. */
+  shops(context: JobContext, woken: ReadonlySet<string>): Promise<{ id: string; domain: string }[]>;
   round(context: JobContext, shop: { id: string; domain: string }): Promise<string>;
   /** Called when the process stops, before the runner waits for the rounds in hand. */
   onStop?(): Promise<void>;
@@ -201,7 +201,8 @@ export const JOBS: readonly JobDefinition[] = [
     // The import's lease: an import whose process stopped is picked up within a minute.
     everyMs: () => MINUTE,
     firstAfterMs: 0,
-    shops: ({ db, now }) => historyImportsToResume(db, now()),
+    // A shop whose merchant opened the app retries a failed import at once.
+    shops: ({ db, now }, woken) => historyImportsToResume(db, now(), [...woken]),
     async round({ db, adminGraphqlFor }, shop) {
       await resumeHistoryImport(db, shop.domain, await adminGraphqlFor(shop.domain));
       const state = await db.historyImport.findUnique({ where: { shopId: shop.id }, select: { status: true, phase: true, error: true } });

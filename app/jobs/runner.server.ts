@@ -74,7 +74,7 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
     const scheduled = !options.wokenOnly?.includes(job.name);
     let woken = false;
     // The shops a per-shop job was woken for ("all" when woken without one).
-    let wokenFor: Set<string> | "all" = new Set();
+    let wokenFor = new Set<string>() as Set<string> | "all";
     let wakeNow: (() => void) | null = null;
     const unsubscribe = onWake(job.name, (shopId) => {
       woken = true;
@@ -103,10 +103,10 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
       await sleep(scheduled ? job.firstAfterMs : pause());
       while (!stopping) {
         if (scheduled || woken) {
-          const only = scheduled ? "all" : wokenFor;
+          const shops = { only: scheduled ? ("all" as const) : wokenFor, woken: wokenFor === "all" ? new Set<string>() : wokenFor };
           woken = false;
           wokenFor = new Set();
-          await runRound(job, context, locks, only);
+          await runRound(job, context, locks, shops);
         }
         if (!stopping) await sleep(pause());
       }
@@ -131,7 +131,12 @@ export function startBackgroundJobs(options: BackgroundJobsOptions): BackgroundJ
 }
 
 /** One round of a job: under its single-runner rule, each run timed, logged and (unless idle) recorded. */
-export async function runRound(job: RoundJob | ShopRoundJob, context: JobContext, locks: SingleRunnerLocks, onlyShops: Set<string> | "all" = "all"): Promise<void> {
+export async function runRound(
+  job: RoundJob | ShopRoundJob,
+  context: JobContext,
+  locks: SingleRunnerLocks,
+  shopsWoken: { only: ReadonlySet<string> | "all"; woken: ReadonlySet<string> } = { only: "all", woken: new Set() },
+): Promise<void> {
   if (job.kind === "rounds") {
     const release = job.singleRunner === "global" ? await tryLock(locks, job.name) : async () => undefined;
     if (!release) return;
@@ -144,7 +149,8 @@ export async function runRound(job: RoundJob | ShopRoundJob, context: JobContext
   }
   let shops: { id: string; domain: string }[];
   try {
-    shops = (await job.shops(context)).filter((shop) => onlyShops === "all" || onlyShops.has(shop.id));
+    const { only, woken } = shopsWoken;
+    shops = (await job.shops(context, woken)).filter((shop) => only === "all" || only.has(shop.id));
   } catch (error) {
     await finish(context, { job: job.name, shopId: null, startedAt: context.now(), finishedAt: context.now(), outcome: "failed", summary: null, error: describeJobError(error) });
     return;

@@ -58,20 +58,23 @@ export async function startHistoryImport(db: PrismaClient, shopDomain: string) {
   const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
   if (!shop) return;
   await db.historyImport.createMany({ data: [{ shopId: shop.id }], skipDuplicates: true });
-  wakeJob("history-import");
+  wakeJob("history-import", shop.id);
 }
 
 /** After a failed run, how long an import waits before the job tries it again. */
 const RETRY_AFTER_ERROR_MS = 5 * 60_000;
 
-/** The installed shops whose import is unfinished and not leased by a live run (one that failed waits a few minutes). */
-export async function historyImportsToResume(db: PrismaClient, now: Date): Promise<{ id: string; domain: string }[]> {
+/**
+ * The installed shops whose import is unfinished and not leased by a live run. One that failed waits a
+ * few minutes, unless its shop is in `retryNow` (the merchant opened the app).
+ */
+export async function historyImportsToResume(db: PrismaClient, now: Date, retryNow: string[] = []): Promise<{ id: string; domain: string }[]> {
   const retryBefore = new Date(now.getTime() - RETRY_AFTER_ERROR_MS);
   return db.$queryRaw<{ id: string; domain: string }[]>`
     SELECT s.id, s.domain FROM "HistoryImport" h JOIN "Shop" s ON s.id = h."shopId"
      WHERE h.status = 'running' AND s."uninstalledAt" IS NULL
        AND (h."leaseUntil" IS NULL OR h."leaseUntil" < ${now})
-       AND (h.error IS NULL OR h."updatedAt" < ${retryBefore})
+       AND (h.error IS NULL OR h."updatedAt" < ${retryBefore} OR s.id = ANY(${retryNow}))
      ORDER BY h."startedAt"`;
 }
 

@@ -29,7 +29,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     launchChecklist(db, shop.id, { apiKey: settings.SHOPIFY_API_KEY, appUrl: settings.SHOPIFY_APP_URL, now: new Date() }),
   ]);
   // The history-import job resumes an import whose process stopped; a visit only wakes it.
-  if (historyImport?.status === "running") wakeJob("history-import");
+  if (historyImport?.status === "running") wakeJob("history-import", shop.id);
   return {
     historyImport: historyImport && {
       status: historyImport.status,

@@ -53,7 +53,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
   const result = await updateProgramSettings(db, shop.id, changes as ProgramSettingsChanges);
   if (!result.ok) return { ok: false as const, errors: result.errors };
-  if (result.settleHistory) wakeJob("history-import");
+  if (result.settleHistory) wakeJob("history-import", shop.id);
   return { ok: true as const, errors: {} as ProgramSettingsErrors };
 };
 

@@ -108,13 +108,13 @@ describe("the catalog", () => {
 
   it("is the only place that starts a background loop", () => {
     // A loop started anywhere else (a loader, a module's top level) would escape the catalog.
-    const files = ["app", "server", "scripts"].flatMap(function walk(dir: string): string[] {
-      return readdirSync(dir).flatMap((name) => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
         const file = path.join(dir, name);
         if (file.startsWith(path.join("app", "generated"))) return [];
         return statSync(file).isDirectory() ? walk(file) : /\.tsx?$/.test(name) ? [file] : [];
       });
-    });
+    const files = ["app", "server", "scripts"].flatMap(walk);
     const startsLoops = files.filter((file) => /(?<!function )\bstart(WebhookInbox|ProcessJobs|BackgroundJobs)\(/.test(readFileSync(file, "utf8")));
     expect(startsLoops.sort()).toEqual(["app/entry.server.tsx", "app/jobs/catalog.server.ts", "app/jobs/process.server.ts", "scripts/worker.ts"]);
     // setInterval only in the browser (the dashboard's own refresh) and the worker's keep-alive.
