@@ -6,10 +6,8 @@ import { isbot } from "isbot";
 
 import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
-import { startInAppDispatchIfEmbedded, stopInAppDispatch } from "./follow-ups/in-app-dispatch.server";
-import { pauseHistoryImports } from "./orders/history-import.server";
+import { startProcessJobs, stopProcessJobs } from "./jobs/process.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
-import { startInAppWebhookInbox, stopInAppWebhookInbox } from "./webhooks/in-app-inbox.server";
 
 const ABORT_DELAY_MS = 5_000;
 
@@ -65,14 +63,12 @@ function pointAtDevStore(headers: Headers) {
   }
 }
 
-// On the embedded database the app dispatches follow-ups itself; with DATABASE_URL, `npm run worker` does.
-startInAppDispatchIfEmbedded();
-startInAppWebhookInbox();
+// The app process's background jobs (app/jobs/catalog.server.ts `jobsForProcess`): the webhook inbox,
+// history imports and report rebuilds, and on the embedded database every other job too.
+void startProcessJobs("app").catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "background jobs did not start", error: String(error) })));
 
-/** Lets the process that serves the build stop follow-up dispatch and close the database on shutdown. */
+/** Lets the process that serves the build stop its background jobs and close the database on shutdown. */
 export async function disconnectDatabase(): Promise<void> {
-  await stopInAppDispatch();
-  await stopInAppWebhookInbox();
-  await pauseHistoryImports();
+  await stopProcessJobs();
   await closeDatabase();
 }

@@ -1,38 +1,35 @@
 /**
- * npm run worker: applies the webhook inbox's deliveries, dispatches due follow-ups (and runs the
- * win-back sweep) and expires quiet points balances hourly, as its own process. Run as
- * many as wanted against the same DATABASE_URL; they share the work without sending anything twice.
- * SIGINT/SIGTERM finish the batch in hand and exit.
+ * npm run worker: runs every background job (app/jobs/catalog.server.ts) as its own process: the
+ * webhook inbox's deliveries, follow-up dispatch and the win-back sweep, points expiry, redemption
+ * upkeep, report rebuilds and history imports. Run as many as wanted against the same DATABASE_URL;
+ * each job's single-runner rule keeps them from doing anything twice. Every run is a JSON log line
+ * and a row of the run log. SIGINT/SIGTERM finish the step in hand and exit.
  */
 import { env } from "../app/env.server";
 
 const settings = env();
 if (!settings.DATABASE_URL) {
-  console.error("npm run worker needs DATABASE_URL: on the embedded database the app dispatches follow-ups itself.");
+  console.error("npm run worker needs DATABASE_URL: on the embedded database the app runs its background jobs itself.");
   process.exit(1);
 }
 
-const { default: db, disconnectDatabase } = await import("../app/db.server");
-const { startConfiguredDispatcher } = await import("../app/follow-ups/worker.server");
-const { startWebhookInbox } = await import("../app/webhooks/inbox-processor.server");
-const { startPointsExpiry } = await import("../app/loyalty/points-expiry.server");
+const { disconnectDatabase } = await import("../app/db.server");
+const { describeProcessJobs, startProcessJobs, stopProcessJobs } = await import("../app/jobs/process.server");
 
-const dispatcher = await startConfiguredDispatcher(db);
-// No delivery is accepted in this process to wake it: it looks every quarter second.
-const inbox = startWebhookInbox({ db, lanes: settings.WEBHOOK_LANES, pollMs: 250, batchSize: settings.WEBHOOK_BATCH_SIZE, maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
-const expiry = startPointsExpiry({ db });
-// The loop's timers do not hold a process open (so the app can stop cleanly); this one does, until stop.
+const jobs = await startProcessJobs("worker");
+// The jobs' timers do not hold a process open (so the app can stop cleanly); this one does, until stop.
 const keepAlive = setInterval(() => {}, 60_000);
-console.log(JSON.stringify({ level: "info", message: "worker started", pid: process.pid, smtp: Boolean(settings.SMTP_URL) }));
+console.log(JSON.stringify({ level: "info", message: "worker started", pid: process.pid, smtp: Boolean(settings.SMTP_URL), jobs: describeProcessJobs(jobs) }));
 
 let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(JSON.stringify({ level: "info", message: "worker stopping", signal }));
-  await Promise.all([dispatcher.stop(), inbox.stop(), expiry.stop()]);
+  await stopProcessJobs();
   clearInterval(keepAlive);
   await disconnectDatabase();
+  console.log(JSON.stringify({ level: "info", message: "worker stopped" }));
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

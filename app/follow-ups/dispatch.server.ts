@@ -9,8 +9,6 @@
  */
 import { randomUUID } from "node:crypto";
 
-import { allowLongStatements } from "../database-timeouts.server";
-import { singleRunnerLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
@@ -55,7 +53,6 @@ interface ClaimedFollowUp {
   discountEndsAt: Date | null;
   claimToken: string;
 }
-
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
 
@@ -328,70 +325,3 @@ async function ensureDiscount(
   return { code, endsAt };
 }
 
-export interface FollowUpDispatcher {
-  /** Stops after the batch in hand; resolves when the loop has ended. */
-  stop(): Promise<void>;
-}
-
-/**
- * The dispatch loop: claim and send while anything is due, otherwise wait `pollMs`; the win-back
- * sweep runs every `sweepEveryMs` in whichever worker takes the sweep lock.
- */
-export function startFollowUpDispatcher(
-  options: DispatchOptions & { pollMs?: number; sweepEveryMs?: number; sweep?: (tx: Tx, now: Date) => Promise<number> },
-): FollowUpDispatcher {
-  const pollMs = options.pollMs ?? 5_000;
-  const sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
-  const clock = options.now ?? (() => new Date());
-  let running = true;
-  let wake: (() => void) | null = null;
-  let lastSweep = 0;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => ((wake = null), resolve()), ms);
-      timer.unref?.();
-      wake = () => {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      };
-    });
-
-  const loop = (async () => {
-    while (running) {
-      try {
-        if (options.sweep && Date.now() - lastSweep >= sweepEveryMs) {
-          lastSweep = Date.now();
-          await sweepOnce(options.db, (tx) => options.sweep!(tx, clock()));
-        }
-        const claimed = await dispatchDueFollowUps(options);
-        if (claimed === 0 && running) await sleep(pollMs);
-      } catch (error) {
-        console.error(JSON.stringify({ level: "error", message: "follow-ups: dispatch failed", error: describe(error) }));
-        if (running) await sleep(pollMs);
-      }
-    }
-  })();
-
-  return {
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-    },
-  };
-}
-
-/** One sweeper at a time across workers (a transaction-scoped advisory lock; the others skip). */
-const SWEEP_TIMEOUT_MS = 5 * 60_000;
-
-async function sweepOnce(db: PrismaClient, sweep: (tx: Tx) => Promise<number>): Promise<void> {
-  await db.$transaction(
-    async (tx) => {
-      await allowLongStatements(tx, SWEEP_TIMEOUT_MS);
-      const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${singleRunnerLockKey("follow-ups:win-back-sweep")}, 0)) AS locked`;
-      if (locked) await sweep(tx);
-    },
-    { timeout: SWEEP_TIMEOUT_MS, maxWait: 60_000 },
-  );
-}

@@ -121,3 +121,10 @@ export function outboxTransport(dir: string): MailTransport {
 export function mailTransportFor(settings: { SMTP_URL?: string; DATA_DIR: string }): MailTransport {
   return settings.SMTP_URL ? smtpTransport(settings.SMTP_URL) : outboxTransport(path.join(settings.DATA_DIR, "outbox"));
 }
+
+/** The sender when neither the shop's settings nor its contact address give one: MAIL_FROM, else an address at the app's host. */
+export function defaultFromAddress(settings: { MAIL_FROM?: string; SHOPIFY_APP_URL: string }): string {
+  if (settings.MAIL_FROM) return settings.MAIL_FROM;
+  const host = new URL(settings.SHOPIFY_APP_URL).hostname;
+  return `follow-ups@${host.includes(".") && !/^[\d.]+$/.test(host) ? host : "localhost.localdomain"}`;
+}

@@ -1,5 +1,5 @@
 /**
- * The redemptions' periodic upkeep, run beside the follow-up dispatch (follow-ups/worker.server.ts):
+ * The redemptions' periodic upkeep (the "redemption-upkeep" background job, app/jobs/catalog.server.ts):
  * expired codes, redemptions a stopped process left creating, and ended rate-limit windows. Every
  * step is safe when several instances run it at once.
  */
@@ -7,33 +7,8 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { deleteEndedRateLimitWindows } from "../storefront/rate-limits.server";
 import { expireAndSettleRedemptions, type ShopifyAccess } from "./redemption.server";
 
-export const REDEMPTION_UPKEEP_EVERY_MS = 10 * 60_000;
-
-export interface RedemptionUpkeep {
-  stop(): Promise<void>;
-}
-
 export async function runRedemptionUpkeep(db: PrismaClient, shopifyFor: (shopDomain: string) => ShopifyAccess, now: Date) {
   const redemptions = await expireAndSettleRedemptions(db, shopifyFor, now);
   const rateLimitWindows = await deleteEndedRateLimitWindows(db, now);
   return { ...redemptions, rateLimitWindows };
-}
-
-export function startRedemptionUpkeep(db: PrismaClient, shopifyFor: (shopDomain: string) => ShopifyAccess, everyMs = REDEMPTION_UPKEEP_EVERY_MS): RedemptionUpkeep {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runRedemptionUpkeep(db, shopifyFor, new Date())
-      .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "redemptions: upkeep failed", error: String(error) })))
-      .finally(() => (running = null));
-  };
-  const timer = setInterval(tick, everyMs);
-  timer.unref?.();
-  tick();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

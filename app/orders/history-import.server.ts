@@ -4,8 +4,9 @@
  * batches. Each batch commits together with the line it reached, so an interrupted import resumes
  * there.
  *
- * It runs as an in-process task: started by the after-install hook, and started again by the next
- * admin page load if the process that ran it stopped (its lease then lapses). History counts for the
+ * It runs as the "history-import" background job (app/jobs/catalog.server.ts): the after-install
+ * hook creates it and wakes the job; if the process that ran it stops, its lease lapses and the job
+ * (in any process) resumes it. History counts for the
  * second-purchase bonus and reports; it earns points only if the merchant turns that on. The last
  * phase, "settle", gives each customer what their orders earn once the whole history is known; it
  * runs again (idempotently: ledger keys) when the merchant turns history's points on later.
@@ -39,6 +40,7 @@ import {
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { settleCustomersAfterImport } from "../loyalty/settlement.server";
 import { customerUpsert, orderUpsert, refundInsert } from "./store.server";
+import { wakeJob } from "../jobs/wake.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";
@@ -59,12 +61,29 @@ const running = new Map<string, Promise<void>>();
 const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) =>
   console[level === "info" ? "log" : level](JSON.stringify({ level, message, ...fields }));
 
-/** Creates the shop's import (once) and runs it in the background. */
-export async function startHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions = {}) {
+/** Creates the shop's import (once) and wakes the background job that runs it. */
+export async function startHistoryImport(db: PrismaClient, shopDomain: string) {
   const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
   if (!shop) return;
   await db.historyImport.createMany({ data: [{ shopId: shop.id }], skipDuplicates: true });
-  void resumeHistoryImport(db, shopDomain, graphql, options);
+  wakeJob("history-import", shop.id);
+}
+
+/** After a failed run, how long an import waits before the job tries it again. */
+const RETRY_AFTER_ERROR_MS = 5 * 60_000;
+
+/**
+ * The installed shops whose import is unfinished and not leased by a live run. One that failed waits a
+ * few minutes, unless its shop is in `retryNow` (the merchant opened the app).
+ */
+export async function historyImportsToResume(db: PrismaClient, now: Date, retryNow: string[] = []): Promise<{ id: string; domain: string }[]> {
+  const retryBefore = new Date(now.getTime() - RETRY_AFTER_ERROR_MS);
+  return db.$queryRaw<{ id: string; domain: string }[]>`
+    SELECT s.id, s.domain FROM "HistoryImport" h JOIN "Shop" s ON s.id = h."shopId"
+     WHERE h.status = 'running' AND s."uninstalledAt" IS NULL
+       AND (h."leaseUntil" IS NULL OR h."leaseUntil" < ${now})
+       AND (h.error IS NULL OR h."updatedAt" < ${retryBefore} OR s.id = ANY(${retryNow}))
+     ORDER BY h."startedAt"`;
 }
 
 /** Runs the shop's unfinished import unless this process or a live lease elsewhere already does. */
@@ -76,7 +95,7 @@ export function resumeHistoryImport(db: PrismaClient, shopDomain: string, graphq
       const paused = error instanceof ImportPaused;
       if (paused) log("info", "history import paused: the process is stopping; it resumes from its last batch", { shop: shopDomain });
       else log("error", "history import stopped", { shop: shopDomain, error: String(error) });
-      // One plain UPDATE (no transaction): the lease goes, so the next start or admin visit resumes it.
+      // One plain UPDATE (no transaction): the lease goes, so the history-import job resumes it.
       const recorded = paused ? null : String(error).slice(0, 500);
       await db.$executeRaw`
         UPDATE "HistoryImport" h SET error = ${recorded}, "leaseUntil" = NULL, "updatedAt" = now()

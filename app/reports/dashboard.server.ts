@@ -7,7 +7,7 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
 import { reportsReady } from "./aggregates.server";
-import { prepareReportsInBackground, reportPreparation } from "./background-rebuild.server";
+import { prepareReportsInBackground } from "./background-rebuild.server";
 import { cohortRetention, firstCountedDay, monthlyRates, shopReport } from "./metrics.server";
 
 interface ShopForDashboard {
@@ -39,8 +39,8 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
   }
   const { period, preset } = requested;
   if (!(await reportsReady(db, shop.id))) {
-    prepareReportsInBackground(db, shop.id);
-    return { error: null, preparing: true, failed: reportPreparation(shop.id).failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
+    const { failed } = await prepareReportsInBackground(db, shop.id);
+    return { error: null, preparing: true, failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
   }
   const today = localDate(now, shop.ianaTimezone);
   const [report, months, cohorts, historyStart] = await Promise.all([

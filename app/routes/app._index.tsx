@@ -11,9 +11,10 @@ import type { FollowUpKind } from "../follow-ups/rules";
 import { KIND_LABELS, WIN_BACK_PAST_DAYS_CHOICES } from "../follow-ups/settings";
 import { setFollowUpKindEnabled } from "../follow-ups/settings.server";
 import { sendTestFollowUp } from "../follow-ups/test-send.server";
-import { defaultFromAddress } from "../follow-ups/worker.server";
+import { defaultFromAddress } from "../follow-ups/mail.server";
 import { pointsLiability } from "../loyalty/ledger.server";
-import { historyImportProgress, resumeHistoryImport } from "../orders/history-import.server";
+import { wakeJob } from "../jobs/wake.server";
+import { historyImportProgress } from "../orders/history-import.server";
 import { installedShop } from "../shops/installation.server";
 import { confirmAppEmbed, launchChecklist, type LaunchChecklist } from "../shops/launch-checklist.server";
 import { authenticate } from "../shopify.server";
@@ -27,8 +28,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     pointsLiability(db, shop.id),
     launchChecklist(db, shop.id, { apiKey: settings.SHOPIFY_API_KEY, appUrl: settings.SHOPIFY_APP_URL, now: new Date() }),
   ]);
-  // An import whose process stopped resumes here (its lease has lapsed); a running one is left alone.
-  if (historyImport?.status === "running") void resumeHistoryImport(db, session.shop, admin.graphql);
+  // The history-import job resumes an import whose process stopped; a visit only wakes it.
+  if (historyImport?.status === "running") wakeJob("history-import", shop.id);
   return {
     historyImport: historyImport && {
       status: historyImport.status,

@@ -16,7 +16,7 @@ import { winBackReach } from "../follow-ups/audience.server";
 import { followUpSettings } from "../follow-ups/schedule.server";
 import { followUpSettingsForm, saveFollowUpSettings, type FollowUpSettingsFormValues } from "../follow-ups/settings.server";
 import { MERGE_FIELDS_BY_KIND, renderEmail } from "../follow-ups/templates";
-import { defaultFromAddress } from "../follow-ups/worker.server";
+import { defaultFromAddress } from "../follow-ups/mail.server";
 import { env } from "../env.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";

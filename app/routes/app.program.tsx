@@ -8,7 +8,7 @@ import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { SWITCHED_OFF_BY_ZERO } from "../loyalty/program-switches";
 import { updateProgramSettings, type ProgramSettingsChanges, type ProgramSettingsErrors } from "../loyalty/settings.server";
-import { resumeHistoryImport } from "../orders/history-import.server";
+import { wakeJob } from "../jobs/wake.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -53,7 +53,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
   const result = await updateProgramSettings(db, shop.id, changes as ProgramSettingsChanges);
   if (!result.ok) return { ok: false as const, errors: result.errors };
-  if (result.settleHistory) void resumeHistoryImport(db, session.shop, admin.graphql);
+  if (result.settleHistory) wakeJob("history-import", shop.id);
   return { ok: true as const, errors: {} as ProgramSettingsErrors };
 };
 

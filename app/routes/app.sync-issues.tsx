@@ -6,6 +6,8 @@ import { z } from "zod";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import { env } from "../env.server";
+import { JOBS } from "../jobs/catalog.server";
+import { jobRunsForShop } from "../jobs/run-log.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 import { listSyncIssues, retryDeadDelivery } from "../webhooks/sync-issues.server";
@@ -14,8 +16,22 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
   const format = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: shop.ianaTimezone });
-  const issues = await listSyncIssues(db, session.shop);
-  return { issues: issues.map((issue) => ({ ...issue, receivedAt: format.format(issue.receivedAt) })), bodyDays: env().WEBHOOK_DEAD_BODY_DAYS };
+  const [issues, runs] = await Promise.all([listSyncIssues(db, session.shop), jobRunsForShop(db, shop.id)]);
+  const describe = (job: string) => JOBS.find((candidate) => candidate.name === job)?.description ?? job;
+  return {
+    issues: issues.map((issue) => ({ ...issue, receivedAt: format.format(issue.receivedAt) })),
+    bodyDays: env().WEBHOOK_DEAD_BODY_DAYS,
+    jobRuns: runs.map((run) => ({
+      job: run.job,
+      what: describe(run.job),
+      scope: run.scope,
+      startedAt: format.format(run.startedAt),
+      seconds: run.finishedAt ? Math.max(0, Math.round((run.finishedAt.getTime() - run.startedAt.getTime()) / 100) / 10) : null,
+      outcome: run.outcome,
+      summary: run.summary,
+      error: run.error,
+    })),
+  };
 };
 
 const RetryForm = z.object({ intent: z.literal("retry"), id: z.string().min(1).max(100) });
@@ -48,8 +64,61 @@ function RetryButton({ id, topic }: { id: string; topic: string }) {
   );
 }
 
+type JobRunRow = Awaited<ReturnType<typeof loader>>["jobRuns"][number];
+
+/** What ran in the background for this shop, and the last run of each job that works across all shops. */
+function BackgroundJobs({ runs }: { runs: JobRunRow[] }) {
+  return (
+    <Card padding="0">
+      <BlockStack gap="0">
+        <div style={{ padding: "var(--p-space-400)" }}>
+          <BlockStack gap="100">
+            <Text as="h2" variant="headingMd">
+              Background jobs
+            </Text>
+            <Text as="p" tone="subdued">
+              Work the app does on its own: importing your order history, rebuilding reports, sending follow-ups, expiring points.
+            </Text>
+          </BlockStack>
+        </div>
+        {runs.length === 0 ? (
+          <div style={{ padding: "0 var(--p-space-400) var(--p-space-400)" }}>
+            <Text as="p">No background job has run yet.</Text>
+          </div>
+        ) : (
+          <IndexTable
+            resourceName={{ singular: "run", plural: "runs" }}
+            itemCount={runs.length}
+            selectable={false}
+            headings={[{ title: "Started" }, { title: "Job" }, { title: "For" }, { title: "Result" }, { title: "Details" }]}
+          >
+            {runs.map((run, index) => (
+              <IndexTable.Row id={`${run.job}-${index}`} key={`${run.job}-${index}`} position={index}>
+                <IndexTable.Cell>{run.startedAt}</IndexTable.Cell>
+                <IndexTable.Cell>
+                  <div style={{ maxWidth: "20rem", whiteSpace: "normal" }}>{run.what}</div>
+                </IndexTable.Cell>
+                <IndexTable.Cell>{run.scope === "shop" ? "This store" : "All stores (last run)"}</IndexTable.Cell>
+                <IndexTable.Cell>{run.outcome === "failed" ? <Badge tone="critical">Failed</Badge> : <Badge tone="success">Done</Badge>}</IndexTable.Cell>
+                <IndexTable.Cell>
+                  <div style={{ maxWidth: "28rem", whiteSpace: "normal", wordBreak: "break-word" }}>
+                    <Text as="span" variant="bodySm" tone={run.outcome === "failed" ? "critical" : undefined}>
+                      {run.outcome === "failed" ? (run.error ?? "See the app's logs for the reason.") : (run.summary ?? "")}
+                      {run.seconds !== null ? ` (${run.seconds} s)` : ""}
+                    </Text>
+                  </div>
+                </IndexTable.Cell>
+              </IndexTable.Row>
+            ))}
+          </IndexTable>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
 export default function SyncIssues() {
-  const { issues, bodyDays } = useLoaderData<typeof loader>();
+  const { issues, bodyDays, jobRuns } = useLoaderData<typeof loader>();
   const dead = issues.filter((issue) => issue.dead).length;
 
   return (
@@ -106,6 +175,7 @@ export default function SyncIssues() {
             </IndexTable>
           </Card>
         )}
+        <BackgroundJobs runs={jobRuns} />
       </BlockStack>
     </Page>
   );

@@ -27,7 +27,7 @@ export async function recordInstallation(db: PrismaClient, shopDomain: string, g
   await seedDefaultRewards(db, record.id, record.currencyCode);
   const settings = await db.programSettings.findUniqueOrThrow({ where: { shopId: record.id } });
   // Once per shop; it runs in the background and is answered well before it finishes.
-  await startHistoryImport(db, shopDomain, graphql);
+  await startHistoryImport(db, shopDomain);
   return { ...record, settings };
 }
 

@@ -1,0 +1,12 @@
+/** The name of every background job (catalog.server.ts defines each: its schedule and single-runner rule). */
+export const JOB_NAMES = [
+  "webhook-inbox",
+  "follow-up-dispatch",
+  "win-back-sweep",
+  "points-expiry",
+  "redemption-upkeep",
+  "report-rebuild",
+  "history-import",
+] as const;
+
+export type JobName = (typeof JOB_NAMES)[number];
