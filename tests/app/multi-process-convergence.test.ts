@@ -45,6 +45,8 @@ const server = await databaseServer();
 const skipReason = server.url === null ? ` (skipped: ${server.reason})` : "";
 
 let app: TestApp;
+let appStarted = false;
+let database: { url: string; drop(): Promise<void> } | undefined;
 let shopId: string;
 let dataDir: string;
 const children: ChildProcess[] = [];
@@ -129,10 +131,11 @@ beforeAll(async () => {
   process.env.PROCESS_WEBHOOKS_IN_APP = "false";
   dataDir = await mkdtemp(path.join(tmpdir(), "loyalty-convergence-"));
   // A server database whatever the suite runs on: the workers need one.
-  const database = await createEmptyDatabase(server.url, "loyalty_test");
+  database = await createEmptyDatabase(server.url, "loyalty_test");
   await applyMigrations(database.url);
   // The test's own app (accepting only) is the one the dev store installs through; deliveries go to the two app processes.
   app = await startTestApp({}, { database });
+  appStarted = true;
   shopId = await app.installAndImportHistory();
   for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
   for (let o = 0; o < 2; o++) await setReplenishmentInterval(app.db, shopId, `gid://shopify/Product/${1000 + o}`, { intervalDays: 30, leadDays: 5 });
@@ -141,7 +144,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(children.map(stop));
-  await app?.close();
+  // The app drops its database on close; one that never started leaves it to be dropped here.
+  await (appStarted ? app.close() : database?.drop());
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
