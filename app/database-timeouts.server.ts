@@ -33,7 +33,5 @@ export const LONG_STATEMENTS_SQL = "SELECT set_config('statement_timeout', $1, t
  */
 export async function allowLongStatements(tx: Tx, transactionTimeoutMs: number): Promise<void> {
   const milliseconds = String(transactionTimeoutMs);
-  // A SELECT, read as one ($queryRaw): sent through $executeRaw it left the embedded database's one
-  // session waiting, and the app's other queries timed out behind it.
-  await tx.$queryRaw`SELECT set_config('statement_timeout', ${milliseconds}, true), set_config('lock_timeout', ${milliseconds}, true)`;
+  await tx.$executeRaw`SELECT set_config('statement_timeout', ${milliseconds}, true), set_config('lock_timeout', ${milliseconds}, true)`;
 }
