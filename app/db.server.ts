@@ -5,6 +5,7 @@ import pg from "pg";
 import { databaseTimeouts } from "./database-timeouts.server";
 import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
+import { logger } from "./logger.server";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type Database = PrismaClient;
@@ -42,7 +43,7 @@ async function connect(): Promise<Connection> {
   const pool = new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts });
   // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
   // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
-  pool.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: "database connection lost", error: error.message })));
+  pool.on("error", (error) => logger.warn("database connection lost", { error: error.message }));
   return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool, embedded };
 }
 

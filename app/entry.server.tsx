@@ -6,6 +6,7 @@ import { isbot } from "isbot";
 
 import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
+import { errorFields, logger } from "./logger.server";
 import { startInAppDispatchIfEmbedded, stopInAppDispatch } from "./follow-ups/in-app-dispatch.server";
 import { pauseHistoryImports } from "./orders/history-import.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
@@ -40,7 +41,7 @@ export default async function handleRequest(
         },
         onError(error) {
           responseStatusCode = 500;
-          console.error(error);
+          logger.error("page render failed", errorFields(error));
         },
       },
     );

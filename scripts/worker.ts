@@ -5,10 +5,11 @@
  * SIGINT/SIGTERM finish the batch in hand and exit.
  */
 import { env } from "../app/env.server";
+import { logger } from "../app/logger.server";
 
 const settings = env();
 if (!settings.DATABASE_URL) {
-  console.error("npm run worker needs DATABASE_URL: on the embedded database the app dispatches follow-ups itself.");
+  logger.error("npm run worker needs DATABASE_URL: on the embedded database the app dispatches follow-ups itself.");
   process.exit(1);
 }
 
@@ -23,13 +24,13 @@ const inbox = startWebhookInbox({ db, lanes: settings.WEBHOOK_LANES, pollMs: 250
 const expiry = startPointsExpiry({ db });
 // The loop's timers do not hold a process open (so the app can stop cleanly); this one does, until stop.
 const keepAlive = setInterval(() => {}, 60_000);
-console.log(JSON.stringify({ level: "info", message: "worker started", pid: process.pid, smtp: Boolean(settings.SMTP_URL) }));
+logger.lifecycle("worker started", { smtp: Boolean(settings.SMTP_URL) });
 
 let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(JSON.stringify({ level: "info", message: "worker stopping", signal }));
+  logger.lifecycle("worker stopping", { signal });
   await Promise.all([dispatcher.stop(), inbox.stop(), expiry.stop()]);
   clearInterval(keepAlive);
   await disconnectDatabase();

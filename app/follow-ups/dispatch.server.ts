@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 
 import { allowLongStatements } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "./discounts.server";
@@ -206,7 +207,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
         await recordMarketingConsent(db, shopId, id, state, updatedAt ? new Date(updatedAt) : null, now);
       }
     } catch (error) {
-      console.warn(JSON.stringify({ level: "warn", message: "follow-ups: could not read marketing consent", shop: shop.domain, error: describe(error) }));
+      logger.warn("follow-ups: could not read marketing consent", { shop: shop.domain, error: describe(error) });
       for (const id of wanted) context.consent.set(subjectKey(shopId, id), null);
     }
   }
@@ -366,7 +367,7 @@ export function startFollowUpDispatcher(
         const claimed = await dispatchDueFollowUps(options);
         if (claimed === 0 && running) await sleep(pollMs);
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", message: "follow-ups: dispatch failed", error: describe(error) }));
+        logger.error("follow-ups: dispatch failed", { error: describe(error) });
         if (running) await sleep(pollMs);
       }
     }

@@ -6,6 +6,7 @@
  */
 import { allowLongStatements } from "../database-timeouts.server";
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { expireInactivePoints } from "./ledger.server";
 
 export interface PointsExpirySchedule {
@@ -38,8 +39,8 @@ export function startPointsExpiry(options: { db: PrismaClient; everyMs?: number;
   let round: Promise<unknown> = Promise.resolve();
   const run = () => {
     round = expirePointsEverywhere(options.db, now())
-      .then((expired) => expired > 0 && console.log(JSON.stringify({ level: "info", message: "points expired", entries: expired })))
-      .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "points expiry failed", error: String(error) })));
+      .then((expired) => expired > 0 && logger.info("points expired", { entries: expired }))
+      .catch((error: unknown) => logger.error("points expiry failed", { error: String(error) }));
   };
   // The first round soon after start, then hourly; timers never hold the process open.
   const first = setTimeout(run, 5_000);

@@ -4,6 +4,7 @@
  * step is safe when several instances run it at once.
  */
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { deleteEndedRateLimitWindows } from "../storefront/rate-limits.server";
 import { expireAndSettleRedemptions, type ShopifyAccess } from "./redemption.server";
 
@@ -24,7 +25,7 @@ export function startRedemptionUpkeep(db: PrismaClient, shopifyFor: (shopDomain:
   const tick = () => {
     if (running) return;
     running = runRedemptionUpkeep(db, shopifyFor, new Date())
-      .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "redemptions: upkeep failed", error: String(error) })))
+      .catch((error: unknown) => logger.error("redemptions: upkeep failed", { error: String(error) }))
       .finally(() => (running = null));
   };
   const timer = setInterval(tick, everyMs);

@@ -6,6 +6,7 @@
  * Two runners never rebuild one shop twice: the rebuild's lock makes the second wait, then skip.
  */
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { ensureReports, shopsWithStaleReports } from "./aggregates.server";
 
 const REBUILD_POLL_MS = 15_000;
@@ -22,9 +23,7 @@ const running = (globalThis.__loyaltyReportRebuilds ??= new Map());
 const failures = (globalThis.__loyaltyReportRebuildFailures ??= new Map());
 
 function log(level: "info" | "error", message: string, fields: Record<string, unknown>) {
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === "error") console.error(line);
-  else if (process.env.LOG_LEVEL !== "warn" && process.env.LOG_LEVEL !== "error") console.log(line);
+  logger[level](message, fields);
 }
 
 async function rebuildNow(db: PrismaClient, shopId: string): Promise<void> {

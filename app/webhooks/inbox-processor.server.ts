@@ -11,6 +11,7 @@
  * ignore versions older than the stored one (orders/sync.server.ts), so lanes may run side by side.
  */
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { onDeliveryAccepted } from "./inbox.server";
 import { WEBHOOK_TOPICS, type InboxDelivery } from "./topics.server";
 
@@ -109,18 +110,14 @@ export async function processNextDelivery(db: PrismaClient, now: () => Date = ()
        WHERE id = ${claimed.id} AND "processedAt" IS NULL
       RETURNING attempts, "deadAt" IS NOT NULL AS dead`;
     const dead = updated?.dead ?? false;
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: dead ? "webhook delivery dead: no more attempts" : "webhook processing failed",
-        topic: claimed.topic,
-        shop: claimed.shopDomain,
-        eventId: claimed.eventId,
-        attempts: updated?.attempts ?? claimed.attempts + 1,
-        ...(dead ? {} : { retryAt: next }),
-        error: describe(error),
-      }),
-    );
+    logger.error(dead ? "webhook delivery dead: no more attempts" : "webhook processing failed", {
+      topic: claimed.topic,
+      shop: claimed.shopDomain,
+      eventId: claimed.eventId,
+      attempts: updated?.attempts ?? claimed.attempts + 1,
+      ...(dead ? {} : { retryAt: next }),
+      error: describe(error),
+    });
     return true;
   }
 }
@@ -175,7 +172,7 @@ export function startWebhookInbox(options: WebhookInboxOptions): WebhookInboxPro
         }
         if (running && seen === wakes) await sleep(pollMs);
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", message: "webhook inbox: could not read the inbox", error: describe(error) }));
+        logger.error("webhook inbox: could not read the inbox", { error: describe(error) });
         if (running) await sleep(pollMs);
       }
     }
