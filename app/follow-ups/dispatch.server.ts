@@ -13,7 +13,7 @@ import { allowLongStatements } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { logger } from "../logger.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
-import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
+import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "./discounts.server";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
@@ -199,7 +199,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     if (!shop || wanted.length === 0) continue;
     try {
       const graphql = await options.adminGraphqlFor(shop.domain);
-      const { nodes } = await adminQuery<FollowUpMarketingConsent>(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: wanted } });
+      const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: wanted } });
       for (const [index, id] of wanted.entries()) {
         const state = nodes[index]?.defaultEmailAddress?.marketingState ?? "NOT_SUBSCRIBED";
         context.consent.set(subjectKey(shopId, id), state);

@@ -24,8 +24,6 @@ import {
   BULK_OPERATION_STATUS_QUERY,
   HISTORY_CUSTOMERS_BULK_QUERY,
   HISTORY_ORDERS_BULK_QUERY,
-  type BulkOperationRunQuery,
-  type BulkOperationStatus,
 } from "../shopify/operations";
 import { formatAmount, parseAmount, type Amount } from "./money";
 import { addressKeyOf, reconciledLineDiscounts } from "./payloads";
@@ -171,8 +169,8 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
 }
 
 async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<string> {
-  const { bulkOperationRunQuery: result } = await adminQuery<BulkOperationRunQuery>(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
-  if (!result.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${result.userErrors.map((error) => error.message).join("; ")}`);
+  const { bulkOperationRunQuery: result } = await adminQuery(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
+  if (!result?.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${(result?.userErrors ?? []).map((error) => error.message).join("; ")}`);
   return result.bulkOperation.id;
 }
 
@@ -204,7 +202,7 @@ function pause(operationId: string, ms: number): Promise<void> {
 async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
   let wait = firstWaitMs;
   for (;;) {
-    const { node } = await adminQuery<BulkOperationStatus>(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
+    const { node } = await adminQuery(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
     if (!node) throw new Error(`Bulk operation ${id} is gone`);
     if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
     await renewLease();
