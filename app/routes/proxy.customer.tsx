@@ -14,7 +14,7 @@ const CUSTOMER_CACHE = "private, no-store";
 const GUEST_CACHE = "public, max-age=60";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const shopper = await verifiedShopper(request);
+  const shopper = verifiedShopper(request);
   if (shopper instanceof Response) return shopper;
   const account = await storefrontAccount(pool, shopper.shop, shopper.customerGid);
   if (!account) return proxyError(404, "This shop's rewards program is not available.");

@@ -36,7 +36,7 @@ const liquid = (markup: string, status: number, headers: Record<string, string> 
   new Response(markup, { status, headers: { "Content-Type": "application/liquid", ...NO_STORE, ...headers } });
 
 export const loader = async ({ request, params, context }: LoaderFunctionArgs) => {
-  const shopper = await verifiedShopper(request, context);
+  const shopper = verifiedShopper(request, context);
   if (shopper instanceof Response) return shopper;
   const retryAfter = await overLimit(shopper, new Date());
   if (retryAfter !== null) {
@@ -55,7 +55,7 @@ export const loader = async ({ request, params, context }: LoaderFunctionArgs) =
 };
 
 export const action = async ({ request, params, context }: ActionFunctionArgs) => {
-  const shopper = await verifiedShopper(request, context);
+  const shopper = verifiedShopper(request, context);
   if (shopper instanceof Response) return shopper;
   if (request.method !== "POST") return Response.json({ error: "Claim with a POST." }, { status: 405, headers: { Allow: "GET, POST", ...NO_STORE } });
   const now = new Date();

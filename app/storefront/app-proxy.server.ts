@@ -2,16 +2,18 @@
  * What every app proxy route (storefront /apps/loyalty/*) starts with: Shopify's signature verified,
  * and the shopper read only from the signed query (shop, logged_in_customer_id).
  *
- * The signature is checked by `@shopify/shopify-api`'s validator (`utils.validateHmac`, signator
- * "appProxy"), as `authenticate.public.appProxy` does, but without it: that also loads the shop's
- * offline session from the database on every call, which these routes never use, and the widget opens
- * on every storefront page. The checks are the library's: one signature, compared in constant time, a
- * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops.
+ * The signature is checked here rather than through `authenticate.public.appProxy`: the library also
+ * loads the shop's offline session from the database on every call, which these routes never use,
+ * and the widget opens on every storefront page. The checks are the library's: one signature, a
+ * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops. Not through its
+ * `utils.validateHmac` either: it sorts the parameters with `localeCompare`, not in byte order as
+ * Shopify signs them, so it refuses a genuine request whose parameter names differ in case (`Tag`
+ * and `tag`), and it costs several times this check (bench/signatures.bench.ts).
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 
 import { env } from "../env.server";
-import { shopifySignatures } from "../shopify/signatures.server";
 
 export interface ProxyShopper {
   shop: string;
@@ -27,39 +29,59 @@ export interface ProxyShopper {
 /** How far a signature's timestamp may be from the app's clock (the library's tolerance). */
 export const SIGNATURE_CLOCK_TOLERANCE_SECONDS = 90;
 // Shopify sends these once; a second copy did not come from the proxy.
-const SINGLE_VALUE_PARAMS = ["hmac", "shop", "signature", "timestamp"];
+const SINGLE_VALUE_PARAMS = new Set(["hmac", "shop", "signature", "timestamp"]);
 
 export function proxyError(status: number, message: string, headers: Record<string, string> = {}) {
   return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
 
 /**
- * True when Shopify's app proxy signed this URL's query with `secret`, within the library's 90 s clock
- * tolerance. The app refuses a repeated single-value parameter and a missing or stale timestamp before
- * the library is asked (it refuses them too, by throwing).
+ * Shopify's app proxy signature: every query parameter but `signature` written `key=value`, repeated
+ * values joined by commas, sorted and concatenated with no separator, HMAC-SHA256 in hex with the app's
+ * secret. Null when the query cannot be a proxy's (a single-value parameter repeated).
  */
-export async function isSignedByAppProxy(url: URL, secret: string, nowSeconds = Math.trunc(Date.now() / 1000)): Promise<boolean> {
+export function appProxySignature(query: URLSearchParams, secret: string): string | null {
+  const values = new Map<string, string>();
+  for (const [key, value] of query) {
+    if (key === "signature") continue;
+    const existing = values.get(key);
+    if (existing === undefined) values.set(key, value);
+    else if (SINGLE_VALUE_PARAMS.has(key)) return null;
+    else values.set(key, `${existing},${value}`);
+  }
+  // Byte order of the `key=value` strings, as Shopify's documented check sorts them.
+  const message = [...values]
+    .map(([key, value]) => `${key}=${value}`)
+    .sort()
+    .join("");
+  return createHmac("sha256", secret).update(message).digest("hex");
+}
+
+function signatureMatches(query: URLSearchParams, signature: string, secret: string): boolean {
+  const expected = appProxySignature(query, secret);
+  if (expected === null) return false;
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** True when Shopify's app proxy signed this URL's query with `secret`, within the clock tolerance. */
+export function isSignedByAppProxy(url: URL, secret: string, nowSeconds = Math.trunc(Date.now() / 1000)): boolean {
   const query = new URLSearchParams(url.search);
   // An empty `index` is Remix's, not the proxy's (the library drops it too).
   if (!query.get("index")) query.delete("index");
-  if (SINGLE_VALUE_PARAMS.some((key) => query.getAll(key).length > 1)) return false;
-  const signature = query.get("signature");
-  const timestamp = Number(query.get("timestamp") ?? "");
-  if (!signature || !query.get("timestamp") || !Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SIGNATURE_CLOCK_TOLERANCE_SECONDS) return false;
-  const signed = async (candidate: URLSearchParams) => {
-    try {
-      return await shopifySignatures(secret).utils.validateHmac(candidate, { signator: "appProxy" });
-    } catch {
-      // InvalidHmacError: a query no proxy sends (a repeated single-value parameter, no timestamp).
-      return false;
-    }
-  };
-  if (await signed(query)) return true;
+  const signatures = query.getAll("signature");
+  const timestamps = query.getAll("timestamp");
+  if (signatures.length !== 1 || !signatures[0] || timestamps.length !== 1) return false;
+  const timestamp = Number(timestamps[0]);
+  if (!timestamps[0] || !Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SIGNATURE_CLOCK_TOLERANCE_SECONDS) return false;
+  const signature = signatures[0];
+  if (signatureMatches(query, signature, secret)) return true;
   // Remix strips `_data` from a client navigation's URL before the loader sees it, though Shopify signed it.
   const route = `routes%2F${url.pathname.replace(/^\//, "").replace(/\/$/, "").replaceAll("/", ".")}`;
   return (
-    (await signed(new URLSearchParams(`?_data=${route}&${query}`))) ||
-    (await signed(new URLSearchParams(`?_data=${route}._index&${url.search.replace(/^\?/, "")}`)))
+    signatureMatches(new URLSearchParams(`?_data=${route}&${query}`), signature, secret) ||
+    signatureMatches(new URLSearchParams(`?_data=${route}._index&${url.search.replace(/^\?/, "")}`), signature, secret)
   );
 }
 
@@ -96,9 +118,9 @@ function canonicalAddress(address: string): string {
 }
 
 /** The verified shopper, or the response that refuses the request (401 unsigned, 400 malformed). */
-export async function verifiedShopper(request: Request, connection: ConnectionContext = {}): Promise<ProxyShopper | Response> {
+export function verifiedShopper(request: Request, connection: ConnectionContext = {}): ProxyShopper | Response {
   const url = new URL(request.url);
-  if (!(await isSignedByAppProxy(url, env().SHOPIFY_API_SECRET))) return proxyError(401, "Unsigned request.");
+  if (!isSignedByAppProxy(url, env().SHOPIFY_API_SECRET)) return proxyError(401, "Unsigned request.");
   const query = url.searchParams;
   const ids = query.getAll("logged_in_customer_id");
   const customerId = ids[0] ?? "";
