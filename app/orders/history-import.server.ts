@@ -18,6 +18,7 @@ import type pg from "pg";
 
 import { allowLongStatements, LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   BULK_OPERATION_RUN_QUERY,
@@ -46,8 +47,7 @@ export interface HistoryImportOptions {
 const LEASE_MS = 60_000;
 const running = new Map<string, Promise<void>>();
 
-const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) =>
-  console[level === "info" ? "log" : level](JSON.stringify({ level, message, ...fields }));
+const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) => logger[level](message, fields);
 
 /** Creates the shop's import (once) and runs it in the background. */
 export async function startHistoryImport(db: PrismaClient, shopDomain: string, graphql: AdminGraphql, options: HistoryImportOptions = {}) {
