@@ -217,7 +217,8 @@ export function triggeredAtOf(header: string | null): string | null {
 }
 
 /**
- * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: a
+ * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked by
+ * @shopify/shopify-api's `webhooks.validate`); 400: a header every delivery carries missing, a
  * topic the route is not subscribed to, not JSON, or no shop; 413: a body over `maxBodyBytes`; 422 (and
  * a log line): a payload without what its topic needs, or naming another shop. Only a 200 means the
  * delivery is stored; a redelivery of a stored event is a 200 too. 503: the database did not answer
