@@ -6,6 +6,7 @@ import { databaseTimeouts } from "./database-timeouts.server";
 import { survivesDroppedConnection } from "./database/connection-errors";
 import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
+import { logger } from "./logger.server";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type Database = PrismaClient;

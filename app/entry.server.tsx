@@ -7,6 +7,7 @@ import { isbot } from "isbot";
 import { disconnectDatabase as closeDatabase } from "./db.server";
 import { env } from "./env.server";
 import { startProcessJobs, stopProcessJobs } from "./jobs/process.server";
+import { errorFields, logger } from "./logger.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 const ABORT_DELAY_MS = 5_000;
@@ -38,7 +39,7 @@ export default async function handleRequest(
         },
         onError(error) {
           responseStatusCode = 500;
-          console.error(error);
+          logger.error("page render failed", errorFields(error));
         },
       },
     );
@@ -65,7 +66,7 @@ function pointAtDevStore(headers: Headers) {
 
 // The app process's background jobs (app/jobs/catalog.server.ts `jobsForProcess`): the webhook inbox,
 // history imports and report rebuilds, and on the embedded database every other job too.
-void startProcessJobs("app").catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "background jobs did not start", error: String(error) })));
+void startProcessJobs("app").catch((error: unknown) => logger.error("background jobs did not start", errorFields(error)));
 
 /** Lets the process that serves the build stop its background jobs and close the database on shutdown. */
 export async function disconnectDatabase(): Promise<void> {

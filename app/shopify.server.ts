@@ -4,6 +4,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 
 import db from "./db.server";
 import { env } from "./env.server";
+import { logger } from "./logger.server";
 import { sendShopifyCallsTo } from "./shopify/api-origin.server";
 import { API_VERSION } from "./shopify/api-version";
 import { recordInstallation } from "./shops/installation.server";
@@ -19,6 +20,14 @@ const LOG_SEVERITY = {
   debug: LogSeverity.Debug,
 } as const;
 
+// The library's own lines go through the app's logger, as JSON with the rest.
+const LOG_LEVEL_OF = {
+  [LogSeverity.Error]: "error",
+  [LogSeverity.Warning]: "warn",
+  [LogSeverity.Info]: "info",
+  [LogSeverity.Debug]: "debug",
+} as const;
+
 // A local dev store stands in for Shopify (development, demo and tests only).
 if (settings.SHOPIFY_API_ORIGIN) sendShopifyCallsTo(settings.SHOPIFY_API_ORIGIN);
 
@@ -31,7 +40,7 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(db),
   distribution: AppDistribution.AppStore,
-  logger: { level: LOG_SEVERITY[settings.LOG_LEVEL] },
+  logger: { level: LOG_SEVERITY[settings.LOG_LEVEL], log: (severity, message) => logger[LOG_LEVEL_OF[severity]](message) },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
     expiringOfflineAccessTokens: true,

@@ -4,4 +4,5 @@ import { writeFile } from "node:fs/promises";
 import { buildWidgetScript, WIDGET_ASSET } from "../storefront-widget/build";
 
 await writeFile(WIDGET_ASSET, await buildWidgetScript());
-console.log(`Wrote ${WIDGET_ASSET}`);
+// What the command did, for the person who ran it.
+process.stdout.write(`Wrote ${WIDGET_ASSET}\n`);

@@ -15,6 +15,10 @@ import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/met
 import { ensureReports } from "../app/reports/aggregates.server";
 import { shopReport } from "../app/reports/metrics.server";
 
+/** The command's own output: the report on stdout, a usage mistake on stderr (not log lines). */
+const print = (text: string) => process.stdout.write(`${text}\n`);
+const refuse = (text: string) => process.stderr.write(`${text}\n`);
+
 const USAGE = "Usage: npm run report -- --shop <shop.myshopify.com> --from YYYY-MM-DD --to YYYY-MM-DD [--json]";
 
 async function main(): Promise<number> {
@@ -24,15 +28,15 @@ async function main(): Promise<number> {
       options: { shop: { type: "string" }, from: { type: "string" }, to: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean" } },
     }).values;
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    refuse(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
   if (options.help) {
-    console.log(USAGE);
+    print(USAGE);
     return 0;
   }
   if (!options.shop) {
-    console.error(`--shop is required\n${USAGE}`);
+    refuse(`--shop is required\n${USAGE}`);
     return 2;
   }
   let period;
@@ -40,7 +44,7 @@ async function main(): Promise<number> {
     period = parsePeriod(options.from, options.to);
   } catch (error) {
     if (error instanceof PeriodError) {
-      console.error(`${error.message}\n${USAGE}`);
+      refuse(`${error.message}\n${USAGE}`);
       return 2;
     }
     throw error;
@@ -56,7 +60,7 @@ async function main(): Promise<number> {
   try {
     const shop = await db.shop.findUnique({ where: { domain: options.shop } });
     if (!shop || shop.uninstalledAt) {
-      console.error(`No installed shop ${options.shop} in this database`);
+      refuse(`No installed shop ${options.shop} in this database`);
       return 1;
     }
     // A script may wait for a first build of the report rows; the dashboard never does.
@@ -64,7 +68,7 @@ async function main(): Promise<number> {
     const report = await shopReport(db, shop, period);
     if (options.json) {
       const { summary, ...rest } = report;
-      console.log(JSON.stringify({ ...summary, ...rest }, null, 2));
+      print(JSON.stringify({ ...summary, ...rest }, null, 2));
     } else {
       printReport(report);
     }
@@ -89,11 +93,11 @@ function printReport(report: Awaited<ReturnType<typeof shopReport>>) {
     ["Returning customer rate", percent(summary.returningCustomerRate), percent(previous.returningCustomerRate)],
     ["Customer lifetime value (est.)", money(report.customerLifetimeValue.value), money(report.previousCustomerLifetimeValue.value)],
   ];
-  console.log(`${summary.shop}: ${summary.from} to ${summary.to} (${summary.timezone}), against ${previous.from} to ${previous.to}\n`);
+  print(`${summary.shop}: ${summary.from} to ${summary.to} (${summary.timezone}), against ${previous.from} to ${previous.to}\n`);
   const width = Math.max(...rows.map((row) => row[0].length));
-  for (const [label, current, before] of rows) console.log(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
-  console.log(`\nPoints outstanding: ${report.pointsLiability.points}`);
-  console.log(`\n${METRIC_DEFINITIONS.countedOrders}`);
+  for (const [label, current, before] of rows) print(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  print(`\nPoints outstanding: ${report.pointsLiability.points}`);
+  print(`\n${METRIC_DEFINITIONS.countedOrders}`);
 }
 
 process.exitCode = await main();

@@ -6,10 +6,11 @@
  * and a row of the run log. SIGINT/SIGTERM finish the step in hand and exit.
  */
 import { env } from "../app/env.server";
+import { logger } from "../app/logger.server";
 
 const settings = env();
 if (!settings.DATABASE_URL) {
-  console.error("npm run worker needs DATABASE_URL: on the embedded database the app runs its background jobs itself.");
+  logger.error("npm run worker needs DATABASE_URL: on the embedded database the app runs its background jobs itself.");
   process.exit(1);
 }
 
@@ -19,17 +20,17 @@ const { describeProcessJobs, startProcessJobs, stopProcessJobs } = await import(
 const jobs = await startProcessJobs("worker");
 // The jobs' timers do not hold a process open (so the app can stop cleanly); this one does, until stop.
 const keepAlive = setInterval(() => {}, 60_000);
-console.log(JSON.stringify({ level: "info", message: "worker started", pid: process.pid, smtp: Boolean(settings.SMTP_URL), jobs: describeProcessJobs(jobs) }));
+logger.lifecycle("worker started", { smtp: Boolean(settings.SMTP_URL), jobs: describeProcessJobs(jobs) });
 
 let stopping = false;
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(JSON.stringify({ level: "info", message: "worker stopping", signal }));
+  logger.lifecycle("worker stopping", { signal });
   await stopProcessJobs();
   clearInterval(keepAlive);
   await disconnectDatabase();
-  console.log(JSON.stringify({ level: "info", message: "worker stopped" }));
+  logger.lifecycle("worker stopped");
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

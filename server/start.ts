@@ -4,6 +4,7 @@
  * the environment; SIGTERM or SIGINT stops taking requests, lets those in hand finish, and closes
  * the database.
  */
+import { errorFields, logger } from "../app/logger.server";
 import { startAppServer, type AppServer } from "./app-server";
 
 /** How long a stopping server waits for the requests in hand (a host's own grace is usually 10–30 s). */
@@ -16,24 +17,26 @@ async function main() {
   try {
     app = await startAppServer({ port, host });
   } catch (error) {
-    // A setting the app refuses (app/env.server.ts) is a message for the operator, not a stack trace.
-    console.error(error instanceof Error && error.name === "InvalidEnvironmentError" ? error.message : error);
+    // A setting the app refuses (app/env.server.ts) is a message for the operator, not a stack trace,
+    // and the logger, configured from those settings, cannot write it.
+    if (error instanceof Error && error.name === "InvalidEnvironmentError") process.stderr.write(`${error.message}\n`);
+    else logger.error("app failed to start", errorFields(error));
     process.exit(1);
   }
-  console.log(JSON.stringify({ level: "info", message: "app listening", url: app.url, pid: process.pid }));
+  logger.lifecycle("app listening", { url: app.url });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: "info", message: "app stopping", signal }));
+    logger.lifecycle("app stopping", { signal });
     app.close({ graceMs: SHUTDOWN_GRACE_MS }).then(
       () => {
-        console.log(JSON.stringify({ level: "info", message: "app stopped" }));
+        logger.lifecycle("app stopped");
         process.exit(0);
       },
       (error: unknown) => {
-        console.error(error);
+        logger.error("app did not stop cleanly", errorFields(error));
         process.exit(1);
       },
     );

@@ -5,11 +5,13 @@
  * benchmarks and test support open gets this listener: the pool drops the broken connection and the
  * next query opens a new one; a client's pending query fails with the error instead.
  */
+
+import { logger } from "../logger.server";
 interface EmitsErrors {
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 
 export function survivesDroppedConnection<T extends EmitsErrors>(connection: T, what: string): T {
-  connection.on("error", (error) => console.warn(JSON.stringify({ level: "warn", message: `${what}: database connection lost`, error: error.message })));
+  connection.on("error", (error) => logger.warn(`${what}: database connection lost`, { error: error.message }));
   return connection;
 }

@@ -11,9 +11,10 @@ import { randomUUID } from "node:crypto";
 
 import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "../shopify/discount-codes.server";
-import { FOLLOW_UP_MARKETING_CONSENT_QUERY, type FollowUpMarketingConsent } from "../shopify/operations";
+import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
 import { followUpSettings, recordMarketingConsent, rulesOf } from "./schedule.server";
@@ -196,7 +197,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     if (!shop || wanted.length === 0) continue;
     try {
       const graphql = await options.adminGraphqlFor(shop.domain);
-      const { nodes } = await adminQuery<FollowUpMarketingConsent>(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: wanted } });
+      const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: wanted } });
       for (const [index, id] of wanted.entries()) {
         const state = nodes[index]?.defaultEmailAddress?.marketingState ?? "NOT_SUBSCRIBED";
         context.consent.set(subjectKey(shopId, id), state);
@@ -204,7 +205,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
         await recordMarketingConsent(db, shopId, id, state, updatedAt ? new Date(updatedAt) : null, now);
       }
     } catch (error) {
-      console.warn(JSON.stringify({ level: "warn", message: "follow-ups: could not read marketing consent", shop: shop.domain, error: describe(error) }));
+      logger.warn("follow-ups: could not read marketing consent", { shop: shop.domain, error: describe(error) });
       for (const id of wanted) context.consent.set(subjectKey(shopId, id), null);
     }
   }

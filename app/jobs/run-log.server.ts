@@ -4,6 +4,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import type { JobName } from "./names";
+import { logger } from "../logger.server";
 
 /** Runs kept per job (and per shop, for a per-shop job): older ones are deleted as new ones are written. */
 export const RUNS_KEPT = 50;
@@ -35,18 +36,16 @@ export async function recordJobRun(db: PrismaClient, run: JobRunRecord): Promise
 
 /** The structured log line of a run (`npm run worker` prints these; no shop data beyond its id). */
 export function logJobRun(run: JobRunRecord): void {
-  const line = JSON.stringify({
-    level: run.outcome === "failed" ? "error" : "info",
-    message: run.outcome === "failed" ? "job failed" : "job ran",
+  const fields = {
     job: run.job,
     ...(run.shopId ? { shopId: run.shopId } : {}),
     startedAt: run.startedAt.toISOString(),
     ms: run.finishedAt.getTime() - run.startedAt.getTime(),
     ...(run.summary ? { summary: run.summary } : {}),
     ...(run.error ? { error: run.error } : {}),
-  });
-  if (run.outcome === "failed") console.error(line);
-  else if (process.env.LOG_LEVEL !== "warn" && process.env.LOG_LEVEL !== "error") console.log(line);
+  };
+  if (run.outcome === "failed") logger.error("job failed", fields);
+  else logger.info("job ran", fields);
 }
 
 export interface JobRunView {

@@ -16,6 +16,7 @@ import type { JobName } from "./names";
 import { describeJobError, logJobRun, recordJobRun, type JobRunRecord } from "./run-log.server";
 import { singleRunnerLocks, type SingleRunnerLocks } from "./single-runner.server";
 import { onWake } from "./wake.server";
+import { logger } from "../logger.server";
 
 export interface BackgroundJobsOptions {
   db: PrismaClient;
@@ -171,7 +172,7 @@ async function tryLock(locks: SingleRunnerLocks, job: JobName, shopId?: string) 
   try {
     return await locks.tryLock(job, shopId);
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "job lock failed", job, error: describeJobError(error) }));
+    logger.error("job lock failed", { job, error: describeJobError(error) });
     return null;
   }
 }
@@ -193,6 +194,6 @@ async function finish(context: JobContext, run: JobRunRecord): Promise<void> {
   logJobRun(run);
   // The run log is a view of what happened; a database that cannot take it loses the row, not the process.
   await recordJobRun(context.db, run).catch((error: unknown) =>
-    console.error(JSON.stringify({ level: "error", message: "job run not recorded", job: run.job, error: describeJobError(error) })),
+    logger.error("job run not recorded", { job: run.job, error: describeJobError(error) }),
   );
 }

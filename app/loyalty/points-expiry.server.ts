@@ -5,6 +5,7 @@
  */
 import { allowLongStatements } from "../database-timeouts.server";
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { expireInactivePoints } from "./ledger.server";
 
 const EXPIRY_ROUND_TIMEOUT_MS = 10 * 60_000;

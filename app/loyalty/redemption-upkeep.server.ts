@@ -4,6 +4,7 @@
  * step is safe when several instances run it at once.
  */
 import type { PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { deleteEndedRateLimitWindows } from "../storefront/rate-limits.server";
 import { expireAndSettleRedemptions, type ShopifyAccess } from "./redemption.server";
 

@@ -21,10 +21,6 @@ import {
   DISCOUNT_CODE_BASIC_CREATE_MUTATION,
   DISCOUNT_DELETE_MUTATION,
   REWARD_FREE_SHIPPING_CREATE_MUTATION,
-  type DiscountByCode,
-  type DiscountCodeBasicCreate,
-  type DiscountDelete,
-  type RewardFreeShippingCreate,
 } from "../shopify/operations";
 import { appendLedgerEntries, pointsBalance } from "./ledger.server";
 import { pointsText } from "./storefront-account.server";
@@ -187,19 +183,20 @@ async function askShopifyToCreate(graphql: AdminGraphql, reward: Reward, redempt
   const { mutation, input } = rewardDiscountInput(reward, redemption, customerGid, now);
   const result =
     mutation === "basic"
-      ? (await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, { variables: { basicCodeDiscount: input }, signal })).discountCodeBasicCreate
-      : (await adminQuery<RewardFreeShippingCreate>(graphql, REWARD_FREE_SHIPPING_CREATE_MUTATION, { variables: { freeShippingCodeDiscount: input }, signal }))
+      ? (await adminQuery(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, { variables: { basicCodeDiscount: input }, signal })).discountCodeBasicCreate
+      : (await adminQuery(graphql, REWARD_FREE_SHIPPING_CREATE_MUTATION, { variables: { freeShippingCodeDiscount: input }, signal }))
           .discountCodeFreeShippingCreate;
-  if (result.userErrors.some((error) => error.code === "TAKEN")) return { taken: true };
-  if (result.userErrors.length > 0 || !result.codeDiscountNode) {
-    return { refused: `Shopify refused the discount code: ${result.userErrors.map((error) => error.message).join("; ") || "no discount returned"}.` };
+  const userErrors = result?.userErrors ?? [];
+  if (userErrors.some((error) => error.code === "TAKEN")) return { taken: true };
+  if (userErrors.length > 0 || !result?.codeDiscountNode) {
+    return { refused: `Shopify refused the discount code: ${userErrors.map((error) => error.message).join("; ") || "no discount returned"}.` };
   }
   return { created: result.codeDiscountNode.id };
 }
 
 /** The code's discount in Shopify, null when there is none; throws when Shopify does not answer. */
 async function findCode(graphql: AdminGraphql, code: string, timeoutMs: number): Promise<string | null> {
-  const { codeDiscountNodeByCode } = await adminQuery<DiscountByCode>(graphql, DISCOUNT_BY_CODE_QUERY, { variables: { code }, signal: AbortSignal.timeout(timeoutMs) });
+  const { codeDiscountNodeByCode } = await adminQuery(graphql, DISCOUNT_BY_CODE_QUERY, { variables: { code }, signal: AbortSignal.timeout(timeoutMs) });
   return codeDiscountNodeByCode?.id ?? null;
 }
 
@@ -368,7 +365,7 @@ export async function expireAndSettleRedemptions(
       });
       if (!claimed) continue;
       try {
-        await adminQuery<DiscountDelete>(graphql, DISCOUNT_DELETE_MUTATION, { variables: { id: found }, signal: AbortSignal.timeout(shopify.timeoutMs) });
+        await adminQuery(graphql, DISCOUNT_DELETE_MUTATION, { variables: { id: found }, signal: AbortSignal.timeout(shopify.timeoutMs) });
         lateCodesDeleted += 1;
       } catch (error) {
         // Unclaimed, so the next run tries again.

@@ -19,8 +19,6 @@ import { newDiscountCode } from "../shopify/discount-codes.server";
 import {
   DISCOUNT_BY_CODE_QUERY,
   DISCOUNT_CODE_BASIC_CREATE_MUTATION,
-  type DiscountByCode,
-  type DiscountCodeBasicCreate,
 } from "../shopify/operations";
 import { FRIEND_CODES_PER_REFERRER, takeRateLimits } from "../storefront/rate-limits.server";
 import type { ShopifyAccess } from "./redemption.server";
@@ -155,7 +153,7 @@ async function createFriendCode(
     return null;
   }
   try {
-    const { discountCodeBasicCreate: result } = await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
+    const { discountCodeBasicCreate: result } = await adminQuery(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
       variables: {
         basicCodeDiscount: {
           title: "Referred friend's first order",
@@ -171,13 +169,13 @@ async function createFriendCode(
       },
       signal: AbortSignal.timeout(shopify.timeoutMs),
     });
-    if (result.codeDiscountNode) return result.codeDiscountNode.id;
-    if (!result.userErrors.some((error) => error.code === "TAKEN")) return null;
+    if (result?.codeDiscountNode) return result.codeDiscountNode.id;
+    if (!(result?.userErrors ?? []).some((error) => error.code === "TAKEN")) return null;
   } catch {
     // No answer: whether the code was made is looked up below.
   }
   try {
-    const { codeDiscountNodeByCode } = await adminQuery<DiscountByCode>(graphql, DISCOUNT_BY_CODE_QUERY, {
+    const { codeDiscountNodeByCode } = await adminQuery(graphql, DISCOUNT_BY_CODE_QUERY, {
       variables: { code: input.code },
       signal: AbortSignal.timeout(shopify.timeoutMs),
     });

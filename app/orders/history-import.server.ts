@@ -19,14 +19,13 @@ import { z } from "zod";
 
 import { allowLongStatements, LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
+import { logger } from "../logger.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   BULK_OPERATION_RUN_QUERY,
   BULK_OPERATION_STATUS_QUERY,
   HISTORY_CUSTOMERS_BULK_QUERY,
   HISTORY_ORDERS_BULK_QUERY,
-  type BulkOperationRunQuery,
-  type BulkOperationStatus,
 } from "../shopify/operations";
 import {
   BulkCustomerLine,
@@ -58,8 +57,7 @@ export interface HistoryImportOptions {
 const LEASE_MS = 60_000;
 const running = new Map<string, Promise<void>>();
 
-const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) =>
-  console[level === "info" ? "log" : level](JSON.stringify({ level, message, ...fields }));
+const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>) => logger[level](message, fields);
 
 /** Creates the shop's import (once) and wakes the background job that runs it. */
 export async function startHistoryImport(db: PrismaClient, shopDomain: string) {
@@ -198,8 +196,8 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
 }
 
 async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<string> {
-  const { bulkOperationRunQuery: result } = await adminQuery<BulkOperationRunQuery>(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
-  if (!result.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${result.userErrors.map((error) => error.message).join("; ")}`);
+  const { bulkOperationRunQuery: result } = await adminQuery(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
+  if (!result?.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${(result?.userErrors ?? []).map((error) => error.message).join("; ")}`);
   return result.bulkOperation.id;
 }
 
@@ -231,7 +229,7 @@ function pause(operationId: string, ms: number): Promise<void> {
 async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
   let wait = firstWaitMs;
   for (;;) {
-    const { node } = await adminQuery<BulkOperationStatus>(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
+    const { node } = await adminQuery(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
     if (!node) throw new Error(`Bulk operation ${id} is gone`);
     if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
     await renewLease();

@@ -1,7 +1,25 @@
 /**
  * Sends Admin GraphQL operations and copes with Shopify's answers: cost-based throttling is retried
  * after the wait the bucket asks for, any other error is raised with Shopify's own messages.
+ *
+ * Each operation's variables and result are typed from the real Admin schema: `npm run graphql-codegen`
+ * (@shopify/api-codegen-preset) writes app/types/admin.generated.d.ts from the `#graphql` operations in
+ * operations.ts, keyed by their exact text. An operation changed without regenerating is not a key
+ * there, and the call does not typecheck.
  */
+import type { AdminMutations, AdminQueries } from "@shopify/admin-api-client";
+
+import type {} from "../types/admin.generated";
+
+/** The generated operations only: the library's interfaces also take any string, typed `any`. */
+type Generated<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+type AdminOperations = Generated<AdminQueries> & Generated<AdminMutations>;
+
+/** The text of an Admin operation in operations.ts, as generated. */
+export type AdminOperation = keyof AdminOperations & string;
+/** The operation's `data`, as the schema says Shopify answers it. */
+export type AdminResult<Op extends AdminOperation> = AdminOperations[Op]["return"];
+export type AdminVariables<Op extends AdminOperation> = AdminOperations[Op]["variables"];
 
 /** `admin.graphql` from authenticate.admin / unauthenticated.admin, or a test's stand-in. */
 export type AdminGraphql = (
@@ -42,8 +60,8 @@ export class AdminApiError extends Error {
   }
 }
 
-export interface AdminQueryOptions {
-  variables?: Record<string, unknown>;
+export interface AdminQueryOptions<Variables = Record<string, unknown>> {
+  variables?: Variables;
   /** Attempts in all, the first included. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -54,13 +72,14 @@ export interface AdminQueryOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs one operation and returns its `data`, waiting out THROTTLED answers. */
-export async function adminQuery<TData>(
+export async function adminQuery<Op extends AdminOperation>(
   graphql: AdminGraphql,
-  operation: string,
-  { variables, maxAttempts = 5, sleep = defaultSleep, signal }: AdminQueryOptions = {},
-): Promise<TData> {
+  operation: Op,
+  { variables, maxAttempts = 5, sleep = defaultSleep, signal }: AdminQueryOptions<AdminVariables<Op>> = {},
+): Promise<AdminResult<Op>> {
+  type TData = AdminResult<Op>;
   for (let attempt = 1; ; attempt++) {
-    const body = await send<TData>(graphql, operation, variables, signal);
+    const body = await send<TData>(graphql, operation, variables as Record<string, unknown> | undefined, signal);
     const errors = errorList(body.errors);
     const throttled = errors.some((error) => error.extensions?.code === "THROTTLED");
     if (throttled && attempt < maxAttempts) {

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 
 import { adminQuery, type AdminGraphql } from "./admin-graphql.server";
-import { DISCOUNT_CODE_BASIC_CREATE_MUTATION, type DiscountCodeBasicCreate } from "./operations";
+import { DISCOUNT_CODE_BASIC_CREATE_MUTATION } from "./operations";
 
 const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -30,7 +30,7 @@ export async function createFollowUpDiscount(
   graphql: AdminGraphql,
   input: { code: string; title: string; customerShopifyId: string; percent: number; startsAt: Date; endsAt: Date },
 ): Promise<string | null> {
-  const { discountCodeBasicCreate: result } = await adminQuery<DiscountCodeBasicCreate>(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
+  const { discountCodeBasicCreate: result } = await adminQuery(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
     variables: {
       basicCodeDiscount: {
         title: input.title,
@@ -45,9 +45,10 @@ export async function createFollowUpDiscount(
       },
     },
   });
-  if (result.userErrors.some((error) => error.code === "TAKEN")) return null;
-  if (result.userErrors.length > 0 || !result.codeDiscountNode) {
-    throw new DiscountRefusedError(`discount code refused: ${result.userErrors.map((error) => error.message).join("; ") || "no discount returned"}`);
+  const userErrors = result?.userErrors ?? [];
+  if (userErrors.some((error) => error.code === "TAKEN")) return null;
+  if (userErrors.length > 0 || !result?.codeDiscountNode) {
+    throw new DiscountRefusedError(`discount code refused: ${userErrors.map((error) => error.message).join("; ") || "no discount returned"}`);
   }
   return result.codeDiscountNode.id;
 }

@@ -1,6 +1,8 @@
 /**
  * Every Admin GraphQL operation the app sends, in one place. A test validates each against the
- * real Admin schema of API_VERSION, so a typo or a removed field fails CI instead of a shop.
+ * real Admin schema of API_VERSION, so a typo or a removed field fails CI instead of a shop. Their
+ * results and variables are typed from that schema: `npm run graphql-codegen` after changing one
+ * (app/types/admin.generated.d.ts; adminQuery takes only the operations generated there).
  */
 
 export const SHOP_PROFILE_QUERY = `#graphql
@@ -16,21 +18,6 @@ export const SHOP_PROFILE_QUERY = `#graphql
     }
   }
 `;
-
-export interface ShopProfile {
-  shop: {
-    /** gid://shopify/Shop/<id>: compliance payloads name the shop by that number (`shop_id`). */
-    id: string;
-    name: string;
-    /** The owner's address: Shopify writes to the merchant there. */
-    email: string;
-    /** The address customers write to: follow-ups' sender and Reply-To. */
-    contactEmail: string;
-    myshopifyDomain: string;
-    currencyCode: string;
-    ianaTimezone: string;
-  };
-}
 
 /** Starts a bulk query (the history import); its result is a JSONL file. */
 export const BULK_OPERATION_RUN_QUERY = `#graphql
@@ -48,13 +35,6 @@ export const BULK_OPERATION_RUN_QUERY = `#graphql
   }
 `;
 
-export interface BulkOperationRunQuery {
-  bulkOperationRunQuery: {
-    bulkOperation: { id: string; status: string } | null;
-    userErrors: { field: string[] | null; message: string }[];
-  };
-}
-
 export const BULK_OPERATION_STATUS_QUERY = `#graphql
   query BulkOperationStatus($id: ID!) {
     node(id: $id) {
@@ -68,10 +48,6 @@ export const BULK_OPERATION_STATUS_QUERY = `#graphql
     }
   }
 `;
-
-export interface BulkOperationStatus {
-  node: { id: string; status: string; errorCode: string | null; objectCount: string; url: string | null } | null;
-}
 
 /** The history import's customers, one JSONL line each. */
 export const HISTORY_CUSTOMERS_BULK_QUERY = `#graphql
@@ -200,13 +176,6 @@ export const HISTORY_ORDERS_BULK_QUERY = `#graphql
   }
 `;
 
-/** What Shopify says it refused in a discount mutation (`code` is e.g. TAKEN for a code that exists). */
-export interface DiscountUserError {
-  field: string[] | null;
-  code: string | null;
-  message: string;
-}
-
 /**
  * A unique, single-use amount or percentage code for one customer (or anyone), ending after a set time:
  * a follow-up's incentive, a redeemed reward, a referred friend's first-order discount.
@@ -226,13 +195,6 @@ export const DISCOUNT_CODE_BASIC_CREATE_MUTATION = `#graphql
   }
 `;
 
-export interface DiscountCodeBasicCreate {
-  discountCodeBasicCreate: {
-    codeDiscountNode: { id: string } | null;
-    userErrors: DiscountUserError[];
-  };
-}
-
 /** Customers' email marketing consent as Shopify holds it now, checked before a marketing follow-up goes out. */
 export const FOLLOW_UP_MARKETING_CONSENT_QUERY = `#graphql
   query FollowUpMarketingConsent($ids: [ID!]!) {
@@ -248,13 +210,6 @@ export const FOLLOW_UP_MARKETING_CONSENT_QUERY = `#graphql
     }
   }
 `;
-
-export interface FollowUpMarketingConsent {
-  nodes: ({
-    id: string;
-    defaultEmailAddress: { emailAddress: string; marketingState: string; marketingUpdatedAt: string | null } | null;
-  } | null)[];
-}
 
 /** A redeemed free-shipping reward: a unique, single-use code for one customer, ending after a set time. */
 export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
@@ -272,13 +227,6 @@ export const REWARD_FREE_SHIPPING_CREATE_MUTATION = `#graphql
   }
 `;
 
-export interface RewardFreeShippingCreate {
-  discountCodeFreeShippingCreate: {
-    codeDiscountNode: { id: string } | null;
-    userErrors: DiscountUserError[];
-  };
-}
-
 /** Finds a code the app chose before asking Shopify, when Shopify's answer was lost. */
 export const DISCOUNT_BY_CODE_QUERY = `#graphql
   query DiscountByCode($code: String!) {
@@ -287,10 +235,6 @@ export const DISCOUNT_BY_CODE_QUERY = `#graphql
     }
   }
 `;
-
-export interface DiscountByCode {
-  codeDiscountNodeByCode: { id: string } | null;
-}
 
 /** Deletes a code Shopify made after the app had given up on it and given the points back. */
 export const DISCOUNT_DELETE_MUTATION = `#graphql
@@ -306,9 +250,3 @@ export const DISCOUNT_DELETE_MUTATION = `#graphql
   }
 `;
 
-export interface DiscountDelete {
-  discountCodeDelete: {
-    deletedCodeDiscountId: string | null;
-    userErrors: DiscountUserError[];
-  };
-}

@@ -3,7 +3,7 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { seedDefaultRewards } from "../loyalty/rewards.server";
 import { startHistoryImport } from "../orders/history-import.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
-import { SHOP_PROFILE_QUERY, type ShopProfile } from "../shopify/operations";
+import { SHOP_PROFILE_QUERY } from "../shopify/operations";
 import { deleteShopRateLimitWindows } from "../storefront/rate-limits.server";
 
 /**
@@ -11,7 +11,7 @@ import { deleteShopRateLimitWindows } from "../storefront/rate-limits.server";
  * profile and gives it the default program settings once.
  */
 export async function recordInstallation(db: PrismaClient, shopDomain: string, graphql: AdminGraphql) {
-  const { shop } = await adminQuery<ShopProfile>(graphql, SHOP_PROFILE_QUERY);
+  const { shop } = await adminQuery(graphql, SHOP_PROFILE_QUERY);
   const profile = {
     shopifyId: shop.id.slice(shop.id.lastIndexOf("/") + 1),
     name: shop.name,

@@ -5,7 +5,10 @@
  * The signature is checked here rather than through `authenticate.public.appProxy`: the library also
  * loads the shop's offline session from the database on every call, which these routes never use,
  * and the widget opens on every storefront page. The checks are the library's: one signature, a
- * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops.
+ * timestamp within 90 s, no repeated shop, and the `_data` a Remix navigation drops. Not through its
+ * `utils.validateHmac` either: it sorts the parameters with `localeCompare`, not in byte order as
+ * Shopify signs them, so it refuses a genuine request whose parameter names differ in case (`Tag`
+ * and `tag`), and it costs several times this check (bench/signatures.bench.ts).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";

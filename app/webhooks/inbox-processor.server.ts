@@ -20,6 +20,7 @@ import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
 import { settleCustomersPoints } from "../loyalty/settlement.server";
 import type { StoredCustomer } from "../orders/sync.server";
 import { recordOrdersForReports } from "../reports/aggregates.server";
+import { logger } from "../logger.server";
 import { onDeliveryAccepted } from "./inbox.server";
 import { WEBHOOK_TOPICS, type DeliveryBatch, type InboxDelivery, type TopicHandler } from "./topics.server";
 
@@ -316,18 +317,14 @@ async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown 
   for (const { row, error } of failures) {
     const result = updated.find((entry) => entry.id === row.id);
     const dead = result?.dead ?? false;
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: dead ? "webhook delivery dead: no more attempts" : "webhook processing failed",
-        topic: row.topic,
-        shop: row.shopDomain,
-        eventId: row.eventId,
-        attempts: result?.attempts ?? row.attempts + 1,
-        ...(dead ? {} : { retryAt: retryAt(row) }),
-        error: describe(error),
-      }),
-    );
+    logger.error(dead ? "webhook delivery dead: no more attempts" : "webhook processing failed", {
+      topic: row.topic,
+      shop: row.shopDomain,
+      eventId: row.eventId,
+      attempts: result?.attempts ?? row.attempts + 1,
+      ...(dead ? {} : { retryAt: retryAt(row) }),
+      error: describe(error),
+    });
   }
 }
 
@@ -387,7 +384,7 @@ export function startWebhookInbox(options: WebhookInboxOptions): WebhookInboxPro
         }
         if (running && seen === wakes) await sleep(pollMs);
       } catch (error) {
-        console.error(JSON.stringify({ level: "error", message: "webhook inbox: could not read the inbox", error: describe(error) }));
+        logger.error("webhook inbox: could not read the inbox", { error: describe(error) });
         if (running) await sleep(pollMs);
       }
     }

@@ -3,20 +3,15 @@
  * INSERT, answer 200. Nothing else runs while Shopify waits: no session lookup, no Prisma, no handler.
  * The inbox processor (inbox-processor.server.ts) applies it moments later, woken by `deliveryAccepted`.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { WebhookType, WebhookValidationErrorReason } from "@shopify/shopify-api";
 import type pg from "pg";
 
 import { sharesOneSession } from "../embedded-database.server";
+import { logger } from "../logger.server";
+import { validateWebhook } from "../shopify/signatures.server";
 import { WEBHOOK_TOPICS, type PayloadIssue } from "./topics.server";
 
-const log = (message: string, fields: Record<string, unknown>) => console.warn(JSON.stringify({ level: "warn", message, ...fields }));
-
-/** The app's secret signs every delivery; a body whose HMAC does not match it is not Shopify's. */
-export function hmacMatches(body: Buffer, header: string, secret: string): boolean {
-  const expected = createHmac("sha256", secret).update(body).digest();
-  const given = Buffer.from(header, "base64");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+const log = (message: string, fields: Record<string, unknown>) => logger.warn(message, fields);
 
 const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
 
@@ -222,7 +217,8 @@ export function triggeredAtOf(header: string | null): string | null {
 }
 
 /**
- * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one; 400: a
+ * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked by
+ * @shopify/shopify-api's `webhooks.validate`); 400: a header every delivery carries missing, a
  * topic the route is not subscribed to, not JSON, or no shop; 413: a body over `maxBodyBytes`; 422 (and
  * a log line): a payload without what its topic needs, or naming another shop. Only a 200 means the
  * delivery is stored; a redelivery of a stored event is a 200 too. 503: the database did not answer
@@ -251,16 +247,36 @@ export async function acceptWebhook(
     log("webhook refused: body too large", { topic });
     return new Response("Payload too large", { status: 413, headers: { Connection: "close" } });
   }
-  if (!hmacMatches(body, hmac, options.secret)) {
+  const text = body.toString("utf8");
+  // Shopify's check (@shopify/shopify-api): the body's HMAC with the app's secret, compared in constant
+  // time, and the headers every delivery carries. Over the text, as Shopify signs it: a body that is not
+  // UTF-8 is not Shopify's.
+  const check = await validateWebhook(options.secret, text, request);
+  if (!check.valid) {
+    if (check.reason === WebhookValidationErrorReason.MissingBody) {
+      log("webhook refused: empty body", { topic });
+      return new Response("Body is not JSON", { status: 400 });
+    }
+    if (check.reason === WebhookValidationErrorReason.MissingHeaders) {
+      const missing = "missingHeaders" in check ? check.missingHeaders : [];
+      log("webhook refused: missing headers", { topic, missing });
+      return new Response(`Missing ${missing.join(", ")}`, { status: 400 });
+    }
     log("webhook refused: HMAC does not match", { topic });
     return new Response("Unauthorized", { status: 401 });
   }
-  const shop = (request.headers.get("x-shopify-shop-domain") ?? "").toLowerCase();
+  // The library takes Shopify's newer Events headers too; this route reads only X-Shopify-*, so it
+  // accepts only a delivery whose X-Shopify-Hmac-Sha256 is the one checked.
+  if (check.webhookType !== WebhookType.Webhooks) {
+    log("webhook refused: HMAC does not match", { topic });
+    return new Response("Unauthorized", { status: 401 });
+  }
+  const shop = check.domain.toLowerCase();
   if (!SHOP_DOMAIN.test(shop) && shop !== options.customShopDomain) {
     log("webhook refused: no shop domain", { topic });
     return new Response("Missing X-Shopify-Shop-Domain", { status: 400 });
   }
-  const rawBody = storableJsonText(body.toString("utf8"));
+  const rawBody = storableJsonText(text);
   let payload: unknown;
   try {
     payload = JSON.parse(rawBody);
@@ -271,9 +287,9 @@ export async function acceptWebhook(
   const reading = handler.read(payload, rawBody, shop);
   if (!reading.ok) return refusePayload(topic, shop, reading.issues);
 
-  const webhookId = request.headers.get("x-shopify-webhook-id") ?? "";
+  const webhookId = check.webhookId;
   // Older API versions send no event id; the webhook id then names the delivery.
-  const eventId = request.headers.get("x-shopify-event-id") || webhookId;
+  const eventId = check.eventId || webhookId;
   if (!eventId) return new Response("Missing X-Shopify-Event-Id", { status: 400 });
   if (eventId.length > 255 || webhookId.length > 255) return new Response("X-Shopify-Event-Id too long", { status: 400 });
   const triggeredAt = triggeredAtOf(request.headers.get("x-shopify-triggered-at"));

@@ -14,6 +14,11 @@ const toml = parseToml(readFileSync("shopify.app.toml", "utf8")) as {
 const grantedScopes = toml.access_scopes.scopes.split(",").map((scope) => scope.trim());
 const schema = adminSchema(API_VERSION);
 
+/** The operation texts the committed generated types know: the keys of its query and mutation interfaces. */
+const generatedOperations = [...readFileSync("app/types/admin.generated.d.ts", "utf8").matchAll(/^ {2}("#graphql(?:[^"\\]|\\.)*"): \{return: /gm)].map(
+  (match) => JSON.parse(match[1]) as string,
+);
+
 const documents = Object.entries(operations as Record<string, unknown>)
   .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].includes("#graphql"))
   .map(([name, source]) => [name, parse(source)] as const);
@@ -60,6 +65,11 @@ describe("Admin GraphQL operations", () => {
   it("would catch an operation that needs a scope the app does not ask for", () => {
     const discounts = parse("query { discountNodes(first: 1) { nodes { id } } }");
     expect([...missingAccess(discounts, ["read_orders"])]).toEqual([expect.stringContaining("read_discounts")]);
+  });
+
+  // adminQuery takes only operations generated from the schema (npm run graphql-codegen), keyed by text.
+  it.each(documents)("%s has its generated result and variables types (app/types/admin.generated.d.ts)", (name) => {
+    expect(generatedOperations, "run npm run graphql-codegen").toContain((operations as Record<string, string>)[name]);
   });
 
   it("would catch a typo", () => {

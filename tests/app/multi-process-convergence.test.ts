@@ -73,8 +73,9 @@ async function startAppProcess(): Promise<string> {
 /** Starts `npm run worker` in its own process on the test's database; resolves once it says it has started. */
 async function startWorker(lanes?: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "info", ...(lanes ? { WEBHOOK_LANES: String(lanes) } : {}) },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "warn", ...(lanes ? { WEBHOOK_LANES: String(lanes) } : {}) },
+    // The log is on stderr: "worker started" is written whatever LOG_LEVEL says, then warnings and errors.
+    stdio: ["ignore", "inherit", "pipe"],
   });
   children.push(child);
   // Loading the app's modules takes seconds on a busy machine: deliveries sent before then would wait on it.
@@ -85,17 +86,17 @@ async function startWorker(lanes?: number): Promise<ChildProcess> {
       output += chunk.toString();
       if (!output.includes("worker started")) return;
       clearTimeout(timer);
-      child.stdout!.off("data", read);
+      child.stderr!.off("data", read);
       resolve();
     };
-    child.stdout!.on("data", read);
+    child.stderr!.on("data", read);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`npm run worker exited with ${code} before it started: ${output}`));
     });
   });
-  // Keep reading, so a full pipe never blocks the worker.
-  child.stdout!.resume();
+  // Keep reading, so a full pipe never blocks the worker; its warnings and errors show in the test's output.
+  child.stderr!.pipe(process.stderr);
   return child;
 }
 
