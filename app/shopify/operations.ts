@@ -312,3 +312,188 @@ export interface DiscountDelete {
     userErrors: DiscountUserError[];
   };
 }
+
+/** What Shopify says it refused in a store credit mutation (`code` is e.g. NEGATIVE_OR_ZERO_AMOUNT). */
+export interface StoreCreditUserError {
+  field: string[] | null;
+  code: string | null;
+  message: string;
+}
+
+/**
+ * A redeemed store credit reward: credit on the customer's account in the shop's currency (Shopify
+ * makes the account on the first credit), expiring at a time the app chose, which also finds it again.
+ */
+export const REWARD_STORE_CREDIT_MUTATION = `#graphql
+  mutation RewardStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+    storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+      storeCreditAccountTransaction {
+        id
+        expiresAt
+        amount {
+          amount
+          currencyCode
+        }
+        account {
+          id
+          balance {
+            amount
+            currencyCode
+          }
+        }
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface RewardStoreCredit {
+  storeCreditAccountCredit: {
+    storeCreditAccountTransaction: {
+      id: string;
+      expiresAt: string | null;
+      amount: { amount: string; currencyCode: string };
+      account: { id: string; balance: { amount: string; currencyCode: string } };
+    } | null;
+    userErrors: StoreCreditUserError[];
+  };
+}
+
+/**
+ * A customer's store credit accounts with their credits expiring in a window (`query`, e.g.
+ * "type:credit AND expires_at:>=… AND expires_at:<=…"): finds a credit whose answer was lost.
+ */
+export const CUSTOMER_STORE_CREDITS_QUERY = `#graphql
+  query CustomerStoreCredits($customerId: ID!, $query: String!) {
+    customer(id: $customerId) {
+      id
+      storeCreditAccounts(first: 10) {
+        nodes {
+          id
+          balance {
+            amount
+            currencyCode
+          }
+          transactions(first: 25, query: $query) {
+            nodes {
+              ... on StoreCreditAccountCreditTransaction {
+                id
+                expiresAt
+                amount {
+                  amount
+                  currencyCode
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export interface CustomerStoreCredits {
+  customer: {
+    id: string;
+    storeCreditAccounts: {
+      nodes: {
+        id: string;
+        balance: { amount: string; currencyCode: string };
+        transactions: { nodes: ({ id?: string; expiresAt?: string | null; amount?: { amount: string; currencyCode: string } } | null)[] };
+      }[];
+    };
+  } | null;
+}
+
+/** Takes back a credit Shopify applied after the app had given up on it and given the points back. */
+export const STORE_CREDIT_DEBIT_MUTATION = `#graphql
+  mutation StoreCreditDebit($id: ID!, $debitInput: StoreCreditAccountDebitInput!) {
+    storeCreditAccountDebit(id: $id, debitInput: $debitInput) {
+      storeCreditAccountTransaction {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+export interface StoreCreditDebit {
+  storeCreditAccountDebit: {
+    storeCreditAccountTransaction: { id: string } | null;
+    userErrors: StoreCreditUserError[];
+  };
+}
+
+/** The product variant a free-product reward gives: its product's title and image for the admin and the widget. */
+export const REWARD_PRODUCT_VARIANT_QUERY = `#graphql
+  query RewardProductVariant($id: ID!) {
+    productVariant(id: $id) {
+      id
+      title
+      product {
+        id
+        title
+        featuredMedia {
+          preview {
+            image {
+              url
+              altText
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export interface RewardProductVariant {
+  productVariant: {
+    id: string;
+    title: string;
+    product: { id: string; title: string; featuredMedia: { preview: { image: { url: string; altText: string | null } | null } | null } | null };
+  } | null;
+}
+
+/** Products to choose a free-product reward from, in the admin. */
+export const REWARD_PRODUCT_CHOICES_QUERY = `#graphql
+  query RewardProductChoices {
+    products(first: 50, sortKey: TITLE, query: "status:active") {
+      nodes {
+        id
+        title
+        featuredMedia {
+          preview {
+            image {
+              url
+            }
+          }
+        }
+        variants(first: 20) {
+          nodes {
+            id
+            title
+          }
+        }
+      }
+    }
+  }
+`;
+
+export interface RewardProductChoices {
+  products: {
+    nodes: {
+      id: string;
+      title: string;
+      featuredMedia: { preview: { image: { url: string } | null } | null } | null;
+      variants: { nodes: { id: string; title: string }[] };
+    }[];
+  };
+}

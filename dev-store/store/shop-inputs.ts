@@ -40,6 +40,8 @@ export type CustomerChanges = Omit<NewCustomer, "createdAt" | "address"> & { at?
 
 export interface NewProduct {
   title: string;
+  /** The featured image's URL. */
+  imageUrl?: string | null;
   vendor?: string;
   productType?: string;
   tags?: string[];
