@@ -54,8 +54,8 @@ export type RedeemOutcome =
       ok: true;
       /** The discount code; null for store credit, which needs none. */
       code: string | null;
-      /** Store credit added to the customer's account (a decimal amount in the shop's currency). */
-      storeCredit?: { amount: string; currencyCode: string };
+      /** Store credit added to the customer's account (a decimal amount in the shop's currency); `reference` names it in My rewards. */
+      storeCredit?: { amount: string; currencyCode: string; reference: string };
       reward: string;
       endsAt: string;
       points: { balance: number; pending: number };
@@ -236,7 +236,7 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
   }
   const common = { reward: redemption.reward.name, endsAt: settled.endsAt.toISOString(), points };
   if (isStoreCredit(settled)) {
-    return { ok: true, code: null, storeCredit: { amount: decimalText(settled.creditAmount!), currencyCode: settled.creditCurrency ?? shop.currencyCode }, ...common };
+    return { ok: true, code: null, storeCredit: { amount: decimalText(settled.creditAmount!), currencyCode: settled.creditCurrency ?? shop.currencyCode, reference: settled.code }, ...common };
   }
   return { ok: true, code: settled.code, ...common };
 }
