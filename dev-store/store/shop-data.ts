@@ -602,7 +602,13 @@ export class ShopData {
     }
     const paid = (input.financialStatus ?? "paid") === "paid";
     if (paid) {
-      order.transactions.push(this.transaction("sale", orderTotals(order).total, input.gateway ?? "bogus", createdAt, null, order.test));
+      const total = orderTotals(order).total;
+      const credit = input.storeCredit ? this.spendStoreCredit(customer, input.storeCredit, total, order.id, presentmentCurrency, createdAt) : 0;
+      // Store credit pays first, as Shopify's checkout applies it; the gateway charges the rest.
+      if (credit > 0) order.transactions.push(this.transaction("sale", { shop: credit, presentment: credit }, "shopify_store_credit", createdAt, null, order.test));
+      if (total.shop - credit > 0 || credit === 0) {
+        order.transactions.push(this.transaction("sale", { shop: total.shop - credit, presentment: total.presentment - credit }, input.gateway ?? "bogus", createdAt, null, order.test));
+      }
       order.financialStatus = "paid";
     }
     this.indexOrder(order);
@@ -779,6 +785,17 @@ export class ShopData {
   }
 
   // ---- store credit ----
+
+  /** Debits what an order spends of the buyer's store credit (shop currency only); returns the amount, minor units. */
+  private spendStoreCredit(customer: CustomerRecord | null, amount: string, total: { shop: number }, orderId: string, presentmentCurrency: string, at: string): number {
+    const currency = this.shopRecord.currencyCode;
+    if (!customer) throw new ShopRuleError("Store credit needs a signed-in customer");
+    if (presentmentCurrency !== currency) throw new ShopRuleError("Store credit is spent in the shop currency");
+    const account = this.storeCreditAccountsOf(customer.id).find((candidate) => candidate.currencyCode === currency);
+    const spent = Math.min(toMinorUnits(amount, currency), account?.balance ?? 0, total.shop);
+    if (account && spent > 0) this.debitStoreCredit(account.id, spent, orderId, at);
+    return spent;
+  }
 
   storeCreditAccount(id: string): StoreCreditAccountRecord | undefined {
     return this.storeCreditAccountsById.get(id);
