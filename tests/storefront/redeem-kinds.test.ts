@@ -246,7 +246,7 @@ describe("reward limits", () => {
     expect(await ask(new Date(now.getTime() + 31 * DAY_MS))).toMatchObject({ ok: true });
     // Another customer has a limit of their own.
     const other = await shopperWith(500);
-    expect(await redeemReward(app.db, shopify(), { shopDomain: TEST_APP.shop, customerGid: other.gid, rewardId: reward.id, idempotencyKey: randomUUID(), now })).toMatchObject({ ok: true });
+    expect(await redeemReward(app.db, shopify(), { shopDomain: TEST_APP.shop, customerGid: other.gid, rewardId: reward.id, idempotencyKey: randomUUID(), now: new Date() })).toMatchObject({ ok: true });
     await app.db.reward.update({ where: { id: reward.id }, data: { active: false } });
   });
 
