@@ -130,11 +130,11 @@ export async function limitRefusal(
  * second at a time until no other credit redemption of this customer has it. With the amount it
  * identifies the credit in Shopify.
  */
-async function uniqueCreditExpiry(tx: Tx, customerId: string, from: Date, exceptId: string | null): Promise<Date> {
+async function uniqueCreditExpiry(tx: Tx, customerId: string, from: Date): Promise<Date> {
   let candidate = new Date(Math.floor(from.getTime() / 1000) * 1000);
   for (;;) {
     const taken = await tx.redemption.findFirst({
-      where: { customerId, creditAmount: { not: null }, endsAt: candidate, ...(exceptId ? { id: { not: exceptId } } : {}) },
+      where: { customerId, creditAmount: { not: null }, endsAt: candidate },
       select: { id: true },
     });
     if (!taken) return candidate;
@@ -190,7 +190,8 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
           ? {
               creditAmount: reward.storeCreditAmount,
               creditCurrency: shop.currencyCode,
-              endsAt: keepsEarlier ? earlier.endsAt : await uniqueCreditExpiry(tx, customer.id, endsAt, earlier?.id ?? null),
+              // A new expiry differs from every credit redemption of the customer's, this one's earlier one included.
+              endsAt: keepsEarlier ? earlier.endsAt : await uniqueCreditExpiry(tx, customer.id, endsAt),
             }
           : { creditAmount: null, creditCurrency: null, endsAt };
       const attempt = {
