@@ -166,7 +166,8 @@ describe("store credit rewards", () => {
   it("takes back a credit Shopify applied after the app had given up and given the points back", async () => {
     const { gid, id } = await shopperWith(1000);
     app.devStore.adminApi.injectFault({ field: "storeCreditAccountCredit", kind: "answer-late", hangMs: 2500 });
-    const response = await redeem(gid, { rewardId: credit.id, idempotencyKey: randomUUID() });
+    const click = { rewardId: credit.id, idempotencyKey: randomUUID() };
+    const response = await redeem(gid, click);
     expect(response.status).toBe(502);
     expect(await balanceOf(id)).toBe(1000);
     for (let waited = 0; storeCreditOf(gid) === 0 && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -178,6 +179,13 @@ describe("store credit rewards", () => {
     expect(await balanceOf(id)).toBe(1000);
     // Running it again takes nothing twice.
     expect((await runRedemptionUpkeep(app.db, () => shopify(), new Date())).lateCreditsTakenBack).toBe(0);
+
+    // The shopper's retry of that click is credited under a new expiry: the taken-back credit is not mistaken for it.
+    const retried = await redeem(gid, click);
+    expect(retried.status).toBe(200);
+    expect(storeCreditOf(gid)).toBe(1000);
+    expect(creditsOf(gid)).toHaveLength(2);
+    expect(await balanceOf(id)).toBe(0);
   });
 
   it("settles a store credit a stopped process left creating: a credit Shopify made is kept", async () => {
