@@ -188,7 +188,7 @@ describe("the rewards page in a browser", () => {
     await frame.getByRole("button", { name: "Add reward" }).last().click();
     await frame.getByText("Reward added").waitFor();
     await frame.getByText("$15 store credit").first().waitFor();
-    await expect(frame.getByText("Once every 30 days").isVisible()).resolves.toBe(true);
+    await expect(frame.getByRole("row").filter({ hasText: "$15 store credit" }).getByText("Once every 30 days").isVisible()).resolves.toBe(true);
     await screenshot(page, "admin-rewards-store-credit");
     expect(await app.db.reward.findFirstOrThrow({ where: { shopId, name: "$15 store credit" } })).toMatchObject({ kind: "STORE_CREDIT", limitPerCustomer: 1, limitPeriodDays: 30 });
   });
