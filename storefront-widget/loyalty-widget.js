@@ -143,8 +143,21 @@
     fillList(panel, 'rewards', rewards, (item, reward) => {
       item.dataset.rewardId = reward.id;
       item.dataset.cost = reward.cost;
+      // A minimum balance can ask more than the cost: the reward stays locked below it.
+      item.dataset.needs = reward.needs || reward.cost;
       setText(item, 'name', reward.name);
       setText(item, 'cost', number.format(reward.cost));
+      const note = field(item, 'note');
+      if (note && reward.note) {
+        note.textContent = reward.note;
+        note.hidden = false;
+      }
+      const image = field(item, 'image');
+      if (image && reward.image) {
+        image.src = reward.image;
+        image.hidden = false;
+        item.classList.add('has-image');
+      }
     });
     if (widget.program.pointsName) setText(panel, 'points-name', widget.program.pointsName);
     const catalogue = field(panel, 'catalogue');
@@ -156,10 +169,12 @@
       item.dataset.code = reward.code;
       item.dataset.status = reward.status;
       setText(item, 'name', reward.name);
-      setText(item, 'code', reward.code);
-      const ends = field(item, 'ends');
-      ends.dateTime = reward.endsAt;
-      ends.textContent = dayIn(widget.program.timezone).format(new Date(reward.endsAt));
+      // Store credit has no code: its amount shows instead.
+      setText(item, 'code', reward.credit || reward.code);
+      item.querySelectorAll('[data-field="ends"]').forEach((ends) => {
+        ends.dateTime = reward.endsAt;
+        ends.textContent = dayIn(widget.program.timezone).format(new Date(reward.endsAt));
+      });
       field(item, 'apply').href = discountLink(widget, reward.code);
     });
     field(account, 'mine').hidden = !mine.length;
@@ -205,13 +220,13 @@
     pending.hidden = !points.pending;
     // Rewards the new balance no longer covers (or now covers) follow it without another request.
     const items = [...account.querySelectorAll('[data-reward-id]')];
-    items.forEach((item) => item.classList.toggle('is-locked', Number(item.dataset.cost) > points.balance));
+    items.forEach((item) => item.classList.toggle('is-locked', Number(item.dataset.needs) > points.balance));
     // Progress to the cheapest reward the balance does not reach yet (the catalogue comes cheapest first).
-    const next = items.find((item) => Number(item.dataset.cost) > points.balance);
+    const next = items.find((item) => Number(item.dataset.needs) > points.balance);
     const progress = field(account, 'progress');
     progress.hidden = !next;
     if (next) {
-      const cost = Number(next.dataset.cost);
+      const cost = Number(next.dataset.needs);
       field(progress, 'meter').style.width = `${Math.max(0, (100 * points.balance) / cost)}%`;
       field(progress, 'progress-text').textContent = fill(account.dataset.textProgress, {
         points: number.format(cost - Math.max(0, points.balance)),
@@ -261,7 +276,9 @@
       // Every open widget shows the new balance, code and history at once.
       if (data.account) widgets.forEach((each) => each.state === 'ready' && render(each, data.account));
       else showPoints(widget, data.points);
-      showCode(widget, data.code);
+      const credit = data.storeCredit;
+      if (credit) showCode(widget, credit.reference, widget.account.dataset.textCreditReady, new Intl.NumberFormat(locale, { style: 'currency', currency: credit.currencyCode }).format(credit.amount));
+      else showCode(widget, data.code, widget.account.dataset.textCodeReady, data.code);
     } catch (error) {
       if (error.status >= 400 && error.status < 500 && error.status !== 429) delete item.dataset.key;
       wait = Math.min(error.retryAfter, 60) || 0;
@@ -277,10 +294,10 @@
     }
   }
 
-  // The new code, in "My rewards": scrolled into view, focused and announced.
-  function showCode(widget, code) {
+  // The new code (or store credit), in "My rewards": scrolled into view, focused and announced.
+  function showCode(widget, code, text, said) {
     const item = [...widget.account.querySelectorAll('[data-code]')].find((candidate) => candidate.dataset.code === code);
-    announce(widget, `${widget.account.dataset.textCodeReady} ${code}`);
+    announce(widget, `${text} ${said}`);
     if (!item) return;
     item.classList.add('is-new');
     item.scrollIntoView({ block: 'nearest' });

@@ -1,6 +1,6 @@
 /**
  * Redeeming points for a reward: the points leave the ledger and a discount code for that customer is
- * made in Shopify.
+ * made in Shopify, or (a store credit reward) store credit is added to the customer's account.
  *
  * - The points are taken in a transaction holding the customer's lock (the one order sync takes), after
  *   the balance is read under it: concurrent redemptions are served one at a time and none overdraws.
@@ -10,17 +10,27 @@
  *   compensating ledger entry and the shopper is told why.
  * - The same idempotency key twice is one redemption, answered with its code; after a failure (its
  *   points given back) the same key tries again.
+ * - Store credit has no code to look up: the credit's expiry, chosen to the second and unique among the
+ *   customer's credit redemptions, with its amount, is what finds it (customer.storeCreditAccounts).
+ *   A lost answer is settled by that look-up, a retry looks before crediting again, and the upkeep
+ *   takes back (debits) a credit Shopify applied after the app had given the points back.
+ * - A reward's per-customer limit and minimum balance are checked under the customer's lock, so two
+ *   redemptions at once cannot both slip under a limit.
  */
 import { subjectLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
-import type { Prisma, PrismaClient, Redemption, Reward } from "../generated/prisma/client";
+import { Prisma, type PrismaClient, type Redemption, type Reward } from "../generated/prisma/client";
 import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import type { CurrencyCode } from "../types/admin.types";
 import { newDiscountCode } from "../shopify/discount-codes.server";
 import {
+  CUSTOMER_STORE_CREDITS_QUERY,
   DISCOUNT_BY_CODE_QUERY,
   DISCOUNT_CODE_BASIC_CREATE_MUTATION,
   DISCOUNT_DELETE_MUTATION,
   REWARD_FREE_SHIPPING_CREATE_MUTATION,
+  REWARD_STORE_CREDIT_MUTATION,
+  STORE_CREDIT_DEBIT_MUTATION,
 } from "../shopify/operations";
 import { appendLedgerEntries, pointsBalance } from "./ledger.server";
 import { pointsText } from "./storefront-account.server";
@@ -34,7 +44,16 @@ export const ABANDONED_AFTER_MS = 5 * 60_000;
 export const LATE_CODE_WATCH_MS = DAY_MS;
 
 export type RedeemOutcome =
-  | { ok: true; code: string; reward: string; endsAt: string; points: { balance: number; pending: number } }
+  | {
+      ok: true;
+      /** The discount code; null for store credit, which needs none. */
+      code: string | null;
+      /** Store credit added to the customer's account (a decimal amount in the shop's currency); `reference` names it in My rewards. */
+      storeCredit?: { amount: string; currencyCode: string; reference: string };
+      reward: string;
+      endsAt: string;
+      points: { balance: number; pending: number };
+    }
   | { ok: false; status: 400 | 404 | 409 | 502 | 504; error: string; points?: { balance: number; pending: number } };
 
 export interface RedeemRequest {
@@ -55,6 +74,66 @@ export interface ShopifyAccess {
 /** Holds the customer's lock until the transaction ends: the same lock orders/sync.server.ts takes. */
 async function lockCustomer(tx: Tx, shopId: string, customerGid: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${subjectLockKey(shopId, customerGid)}, 0))`;
+}
+
+/** A store credit redemption is one that names an amount to credit (whatever its reward became since). */
+const isStoreCredit = (redemption: Pick<Redemption, "creditAmount">) => redemption.creditAmount !== null;
+
+function dayText(date: Date, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" }).format(date);
+  }
+}
+
+const timesText = (times: number) => (times === 1 ? "once" : times === 2 ? "twice" : `${times} times`);
+
+/**
+ * Why this customer may not redeem the reward now (its per-customer limit, its minimum balance), or
+ * null. Runs under the customer's lock: the redemptions it counts cannot change until the caller commits.
+ */
+export async function limitRefusal(
+  tx: Tx,
+  reward: Pick<Reward, "id" | "limitPerCustomer" | "limitPeriodDays" | "minimumBalance">,
+  customerId: string,
+  spendable: number,
+  context: { now: Date; pointsName: string; timeZone: string },
+): Promise<string | null> {
+  if (reward.minimumBalance !== null && spendable < reward.minimumBalance) {
+    return `This reward needs a balance of at least ${pointsText(reward.minimumBalance, context.pointsName)}; you have ${pointsText(spendable, context.pointsName)}.`;
+  }
+  if (reward.limitPerCustomer === null) return null;
+  const since = reward.limitPeriodDays === null ? null : new Date(context.now.getTime() - reward.limitPeriodDays * DAY_MS);
+  // A failed attempt gave its points back and does not count; one still being made does.
+  const counted = await tx.redemption.findMany({
+    where: { customerId, rewardId: reward.id, status: { not: "FAILED" }, ...(since ? { createdAt: { gt: since } } : {}) },
+    select: { createdAt: true },
+    orderBy: { createdAt: "desc" },
+    take: reward.limitPerCustomer,
+  });
+  if (counted.length < reward.limitPerCustomer) return null;
+  if (reward.limitPeriodDays === null) return `You can redeem this reward ${timesText(reward.limitPerCustomer)} only, and you have.`;
+  const again = new Date(counted[counted.length - 1].createdAt.getTime() + reward.limitPeriodDays * DAY_MS);
+  const period = reward.limitPeriodDays === 1 ? "day" : `${reward.limitPeriodDays} days`;
+  return `You can redeem this reward ${timesText(reward.limitPerCustomer)} every ${period}. You can redeem it again on ${dayText(again, context.timeZone)}.`;
+}
+
+/**
+ * A store credit's expiry: the reward's days from now, to the second (as Shopify keeps it), moved on a
+ * second at a time until no other credit redemption of this customer has it. With the amount it
+ * identifies the credit in Shopify.
+ */
+async function uniqueCreditExpiry(tx: Tx, customerId: string, from: Date): Promise<Date> {
+  let candidate = new Date(Math.floor(from.getTime() / 1000) * 1000);
+  for (;;) {
+    const taken = await tx.redemption.findFirst({
+      where: { customerId, creditAmount: { not: null }, endsAt: candidate },
+      select: { id: true },
+    });
+    if (!taken) return candidate;
+    candidate = new Date(candidate.getTime() + 1000);
+  }
 }
 
 class Refusal extends Error {
@@ -89,20 +168,39 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
       const reward = await tx.reward.findFirst({ where: { id: request.rewardId, shopId: shop.id, active: true } });
       if (!reward) throw new Refusal(404, "This reward is no longer available.");
       const spendable = await spendablePoints(tx, customer.id, request.now);
+      const limited = await limitRefusal(tx, reward, customer.id, spendable, { now: request.now, pointsName, timeZone: shop.ianaTimezone });
+      if (limited) throw new Refusal(409, limited);
       if (spendable < reward.pointsCost) {
         throw new Refusal(409, `You need ${pointsText(reward.pointsCost - spendable, pointsName)} more for this reward.`);
       }
+      if (reward.kind === "STORE_CREDIT" && reward.storeCreditAmount === null) throw new Refusal(404, "This reward is no longer available.");
+      if (reward.kind === "FREE_PRODUCT" && reward.productVariantId === null) throw new Refusal(404, "This reward is no longer available.");
+      // A retry keeps the code (or the credit's expiry): if Shopify made it after all, the retry finds it
+      // rather than making a second one (unless the upkeep has claimed that late one to undo it).
+      const keepsEarlier = earlier !== null && !earlier.discountShopifyId && !earlier.creditShopifyId && isStoreCredit(earlier) === (reward.kind === "STORE_CREDIT");
+      const endsAt = new Date(request.now.getTime() + reward.codeValidDays * DAY_MS);
+      const credit =
+        reward.kind === "STORE_CREDIT"
+          ? {
+              creditAmount: reward.storeCreditAmount,
+              creditCurrency: shop.currencyCode,
+              // A new expiry differs from every credit redemption of the customer's, this one's earlier one included.
+              endsAt: keepsEarlier ? earlier.endsAt : await uniqueCreditExpiry(tx, customer.id, endsAt),
+            }
+          : { creditAmount: null, creditCurrency: null, endsAt };
       const attempt = {
         status: "CREATING" as const,
         points: reward.pointsCost,
-        // A retry keeps the code: if Shopify made it after all, the retry finds it rather than a second one
-        // (unless the upkeep has claimed that late code for deletion).
-        code: earlier && !earlier.discountShopifyId ? earlier.code : newDiscountCode("REWARD"),
-        endsAt: new Date(request.now.getTime() + reward.codeValidDays * DAY_MS),
+        code: keepsEarlier ? earlier.code : newDiscountCode(reward.kind === "STORE_CREDIT" ? "CREDIT" : "REWARD"),
+        ...credit,
         failure: null,
       };
       const created = earlier
-        ? await tx.redemption.update({ where: { id: earlier.id }, data: { ...attempt, attempt: earlier.attempt + 1, discountShopifyId: null }, include: { reward: true } })
+        ? await tx.redemption.update({
+            where: { id: earlier.id },
+            data: { ...attempt, attempt: earlier.attempt + 1, discountShopifyId: null, creditShopifyId: null },
+            include: { reward: true },
+          })
         : await tx.redemption.create({
             data: { shopId: shop.id, customerId: customer.id, rewardId: reward.id, idempotencyKey: request.idempotencyKey, ...attempt, createdAt: request.now },
             include: { reward: true },
@@ -125,12 +223,34 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
     throw error;
   }
 
-  const settled = redemption.status === "CREATING" ? await createRewardCode(db, shopify, redemption, customer.shopifyId, request.now) : redemption;
+  const settled = redemption.status === "CREATING" ? await settleRedemption(db, shopify, redemption, customer.shopifyId, request.now) : redemption;
   const points = await balanceOf(db, customer.id, request.now);
   if (settled.status === "FAILED") {
-    return { ok: false, status: 502, error: `${settled.failure ?? "Shopify could not create your code."} Your ${pointsName} are back.`, points };
+    const fallback = isStoreCredit(settled) ? "Shopify could not add your store credit." : "Shopify could not create your code.";
+    return { ok: false, status: 502, error: `${settled.failure ?? fallback} Your ${pointsName} are back.`, points };
   }
-  return { ok: true, code: settled.code, reward: redemption.reward.name, endsAt: settled.endsAt.toISOString(), points };
+  const common = { reward: redemption.reward.name, endsAt: settled.endsAt.toISOString(), points };
+  if (isStoreCredit(settled)) {
+    return { ok: true, code: null, storeCredit: { amount: decimalText(settled.creditAmount!), currencyCode: settled.creditCurrency ?? shop.currencyCode, reference: settled.code }, ...common };
+  }
+  return { ok: true, code: settled.code, ...common };
+}
+
+/** A decimal as Shopify writes money: no trailing zeros past the cents ("5", "4.5" become "5.00", "4.50"). */
+function decimalText(value: Prisma.Decimal): string {
+  return value.toFixed(2);
+}
+
+/** Makes what the redemption gives in Shopify (its code, or its store credit), or gives the points back. */
+export async function settleRedemption(
+  db: PrismaClient,
+  shopify: ShopifyAccess,
+  redemption: Redemption & { reward: Reward },
+  customerGid: string,
+  now: Date,
+  options: { create?: boolean } = {},
+): Promise<Redemption> {
+  return isStoreCredit(redemption) ? giveStoreCredit(db, shopify, redemption, customerGid, now, options) : createRewardCode(db, shopify, redemption, customerGid, now, options);
 }
 
 /**
@@ -165,6 +285,20 @@ export function rewardDiscountInput(reward: Reward, redemption: Pick<Redemption,
     return {
       mutation: "freeShipping" as const,
       input: { ...common, destination: { all: true }, combinesWith: { orderDiscounts: true, productDiscounts: true, shippingDiscounts: false } },
+    };
+  }
+  if (reward.kind === "FREE_PRODUCT") {
+    // The admin refuses a free-product reward without its variant (rewards.server.ts); a row edited by hand is refused here.
+    if (!reward.productVariantId) throw new Error(`reward ${reward.id} is a free product without a product variant`);
+    // 100% off the chosen variant only, with at least one of it in the cart.
+    return {
+      mutation: "basic" as const,
+      input: {
+        ...common,
+        minimumRequirement: { quantity: { greaterThanOrEqualToQuantity: "1" } },
+        customerGets: { value: { percentage: 1 }, items: { products: { productVariantsToAdd: [reward.productVariantId] } } },
+        combinesWith: { orderDiscounts: true, productDiscounts: false, shippingDiscounts: true },
+      },
     };
   }
   const value =
@@ -237,6 +371,117 @@ export async function createRewardCode(
   return giveBack(db, redemption, customerGid, answer || failedAnswer || !create ? "Shopify could not create your code." : "Shopify did not answer in time.", now);
 }
 
+// ---- store credit ----
+
+type CreditAnswer = { credited: string } | { refused: string };
+
+/** A store credit redemption's currency, as the Admin API's enum (the shop's currency, recorded when it was made). */
+function creditCurrencyOf(redemption: Pick<Redemption, "creditCurrency">): CurrencyCode {
+  if (!redemption.creditCurrency) throw new Error("a store credit redemption without its currency");
+  return redemption.creditCurrency as CurrencyCode;
+}
+
+/** The Admin API variables for a redemption's store credit: its amount, in its currency, expiring at its end. */
+export function rewardStoreCreditInput(redemption: Pick<Redemption, "creditAmount" | "creditCurrency" | "endsAt">, customerGid: string) {
+  return {
+    id: customerGid,
+    creditInput: {
+      creditAmount: { amount: decimalText(redemption.creditAmount!), currencyCode: creditCurrencyOf(redemption) },
+      expiresAt: redemption.endsAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      notify: false,
+    },
+  };
+}
+
+async function askShopifyToCredit(graphql: AdminGraphql, redemption: Redemption, customerGid: string, signal: AbortSignal): Promise<CreditAnswer> {
+  const { storeCreditAccountCredit: result } = await adminQuery(graphql, REWARD_STORE_CREDIT_MUTATION, {
+    variables: rewardStoreCreditInput(redemption, customerGid),
+    signal,
+  });
+  const userErrors = result?.userErrors ?? [];
+  if (userErrors.length > 0 || !result?.storeCreditAccountTransaction) {
+    return { refused: `Shopify refused the store credit: ${userErrors.map((error) => error.message).join("; ") || "no credit returned"}.` };
+  }
+  return { credited: result.storeCreditAccountTransaction.id };
+}
+
+/** The redemption's credit in Shopify (by expiry and amount): its transaction and account, null when there is none; throws when Shopify does not answer. */
+async function findCredit(graphql: AdminGraphql, redemption: Redemption, customerGid: string, timeoutMs: number): Promise<{ transactionId: string; accountId: string } | null> {
+  const expiresAt = redemption.endsAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const { customer } = await adminQuery(graphql, CUSTOMER_STORE_CREDITS_QUERY, {
+    variables: { customerId: customerGid, query: `type:credit AND expires_at:>='${expiresAt}' AND expires_at:<='${expiresAt}'` },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  for (const account of customer?.storeCreditAccounts.nodes ?? []) {
+    const match = account.transactions.nodes.find(
+      (transaction) =>
+        transaction?.id &&
+        transaction.expiresAt &&
+        Date.parse(transaction.expiresAt) === redemption.endsAt.getTime() &&
+        transaction.amount?.currencyCode === redemption.creditCurrency &&
+        new Prisma.Decimal(transaction.amount.amount).equals(redemption.creditAmount!),
+    );
+    if (match?.id) return { transactionId: match.id, accountId: account.id };
+  }
+  return null;
+}
+
+const throttledAnswer = (error: unknown) => error instanceof AdminApiError && error.errors.some((entry) => entry.extensions?.code === "THROTTLED");
+
+/**
+ * Adds the redemption's store credit in Shopify, or finds it when an earlier attempt (or a lost answer)
+ * added it, or gives the points back. A retry looks before crediting: no second credit for one redemption.
+ */
+async function giveStoreCredit(
+  db: PrismaClient,
+  shopify: ShopifyAccess,
+  redemption: Redemption & { reward: Reward },
+  customerGid: string,
+  now: Date,
+  { create = true }: { create?: boolean } = {},
+): Promise<Redemption> {
+  let graphql: AdminGraphql;
+  try {
+    graphql = await shopify.graphql();
+  } catch {
+    return giveBack(db, redemption, customerGid, "The shop cannot add store credit right now.", now);
+  }
+  // An earlier attempt of this redemption may have been credited after all.
+  if (!create || redemption.attempt > 1) {
+    try {
+      const found = await findCredit(graphql, redemption, customerGid, shopify.timeoutMs);
+      if (found) return markCredited(db, redemption, found.transactionId);
+    } catch (error) {
+      // Without knowing, crediting again could credit twice.
+      return giveBack(db, redemption, customerGid, throttledAnswer(error) ? "Shopify is too busy right now." : "Shopify did not answer in time.", now);
+    }
+    if (!create) return giveBack(db, redemption, customerGid, "Shopify could not add your store credit.", now);
+  }
+  let answer: CreditAnswer | null = null;
+  let failure: unknown = null;
+  try {
+    answer = await askShopifyToCredit(graphql, redemption, customerGid, AbortSignal.timeout(shopify.timeoutMs));
+  } catch (error) {
+    failure = error;
+  }
+  if (answer && "credited" in answer) return markCredited(db, redemption, answer.credited);
+  if (answer && "refused" in answer) return giveBack(db, redemption, customerGid, answer.refused, now);
+  // An error answer or none: whether the credit was added is found below.
+  try {
+    const found = await findCredit(graphql, redemption, customerGid, shopify.timeoutMs);
+    if (found) return markCredited(db, redemption, found.transactionId);
+  } catch {
+    // Shopify answers neither: the credit is taken as not added (the upkeep undoes it if it was).
+  }
+  const why = throttledAnswer(failure) ? "Shopify is too busy right now." : failure instanceof AdminApiError ? "Shopify could not add your store credit." : "Shopify did not answer in time.";
+  return giveBack(db, redemption, customerGid, why, now);
+}
+
+async function markCredited(db: PrismaClient, redemption: Redemption, creditShopifyId: string): Promise<Redemption> {
+  await db.redemption.updateMany({ where: { id: redemption.id, status: "CREATING", attempt: redemption.attempt }, data: { status: "CREDITED", creditShopifyId } });
+  return db.redemption.findUniqueOrThrow({ where: { id: redemption.id } });
+}
+
 async function markIssued(db: PrismaClient, redemption: Redemption, discountShopifyId: string): Promise<Redemption> {
   await db.redemption.updateMany({ where: { id: redemption.id, status: "CREATING", attempt: redemption.attempt }, data: { status: "ISSUED", discountShopifyId } });
   return db.redemption.findUniqueOrThrow({ where: { id: redemption.id } });
@@ -302,7 +547,7 @@ export async function expireAndSettleRedemptions(
   db: PrismaClient,
   shopifyFor: (shopDomain: string) => ShopifyAccess,
   now: Date,
-): Promise<{ expired: number; settled: number; lateCodesDeleted: number }> {
+): Promise<{ expired: number; settled: number; lateCodesDeleted: number; lateCreditsTakenBack: number }> {
   const due = await db.redemption.findMany({
     where: { status: "ISSUED", endsAt: { lt: new Date(now.getTime() - EXPIRY_GRACE_MS) } },
     include: { reward: true, customer: { select: { shopifyId: true } } },
@@ -337,12 +582,12 @@ export async function expireAndSettleRedemptions(
   });
   // Nobody is waiting for these codes any more: one Shopify made is kept, none is made now.
   for (const redemption of abandoned) {
-    await createRewardCode(db, shopifyFor(redemption.shop.domain), redemption, redemption.customer.shopifyId, now, { create: false });
+    await settleRedemption(db, shopifyFor(redemption.shop.domain), redemption, redemption.customer.shopifyId, now, { create: false });
   }
 
   // Shopify may make a code after the app gave up and gave the points back: such a code goes.
   const failed = await db.redemption.findMany({
-    where: { status: "FAILED", discountShopifyId: null, updatedAt: { gt: new Date(now.getTime() - LATE_CODE_WATCH_MS) } },
+    where: { status: "FAILED", discountShopifyId: null, creditAmount: null, updatedAt: { gt: new Date(now.getTime() - LATE_CODE_WATCH_MS) } },
     include: { shop: { select: { domain: true } }, customer: { select: { shopifyId: true } } },
     take: 100,
   });
@@ -376,5 +621,54 @@ export async function expireAndSettleRedemptions(
       // Tried again on the next run.
     }
   }
-  return { expired, settled: abandoned.length, lateCodesDeleted };
+  const lateCreditsTakenBack = await takeBackLateCredits(db, shopifyFor, now);
+  return { expired, settled: abandoned.length, lateCodesDeleted, lateCreditsTakenBack };
+}
+
+/**
+ * Shopify may add a credit after the app gave up and gave the points back: that credit is debited again,
+ * claimed first under the customer's lock so a retry of the redemption then picks a new expiry.
+ */
+async function takeBackLateCredits(db: PrismaClient, shopifyFor: (shopDomain: string) => ShopifyAccess, now: Date): Promise<number> {
+  const failed = await db.redemption.findMany({
+    where: { status: "FAILED", creditAmount: { not: null }, creditShopifyId: null, updatedAt: { gt: new Date(now.getTime() - LATE_CODE_WATCH_MS) } },
+    include: { shop: { select: { domain: true } }, customer: { select: { shopifyId: true } } },
+    take: 100,
+  });
+  let takenBack = 0;
+  for (const redemption of failed) {
+    try {
+      const shopify = shopifyFor(redemption.shop.domain);
+      const graphql = await shopify.graphql();
+      const found = await findCredit(graphql, redemption, redemption.customer.shopifyId, shopify.timeoutMs);
+      if (!found) continue;
+      const claimed = await db.$transaction(async (tx) => {
+        await lockCustomer(tx, redemption.shopId, redemption.customer.shopifyId);
+        const { count } = await tx.redemption.updateMany({
+          where: { id: redemption.id, status: "FAILED", attempt: redemption.attempt, creditShopifyId: null },
+          data: { creditShopifyId: found.transactionId },
+        });
+        return count === 1;
+      });
+      if (!claimed) continue;
+      try {
+        const { storeCreditAccountDebit } = await adminQuery(graphql, STORE_CREDIT_DEBIT_MUTATION, {
+          variables: { id: found.accountId, debitInput: { debitAmount: { amount: decimalText(redemption.creditAmount!), currencyCode: creditCurrencyOf(redemption) } } },
+          signal: AbortSignal.timeout(shopify.timeoutMs),
+        });
+        const debitErrors = storeCreditAccountDebit?.userErrors ?? [];
+        if (debitErrors.length > 0 || !storeCreditAccountDebit?.storeCreditAccountTransaction) {
+          throw new Error(debitErrors.map((error) => error.message).join("; ") || "no debit returned");
+        }
+        takenBack += 1;
+      } catch (error) {
+        // Unclaimed, so the next run tries again (a credit already spent stays refused until then).
+        await db.redemption.updateMany({ where: { id: redemption.id, status: "FAILED", creditShopifyId: found.transactionId }, data: { creditShopifyId: null } });
+        throw error;
+      }
+    } catch {
+      // Tried again on the next run.
+    }
+  }
+  return takenBack;
 }

@@ -9,6 +9,7 @@ import type pg from "pg";
 import { sharesOneSession } from "../embedded-database.server";
 import { completedPurchaseSql } from "../orders/vocabulary.server";
 import type { PointsReason } from "./points-rules";
+import { rewardLimitText } from "./rewards.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -17,17 +18,21 @@ export const HISTORY_LIMIT = 10;
 export const MY_REWARDS_LIMIT = 10;
 
 export type WayToEarn = "welcome" | "spend" | "second_order" | "referral";
-/** A redeemed code as the shopper sees it: "expired" from its end date, "used" once an order carried it. */
-export type MyRewardStatus = "unused" | "used" | "expired";
+/** A redeemed code as the shopper sees it: "expired" from its end date, "used" once an order carried it; "credited": store credit on their account. */
+export type MyRewardStatus = "unused" | "used" | "expired" | "credited";
 
 export interface StorefrontAccount {
   customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
-  /** The active catalogue, cheapest first; a guest sees it too, nothing affordable. */
-  rewards: { id: string; name: string; cost: number; affordable: boolean }[];
-  /** Unused codes (soonest ending first), then used and expired ones (newest first). */
-  myRewards: { code: string; name: string; endsAt: string; status: MyRewardStatus }[];
+  /**
+   * The active catalogue, cheapest first; a guest sees it too, nothing affordable. `image`: a free
+   * product's picture; `note`: its limits ("Once every 30 days"); `needs`: the balance it takes when a
+   * minimum balance asks more than its cost. Each is absent when there is none.
+   */
+  rewards: { id: string; name: string; cost: number; affordable: boolean; image?: string; note?: string; needs?: number }[];
+  /** Unused codes and store credit (soonest ending first), then used and expired ones (newest first). `credit`: store credit's amount, shown instead of a code. */
+  myRewards: { code: string; name: string; endsAt: string; status: MyRewardStatus; credit?: string }[];
   history: { at: string; points: number; reason: string }[];
   /** For a guest every rule switched on; for a customer only what they can still earn. */
   waysToEarn: { kind: WayToEarn; title: string; points: string }[];
@@ -49,6 +54,15 @@ const count = new Intl.NumberFormat("en-US");
 export function pointsText(points: number, pointsName: string): string {
   const name = Math.abs(points) === 1 && pointsName.length > 1 && pointsName.endsWith("s") ? pointsName.slice(0, -1) : pointsName;
   return `${count.format(points)} ${name}`;
+}
+
+/** "$5.00" for a decimal amount in a currency. */
+function moneyText(amount: string, currencyCode: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currencyCode }).format(Number(amount));
+  } catch {
+    return `${amount} ${currencyCode}`;
+  }
 }
 
 function oneUnitOf(currencyCode: string): string {
@@ -81,8 +95,9 @@ export function waysToEarn(settings: ProgramForStorefront, currencyCode: string,
 }
 
 /** A redemption's state as the shopper reads it: an issued code past its end is expired, whatever the upkeep has done yet. */
-export function myRewardStatus(status: "ISSUED" | "USED" | "EXPIRED", endsAt: Date, now: Date): MyRewardStatus {
+export function myRewardStatus(status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED", endsAt: Date, now: Date): MyRewardStatus {
   if (status === "USED") return "used";
+  if (status === "CREDITED") return endsAt <= now ? "expired" : "credited";
   return status === "EXPIRED" || endsAt <= now ? "expired" : "unused";
 }
 
@@ -132,7 +147,19 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
   const known = customerGid !== null && row.customerStored && !row.customerGone;
   const balance = known ? Number(row.available ?? 0) : 0;
   const shared = {
-    rewards: (row.rewards ?? []).map((reward) => ({ id: reward.id, name: reward.name, cost: reward.cost, affordable: reward.cost <= balance })),
+    rewards: (row.rewards ?? []).map((reward) => {
+      const needs = Math.max(reward.cost, reward.minimumBalance ?? 0);
+      const note = rewardLimitText(reward, row.pointsName);
+      return {
+        id: reward.id,
+        name: reward.name,
+        cost: reward.cost,
+        affordable: needs <= balance,
+        ...(reward.image ? { image: reward.image } : {}),
+        ...(note ? { note } : {}),
+        ...(needs > reward.cost ? { needs } : {}),
+      };
+    }),
     waysToEarn: waysToEarn(row, row.currencyCode, known ? { welcomeEarned: row.welcomeEarned ?? false, completedPurchases: row.completedPurchases } : null),
     program: { pointsName: row.pointsName, pendingDays: row.pendingDays, timezone: row.ianaTimezone },
   };
@@ -145,7 +172,13 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     customer: { id: customerGid, firstName: row.firstName },
     points: { balance, pending: Number(row.pending ?? 0) },
     referral: { code: referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(referralCode)}` },
-    myRewards: (row.myRewards ?? []).map((mine) => ({ code: mine.code, name: mine.name, endsAt: mine.endsAt, status: myRewardStatus(mine.status, new Date(mine.endsAt), now) })),
+    myRewards: (row.myRewards ?? []).map((mine) => ({
+      code: mine.code,
+      name: mine.name,
+      endsAt: mine.endsAt,
+      status: myRewardStatus(mine.status, new Date(mine.endsAt), now),
+      ...(mine.creditAmount !== null ? { credit: moneyText(mine.creditAmount, mine.creditCurrency ?? row.currencyCode) } : {}),
+    })),
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...shared,
   };
@@ -165,9 +198,11 @@ interface AccountRow extends ProgramForStorefront {
   pending: string | null;
   welcomeEarned: boolean | null;
   completedPurchases: number;
-  myRewards: { code: string; name: string; endsAt: string; status: "ISSUED" | "USED" | "EXPIRED" }[] | null;
+  myRewards: { code: string; name: string; endsAt: string; status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED"; creditAmount: string | null; creditCurrency: string | null }[] | null;
   history: { at: string; points: number; reason: PointsReason; note: string | null; orderName: string | null }[] | null;
-  rewards: { id: string; name: string; cost: number }[] | null;
+  rewards:
+    | { id: string; name: string; cost: number; image: string | null; limitPerCustomer: number | null; limitPeriodDays: number | null; minimumBalance: number | null }[]
+    | null;
 }
 
 // $1 shop domain, $2 customer GID (null: a guest), $3 now (ISO, UTC), $4 history length, $5 redeemed
@@ -199,13 +234,14 @@ const ACCOUNT_SQL = `
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object(
                'code', m.code, 'name', m.name, 'status', m.status,
-               'endsAt', to_char(m."endsAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+               'endsAt', to_char(m."endsAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               'creditAmount', m."creditAmount"::text, 'creditCurrency', m."creditCurrency"
              ) ORDER BY m.unused DESC, CASE WHEN m.unused THEN m."endsAt" END, m."createdAt" DESC) AS list
-        FROM (SELECT r.code, w.name, r.status, r."endsAt", r."createdAt",
-                     r.status = 'ISSUED' AND r."endsAt" > ($3::timestamptz AT TIME ZONE 'UTC') AS unused
+        FROM (SELECT r.code, w.name, r.status, r."endsAt", r."createdAt", r."creditAmount", r."creditCurrency",
+                     r.status IN ('ISSUED', 'CREDITED') AND r."endsAt" > ($3::timestamptz AT TIME ZONE 'UTC') AS unused
                 FROM "Redemption" r
                 JOIN "Reward" w ON w.id = r."rewardId"
-               WHERE r."shopId" = s.id AND r."customerId" = c.id AND r.status IN ('ISSUED', 'USED', 'EXPIRED')
+               WHERE r."shopId" = s.id AND r."customerId" = c.id AND r.status IN ('ISSUED', 'USED', 'EXPIRED', 'CREDITED')
                ORDER BY unused DESC, r."createdAt" DESC
                LIMIT $5) m
     ) mine ON true
@@ -222,7 +258,10 @@ const ACCOUNT_SQL = `
                LIMIT $4) h
     ) history ON true
     LEFT JOIN LATERAL (
-      SELECT json_agg(json_build_object('id', r.id, 'name', r.name, 'cost', r."pointsCost") ORDER BY r."pointsCost", r."createdAt") AS list
+      SELECT json_agg(json_build_object(
+               'id', r.id, 'name', r.name, 'cost', r."pointsCost", 'image', r."productImageUrl",
+               'limitPerCustomer', r."limitPerCustomer", 'limitPeriodDays', r."limitPeriodDays", 'minimumBalance', r."minimumBalance"
+             ) ORDER BY r."pointsCost", r."createdAt") AS list
         FROM "Reward" r
        WHERE r."shopId" = s.id AND r.active
     ) rewards ON true

@@ -1,28 +1,50 @@
 /**
  * The reward catalogue in the admin: what customers can redeem their points for. Add a reward, change
  * one, take one off the storefront (deactivate) or put it back. Existing codes keep working either way.
+ * A free product is chosen from the shop's products (read through the Admin API); a reward can be
+ * limited per customer and period, and can need a minimum balance.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, Checkbox, FormLayout, IndexTable, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, Checkbox, FormLayout, IndexTable, InlineStack, Layout, Page, Select, Text, TextField, Thumbnail } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 
 import db from "../db.server";
-import { rewardsOf, rewardValueText, saveReward, setRewardActive, type RewardErrors } from "../loyalty/rewards.server";
+import { rewardLimitText, rewardsOf, rewardValueText, saveReward, setRewardActive, type RewardErrors } from "../loyalty/rewards.server";
 import { installedShop } from "../shops/installation.server";
+import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { REWARD_PRODUCT_CHOICES_QUERY } from "../shopify/operations";
 import { authenticate } from "../shopify.server";
+
+/** The variants a free product can be, "Product (Variant)"; empty when Shopify does not answer (the form says so). */
+async function productChoices(graphql: AdminGraphql): Promise<{ label: string; value: string; imageUrl: string | null }[] | null> {
+  try {
+    const { products } = await adminQuery(graphql, REWARD_PRODUCT_CHOICES_QUERY);
+    return products.nodes.flatMap((product) =>
+      product.variants.nodes.map((variant) => ({
+        label: variant.title === "Default Title" ? product.title : `${product.title} (${variant.title})`,
+        value: variant.id,
+        imageUrl: product.featuredMedia?.preview?.image?.url ?? null,
+      })),
+    );
+  } catch {
+    return null;
+  }
+}
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
-  const [rewards, redeemed] = await Promise.all([
+  const [rewards, redeemed, products] = await Promise.all([
     rewardsOf(db, shop.id),
-    db.redemption.groupBy({ by: ["rewardId"], where: { shopId: shop.id, status: { in: ["ISSUED", "USED", "EXPIRED"] } }, _count: { _all: true } }),
+    db.redemption.groupBy({ by: ["rewardId"], where: { shopId: shop.id, status: { in: ["ISSUED", "USED", "EXPIRED", "CREDITED"] } }, _count: { _all: true } }),
+    productChoices(admin.graphql as unknown as AdminGraphql),
   ]);
   const redemptions = new Map(redeemed.map((row) => [row.rewardId, row._count._all]));
   return {
     currencyCode: shop.currencyCode,
     pointsName: shop.settings.pointsName,
+    products,
     rewards: rewards.map((reward) => ({
       id: reward.id,
       name: reward.name,
@@ -31,10 +53,17 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       amountOff: reward.amountOff?.toString() ?? "",
       percentageOff: reward.percentageOff?.toString() ?? "",
       minimumSubtotal: reward.minimumSubtotal?.toString() ?? "",
+      storeCreditAmount: reward.storeCreditAmount?.toString() ?? "",
+      productVariantId: reward.productVariantId ?? "",
+      productImageUrl: reward.productImageUrl,
       codeValidDays: reward.codeValidDays,
+      limitPerCustomer: reward.limitPerCustomer?.toString() ?? "",
+      limitPeriodDays: reward.limitPeriodDays?.toString() ?? "",
+      minimumBalance: reward.minimumBalance?.toString() ?? "",
       returnPointsOnExpiry: reward.returnPointsOnExpiry,
       active: reward.active,
       value: rewardValueText(reward, shop.currencyCode),
+      limits: rewardLimitText(reward, shop.settings.pointsName),
       redemptions: redemptions.get(reward.id) ?? 0,
     })),
   };
@@ -52,7 +81,7 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionAns
     if (!rewardId || !(await setRewardActive(db, shop.id, rewardId, active))) return { ok: false, errors: { form: "This reward does not exist in your shop" } };
     return { ok: true, message: active ? "Reward is on the storefront again" : "Reward deactivated: customers no longer see it" };
   }
-  const saved = await saveReward(db, shop.id, rewardId, form);
+  const saved = await saveReward(db, shop.id, rewardId, form, admin.graphql as unknown as AdminGraphql);
   if (!saved.ok) return saved;
   return { ok: true, message: rewardId ? "Reward saved" : "Reward added" };
 };
@@ -61,11 +90,19 @@ const KIND_OPTIONS = [
   { label: "Amount off the order", value: "AMOUNT_OFF" },
   { label: "Percentage off the order", value: "PERCENTAGE_OFF" },
   { label: "Free shipping", value: "FREE_SHIPPING" },
+  { label: "Store credit", value: "STORE_CREDIT" },
+  { label: "Free product", value: "FREE_PRODUCT" },
 ];
 
 const FIELD_LABELS: Record<string, string> = {
   amountOff: "Amount off",
   percentageOff: "Percentage off",
+  storeCreditAmount: "Store credit",
+  productVariantId: "Free product",
+  minimumSubtotal: "Minimum order subtotal",
+  limitPerCustomer: "Times per customer",
+  limitPeriodDays: "Period",
+  minimumBalance: "Minimum balance",
   returnPointsOnExpiry: "Give points back",
   active: "Show on the storefront",
 };
@@ -78,7 +115,12 @@ interface Draft {
   amountOff: string;
   percentageOff: string;
   minimumSubtotal: string;
+  storeCreditAmount: string;
+  productVariantId: string;
   codeValidDays: string;
+  limitPerCustomer: string;
+  limitPeriodDays: string;
+  minimumBalance: string;
   returnPointsOnExpiry: boolean;
   active: boolean;
 }
@@ -91,13 +133,21 @@ const NEW_REWARD: Draft = {
   amountOff: "5",
   percentageOff: "",
   minimumSubtotal: "",
+  storeCreditAmount: "",
+  productVariantId: "",
   codeValidDays: "30",
+  limitPerCustomer: "",
+  limitPeriodDays: "",
+  minimumBalance: "",
   returnPointsOnExpiry: true,
   active: true,
 };
 
+/** The form fields each kind shows, beside the ones every kind has. */
+const VALUE_FIELD: Record<string, string> = { AMOUNT_OFF: "amountOff", PERCENTAGE_OFF: "percentageOff", STORE_CREDIT: "storeCreditAmount", FREE_PRODUCT: "productVariantId" };
+
 export default function Rewards() {
-  const { rewards, currencyCode, pointsName } = useLoaderData<typeof loader>();
+  const { rewards, currencyCode, pointsName, products } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -105,7 +155,17 @@ export default function Rewards() {
   const busy = navigation.state !== "idle";
   const errors: RewardErrors = answer && !answer.ok ? answer.errors : {};
   // An error for a field the form does not show right now is said in the banner: never swallowed.
-  const shownFields = new Set(["name", "kind", "pointsCost", "minimumSubtotal", "codeValidDays", draft?.kind === "AMOUNT_OFF" ? "amountOff" : draft?.kind === "PERCENTAGE_OFF" ? "percentageOff" : ""]);
+  const shownFields = new Set([
+    "name",
+    "kind",
+    "pointsCost",
+    "codeValidDays",
+    "limitPerCustomer",
+    "limitPeriodDays",
+    "minimumBalance",
+    draft?.kind === "STORE_CREDIT" ? "" : "minimumSubtotal",
+    VALUE_FIELD[draft?.kind ?? ""] ?? "",
+  ]);
   const unshownErrors = Object.entries(errors)
     .filter(([name]) => name !== "form" && !shownFields.has(name))
     .map(([name, message]) => `${FIELD_LABELS[name] ?? name} ${message}`);
@@ -125,6 +185,9 @@ export default function Rewards() {
   });
 
   const save = () => draft && submit({ intent: "save", ...draft, returnPointsOnExpiry: String(draft.returnPointsOnExpiry), active: String(draft.active) }, { method: "post" });
+  const productOptions = [{ label: products === null ? "Shopify did not list your products: try again later" : "Choose a product", value: "" }, ...(products ?? [])];
+  const chosenProduct = products?.find((product) => product.value === draft?.productVariantId);
+  const isCredit = draft?.kind === "STORE_CREDIT";
   const toggle = (rewardId: string, active: boolean) => submit({ intent: active ? "activate" : "deactivate", rewardId }, { method: "post" });
 
   return (
@@ -157,17 +220,36 @@ export default function Rewards() {
                     <Select label="Reward" options={KIND_OPTIONS} {...field("kind")} />
                     <TextField label={`Cost in ${pointsName}`} type="number" min={1} {...field("pointsCost")} />
                   </FormLayout.Group>
+                  {draft.kind === "FREE_PRODUCT" ? (
+                    <InlineStack gap="300" blockAlign="end" wrap={false}>
+                      {chosenProduct ? <Thumbnail source={chosenProduct.imageUrl ?? ""} alt={chosenProduct.label} size="small" /> : null}
+                      <div style={{ flexGrow: 1 }}>
+                        <Select label="Free product" helpText="The code takes 100% off this item; the cart needs at least one." options={productOptions} {...field("productVariantId")} />
+                      </div>
+                    </InlineStack>
+                  ) : null}
                   <FormLayout.Group>
                     {draft.kind === "AMOUNT_OFF" ? <TextField label="Amount off" type="text" inputMode="decimal" suffix={currencyCode} {...field("amountOff")} /> : null}
                     {draft.kind === "PERCENTAGE_OFF" ? <TextField label="Percentage off" type="number" min={1} max={100} suffix="%" {...field("percentageOff")} /> : null}
-                    <TextField label="Minimum order subtotal" helpText="Leave empty for none" inputMode="decimal" suffix={currencyCode} {...field("minimumSubtotal")} />
+                    {isCredit ? (
+                      <TextField label="Store credit" helpText="Added to the customer's account, spent at checkout: no code to copy." inputMode="decimal" suffix={currencyCode} {...field("storeCreditAmount")} />
+                    ) : (
+                      <TextField label="Minimum order subtotal" helpText="Leave empty for none" inputMode="decimal" suffix={currencyCode} {...field("minimumSubtotal")} />
+                    )}
                   </FormLayout.Group>
-                  <TextField label="Code can be used for" type="number" min={1} max={365} suffix="days" {...field("codeValidDays")} />
-                  <Checkbox
-                    label={`Give the ${pointsName} back when a code expires unused`}
-                    checked={draft.returnPointsOnExpiry}
-                    onChange={(checked) => setDraft({ ...draft, returnPointsOnExpiry: checked })}
-                  />
+                  <TextField label={isCredit ? "Store credit can be used for" : "Code can be used for"} type="number" min={1} max={365} suffix="days" {...field("codeValidDays")} />
+                  <FormLayout.Group>
+                    <TextField label="Times per customer" helpText="Leave empty for no limit" type="number" min={1} {...field("limitPerCustomer")} />
+                    <TextField label="Period" helpText="Days the limit counts back; empty: ever" type="number" min={1} suffix="days" {...field("limitPeriodDays")} />
+                    <TextField label="Minimum balance" helpText={`The ${pointsName} a customer needs before redeeming; empty: the cost`} type="number" min={1} {...field("minimumBalance")} />
+                  </FormLayout.Group>
+                  {isCredit ? null : (
+                    <Checkbox
+                      label={`Give the ${pointsName} back when a code expires unused`}
+                      checked={draft.returnPointsOnExpiry}
+                      onChange={(checked) => setDraft({ ...draft, returnPointsOnExpiry: checked })}
+                    />
+                  )}
                   <Checkbox label="Show on the storefront" checked={draft.active} onChange={(checked) => setDraft({ ...draft, active: checked })} />
                 </FormLayout>
                 <InlineStack gap="200" align="end">
@@ -188,16 +270,20 @@ export default function Rewards() {
               resourceName={{ singular: "reward", plural: "rewards" }}
               itemCount={rewards.length}
               selectable={false}
-              headings={[{ title: "Reward" }, { title: "Value" }, { title: "Cost", alignment: "end" }, { title: "Codes given", alignment: "end" }, { title: "Status" }, { title: "Actions", hidden: true }]}
+              headings={[{ title: "Reward" }, { title: "Value" }, { title: "Limits" }, { title: "Cost", alignment: "end" }, { title: "Codes given", alignment: "end" }, { title: "Status" }, { title: "Actions", hidden: true }]}
             >
               {rewards.map((reward, index) => (
                 <IndexTable.Row id={reward.id} key={reward.id} position={index}>
                   <IndexTable.Cell>
-                    <Text as="span" fontWeight="semibold">
-                      {reward.name}
-                    </Text>
+                    <InlineStack gap="200" blockAlign="center" wrap={false}>
+                      {reward.productImageUrl ? <Thumbnail source={reward.productImageUrl} alt="" size="extraSmall" /> : null}
+                      <Text as="span" fontWeight="semibold">
+                        {reward.name}
+                      </Text>
+                    </InlineStack>
                   </IndexTable.Cell>
                   <IndexTable.Cell>{reward.value}</IndexTable.Cell>
+                  <IndexTable.Cell>{reward.limits ?? "None"}</IndexTable.Cell>
                   <IndexTable.Cell>
                     <Text as="span" alignment="end" numeric>
                       {reward.pointsCost.toLocaleString("en")} {pointsName}
@@ -223,7 +309,12 @@ export default function Rewards() {
                             amountOff: reward.amountOff,
                             percentageOff: reward.percentageOff,
                             minimumSubtotal: reward.minimumSubtotal,
+                            storeCreditAmount: reward.storeCreditAmount,
+                            productVariantId: reward.productVariantId,
                             codeValidDays: String(reward.codeValidDays),
+                            limitPerCustomer: reward.limitPerCustomer,
+                            limitPeriodDays: reward.limitPeriodDays,
+                            minimumBalance: reward.minimumBalance,
                             returnPointsOnExpiry: reward.returnPointsOnExpiry,
                             active: reward.active,
                           })

@@ -1,6 +1,6 @@
 /**
  * POST /proxy/redeem (storefront /apps/loyalty/redeem): a signed-in customer redeems points for a
- * reward and gets the discount code. The customer is only ever the signed `logged_in_customer_id`;
+ * reward and gets the discount code (or, for store credit, the credit on their account). The customer is only ever the signed `logged_in_customer_id`;
  * the body names the reward and the click's idempotency key. A success carries the whole account
  * as GET /proxy/customer answers it, so the panel shows the new code and history without asking again.
  */
@@ -58,7 +58,7 @@ export const action = async ({ request, context }: ActionFunctionArgs) => {
   }
   const account = await storefrontAccount(pool, shopper.shop, shopper.customerGid, now);
   return Response.json(
-    { code: outcome.code, reward: outcome.reward, endsAt: outcome.endsAt, points: outcome.points, account },
+    { code: outcome.code, ...(outcome.storeCredit ? { storeCredit: outcome.storeCredit } : {}), reward: outcome.reward, endsAt: outcome.endsAt, points: outcome.points, account },
     { headers: { "Cache-Control": "no-store" } },
   );
 };

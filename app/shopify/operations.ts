@@ -250,3 +250,130 @@ export const DISCOUNT_DELETE_MUTATION = `#graphql
   }
 `;
 
+/**
+ * A redeemed store credit reward: credit on the customer's account in the shop's currency (Shopify
+ * makes the account on the first credit), expiring at a time the app chose, which also finds it again.
+ */
+export const REWARD_STORE_CREDIT_MUTATION = `#graphql
+  mutation RewardStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+    storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+      storeCreditAccountTransaction {
+        id
+        expiresAt
+        amount {
+          amount
+          currencyCode
+        }
+        account {
+          id
+          balance {
+            amount
+            currencyCode
+          }
+        }
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+/**
+ * A customer's store credit accounts with their credits expiring in a window (`query`, e.g.
+ * "type:credit AND expires_at:>=… AND expires_at:<=…"): finds a credit whose answer was lost.
+ */
+export const CUSTOMER_STORE_CREDITS_QUERY = `#graphql
+  query CustomerStoreCredits($customerId: ID!, $query: String!) {
+    customer(id: $customerId) {
+      id
+      storeCreditAccounts(first: 10) {
+        nodes {
+          id
+          balance {
+            amount
+            currencyCode
+          }
+          transactions(first: 25, query: $query) {
+            nodes {
+              ... on StoreCreditAccountCreditTransaction {
+                id
+                expiresAt
+                amount {
+                  amount
+                  currencyCode
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** Takes back a credit Shopify applied after the app had given up on it and given the points back. */
+export const STORE_CREDIT_DEBIT_MUTATION = `#graphql
+  mutation StoreCreditDebit($id: ID!, $debitInput: StoreCreditAccountDebitInput!) {
+    storeCreditAccountDebit(id: $id, debitInput: $debitInput) {
+      storeCreditAccountTransaction {
+        id
+      }
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`;
+
+/** The product variant a free-product reward gives: its product's title and image for the admin and the widget. */
+export const REWARD_PRODUCT_VARIANT_QUERY = `#graphql
+  query RewardProductVariant($id: ID!) {
+    productVariant(id: $id) {
+      id
+      title
+      product {
+        id
+        title
+        featuredMedia {
+          preview {
+            image {
+              url
+              altText
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** Products to choose a free-product reward from, in the admin: the first 40 active ones by title, 8 variants each (under the 1,000 query cost). */
+export const REWARD_PRODUCT_CHOICES_QUERY = `#graphql
+  query RewardProductChoices {
+    products(first: 40, sortKey: TITLE, query: "status:active") {
+      nodes {
+        id
+        title
+        featuredMedia {
+          preview {
+            image {
+              url
+            }
+          }
+        }
+        variants(first: 8) {
+          nodes {
+            id
+            title
+          }
+        }
+      }
+    }
+  }
+`;
+

@@ -85,6 +85,66 @@ export type DiscountDeleteMutation = { discountCodeDelete?: AdminTypes.Maybe<(
     & { userErrors: Array<Pick<AdminTypes.DiscountUserError, 'field' | 'code' | 'message'>> }
   )> };
 
+export type RewardStoreCreditMutationVariables = AdminTypes.Exact<{
+  id: AdminTypes.Scalars['ID']['input'];
+  creditInput: AdminTypes.StoreCreditAccountCreditInput;
+}>;
+
+
+export type RewardStoreCreditMutation = { storeCreditAccountCredit?: AdminTypes.Maybe<{ storeCreditAccountTransaction?: AdminTypes.Maybe<(
+      Pick<AdminTypes.StoreCreditAccountCreditTransaction, 'id' | 'expiresAt'>
+      & { amount: Pick<AdminTypes.MoneyV2, 'amount' | 'currencyCode'>, account: (
+        Pick<AdminTypes.StoreCreditAccount, 'id'>
+        & { balance: Pick<AdminTypes.MoneyV2, 'amount' | 'currencyCode'> }
+      ) }
+    )>, userErrors: Array<Pick<AdminTypes.StoreCreditAccountCreditUserError, 'field' | 'code' | 'message'>> }> };
+
+export type CustomerStoreCreditsQueryVariables = AdminTypes.Exact<{
+  customerId: AdminTypes.Scalars['ID']['input'];
+  query: AdminTypes.Scalars['String']['input'];
+}>;
+
+
+export type CustomerStoreCreditsQuery = { customer?: AdminTypes.Maybe<(
+    Pick<AdminTypes.Customer, 'id'>
+    & { storeCreditAccounts: { nodes: Array<(
+        Pick<AdminTypes.StoreCreditAccount, 'id'>
+        & { balance: Pick<AdminTypes.MoneyV2, 'amount' | 'currencyCode'>, transactions: { nodes: Array<(
+            Pick<AdminTypes.StoreCreditAccountCreditTransaction, 'id' | 'expiresAt'>
+            & { amount: Pick<AdminTypes.MoneyV2, 'amount' | 'currencyCode'> }
+          )> } }
+      )> } }
+  )> };
+
+export type StoreCreditDebitMutationVariables = AdminTypes.Exact<{
+  id: AdminTypes.Scalars['ID']['input'];
+  debitInput: AdminTypes.StoreCreditAccountDebitInput;
+}>;
+
+
+export type StoreCreditDebitMutation = { storeCreditAccountDebit?: AdminTypes.Maybe<{ storeCreditAccountTransaction?: AdminTypes.Maybe<Pick<AdminTypes.StoreCreditAccountDebitTransaction, 'id'>>, userErrors: Array<Pick<AdminTypes.StoreCreditAccountDebitUserError, 'field' | 'code' | 'message'>> }> };
+
+export type RewardProductVariantQueryVariables = AdminTypes.Exact<{
+  id: AdminTypes.Scalars['ID']['input'];
+}>;
+
+
+export type RewardProductVariantQuery = { productVariant?: AdminTypes.Maybe<(
+    Pick<AdminTypes.ProductVariant, 'id' | 'title'>
+    & { product: (
+      Pick<AdminTypes.Product, 'id' | 'title'>
+      & { featuredMedia?: AdminTypes.Maybe<{ preview?: AdminTypes.Maybe<{ image?: AdminTypes.Maybe<Pick<AdminTypes.Image, 'url' | 'altText'>> }> }> }
+    ) }
+  )> };
+
+export type RewardProductChoicesQueryVariables = AdminTypes.Exact<{ [key: string]: never; }>;
+
+
+export type RewardProductChoicesQuery = { products: { nodes: Array<(
+      Pick<AdminTypes.Product, 'id' | 'title'>
+      & { featuredMedia?: AdminTypes.Maybe<{ preview?: AdminTypes.Maybe<{ image?: AdminTypes.Maybe<Pick<AdminTypes.Image, 'url'>> }> }>, variants: { nodes: Array<Pick<AdminTypes.ProductVariant, 'id' | 'title'>> } }
+    )> } };
+
 interface GeneratedQueryTypes {
   "#graphql\n  query ShopProfile {\n    shop {\n      id\n      name\n      email\n      contactEmail\n      myshopifyDomain\n      currencyCode\n      ianaTimezone\n    }\n  }\n": {return: ShopProfileQuery, variables: ShopProfileQueryVariables},
   "#graphql\n  query BulkOperationStatus($id: ID!) {\n    node(id: $id) {\n      ... on BulkOperation {\n        id\n        status\n        errorCode\n        objectCount\n        url\n      }\n    }\n  }\n": {return: BulkOperationStatusQuery, variables: BulkOperationStatusQueryVariables},
@@ -92,6 +152,9 @@ interface GeneratedQueryTypes {
   "#graphql\n  query HistoryOrders {\n    orders {\n      edges {\n        node {\n          id\n          name\n          email\n          createdAt\n          updatedAt\n          cancelledAt\n          cancelReason\n          test\n          displayFinancialStatus\n          discountCodes\n          customer {\n            id\n          }\n          subtotalPriceSet {\n            shopMoney {\n              amount\n              currencyCode\n            }\n          }\n          totalShippingPriceSet {\n            shopMoney {\n              amount\n            }\n          }\n          totalTaxSet {\n            shopMoney {\n              amount\n            }\n          }\n          totalDiscountsSet {\n            shopMoney {\n              amount\n            }\n          }\n          totalPriceSet {\n            shopMoney {\n              amount\n            }\n          }\n          currentSubtotalPriceSet {\n            shopMoney {\n              amount\n            }\n          }\n          currentShippingPriceSet {\n            shopMoney {\n              amount\n            }\n          }\n          currentTotalTaxSet {\n            shopMoney {\n              amount\n            }\n          }\n          refunds {\n            id\n            createdAt\n            totalRefundedSet {\n              shopMoney {\n                amount\n              }\n            }\n          }\n          lineItems {\n            edges {\n              node {\n                id\n                title\n                quantity\n                product {\n                  id\n                }\n                variant {\n                  id\n                }\n                originalUnitPriceSet {\n                  shopMoney {\n                    amount\n                  }\n                }\n                totalDiscountSet {\n                  shopMoney {\n                    amount\n                  }\n                }\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": {return: HistoryOrdersQuery, variables: HistoryOrdersQueryVariables},
   "#graphql\n  query FollowUpMarketingConsent($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Customer {\n        id\n        defaultEmailAddress {\n          emailAddress\n          marketingState\n          marketingUpdatedAt\n        }\n      }\n    }\n  }\n": {return: FollowUpMarketingConsentQuery, variables: FollowUpMarketingConsentQueryVariables},
   "#graphql\n  query DiscountByCode($code: String!) {\n    codeDiscountNodeByCode(code: $code) {\n      id\n    }\n  }\n": {return: DiscountByCodeQuery, variables: DiscountByCodeQueryVariables},
+  "#graphql\n  query CustomerStoreCredits($customerId: ID!, $query: String!) {\n    customer(id: $customerId) {\n      id\n      storeCreditAccounts(first: 10) {\n        nodes {\n          id\n          balance {\n            amount\n            currencyCode\n          }\n          transactions(first: 25, query: $query) {\n            nodes {\n              ... on StoreCreditAccountCreditTransaction {\n                id\n                expiresAt\n                amount {\n                  amount\n                  currencyCode\n                }\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n": {return: CustomerStoreCreditsQuery, variables: CustomerStoreCreditsQueryVariables},
+  "#graphql\n  query RewardProductVariant($id: ID!) {\n    productVariant(id: $id) {\n      id\n      title\n      product {\n        id\n        title\n        featuredMedia {\n          preview {\n            image {\n              url\n              altText\n            }\n          }\n        }\n      }\n    }\n  }\n": {return: RewardProductVariantQuery, variables: RewardProductVariantQueryVariables},
+  "#graphql\n  query RewardProductChoices {\n    products(first: 40, sortKey: TITLE, query: \"status:active\") {\n      nodes {\n        id\n        title\n        featuredMedia {\n          preview {\n            image {\n              url\n            }\n          }\n        }\n        variants(first: 8) {\n          nodes {\n            id\n            title\n          }\n        }\n      }\n    }\n  }\n": {return: RewardProductChoicesQuery, variables: RewardProductChoicesQueryVariables},
 }
 
 interface GeneratedMutationTypes {
@@ -99,6 +162,8 @@ interface GeneratedMutationTypes {
   "#graphql\n  mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {\n    discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {\n      codeDiscountNode {\n        id\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": {return: DiscountCodeBasicCreateMutation, variables: DiscountCodeBasicCreateMutationVariables},
   "#graphql\n  mutation RewardFreeShippingCreate($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {\n    discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) {\n      codeDiscountNode {\n        id\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": {return: RewardFreeShippingCreateMutation, variables: RewardFreeShippingCreateMutationVariables},
   "#graphql\n  mutation DiscountDelete($id: ID!) {\n    discountCodeDelete(id: $id) {\n      deletedCodeDiscountId\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": {return: DiscountDeleteMutation, variables: DiscountDeleteMutationVariables},
+  "#graphql\n  mutation RewardStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {\n    storeCreditAccountCredit(id: $id, creditInput: $creditInput) {\n      storeCreditAccountTransaction {\n        id\n        expiresAt\n        amount {\n          amount\n          currencyCode\n        }\n        account {\n          id\n          balance {\n            amount\n            currencyCode\n          }\n        }\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": {return: RewardStoreCreditMutation, variables: RewardStoreCreditMutationVariables},
+  "#graphql\n  mutation StoreCreditDebit($id: ID!, $debitInput: StoreCreditAccountDebitInput!) {\n    storeCreditAccountDebit(id: $id, debitInput: $debitInput) {\n      storeCreditAccountTransaction {\n        id\n      }\n      userErrors {\n        field\n        code\n        message\n      }\n    }\n  }\n": {return: StoreCreditDebitMutation, variables: StoreCreditDebitMutationVariables},
 }
 declare module '@shopify/admin-api-client' {
   type InputMaybe<T> = AdminTypes.InputMaybe<T>;

@@ -38,6 +38,7 @@ import { orderResolvers } from "./resolvers/orders";
 import { productResolvers } from "./resolvers/products";
 import type { AdminContext, ResolverMap } from "./resolvers/resolver-types";
 import { shopResolvers } from "./resolvers/shop";
+import { storeCreditResolvers } from "./resolvers/store-credit";
 import { isGenericConnectionField, valueResolvers } from "./resolvers/values";
 
 function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
@@ -57,6 +58,7 @@ export const RESOLVERS: ResolverMap = mergeResolvers(
   discountResolvers,
   metafieldResolvers,
   bulkOperationResolvers,
+  storeCreditResolvers,
   nodeResolvers,
 );
 

@@ -40,11 +40,12 @@ export interface AdminApiHandler extends DevStoreRequestHandler {
  * - internal-error: Shopify's INTERNAL_SERVER_ERROR answer; nothing was done;
  * - lose-answer: the operation runs, then the connection drops before the answer is sent;
  * - hang: no answer for `hangMs`, then the connection drops; nothing was done;
- * - answer-late: the operation runs and is answered only after `hangMs` (a caller may have given up).
+ * - answer-late: the operation runs and is answered only after `hangMs` (a caller may have given up);
+ * - throttled: Shopify's THROTTLED answer, as if the bucket were short of this operation's cost; nothing was done.
  */
 export interface AdminApiFault {
   field: string;
-  kind: "internal-error" | "lose-answer" | "hang" | "answer-late";
+  kind: "internal-error" | "lose-answer" | "hang" | "answer-late" | "throttled";
   hangMs?: number;
   times?: number;
 }
@@ -156,6 +157,16 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
       const requestId = headers["X-Request-Id"];
       return reply(200, {
         errors: [{ message: `Internal error. Looks like something went wrong on our end.\nRequest ID: ${requestId} (include this in support requests).`, extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }],
+      });
+    }
+    if (fault?.kind === "throttled") {
+      bucket.refund(requested);
+      const status = bucket.status();
+      // Short of a tenth of a second's restore: a caller that waits as told tries again soon.
+      const throttleStatus = { ...status, currentlyAvailable: Math.max(0, requested - Math.ceil(status.restoreRate / 10)) };
+      return reply(200, {
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
+        extensions: costExtension(requested, null, throttleStatus),
       });
     }
     if (fault?.kind === "answer-late") await new Promise((resolve) => setTimeout(resolve, fault.hangMs ?? 30_000));

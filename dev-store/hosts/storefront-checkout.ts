@@ -9,6 +9,7 @@ import type http from "node:http";
 import { parseCookies, readRequestBody, redirect, sendHtml, type DevStoreRequestHandler } from "../http";
 import type { OrderRecord } from "../store/records";
 import { ShopRuleError, type ShopData } from "../store/shop-data";
+import { formatMinorUnits } from "../store/money";
 import { orderTotals } from "../store/order-pricing";
 import { html, type Html } from "./html";
 import { formatPrice } from "./storefront-view";
@@ -138,6 +139,12 @@ ${refused ? html`<p class="error" role="alert">${refused}</p>` : ""}
 <label>Discount code <input name="code" value="${code ?? ""}" autocomplete="off"></label> <button type="submit">Apply</button></form>`;
   }
 
+  /** The signed-in buyer's store credit in the shop currency, minor units. */
+  function storeCreditOf(customerId: string | null): number {
+    if (!customerId) return 0;
+    return shop.storeCreditAccountsOf(customerId).find((account) => account.currencyCode === currency())?.balance ?? 0;
+  }
+
   function totalsTable(price: ReturnType<typeof cartSummary>, code: string | null): Html {
     return html`<table class="totals">
 <tr><th>Subtotal</th><td>${money(price.subtotal)}</td></tr>
@@ -176,6 +183,9 @@ ${customer
 <label>ZIP code <input name="zip" required value="${value("zip", address?.zip)}"></label>
 </fieldset>
 <fieldset><legend>Payment</legend>
+${storeCreditOf(customerId) > 0
+  ? html`<label class="check"><input type="checkbox" name="store_credit" value="1" checked> Use my store credit (${money(storeCreditOf(customerId))})</label>`
+  : ""}
 <label class="check"><input type="radio" name="payment" value="card" checked> Pay now (test card, paid at checkout)</label>
 <label class="check"><input type="radio" name="payment" value="bank"> Bank deposit (pending until the merchant marks it paid)</label>
 </fieldset>
@@ -192,6 +202,8 @@ ${customer
     if (lines.length === 0) return redirect(res, "/cart");
     const code = discountCodeOf(req);
     let customerId = customerIdOf(req);
+    // Only a signed-in buyer spends store credit (Shopify's checkout asks for their account).
+    const storeCredit = values.get("store_credit") === "1" ? storeCreditOf(customerId) : 0;
     const acceptsMarketing = values.get("accepts_marketing") === "1";
     const address = {
       firstName: values.get("first_name")?.trim() || null,
@@ -226,6 +238,7 @@ ${customer
         lineItems: lines,
         shipping: { title: STANDARD_SHIPPING.title, price: (shippingFor(lines) / 100).toFixed(2) },
         discountCode: code,
+        storeCredit: storeCredit > 0 ? formatMinorUnits(storeCredit, currency()) : null,
         financialStatus: values.get("payment") === "bank" ? "pending" : "paid",
         gateway: values.get("payment") === "bank" ? "Bank Deposit" : "bogus",
         buyerAcceptsMarketing: acceptsMarketing,

@@ -19,7 +19,10 @@ export type ResourceType =
   | "DiscountCodeNode"
   | "DiscountRedeemCode"
   | "Metafield"
-  | "BulkOperation";
+  | "BulkOperation"
+  | "StoreCreditAccount"
+  | "StoreCreditAccountCreditTransaction"
+  | "StoreCreditAccountDebitTransaction";
 
 /** Where each sequence starts: the size Shopify's ids have today, and far below 2^53. */
 const FIRST_IDS: Record<ResourceType, number> = {
@@ -40,6 +43,9 @@ const FIRST_IDS: Record<ResourceType, number> = {
   DiscountRedeemCode: 17_102_000_000_000,
   Metafield: 25_640_000_000_000,
   BulkOperation: 3_908_000_000_000,
+  StoreCreditAccount: 2_301_000_000,
+  StoreCreditAccountCreditTransaction: 5_870_000_000,
+  StoreCreditAccountDebitTransaction: 5_990_000_000,
 };
 
 export function gid(type: ResourceType | string, numericId: number): string {

@@ -169,8 +169,14 @@ export function orderTotals(order: OrderRecord): OrderTotals {
 
 /** A line as the checkout priced it, before discounts and tax, in the presentment currency. */
 export interface CartLine {
+  variantId: string;
   unitPrice: number;
   quantity: number;
+}
+
+/** Whether a code's value applies to this line: every line, or only the variants it names. */
+export function lineIsEligible(discount: Pick<CodeDiscountRecord, "itemVariantIds">, line: Pick<CartLine, "variantId">): boolean {
+  return !discount.itemVariantIds || discount.itemVariantIds.includes(line.variantId);
 }
 
 export interface AppliedCodeDiscount {
@@ -198,7 +204,9 @@ export function applyCodeDiscount(
   toPresentment: (shopMinor: number) => number,
   formatPresentment: (minor: number) => string,
 ): AppliedCodeDiscount {
-  const lineTotals = cart.map((line) => line.unitPrice * line.quantity);
+  // A value for some items only takes nothing off the other lines.
+  const lineTotals = cart.map((line) => (lineIsEligible(discount, line) ? line.unitPrice * line.quantity : 0));
+  const targetSelection = discount.itemVariantIds ? "entitled" : "all";
   if (discount.kind === "free_shipping") {
     return {
       application: {
@@ -229,7 +237,7 @@ export function applyCodeDiscount(
         value: (ppm / 10_000).toFixed(1),
         allocationMethod: "across",
         targetType: "line_item",
-        targetSelection: "all",
+        targetSelection,
       },
       lineAmounts: lineTotals.map((total) => proportionalShare(total, ppm, 1_000_000)),
       shippingAmount: 0,
@@ -238,7 +246,7 @@ export function applyCodeDiscount(
   }
   const amount = toPresentment(value.amount);
   const lineAmounts = value.appliesOnEachItem
-    ? cart.map((line) => Math.min(amount, line.unitPrice) * line.quantity)
+    ? cart.map((line) => (lineIsEligible(discount, line) ? Math.min(amount, line.unitPrice) * line.quantity : 0))
     : allocateProportionally(Math.min(amount, lineTotals.reduce((sum, total) => sum + total, 0)), lineTotals);
   return {
     application: {
@@ -249,7 +257,7 @@ export function applyCodeDiscount(
       value: formatPresentment(amount),
       allocationMethod: value.appliesOnEachItem ? "each" : "across",
       targetType: "line_item",
-      targetSelection: "all",
+      targetSelection,
     },
     lineAmounts,
     shippingAmount: 0,

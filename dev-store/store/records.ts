@@ -110,6 +110,8 @@ export type ProductStatus = "ACTIVE" | "DRAFT" | "ARCHIVED";
 export interface ProductRecord {
   id: string;
   title: string;
+  /** The featured image's URL; null (or absent in older saved shops) when the product has none. */
+  imageUrl?: string | null;
   handle: string;
   descriptionHtml: string;
   vendor: string;
@@ -170,7 +172,7 @@ export interface DiscountApplicationRecord {
   value: string;
   allocationMethod: "across" | "each";
   targetType: "line_item" | "shipping_line";
-  targetSelection: "all";
+  targetSelection: "all" | "entitled";
 }
 
 export interface OrderDiscountCodeRecord {
@@ -283,6 +285,8 @@ export interface CodeDiscountRecord {
   customerIds: string[] | null;
   /** Basic discounts only. */
   customerGets: CustomerGetsValue | null;
+  /** Basic discounts only: the variants the value applies to (customerGets.items.products); null or absent: every item. */
+  itemVariantIds?: string[] | null;
   /** Free shipping only, shop currency. */
   maximumShippingPrice: number | null;
   minimumSubtotal: number | null;
@@ -352,4 +356,26 @@ export interface AppInstallationRecord {
   installedAt: string;
   accessTokens: AccessTokenRecord[];
   refreshTokens: RefreshTokenRecord[];
+}
+
+/** One movement on a store credit account; amounts in the account's currency, minor units. */
+export interface StoreCreditTransactionRecord {
+  id: string;
+  kind: "credit" | "debit";
+  amount: number;
+  balanceAfter: number;
+  /** Credits only: when the rest of it expires (null: never). */
+  expiresAt: string | null;
+  /** Debits at checkout: the order that spent it. */
+  orderId: string | null;
+  createdAt: string;
+}
+
+/** A customer's store credit in one currency (Shopify keeps one account per owner and currency). */
+export interface StoreCreditAccountRecord {
+  id: string;
+  ownerId: string;
+  currencyCode: string;
+  balance: number;
+  transactions: StoreCreditTransactionRecord[];
 }

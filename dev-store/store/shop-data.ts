@@ -11,6 +11,7 @@ import { IdSequence } from "./gid";
 import { convertMinorUnits, formatMinorUnits, invertRate, toMinorUnits } from "./money";
 import {
   applyCodeDiscount,
+  lineIsEligible,
   currentQuantity,
   lineTax,
   orderTotals,
@@ -35,6 +36,8 @@ import type {
   RefundRecord,
   RestockType,
   ShopRecord,
+  StoreCreditAccountRecord,
+  StoreCreditTransactionRecord,
   TransactionRecord,
   VariantRecord,
 } from "./records";
@@ -98,6 +101,8 @@ export interface ShopSnapshot {
   codeDiscounts: CodeDiscountRecord[];
   metafields: MetafieldRecord[];
   bulkOperations: BulkOperationRecord[];
+  /** Absent in shops saved before store credit existed. */
+  storeCreditAccounts?: StoreCreditAccountRecord[];
   installation: AppInstallationRecord | null;
 }
 
@@ -184,6 +189,7 @@ export class ShopData {
   private readonly discountIdsByCode = new Map<string, string>();
   private readonly metafieldsById = new Map<string, MetafieldRecord>();
   private readonly bulkOperationsById = new Map<string, BulkOperationRecord>();
+  private readonly storeCreditAccountsById = new Map<string, StoreCreditAccountRecord>();
   private installationRecord: AppInstallationRecord | null;
   private readonly changeListeners = new Set<() => void>();
 
@@ -199,6 +205,7 @@ export class ShopData {
     for (const discount of snapshot.codeDiscounts) this.indexDiscount(discount);
     for (const metafield of snapshot.metafields) this.metafieldsById.set(metafield.id, metafield);
     for (const operation of snapshot.bulkOperations) this.bulkOperationsById.set(operation.id, operation);
+    for (const account of snapshot.storeCreditAccounts ?? []) this.storeCreditAccountsById.set(account.id, account);
   }
 
   static create(shop: NewShop, options: ShopDataOptions = {}): ShopData {
@@ -249,6 +256,7 @@ export class ShopData {
       codeDiscounts: [...this.discountsById.values()],
       metafields: [...this.metafieldsById.values()],
       bulkOperations: [...this.bulkOperationsById.values()],
+      storeCreditAccounts: [...this.storeCreditAccountsById.values()],
       installation: this.installationRecord,
     };
   }
@@ -441,6 +449,7 @@ export class ShopData {
     const product: ProductRecord = {
       id,
       title: input.title,
+      imageUrl: input.imageUrl ?? null,
       handle: this.uniqueHandle(handleize(input.title)),
       descriptionHtml: input.descriptionHtml ?? "",
       vendor: input.vendor ?? this.shopRecord.name,
@@ -504,6 +513,7 @@ export class ShopData {
       return variant;
     });
     const cart: CartLine[] = input.lineItems.map((line, index) => ({
+      variantId: variants[index].id,
       unitPrice: line.price ? toMinorUnits(line.price, presentmentCurrency) : toPresentment(variants[index].price),
       quantity: line.quantity,
     }));
@@ -592,7 +602,13 @@ export class ShopData {
     }
     const paid = (input.financialStatus ?? "paid") === "paid";
     if (paid) {
-      order.transactions.push(this.transaction("sale", orderTotals(order).total, input.gateway ?? "bogus", createdAt, null, order.test));
+      const total = orderTotals(order).total;
+      const credit = input.storeCredit ? this.spendStoreCredit(customer, input.storeCredit, total, order.id, presentmentCurrency, createdAt) : 0;
+      // Store credit pays first, as Shopify's checkout applies it; the gateway charges the rest.
+      if (credit > 0) order.transactions.push(this.transaction("sale", { shop: credit, presentment: credit }, "shopify_store_credit", createdAt, null, order.test));
+      if (total.shop - credit > 0 || credit === 0) {
+        order.transactions.push(this.transaction("sale", { shop: total.shop - credit, presentment: total.presentment - credit }, input.gateway ?? "bogus", createdAt, null, order.test));
+      }
       order.financialStatus = "paid";
     }
     this.indexOrder(order);
@@ -684,7 +700,7 @@ export class ShopData {
     const cart: CartLine[] = checkout.lineItems.map((line) => {
       const variant = this.variantsById.get(line.variantId);
       if (!variant) throw new ShopRuleError(`No product variant ${line.variantId}`);
-      return { unitPrice: variant.price, quantity: line.quantity };
+      return { variantId: variant.id, unitPrice: variant.price, quantity: line.quantity };
     });
     const subtotal = cart.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
     let discount = 0;
@@ -766,6 +782,71 @@ export class ShopData {
     this.announce("refunds/create", refund.id, () => refundPayload(order, refund, this.shopRecord));
     this.announce("orders/updated", id, () => this.renderOrder(order));
     return refund;
+  }
+
+  // ---- store credit ----
+
+  /** Debits what an order spends of the buyer's store credit (shop currency only); returns the amount, minor units. */
+  private spendStoreCredit(customer: CustomerRecord | null, amount: string, total: { shop: number }, orderId: string, presentmentCurrency: string, at: string): number {
+    const currency = this.shopRecord.currencyCode;
+    if (!customer) throw new ShopRuleError("Store credit needs a signed-in customer");
+    if (presentmentCurrency !== currency) throw new ShopRuleError("Store credit is spent in the shop currency");
+    const account = this.storeCreditAccountsOf(customer.id).find((candidate) => candidate.currencyCode === currency);
+    const spent = Math.min(toMinorUnits(amount, currency), account?.balance ?? 0, total.shop);
+    if (account && spent > 0) this.debitStoreCredit(account.id, spent, orderId, at);
+    return spent;
+  }
+
+  storeCreditAccount(id: string): StoreCreditAccountRecord | undefined {
+    return this.storeCreditAccountsById.get(id);
+  }
+
+  /** The owner's accounts, one per currency, oldest first. */
+  storeCreditAccountsOf(ownerId: string): StoreCreditAccountRecord[] {
+    return [...this.storeCreditAccountsById.values()].filter((account) => account.ownerId === ownerId);
+  }
+
+  /** Adds credit to the owner's account in that currency, opening the account on the first credit. */
+  creditStoreCredit(ownerId: string, credit: { amount: number; currencyCode: string; expiresAt: string | null }, at?: string): StoreCreditTransactionRecord {
+    this.requireCustomer(ownerId);
+    if (!Number.isInteger(credit.amount) || credit.amount <= 0) throw new ShopRuleError("A store credit is a positive amount");
+    let account = this.storeCreditAccountsOf(ownerId).find((candidate) => candidate.currencyCode === credit.currencyCode);
+    if (!account) {
+      account = { id: this.ids.next("StoreCreditAccount"), ownerId, currencyCode: credit.currencyCode, balance: 0, transactions: [] };
+      this.storeCreditAccountsById.set(account.id, account);
+    }
+    return this.addStoreCreditTransaction(account, "credit", credit.amount, { expiresAt: credit.expiresAt, orderId: null }, at);
+  }
+
+  /** Takes credit off an account (an app's debit, or checkout spending it); never below zero. */
+  debitStoreCredit(accountId: string, amount: number, orderId: string | null = null, at?: string): StoreCreditTransactionRecord {
+    const account = this.storeCreditAccountsById.get(accountId);
+    if (!account) throw new ShopRuleError(`No store credit account ${accountId}`);
+    if (!Number.isInteger(amount) || amount <= 0) throw new ShopRuleError("A store credit debit is a positive amount");
+    if (amount > account.balance) throw new ShopRuleError("The store credit account has insufficient funds");
+    return this.addStoreCreditTransaction(account, "debit", amount, { expiresAt: null, orderId }, at);
+  }
+
+  private addStoreCreditTransaction(
+    account: StoreCreditAccountRecord,
+    kind: "credit" | "debit",
+    amount: number,
+    details: { expiresAt: string | null; orderId: string | null },
+    at?: string,
+  ): StoreCreditTransactionRecord {
+    account.balance += kind === "credit" ? amount : -amount;
+    const transaction: StoreCreditTransactionRecord = {
+      id: this.ids.next(kind === "credit" ? "StoreCreditAccountCreditTransaction" : "StoreCreditAccountDebitTransaction"),
+      kind,
+      amount,
+      balanceAfter: account.balance,
+      expiresAt: details.expiresAt === null ? null : toShopifyDateTime(details.expiresAt),
+      orderId: details.orderId,
+      createdAt: this.stamp(at),
+    };
+    account.transactions.push(transaction);
+    this.changed();
+    return transaction;
   }
 
   // ---- discounts, metafields, bulk operations (the app's writes through the Admin API) ----
@@ -994,12 +1075,14 @@ export class ShopData {
     const usesByCustomer = customerId
       ? this.ordersOf(customerId).filter((order) => order.discountCodes.some((used) => used.discountId === record.id)).length
       : 0;
-    const subtotalPresentment = cart.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+    // A code for some items counts only those items toward its minimums, as Shopify does.
+    const eligible = cart.filter((line) => lineIsEligible(record, line));
+    const subtotalPresentment = eligible.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
     const reason = whyCodeDoesNotApply(record, {
       at,
       customerId,
       subtotal: pairFromPresentment(subtotalPresentment, currencies).shop,
-      quantity: cart.reduce((sum, line) => sum + line.quantity, 0),
+      quantity: eligible.reduce((sum, line) => sum + line.quantity, 0),
       shippingPrice: pairFromPresentment(shippingPrice, currencies).shop,
       usesByCustomer,
     });

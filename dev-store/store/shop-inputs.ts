@@ -40,6 +40,8 @@ export type CustomerChanges = Omit<NewCustomer, "createdAt" | "address"> & { at?
 
 export interface NewProduct {
   title: string;
+  /** The featured image's URL. */
+  imageUrl?: string | null;
   vendor?: string;
   productType?: string;
   tags?: string[];
@@ -65,6 +67,8 @@ export interface NewOrder {
   /** A decimal fraction applied to each discounted line, e.g. "0.0825". */
   taxRate?: string | null;
   discountCode?: string | null;
+  /** Store credit the signed-in buyer spends, a decimal in the shop currency: at most their balance and the order's total. */
+  storeCredit?: string | null;
   /** "paid" (default) charges at checkout; "pending" waits for markOrderPaid (e.g. bank transfer). */
   financialStatus?: "paid" | "pending";
   gateway?: string;

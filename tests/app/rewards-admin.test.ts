@@ -29,7 +29,7 @@ const headers = () => ({ "user-agent": DESKTOP_USER_AGENT, authorization: `Beare
 async function catalogue() {
   const response = await fetch(new URL(ROUTE, app.appUrl), { headers: headers() });
   expect(response.status).toBe(200);
-  return (await response.json()).rewards as { id: string; name: string; kind: string; pointsCost: number; value: string; active: boolean }[];
+  return (await response.json()).rewards as { id: string; name: string; kind: string; pointsCost: number; value: string; active: boolean; limits: string | null; productImageUrl: string | null }[];
 }
 
 async function post(fields: Record<string, string>) {
@@ -98,6 +98,38 @@ describe("the rewards admin page", () => {
     expect((await catalogue()).find((reward) => reward.id === added.id)!.active).toBe(false);
   });
 
+  it("adds store credit and free product rewards with limits, reading the product's title and image from Shopify", async () => {
+    const product = app.devStore.store.createProduct({ title: "Pour-over kettle", imageUrl: "https://cdn.example.com/kettle.png", variants: [{ title: "Matte black", price: "45.00" }] });
+    const variantId = product.variants[0].id;
+    const loaded = await (await fetch(new URL(ROUTE, app.appUrl), { headers: headers() })).json();
+    expect(loaded.products).toContainEqual({ label: "Pour-over kettle (Matte black)", value: variantId, imageUrl: "https://cdn.example.com/kettle.png" });
+
+    expect(await post({ intent: "save", name: "$10 credit", kind: "STORE_CREDIT", pointsCost: "900", storeCreditAmount: "10", minimumSubtotal: "50", codeValidDays: "60", limitPerCustomer: "1", limitPeriodDays: "30" })).toEqual({ ok: true, message: "Reward added" });
+    expect(await post({ intent: "save", name: "Free kettle", kind: "FREE_PRODUCT", pointsCost: "4000", productVariantId: variantId, codeValidDays: "30", minimumBalance: "5000" })).toEqual({ ok: true, message: "Reward added" });
+    const rows = await catalogue();
+    expect(rows.find((reward) => reward.name === "$10 credit")).toMatchObject({ kind: "STORE_CREDIT", value: "$10 store credit", limits: "Once every 30 days" });
+    expect(rows.find((reward) => reward.name === "Free kettle")).toMatchObject({ kind: "FREE_PRODUCT", value: "Free Pour-over kettle (Matte black)", limits: "Needs a balance of 5,000 points", productImageUrl: "https://cdn.example.com/kettle.png" });
+    // Store credit needs no order: the minimum subtotal typed under it is not kept.
+    expect(await app.db.reward.findFirstOrThrow({ where: { shopId, name: "$10 credit" } })).toMatchObject({ minimumSubtotal: null, limitPerCustomer: 1, limitPeriodDays: 30 });
+    expect(await app.db.reward.findFirstOrThrow({ where: { shopId, name: "Free kettle" } })).toMatchObject({ productVariantId: variantId, productTitle: "Pour-over kettle (Matte black)" });
+
+    // Each problem named, nothing saved.
+    expect(await post({ intent: "save", name: "Bad", kind: "STORE_CREDIT", pointsCost: "100", storeCreditAmount: "0", codeValidDays: "30", limitPerCustomer: "0", limitPeriodDays: "5" })).toEqual({
+      ok: false,
+      errors: { storeCreditAmount: "must be more than 0", limitPerCustomer: "must be at least 1" },
+    });
+    expect(await post({ intent: "save", name: "Bad", kind: "FREE_PRODUCT", pointsCost: "100", codeValidDays: "30", minimumBalance: "50" })).toEqual({
+      ok: false,
+      errors: { productVariantId: "is required for a free product: choose one", minimumBalance: "must be at least the reward's cost (or left empty)" },
+    });
+    expect(await post({ intent: "save", name: "Bad", kind: "FREE_PRODUCT", pointsCost: "100", codeValidDays: "30", productVariantId: "gid://shopify/ProductVariant/1" })).toEqual({
+      ok: false,
+      errors: { productVariantId: "is not a product variant in your shop" },
+    });
+    expect(await app.db.reward.count({ where: { shopId, name: "Bad" } })).toBe(0);
+    await app.db.reward.updateMany({ where: { shopId, name: { in: ["$10 credit", "Free kettle"] } }, data: { active: false } });
+  });
+
   it("cannot change another shop's reward", async () => {
     const other = await app.db.shop.create({ data: { domain: "someone-else.myshopify.com" } });
     const theirs = await app.db.reward.create({ data: { shopId: other.id, name: "Theirs", kind: "FREE_SHIPPING", pointsCost: 10 } });
@@ -141,6 +173,24 @@ describe("the rewards page in a browser", () => {
     await screenshot(page, "admin-rewards");
     expect(await app.db.reward.count({ where: { shopId, name: "Mug of the month" } })).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it("adds a store credit reward with a limit from the form", async () => {
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl("/rewards"));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.getByRole("button", { name: "Add reward" }).first().click();
+    await frame.getByLabel("Name customers see").fill("$15 store credit");
+    await frame.getByLabel("Reward", { exact: true }).selectOption("STORE_CREDIT");
+    await frame.getByLabel("Store credit", { exact: true }).fill("15");
+    await frame.getByLabel("Times per customer").fill("1");
+    await frame.getByLabel("Period").fill("30");
+    await frame.getByRole("button", { name: "Add reward" }).last().click();
+    await frame.getByText("Reward added").waitFor();
+    await frame.getByText("$15 store credit").first().waitFor();
+    await expect(frame.getByRole("row").filter({ hasText: "$15 store credit" }).getByText("Once every 30 days").isVisible()).resolves.toBe(true);
+    await screenshot(page, "admin-rewards-store-credit");
+    expect(await app.db.reward.findFirstOrThrow({ where: { shopId, name: "$15 store credit" } })).toMatchObject({ kind: "STORE_CREDIT", limitPerCustomer: 1, limitPeriodDays: 30 });
   });
 
   it("adds a percentage reward after an amount was typed under the kind it replaced", async () => {

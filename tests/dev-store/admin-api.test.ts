@@ -382,3 +382,59 @@ describe("bulk query operations", () => {
     expect((await run("{ customers { edges { node { nope } } } }")).userErrors[0].message).toBe("Invalid bulk query: Field 'nope' doesn't exist on type 'Customer'");
   });
 });
+
+describe("store credit", () => {
+  const SCOPES = `${ALL_SCOPES},read_store_credit_accounts,write_store_credit_account_transactions`;
+  const CREDIT = `mutation Credit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+    storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+      storeCreditAccountTransaction { id amount { amount currencyCode } balanceAfterTransaction { amount } expiresAt account { id balance { amount currencyCode } } }
+      userErrors { field code message }
+    }
+  }`;
+  const DEBIT = `mutation Debit($id: ID!, $debitInput: StoreCreditAccountDebitInput!) {
+    storeCreditAccountDebit(id: $id, debitInput: $debitInput) { storeCreditAccountTransaction { id } userErrors { field code message } }
+  }`;
+
+  it("credits a customer's account in the shop currency, opening it on the first credit, and keeps its balance", async () => {
+    let customerId = "";
+    const shop = await startDevShop({ scopes: SCOPES, seed: (store) => (customerId = store.createCustomer({ email: "ada@example.com" }).id) });
+    const credit = (amount: string, expiresAt: string | null = "2025-09-01T00:00:00Z") =>
+      shop.graphql(CREDIT, { id: customerId, creditInput: { creditAmount: { amount, currencyCode: "USD" }, expiresAt } });
+    const first = (await credit("10.00")).body.data.storeCreditAccountCredit;
+    expect(first).toMatchObject({ userErrors: [], storeCreditAccountTransaction: { amount: { amount: "10.0", currencyCode: "USD" }, balanceAfterTransaction: { amount: "10.0" }, expiresAt: "2025-09-01T00:00:00Z" } });
+    const second = (await credit("2.50", null)).body.data.storeCreditAccountCredit.storeCreditAccountTransaction;
+    expect(second.account).toEqual({ id: first.storeCreditAccountTransaction.account.id, balance: { amount: "12.5", currencyCode: "USD" } });
+
+    const read = await shop.graphql(`query($id: ID!) { customer(id: $id) { storeCreditAccounts(first: 5) { nodes { balance { amount } transactions(first: 5, query: "type:credit AND expires_at:<='2025-09-01T00:00:00Z'") { nodes { ... on StoreCreditAccountCreditTransaction { amount { amount } expiresAt } } } } } } }`, { id: customerId });
+    expect(read.body.data.customer.storeCreditAccounts.nodes).toEqual([{ balance: { amount: "12.5" }, transactions: { nodes: [{ amount: { amount: "10.0" }, expiresAt: "2025-09-01T00:00:00Z" }] } }]);
+
+    // A debit takes it back, never below zero.
+    const accountId = first.storeCreditAccountTransaction.account.id;
+    expect((await shop.graphql(DEBIT, { id: accountId, debitInput: { debitAmount: { amount: "20", currencyCode: "USD" } } })).body.data.storeCreditAccountDebit.userErrors).toEqual([
+      { field: ["debitInput", "debitAmount", "amount"], code: "INSUFFICIENT_FUNDS", message: "The store credit account does not have sufficient funds." },
+    ]);
+    expect((await shop.graphql(DEBIT, { id: accountId, debitInput: { debitAmount: { amount: "12.50", currencyCode: "USD" } } })).body.data.storeCreditAccountDebit.userErrors).toEqual([]);
+    expect(shop.store.storeCreditAccount(accountId)!.balance).toBe(0);
+  });
+
+  it("refuses a bad amount, another currency, an unknown customer and a past expiry with Shopify's userErrors, crediting nothing", async () => {
+    let customerId = "";
+    const shop = await startDevShop({ scopes: SCOPES, seed: (store) => (customerId = store.createCustomer({ email: "ada@example.com" }).id) });
+    const errors = async (id: string, amount: string, currencyCode = "USD", expiresAt: string | null = null) =>
+      (await shop.graphql(CREDIT, { id, creditInput: { creditAmount: { amount, currencyCode }, expiresAt } })).body.data.storeCreditAccountCredit;
+    expect(await errors(customerId, "0")).toEqual({ storeCreditAccountTransaction: null, userErrors: [{ field: ["creditInput", "creditAmount", "amount"], code: "NEGATIVE_OR_ZERO_AMOUNT", message: "A positive amount must be used." }] });
+    expect((await errors(customerId, "-5")).userErrors[0].code).toBe("NEGATIVE_OR_ZERO_AMOUNT");
+    expect((await errors(customerId, "5", "EUR")).userErrors[0]).toEqual({ field: ["creditInput", "creditAmount", "currencyCode"], code: "UNSUPPORTED_CURRENCY", message: "The currency provided is not currently supported." });
+    expect((await errors("gid://shopify/Customer/1", "5")).userErrors[0]).toEqual({ field: ["id"], code: "OWNER_NOT_FOUND", message: "Owner does not exist" });
+    expect((await errors(customerId, "5", "USD", "2025-05-01T00:00:00Z")).userErrors[0].code).toBe("EXPIRES_AT_IN_PAST");
+    expect(shop.store.storeCreditAccountsOf(customerId)).toEqual([]);
+  });
+
+  it("denies store credit to an app without the store credit scopes", async () => {
+    let customerId = "";
+    const shop = await startDevShop({ seed: (store) => (customerId = store.createCustomer({ email: "ada@example.com" }).id) });
+    const answer = await shop.graphql(CREDIT, { id: customerId, creditInput: { creditAmount: { amount: "5", currencyCode: "USD" } } });
+    expect(answer.body.errors[0].message).toContain("write_store_credit_account_transactions");
+    expect(shop.store.storeCreditAccountsOf(customerId)).toEqual([]);
+  });
+});

@@ -154,6 +154,26 @@ describe("the dev storefront's cart and checkout", () => {
     expect(browser.jar.has(CUSTOMER_COOKIE)).toBe(false);
   });
 
+  it("lets a signed-in customer spend their store credit at checkout, the card paying the rest", async () => {
+    const browser = shopper();
+    await browser.send("/account/register", { form: { first_name: "Cleo", last_name: "Credit", email: "cleo@example.com" } });
+    const cleo = devStore.store.customerByEmail("cleo@example.com")!;
+    devStore.store.creditStoreCredit(cleo.id, { amount: 1000, currencyCode: "USD", expiresAt: null });
+    await browser.send("/cart/add", { form: { id: beans, quantity: "1" } });
+    const page = await browser.send("/checkout");
+    expect(page.text).toContain("Use my store credit ($10.00)");
+    const placed = await browser.send("/checkout", { form: { first_name: "Cleo", last_name: "Credit", address1: "3 Main St", city: "Austin", zip: "73301", payment: "card", store_credit: "1" } });
+    expect(placed.status).toBe(303);
+    const order = devStore.store.ordersOf(cleo.id)[0];
+    // $24 + $5.99 shipping: $10 from store credit, $19.99 from the card.
+    expect(order.transactions.map((transaction) => ({ gateway: transaction.gateway, amount: transaction.amount.shop }))).toEqual([
+      { gateway: "shopify_store_credit", amount: 1000 },
+      { gateway: "bogus", amount: 1999 },
+    ]);
+    expect(devStore.store.storeCreditAccountsOf(cleo.id)[0]).toMatchObject({ balance: 0 });
+    expect((await browser.send("/checkout")).status).toBe(303);
+  });
+
   it("refuses a checkout with no valid email and keeps the cart", async () => {
     const browser = shopper();
     await browser.send("/cart/add", { form: { id: mug, quantity: "1" } });

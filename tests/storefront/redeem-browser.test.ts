@@ -158,4 +158,44 @@ describe("the widget on the real app", () => {
     await context.close();
     expect(pageErrors).toEqual([]);
   });
+  it("redeems points for store credit: no code to copy, the credit shown in My rewards and on the customer's account", async () => {
+    const reward = await app.db.reward.create({ data: { shopId, name: "$10 store credit", kind: "STORE_CREDIT", storeCreditAmount: "10", pointsCost: 1000, codeValidDays: 60, limitPerCustomer: 1, limitPeriodDays: 30 } });
+    try {
+      const { gid, stored } = await customerWith(1500, "Iris");
+      const { context, page } = await storefront(gid);
+      await page.goto(app.devStore.storefrontUrl);
+      await page.getByRole("button", { name: /^Rewards/ }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByText("1,500 points").waitFor();
+      await expect(dialog.getByText("Once every 30 days").isVisible()).resolves.toBe(true);
+      await dialog.getByRole("button", { name: "Redeem $10 store credit" }).click();
+      await dialog.getByRole("button", { name: "Yes, redeem" }).click();
+
+      const credited = dialog.getByRole("region", { name: "My rewards" }).getByRole("listitem").filter({ hasText: "$10.00" });
+      await credited.waitFor();
+      await expect(credited.innerText()).resolves.toContain("Store credit on your account, spent at checkout.");
+      await expect(credited.getByRole("link", { name: "Apply to cart" }).isVisible()).resolves.toBe(false);
+      await expect(credited.getByRole("button", { name: "Copy code" }).isVisible()).resolves.toBe(false);
+      await expect(credited.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+      await dialog.getByText("500 points").first().waitFor();
+      expect((await pointsBalance(app.db, stored.id, new Date())).available).toBe(500);
+      expect(app.devStore.store.storeCreditAccountsOf(gid).map((account) => ({ currency: account.currencyCode, balance: account.balance }))).toEqual([{ currency: "USD", balance: 1000 }]);
+      await credited.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${ARTIFACTS_DIR}/widget-store-credit-real-app.png` });
+
+      // Asked again within the period: refused, saying when.
+      await app.db.pointsLedgerEntry.create({ data: { shopId, customerId: stored.id, points: 1000, reason: "ADJUSTMENT", source: "ADJUSTMENT", sourceId: "test", key: `test:${randomUUID()}`, availableAt: new Date() } });
+      await page.reload();
+      await page.getByRole("button", { name: /^Rewards/ }).click();
+      await dialog.getByText("1,500 points").waitFor();
+      await dialog.getByRole("button", { name: "Redeem $10 store credit" }).click();
+      await dialog.getByRole("button", { name: "Yes, redeem" }).click();
+      await dialog.getByText(/^You can redeem this reward once every 30 days\. You can redeem it again on /).waitFor();
+      await page.screenshot({ path: `${ARTIFACTS_DIR}/widget-store-credit-limit-real-app.png` });
+      await context.close();
+    } finally {
+      await app.db.reward.update({ where: { id: reward.id }, data: { active: false } });
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -66,7 +66,11 @@ interface CodeDiscountInput {
 interface BasicCodeDiscountInput extends CodeDiscountInput {
   customerGets?: {
     value?: { percentage?: number | null; discountAmount?: { amount?: string | null; appliesOnEachItem?: boolean | null } | null; discountOnQuantity?: unknown } | null;
-    items?: { all?: boolean | null; products?: unknown; collections?: unknown } | null;
+    items?: {
+      all?: boolean | null;
+      products?: { productVariantsToAdd?: string[] | null; productVariantsToRemove?: string[] | null; productsToAdd?: string[] | null; productsToRemove?: string[] | null } | null;
+      collections?: unknown;
+    } | null;
     appliesOnOneTimePurchase?: boolean | null;
     appliesOnSubscription?: boolean | null;
   } | null;
@@ -135,9 +139,9 @@ function readCustomerGets(input: BasicCodeDiscountInput, argument: string, conte
     error(["value"], "Value can't be blank", "BLANK");
     return null;
   }
-  if (gets.items?.products || gets.items?.collections) throw unsupported("product- or collection-specific discounts");
+  if (gets.items?.collections) throw unsupported("collection-specific discounts");
   if (gets.value.discountOnQuantity) throw unsupported("discountOnQuantity values");
-  if (!gets.items?.all) error(["items"], "Items in 'customer get' must be specified", "APPLIES_ON_NOTHING");
+  if (!gets.items?.all && !gets.items?.products) error(["items"], "Items in 'customer get' must be specified", "APPLIES_ON_NOTHING");
   if (gets.value.percentage != null) {
     if (gets.value.percentage <= 0 || gets.value.percentage > 1) error(["value", "percentage"], "Value must be between 0.0 and 1.0", "VALUE_OUTSIDE_RANGE");
     return { percentage: gets.value.percentage };
@@ -156,6 +160,27 @@ function readCustomerGets(input: BasicCodeDiscountInput, argument: string, conte
   }
   error(["value"], "Value can't be blank", "BLANK");
   return null;
+}
+
+/** The variants `customerGets.items.products` names (whole products stand for all their variants); null for every item. */
+function readItemVariants(input: BasicCodeDiscountInput, argument: string, context: AdminContext, errors: UserError[]): string[] | null {
+  const products = input.customerGets?.items?.products;
+  if (!products || input.customerGets?.items?.all) return null;
+  const field = [argument, "customerGets", "items", "products"];
+  const variantIds = new Set<string>();
+  for (const id of products.productVariantsToAdd ?? []) {
+    if (context.store.variant(id)) variantIds.add(id);
+    else errors.push({ field: [...field, "productVariantsToAdd"], message: `Product variant ${id} does not exist`, code: "INVALID", extraInfo: null });
+  }
+  for (const id of products.productsToAdd ?? []) {
+    const product = context.store.product(id);
+    if (product) product.variants.forEach((variant) => variantIds.add(variant.id));
+    else errors.push({ field: [...field, "productsToAdd"], message: `Product ${id} does not exist`, code: "INVALID", extraInfo: null });
+  }
+  for (const id of products.productVariantsToRemove ?? []) variantIds.delete(id);
+  for (const id of products.productsToRemove ?? []) context.store.product(id)?.variants.forEach((variant) => variantIds.delete(variant.id));
+  if (variantIds.size === 0 && errors.length === 0) errors.push({ field: [...field], message: "Items in 'customer get' must be specified", code: "APPLIES_ON_NOTHING", extraInfo: null });
+  return [...variantIds];
 }
 
 function newDiscount(input: CodeDiscountInput, common: ReturnType<typeof readCommonInput>, context: AdminContext): Omit<NewCodeDiscount, "kind" | "customerGets" | "maximumShippingPrice"> {
@@ -277,8 +302,9 @@ function basicCreatePayload(argument: string) {
     const errors: UserError[] = [];
     const common = readCommonInput(input, argument, context, errors);
     const customerGets = readCustomerGets(input, argument, context, errors);
+    const itemVariantIds = readItemVariants(input, argument, context, errors);
     if (errors.length > 0 || !customerGets) return { codeDiscountNode: null, userErrors: errors };
-    const discount = context.store.createCodeDiscount({ ...newDiscount(input, common, context), kind: "basic", customerGets, maximumShippingPrice: null });
+    const discount = context.store.createCodeDiscount({ ...newDiscount(input, common, context), kind: "basic", customerGets, itemVariantIds, maximumShippingPrice: null });
     return { codeDiscountNode: discount, userErrors: [] };
   };
 }
@@ -367,9 +393,9 @@ export const discountResolvers: ResolverMap = {
   },
   DiscountCodeBasic: {
     ...sharedDiscountFields,
-    discountClass: () => "ORDER",
-    discountClasses: () => ["ORDER"],
-    customerGets: ({ discount }: DiscountView) => discount.customerGets,
+    discountClass: ({ discount }: DiscountView) => (discount.itemVariantIds ? "PRODUCT" : "ORDER"),
+    discountClasses: ({ discount }: DiscountView) => [discount.itemVariantIds ? "PRODUCT" : "ORDER"],
+    customerGets: ({ discount }: DiscountView) => ({ ...discount.customerGets, itemVariantIds: discount.itemVariantIds ?? null }),
     recurringCycleLimit: () => null,
   },
   DiscountCodeFreeShipping: {
@@ -388,7 +414,10 @@ export const discountResolvers: ResolverMap = {
       "percentage" in value
         ? { __typename: "DiscountPercentage", percentage: value.percentage }
         : { __typename: "DiscountAmount", amount: moneyV2(value.amount, context.store.shop.currencyCode), appliesOnEachItem: value.appliesOnEachItem },
-    items: () => ({ __typename: "AllDiscountItems", allItems: true }),
+    items: (value: { itemVariantIds: string[] | null }, _args, context) =>
+      value.itemVariantIds
+        ? { __typename: "DiscountProducts", variants: value.itemVariantIds.map((id) => context.store.variant(id)).filter(Boolean) }
+        : { __typename: "AllDiscountItems", allItems: true },
     appliesOnOneTimePurchase: () => true,
     appliesOnSubscription: () => false,
   },
@@ -398,6 +427,11 @@ export const discountResolvers: ResolverMap = {
     appliesOnEachItem: (value: { appliesOnEachItem: boolean }) => value.appliesOnEachItem,
   },
   AllDiscountItems: { allItems: () => true },
+  DiscountProducts: {
+    productVariants: (value: { variants: { id: string }[] }, args, context, info) =>
+      paginate(value.variants, args, { sortValue: (variant) => legacyResourceId(variant.id), id: (variant) => variant.id, bulk: context.bulk, fieldName: info.fieldName }),
+    products: () => ({ edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } }),
+  },
   DiscountCustomerAll: { allCustomers: () => true },
   DiscountBuyerSelectionAll: { all: () => "ALL" },
   DiscountCustomers: { customers: (value: { customers: unknown[] }) => value.customers },

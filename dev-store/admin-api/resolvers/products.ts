@@ -35,6 +35,18 @@ const PRODUCT_SORT: Record<string, (product: ProductRecord) => string | number> 
   INVENTORY_TOTAL: (product) => product.variants.reduce((sum, variant) => sum + variant.inventoryQuantity, 0),
 };
 
+interface FeaturedImageView {
+  __typename: "MediaImage";
+  id: string;
+  url: string;
+  alt: string;
+}
+
+/** A product's featured image as the Media interface shows it (the dev store keeps one image per product). */
+function featuredImage(product: ProductRecord): FeaturedImageView {
+  return { __typename: "MediaImage", id: `gid://shopify/MediaImage/${legacyResourceId(product.id)}`, url: product.imageUrl!, alt: product.title };
+}
+
 export const productResolvers: ResolverMap = {
   QueryRoot: {
     product: (_root, args: { id: string }, context) => context.store.product(args.id) ?? null,
@@ -63,9 +75,26 @@ export const productResolvers: ResolverMap = {
     totalInventory: (product: ProductRecord) => product.variants.reduce((sum, variant) => sum + variant.inventoryQuantity, 0),
     hasOnlyDefaultVariant: (product: ProductRecord) => product.variants.length === 1 && product.variants[0].title === "Default Title",
     variantsCount: (product: ProductRecord) => ({ count: product.variants.length, precision: "EXACT" }),
+    featuredMedia: (product: ProductRecord) => (product.imageUrl ? featuredImage(product) : null),
     variants: (product: ProductRecord, args, context, info) =>
       paginate(product.variants, args, { sortValue: (variant) => variant.position, id: (variant) => variant.id, bulk: context.bulk, fieldName: info.fieldName }),
     ...metafieldFields,
+  },
+  MediaImage: {
+    id: (media: FeaturedImageView) => media.id,
+    alt: (media: FeaturedImageView) => media.alt,
+    mediaContentType: () => "IMAGE",
+    status: () => "READY",
+    preview: (media: FeaturedImageView) => ({ image: media, status: "READY" }),
+    image: (media: FeaturedImageView) => media,
+  },
+  MediaPreviewImage: {
+    image: (preview: { image: FeaturedImageView }) => preview.image,
+    status: (preview: { status: string }) => preview.status,
+  },
+  Image: {
+    url: (image: FeaturedImageView) => image.url,
+    altText: (image: FeaturedImageView) => image.alt,
   },
   ProductVariant: {
     id: (variant: VariantRecord) => variant.id,
