@@ -17,7 +17,7 @@ export const loader = async ({ request, context }: LoaderFunctionArgs) => {
   return customer.cors(Response.json(account, { headers: { "Cache-Control": "private, no-store" } }));
 };
 
-// A preflight reaches the action (every method but GET and HEAD does): verifiedAccountCustomer answers it.
+// The loader also answers a preflight (OPTIONS), through verifiedAccountCustomer; other methods get a readable 405.
 export const action = async ({ request, context }: LoaderFunctionArgs) => {
   const customer = await verifiedAccountCustomer(request, context);
   if (customer instanceof Response) return customer;

@@ -8,7 +8,12 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { accountError, verifiedAccountCustomer } from "../storefront/customer-account.server";
 import { redeemForShopper } from "../storefront/redeem-request.server";
 
-export const loader = ({ request }: LoaderFunctionArgs) => accountError(request, 405, "Redeem with a POST.", { Allow: "POST" });
+// A preflight (OPTIONS) reaches the loader: verifiedAccountCustomer answers it.
+export const loader = async ({ request, context }: LoaderFunctionArgs) => {
+  const customer = await verifiedAccountCustomer(request, context);
+  if (customer instanceof Response) return customer;
+  return accountError(request, 405, "Redeem with a POST.", { Allow: "POST" });
+};
 
 export const action = async ({ request, context }: ActionFunctionArgs) => {
   const customer = await verifiedAccountCustomer(request, context);

@@ -88,14 +88,17 @@ describe("GET /customer-account/account", () => {
     expect(body).toEqual(widget);
   });
 
-  it("answers a preflight from the extension's origin", async () => {
-    const response = await fetch(`${app.appUrl}/customer-account/account`, {
-      method: "OPTIONS",
-      headers: { Origin: EXTENSION_ORIGIN, "User-Agent": BROWSER, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" },
-    });
-    expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    expect(response.headers.get("access-control-allow-headers")).toMatch(/Authorization/);
+  it("answers the preflight of each of its routes from the extension's origin", async () => {
+    for (const [path, method] of [["/customer-account/account", "GET"], ["/customer-account/redeem", "POST"], ["/customer-account/orders/1", "GET"]]) {
+      const response = await fetch(`${app.appUrl}${path}`, {
+        method: "OPTIONS",
+        headers: { Origin: EXTENSION_ORIGIN, "User-Agent": BROWSER, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": "authorization,content-type" },
+      });
+      expect(response.status, path).toBe(204);
+      expect(response.headers.get("access-control-allow-origin"), path).toBe("*");
+      expect(response.headers.get("access-control-allow-headers"), path).toMatch(/Authorization, Content-Type/);
+      expect(response.headers.get("access-control-allow-methods"), path).toContain(method);
+    }
   });
 
   it("refuses a missing, forged, expired, early, tampered or another app's token, and one without a signed-in customer, with 401", async () => {
