@@ -23,7 +23,8 @@ export type OrderPoints = OrderPointsStatus & { pointsName: string };
 interface OrderPointsRow {
   pointsName: string;
   orderStored: boolean;
-  counted: boolean;
+  /** The app has settled the order's points: paid (a completed purchase) or cancelled. */
+  settled: boolean;
   customerGone: boolean;
   total: string | null;
   pending: string | null;
@@ -50,7 +51,7 @@ function statusOf(row: OrderPointsRow): OrderPointsStatus {
   if (row.customerGone) return { status: "none", points: 0 };
   if (total > 0 && pending > 0) return { status: "pending", points: total, availableAt: row.availableAt };
   if (total > 0) return { status: "earned", points: total };
-  if (!row.counted && !row.total) return { status: "pending", points: null, availableAt: null };
+  if (!row.settled && row.total === null) return { status: "pending", points: null, availableAt: null };
   return { status: "none", points: 0 };
 }
 
@@ -58,7 +59,7 @@ function statusOf(row: OrderPointsRow): OrderPointsStatus {
 // shop's id, and the order only when it is this customer's.
 const ORDER_POINTS_SQL = `
   SELECT p."pointsName", o.id IS NOT NULL AS "orderStored",
-         COALESCE(o.cancelled OR o.counted, false) AS counted,
+         COALESCE(o.cancelled OR o.completed, false) AS settled,
          (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) IS TRUE AS "customerGone",
          e.total, e.pending,
          to_char(e."availableAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "availableAt"
@@ -66,7 +67,7 @@ const ORDER_POINTS_SQL = `
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
     LEFT JOIN LATERAL (
-      SELECT o.id, o."cancelledAt" IS NOT NULL AS cancelled, (${completedPurchaseSql("o")}) AS counted
+      SELECT o.id, o."cancelledAt" IS NOT NULL AS cancelled, (${completedPurchaseSql("o")}) AS completed
         FROM "Order" o
        WHERE o."shopId" = s.id AND o."shopifyId" = $3 AND o."customerShopifyId" = $2
     ) o ON true

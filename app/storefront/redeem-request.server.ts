@@ -3,10 +3,11 @@
  * for the storefront widget, a customer account session token for the account page): the limits
  * counted, the body read, the reward redeemed and the answer both clients read.
  */
+import { z } from "zod";
+
 import db, { pool } from "../db.server";
 import { redeemReward } from "../loyalty/redemption.server";
 import { storefrontAccount } from "../loyalty/storefront-account.server";
-import { z } from "zod";
 
 import { REDEEM_PER_CUSTOMER, REDEEM_PER_IP, takeRateLimits } from "./rate-limits.server";
 import { shopifyAccessFor } from "./shop-admin.server";
