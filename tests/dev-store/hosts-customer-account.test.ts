@@ -35,7 +35,10 @@ afterAll(async () => {
   await new Promise((resolve) => app?.close(resolve));
 });
 
-const as = (customerId: string | null) => ({ headers: customerId ? { Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(customerId)}` } : {}, redirect: "manual" as const });
+const as = (customerId: string | null): RequestInit => ({
+  headers: customerId ? { Cookie: `${CUSTOMER_COOKIE}=${encodeURIComponent(customerId)}` } : {},
+  redirect: "manual",
+});
 
 describe("the dev store's customer account pages", () => {
   it("finds the app's customer account extension and its two targets", () => {
