@@ -41,9 +41,10 @@ const as = (customerId: string | null): RequestInit => ({
 });
 
 describe("the dev store's customer account pages", () => {
-  it("finds the app's customer account extension and its two targets", () => {
+  it("finds the app's customer account extensions and their targets", () => {
     expect(loadCustomerAccountExtensions("extensions")).toEqual([
-      expect.objectContaining({ handle: "loyalty-account", targets: ["customer-account.page.render", "customer-account.order-status.block.render"] }),
+      expect.objectContaining({ handle: "loyalty-page", name: "Rewards", targets: ["customer-account.page.render"] }),
+      expect.objectContaining({ handle: "loyalty-order-points", targets: ["customer-account.order-status.block.render"] }),
     ]);
   });
 
@@ -69,12 +70,12 @@ describe("the dev store's customer account pages", () => {
     expect((await fetch(`${devStore.storefrontUrl}${accountOrderPath(order)}`, as(other.id))).status).toBe(404);
     expect((await fetch(`${devStore.storefrontUrl}${accountOrderPath(order)}`, as(null))).status).toBe(401);
 
-    const bundle = await fetch(`${devStore.storefrontUrl}/account/extensions/loyalty-account/bundle/customer-account.page.render.js`);
+    const bundle = await fetch(`${devStore.storefrontUrl}/account/extensions/loyalty-page/bundle/customer-account.page.render.js`);
     expect(bundle.headers.get("content-type")).toMatch(/javascript/);
     expect(await bundle.text()).toBe(readFileSync("extensions/customer-account/bundle/customer-account.page.render.js", "utf8"));
     // The account page links to the extension's full page and the order's page.
     const account = await (await fetch(`${devStore.storefrontUrl}/account`, as(owner.id))).text();
-    expect(account).toContain('href="/account/pages/loyalty-account"');
+    expect(account).toContain('href="/account/pages/loyalty-page"');
     expect(account).toContain(`href="${accountOrderPath(order)}"`);
   });
 });

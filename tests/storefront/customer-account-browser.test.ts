@@ -57,7 +57,7 @@ describe("the loyalty page in the customer's account", () => {
     await page.getByRole("button", { name: /Maya Chen/ }).click();
     await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("Maya Chen");
     await page.getByRole("link", { name: "Account" }).click();
-    await page.getByRole("navigation", { name: "Account pages" }).getByRole("link", { name: "Loyalty" }).click();
+    await page.getByRole("navigation", { name: "Account pages" }).getByRole("link", { name: "Rewards" }).click();
 
     const extension = page.frameLocator("iframe.customer-account-extension");
     await extension.getByRole("heading", { name: "Rewards", level: 1 }).waitFor();

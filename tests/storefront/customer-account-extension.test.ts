@@ -17,11 +17,11 @@ const toml = parse(readFileSync(path.join(EXTENSION_DIR, "shopify.extension.toml
 };
 
 describe("the customer account extension", () => {
-  it("declares a full page and an order status block, with network access to call the app, on the API version of its package", () => {
-    const [extension] = toml.extensions;
-    expect(extension.type).toBe("ui_extension");
-    expect(extension.targeting.map((entry) => entry.target)).toEqual(["customer-account.page.render", "customer-account.order-status.block.render"]);
-    expect(extension.capabilities?.network_access).toBe(true);
+  it("declares a full page and an order status block, each its own extension (a full page shares with no other target), with network access to call the app", () => {
+    expect(toml.extensions.map((extension) => ({ type: extension.type, targets: extension.targeting.map((entry) => entry.target), network: extension.capabilities?.network_access }))).toEqual([
+      { type: "ui_extension", targets: ["customer-account.page.render"], network: true },
+      { type: "ui_extension", targets: ["customer-account.order-status.block.render"], network: true },
+    ]);
     const { version } = JSON.parse(readFileSync("node_modules/@shopify/ui-extensions/package.json", "utf8")) as { version: string };
     const [year, month] = version.split(".");
     expect(toml.api_version).toBe(`${year}-${month.padStart(2, "0")}`);
