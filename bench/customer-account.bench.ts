@@ -31,6 +31,8 @@ interface Load {
 interface LoadResult {
   latencies: number[];
   achievedRate: number;
+  /** Requests not answered 200, and the first few answers' reasons. */
+  failed: number;
   failures: string[];
 }
 
@@ -60,7 +62,7 @@ async function generateLoad(load: Load): Promise<LoadResult> {
     pending.push(get(n, due));
   }
   const latencies = await Promise.all(pending);
-  return { latencies, achievedRate: total / ((performance.now() - started) / 1000), failures: failures.slice(0, 5) };
+  return { latencies, achievedRate: total / ((performance.now() - started) / 1000), failed: failures.length, failures: failures.slice(0, 5) };
 }
 
 function loadFromChild(load: Load): Promise<LoadResult> {
@@ -152,7 +154,8 @@ export async function run(): Promise<BenchRow[]> {
         const cpuBefore = process.cpuUsage();
         const result = await child;
         const cpu = process.cpuUsage(cpuBefore);
-        if (result.failures.length) throw new Error(`${name} failed: ${result.failures.join("; ")}`);
+        // An overloaded machine fails requests (the pool's connect timeout answers 500): counted as a row, not hidden.
+        if (result.failures.length) process.stderr.write(`${name} at ${rate}/s: ${result.failed} failed, e.g. ${result.failures.join("; ")}\n`);
         rounds.push(result);
         cpuPerRequest.push((cpu.user + cpu.system) / 1000 / result.latencies.length);
       }
@@ -163,6 +166,7 @@ export async function run(): Promise<BenchRow[]> {
         { name: `${label} p50`, value: at(50), unit: "ms", note },
         { name: `${label} p95`, value: at(95), unit: "ms", ...(rate === RATE ? { target: "< 100" } : {}), note },
         { name: `${label} p99`, value: at(99), unit: "ms", note },
+        { name: `${label}: requests not answered 200`, value: median(rounds.map((result) => result.failed)), unit: "requests", target: "<= 0", note: `median of ${ROUNDS} rounds of ${rate * SECONDS}` },
         { name: `${label}: the app's CPU per request`, value: median(cpuPerRequest), unit: "ms", note: `median of ${ROUNDS} rounds; process.cpuUsage of the process serving the app` },
       );
     }
