@@ -7,6 +7,8 @@ export interface AppConfiguration {
   /** The app's handle in admin URLs: /store/<shop>/apps/<handle>. */
   handle: string;
   embedded: boolean;
+  /** `application_url`: where the deployed app lives (the dev store uses the app URL it was given). */
+  applicationUrl: string | null;
   appProxy: AppProxyConfiguration | null;
 }
 
@@ -32,6 +34,7 @@ export function readAppConfiguration(appTomlPath: string): AppConfiguration {
     name,
     handle,
     embedded: toml.embedded !== false,
+    applicationUrl: typeof toml.application_url === "string" ? toml.application_url.replace(/\/+$/, "") : null,
     appProxy: toml.app_proxy === undefined ? null : appProxyConfiguration(toml.app_proxy),
   };
 }

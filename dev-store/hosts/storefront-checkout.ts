@@ -48,6 +48,8 @@ export interface CheckoutRoutesOptions {
   discountCookie: string;
   /** The storefront's page frame (header, customer picker, footer). */
   page(req: http.IncomingMessage, url: URL, parts: { title: string; content: Html }): Html;
+  /** The app's customer account pages the account links to, and each order's page in the account. */
+  customerAccount?: { pages(): { title: string; path: string }[]; orderPath(order: OrderRecord): string };
 }
 
 /** The shopping routes: /products/<handle>, /cart, /checkout, /account/register, /orders/<token>. */
@@ -286,13 +288,16 @@ ${storeCreditOf(customerId) > 0
     if (!customerId) return redirect(res, "/account/register");
     const customer = shop.customer(customerId)!;
     const orders = shop.ordersOf(customerId).slice().reverse();
+    const accountPages = options.customerAccount?.pages() ?? [];
+    const orderPath = options.customerAccount?.orderPath;
     return sendHtml(res, 200, options.page(req, url, {
       title: "Your account",
       content: html`<h1>Your account</h1>
 <p>Signed in as <strong>${customer.email}</strong>${customer.emailMarketingConsent.marketingState === "SUBSCRIBED" ? " · subscribed to email" : ""}</p>
+${accountPages.length > 0 ? html`<nav class="shop-links" aria-label="Account pages">${accountPages.map((link) => html`<a href="${link.path}">${link.title}</a>`)}</nav>` : ""}
 <h2>Orders</h2>
-${orders.length === 0 ? html`<p>No orders yet. <a href="/">Start shopping</a></p>` : html`<table class="orders"><thead><tr><th>Order</th><th>Date</th><th>Payment</th><th>Total</th></tr></thead><tbody>
-${orders.slice(0, 20).map((order) => html`<tr><td><a href="/orders/${order.token}">${order.name}</a></td><td>${order.createdAt.slice(0, 10)}</td><td>${order.financialStatus}</td><td>${money(orderTotals(order).current.total.shop)}</td></tr>`)}
+${orders.length === 0 ? html`<p>No orders yet. <a href="/">Start shopping</a></p>` : html`<table class="orders"><thead><tr><th>Order</th><th>Date</th><th>Payment</th><th>Total</th>${orderPath ? html`<th>Status</th>` : ""}</tr></thead><tbody>
+${orders.slice(0, 20).map((order) => html`<tr><td><a href="/orders/${order.token}">${order.name}</a></td><td>${order.createdAt.slice(0, 10)}</td><td>${order.financialStatus}</td><td>${money(orderTotals(order).current.total.shop)}</td>${orderPath ? html`<td><a href="${orderPath(order)}" aria-label="Order ${order.name} status">View</a></td>` : ""}</tr>`)}
 </tbody></table>`}`,
     }));
   }

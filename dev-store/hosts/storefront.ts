@@ -17,6 +17,7 @@ import {
   type DevStoreRequestHandler,
 } from "../http";
 import type { ShopData } from "../store/shop-data";
+import { accountOrderPath, createCustomerAccountRoutes, customerAccountPages } from "./customer-account";
 import { CART_COOKIE, createCheckoutRoutes, parseCart } from "./storefront-checkout";
 import { createStorefrontLiquid, storefrontGlobals, type StorefrontGlobals } from "./storefront-liquid";
 import { GUEST, problemsNotice, productGrid, SIGN_IN_PATH, storefrontLayout } from "./storefront-page";
@@ -24,7 +25,7 @@ import type { StorefrontCustomer, StorefrontView } from "./storefront-view";
 import { loadThemeAppExtensions, renderThemeBlock, type ThemeAppExtension, type ThemeBlock } from "./theme-extension";
 
 export interface StorefrontHostOptions {
-  config: Pick<DevStoreConfig, "shop" | "apiSecret" | "appUrl" | "appTomlPath" | "nodeEnv">;
+  config: Pick<DevStoreConfig, "shop" | "apiKey" | "apiSecret" | "appUrl" | "appTomlPath" | "nodeEnv">;
   view: StorefrontView;
   /** Where theme app extensions live; the `extensions` folder beside shopify.app.toml by default. */
   extensionsDir?: string;
@@ -199,7 +200,25 @@ ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"
   }
 
   const checkout = options.shop
-    ? createCheckoutRoutes({ shop: options.shop, customerCookie: CUSTOMER_COOKIE, discountCookie: DISCOUNT_COOKIE, page: (req, url, parts) => page(req, url, parts) })
+    ? createCheckoutRoutes({
+        shop: options.shop,
+        customerCookie: CUSTOMER_COOKIE,
+        discountCookie: DISCOUNT_COOKIE,
+        page: (req, url, parts) => page(req, url, parts),
+        customerAccount: { pages: () => customerAccountPages(extensionsDir), orderPath: accountOrderPath },
+      })
+    : null;
+  // The app's customer account UI extensions, on the signed-in customer's account pages.
+  const customerAccount = options.shop
+    ? createCustomerAccountRoutes({
+        config,
+        shop: options.shop,
+        extensionsDir,
+        builtAppUrl: app.applicationUrl,
+        customerCookie: CUSTOMER_COOKIE,
+        locale,
+        page: (req, url, parts) => page(req, url, parts),
+      })
     : null;
 
   return async (req, res) => {
@@ -226,6 +245,7 @@ ${hasAppBlocks ? html`<section class="rewards" aria-labelledby="rewards-heading"
       const code = decodeURIComponent(discountLink[1]);
       return redirectWithCookie(res, safeReturnPath(url.searchParams.get("redirect")), `${DISCOUNT_COOKIE}=${encodeURIComponent(code)}; Path=/; SameSite=Lax`);
     }
+    if (customerAccount && (await customerAccount(req, res))) return true;
     if (checkout && (await checkout(req, res))) return true;
     const asset = /^\/extensions\/([^/]+)\/assets\/([^/]+)$/.exec(url.pathname);
     if (asset && isRead) return extensionAsset(res, decodeURIComponent(asset[1]), decodeURIComponent(asset[2]));

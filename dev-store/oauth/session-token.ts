@@ -94,3 +94,34 @@ export function verifySessionToken(
   if (claims.dest !== `https://${expected.shop}`) return { valid: false, reason: "issued for another shop" };
   return { valid: true, claims };
 }
+
+export interface CustomerAccountSessionTokenRequest {
+  shop: string;
+  apiKey: string;
+  apiSecret: string;
+  /** The signed-in customer's GID (gid://shopify/Customer/<id>). */
+  customerGid: string;
+  now?: Date;
+  /** Shopify's extension tokens live 5 minutes. */
+  lifetimeSeconds?: number;
+}
+
+/**
+ * The session token a customer account UI extension's `shopify.sessionToken.get()` gives: HS256 with
+ * the app's secret, `dest` the shop's domain (no scheme, unlike the admin's), `sub` the customer's GID,
+ * no `iss` or `sid`.
+ */
+export function mintCustomerAccountSessionToken(request: CustomerAccountSessionTokenRequest): string {
+  const issuedAt = Math.floor((request.now ?? new Date()).getTime() / 1000);
+  const claims = {
+    dest: request.shop,
+    aud: request.apiKey,
+    sub: request.customerGid,
+    exp: issuedAt + (request.lifetimeSeconds ?? 300),
+    nbf: issuedAt,
+    iat: issuedAt,
+    jti: randomUUID(),
+  };
+  const unsigned = `${base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}`;
+  return `${unsigned}.${sign(unsigned, request.apiSecret)}`;
+}
