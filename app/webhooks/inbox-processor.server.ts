@@ -303,19 +303,23 @@ class Batch implements DeliveryBatch {
 
 /** The failed attempts of these rows, in one statement: the error, the attempt count, the next try or death. */
 async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown }[], at: Date, maxAttempts: number): Promise<void> {
-  // Counted in SQL: two lanes that both failed a row count two attempts.
+  // An attempt is counted once: two lanes that failed the row after reading the same count (one took
+  // it between the other's rollback and its record, or a batch and its replay) count one attempt.
   const retryAt = (row: InboxRow) => new Date(at.getTime() + retryDelaySeconds(row.attempts + 1) * 1000);
   const updated = await db.$queryRaw<{ id: string; attempts: number; dead: boolean }[]>`
     UPDATE "WebhookEvent" w
        SET attempts = w.attempts + 1, "lastError" = f.error, "nextAttemptAt" = f.next_at::timestamptz AT TIME ZONE 'UTC',
            "deadAt" = CASE WHEN w.attempts + 1 >= ${maxAttempts} THEN ${at}::timestamp(3) ELSE NULL END
-      FROM unnest(${failures.map((failure) => failure.row.id)}::text[], ${failures.map((failure) => describe(failure.error))}::text[],
-                  ${failures.map((failure) => retryAt(failure.row).toISOString())}::text[]) AS f(id, error, next_at)
-     WHERE w.id = f.id AND w."processedAt" IS NULL
+      FROM unnest(${failures.map((failure) => failure.row.id)}::text[], ${failures.map((failure) => failure.row.attempts)}::int[],
+                  ${failures.map((failure) => describe(failure.error))}::text[], ${failures.map((failure) => retryAt(failure.row).toISOString())}::text[])
+           AS f(id, seen, error, next_at)
+     WHERE w.id = f.id AND w."processedAt" IS NULL AND w."deadAt" IS NULL AND w.attempts = f.seen
     RETURNING w.id, w.attempts, w."deadAt" IS NOT NULL AS dead`;
   for (const { row, error } of failures) {
     const result = updated.find((entry) => entry.id === row.id);
-    const dead = result?.dead ?? false;
+    // Another lane counted this attempt, and said so.
+    if (!result) continue;
+    const dead = result.dead;
     console.error(
       JSON.stringify({
         level: "error",
@@ -323,7 +327,7 @@ async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown 
         topic: row.topic,
         shop: row.shopDomain,
         eventId: row.eventId,
-        attempts: result?.attempts ?? row.attempts + 1,
+        attempts: result.attempts,
         ...(dead ? {} : { retryAt: retryAt(row) }),
         error: describe(error),
       }),
