@@ -8,9 +8,10 @@
  * the Sync issues page, its body (personal data) cleared `deadBodyDays` later by the lanes' upkeep.
  *
  * Per-order and per-customer ordering: a batch locks every subject its deliveries name before
- * applying them (a subject another batch holds waits for the next batch), the handlers lock each
- * subject again (a no-op for the batch's own) and ignore versions older than the stored one
- * (orders/sync.server.ts), so lanes and processes may run side by side.
+ * applying them (a subject another batch holds waits for the next batch), and the handlers ignore
+ * versions older than the stored one (orders/sync.server.ts), so lanes and processes may run side by
+ * side. The customers' points and the report rows of the orders a batch stored are recomputed once,
+ * at its end (docs/decisions/apply-path.md).
  */
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
