@@ -3,7 +3,8 @@
  * order's points follow within milliseconds. `npm run worker` processes the same inbox too (they
  * share it row by row); PROCESS_WEBHOOKS_IN_APP=false leaves it to the workers alone.
  */
-import db from "../db.server";
+import db, { pool } from "../db.server";
+import { sharesOneSession } from "../embedded-database.server";
 import { env } from "../env.server";
 import { startPointsExpiry, type PointsExpirySchedule } from "../loyalty/points-expiry.server";
 import { startWebhookInbox, type WebhookInboxProcessor } from "./inbox-processor.server";
@@ -19,12 +20,20 @@ export function inboxLanes(settings: { DATABASE_URL?: string; WEBHOOK_LANES: num
   return settings.DATABASE_URL ? settings.WEBHOOK_LANES : 1;
 }
 
+/**
+ * Deliveries per transaction: one where every connection is the same session (the embedded database),
+ * so a batch never holds the database the webhook routes are waiting for to store what they accept.
+ */
+export function inboxBatchSize(settings: { WEBHOOK_BATCH_SIZE: number }, connectionString: string | undefined): number {
+  return sharesOneSession(connectionString) ? 1 : settings.WEBHOOK_BATCH_SIZE;
+}
+
 export function startInAppWebhookInbox(): void {
   const settings = env();
   // On the embedded database nothing else runs the hourly points expiry (a server has `npm run worker`).
   if (!settings.DATABASE_URL) globalThis.__loyaltyInAppExpiry ??= startPointsExpiry({ db });
   if (!settings.PROCESS_WEBHOOKS_IN_APP || globalThis.__loyaltyInAppInbox) return;
-  globalThis.__loyaltyInAppInbox = startWebhookInbox({ db, lanes: inboxLanes(settings), batchSize: settings.WEBHOOK_BATCH_SIZE, maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
+  globalThis.__loyaltyInAppInbox = startWebhookInbox({ db, lanes: inboxLanes(settings), batchSize: inboxBatchSize(settings, pool.options.connectionString), maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS, deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS });
 }
 
 export async function stopInAppWebhookInbox(): Promise<void> {
