@@ -163,14 +163,6 @@ async function applyOne(db: PrismaClient, now: () => Date, maxAttempts: number, 
   }
 }
 
-/**
- * Processes the oldest due delivery alone, if any; false when there is none (a batch of one: the
- * row's mark commits with the handler's writes or not at all, and a failure is recorded on it).
- */
-export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date(), maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<boolean> {
-  return (await applyOne(db, now, maxAttempts, null)).taken > 0;
-}
-
 async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number, limit: number, onlyId: string | null): Promise<BatchOutcome> {
   let taken: InboxRow[] = [];
   try {
