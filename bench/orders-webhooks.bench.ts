@@ -9,7 +9,8 @@
  * process applies the inbox, both on the same 2 cores as PostgreSQL and the load generator. Two
  * measurements per round: how fast the app accepts a burst (verify, check, store, 200) with the worker
  * paused (SIGSTOP), how fast the worker then applies it (resumed until the inbox is empty), and how
- * fast the app accepts a second burst while the worker applies it at the same time.
+ * fast the app accepts a second burst while the worker applies it at the same time. Then two and four
+ * worker processes on the same inbox, each set draining one burst, show how applying scales.
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";

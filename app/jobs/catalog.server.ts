@@ -10,6 +10,7 @@
  * - "global": one process at a time across all of them (an advisory lock per job); the others skip that round.
  */
 import { allowLongStatements } from "../database-timeouts.server";
+import { sharesOneSession } from "../embedded-database.server";
 import type { Env } from "../env.server";
 import { sweepWinBacks } from "../follow-ups/schedule.server";
 import { dispatchDueFollowUps } from "../follow-ups/dispatch.server";
@@ -90,6 +91,14 @@ export function inboxLanes(settings: { DATABASE_URL?: string; WEBHOOK_LANES: num
   return settings.DATABASE_URL ? settings.WEBHOOK_LANES : 1;
 }
 
+/**
+ * Deliveries per transaction: one where every connection is the same session (the embedded database),
+ * so a batch never holds the database the webhook routes are waiting for to store what they accept.
+ */
+export function inboxBatchSize(settings: { DATABASE_URL?: string; WEBHOOK_BATCH_SIZE: number }): number {
+  return !settings.DATABASE_URL || sharesOneSession(settings.DATABASE_URL) ? 1 : settings.WEBHOOK_BATCH_SIZE;
+}
+
 export const JOBS: readonly JobDefinition[] = [
   {
     name: "webhook-inbox",
@@ -103,7 +112,7 @@ export const JOBS: readonly JobDefinition[] = [
         lanes: process === "worker" ? settings.WEBHOOK_LANES : inboxLanes(settings),
         // No delivery is accepted in a worker to wake it: it looks every quarter second.
         ...(process === "worker" ? { pollMs: 250 } : {}),
-        batchSize: settings.WEBHOOK_BATCH_SIZE,
+        batchSize: inboxBatchSize(settings),
         maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS,
         deadBodyDays: settings.WEBHOOK_DEAD_BODY_DAYS,
       }),

@@ -8,9 +8,10 @@
  * the Sync issues page, its body (personal data) cleared `deadBodyDays` later by the lanes' upkeep.
  *
  * Per-order and per-customer ordering: a batch locks every subject its deliveries name before
- * applying them (a subject another batch holds waits for the next batch), the handlers lock each
- * subject again (a no-op for the batch's own) and ignore versions older than the stored one
- * (orders/sync.server.ts), so lanes and processes may run side by side.
+ * applying them (a subject another batch holds waits for the next batch), and the handlers ignore
+ * versions older than the stored one (orders/sync.server.ts), so lanes and processes may run side by
+ * side. The customers' points and the report rows of the orders a batch stored are recomputed once,
+ * at its end (docs/decisions/apply-path.md).
  */
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
@@ -163,14 +164,6 @@ async function applyOne(db: PrismaClient, now: () => Date, maxAttempts: number, 
   }
 }
 
-/**
- * Processes the oldest due delivery alone, if any; false when there is none (a batch of one: the
- * row's mark commits with the handler's writes or not at all, and a failure is recorded on it).
- */
-export async function processNextDelivery(db: PrismaClient, now: () => Date = () => new Date(), maxAttempts = DEFAULT_MAX_ATTEMPTS): Promise<boolean> {
-  return (await applyOne(db, now, maxAttempts, null)).taken > 0;
-}
-
 async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number, limit: number, onlyId: string | null): Promise<BatchOutcome> {
   let taken: InboxRow[] = [];
   try {
@@ -304,24 +297,28 @@ class Batch implements DeliveryBatch {
 
 /** The failed attempts of these rows, in one statement: the error, the attempt count, the next try or death. */
 async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown }[], at: Date, maxAttempts: number): Promise<void> {
-  // Counted in SQL: two lanes that both failed a row count two attempts.
+  // An attempt is counted once: two lanes that failed the row after reading the same count (one took
+  // it between the other's rollback and its record, or a batch and its replay) count one attempt.
   const retryAt = (row: InboxRow) => new Date(at.getTime() + retryDelaySeconds(row.attempts + 1) * 1000);
   const updated = await db.$queryRaw<{ id: string; attempts: number; dead: boolean }[]>`
     UPDATE "WebhookEvent" w
        SET attempts = w.attempts + 1, "lastError" = f.error, "nextAttemptAt" = f.next_at::timestamptz AT TIME ZONE 'UTC',
            "deadAt" = CASE WHEN w.attempts + 1 >= ${maxAttempts} THEN ${at}::timestamp(3) ELSE NULL END
-      FROM unnest(${failures.map((failure) => failure.row.id)}::text[], ${failures.map((failure) => describe(failure.error))}::text[],
-                  ${failures.map((failure) => retryAt(failure.row).toISOString())}::text[]) AS f(id, error, next_at)
-     WHERE w.id = f.id AND w."processedAt" IS NULL
+      FROM unnest(${failures.map((failure) => failure.row.id)}::text[], ${failures.map((failure) => failure.row.attempts)}::int[],
+                  ${failures.map((failure) => describe(failure.error))}::text[], ${failures.map((failure) => retryAt(failure.row).toISOString())}::text[])
+           AS f(id, seen, error, next_at)
+     WHERE w.id = f.id AND w."processedAt" IS NULL AND w."deadAt" IS NULL AND w.attempts = f.seen
     RETURNING w.id, w.attempts, w."deadAt" IS NOT NULL AS dead`;
   for (const { row, error } of failures) {
     const result = updated.find((entry) => entry.id === row.id);
-    const dead = result?.dead ?? false;
+    // Another lane counted this attempt, and said so.
+    if (!result) continue;
+    const dead = result.dead;
     logger.error(dead ? "webhook delivery dead: no more attempts" : "webhook processing failed", {
       topic: row.topic,
       shop: row.shopDomain,
       eventId: row.eventId,
-      attempts: result?.attempts ?? row.attempts + 1,
+      attempts: result.attempts,
       ...(dead ? {} : { retryAt: retryAt(row) }),
       error: describe(error),
     });
