@@ -133,7 +133,8 @@ function slowJob(name: JobName, singleRunner: "global" | "none", runs: { count: 
     firstAfterMs: 0,
     async round() {
       runs.count += 1;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Long enough that the other process's first round, however late it starts on a busy machine, meets the lock.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
       return `round ${runs.count}`;
     },
   };
@@ -147,7 +148,7 @@ describe("single runners", () => {
     start(openProcess(), [job]);
     const db = processes[0].db;
     await until(async () => (await db.jobRun.count({ where: { job: "points-expiry" } })) >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(runs.count).toBe(1);
     expect(await db.jobRun.findMany({ where: { job: "points-expiry" } })).toMatchObject([{ outcome: "ok", summary: "round 1", shopId: null, error: null }]);
   });
@@ -164,6 +165,8 @@ describe("single runners", () => {
     const db = processes[0]?.db ?? openProcess().db;
     const shops = await Promise.all(["a", "b"].map((name) => db.shop.create({ data: { domain: `jobs-${name}.myshopify.com` } })));
     const ranFor: string[] = [];
+    // Like the real per-shop jobs, a run checks under its lock whether the shop still needs it.
+    const done = new Set<string>();
     const job: JobDefinition = {
       name: "report-rebuild",
       kind: "shop-rounds",
@@ -171,16 +174,18 @@ describe("single runners", () => {
       singleRunner: "per-shop",
       everyMs: () => 3_600_000,
       firstAfterMs: 0,
-      shops: async () => shops.map(({ id, domain }) => ({ id, domain })),
+      shops: async () => shops.filter((shop) => !done.has(shop.id)).map(({ id, domain }) => ({ id, domain })),
       async round(_context, shop) {
+        if (done.has(shop.id)) return "already current";
         ranFor.push(shop.id);
         await new Promise((resolve) => setTimeout(resolve, 400));
+        done.add(shop.id);
         return "rebuilt";
       },
     };
     start(openProcess(), [job]);
     start(openProcess(), [job]);
-    await until(async () => (await db.jobRun.count({ where: { job: "report-rebuild" } })) === 2);
+    await until(() => done.size === 2);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(ranFor.sort()).toEqual(shops.map((shop) => shop.id).sort());
     await Promise.all(runners.map((runner) => runner.stop()));
@@ -188,6 +193,7 @@ describe("single runners", () => {
 
     // Run only when woken (the app with a database server): nothing on start; a wake for one shop runs that shop.
     ranFor.length = 0;
+    done.clear();
     start(openProcess(), [job], { wokenOnly: ["report-rebuild"] });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ranFor).toEqual([]);
