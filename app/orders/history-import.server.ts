@@ -38,7 +38,7 @@ import {
 } from "./payloads";
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { settleCustomersAfterImport } from "../loyalty/settlement.server";
-import { customerUpsert, orderUpsert, refundInsert } from "./store.server";
+import { customerUpsert, refundInsert, writeOrders, type RunStatement, type StoreStatement } from "./store.server";
 import { wakeJob } from "../jobs/wake.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
@@ -271,7 +271,7 @@ interface ImportedLine {
  *
  * Each line is read with the same zod schemas and into the same snapshots as the webhooks
  * (payloads.ts), and written by the same store (store.server.ts), a batch at a time: one statement
- * for the orders and their line items, one for their refunds. Then the report rows and the progress
+ * for the orders, one for their line items, one for their refunds. Then the report rows and the progress
  * commit together. A crash between the two re-imports the batch: the store adds nothing twice, and
  * the report rows are recomputed for every order of the batch, changed or not. A line the schemas
  * refuse (an order with one of its line items) is left out with a warning naming its line and fields.
@@ -315,10 +315,17 @@ export async function importHistoryLines(
   };
   const storeBatch = (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }) =>
     inTransaction(options.pool, async (client) => {
-      const statements = snapshots.customers
-        ? [customerUpsert(shopId, snapshots.customers)]
-        : [orderUpsert(shopId, snapshots.orders ?? [], { imported: true }), refundInsert(shopId, (snapshots.orders ?? []).flatMap((order) => order.refunds))];
-      for (const statement of statements) if (statement) await client.query(statement.text, statement.values);
+      // The store's own statements, on this connection.
+      const run: RunStatement = async <T>(statement: StoreStatement) => (await client.query(statement.text, statement.values)).rows as T[];
+      if (snapshots.customers) {
+        const customers = customerUpsert(shopId, snapshots.customers);
+        if (customers) await run(customers);
+      }
+      if (snapshots.orders) {
+        await writeOrders(run, shopId, snapshots.orders, { imported: true });
+        const refunds = refundInsert(shopId, snapshots.orders.flatMap((order) => order.refunds));
+        if (refunds) await run(refunds);
+      }
     });
   // The batch's report rows and progress: background work, as long as its rows' own transaction may take.
   const recordBatch = async (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }, linesDone: number) => {

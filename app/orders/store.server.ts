@@ -66,6 +66,16 @@ function newestOfEach<T extends { shopifyId: string }>(snapshots: T[], newer: (a
 }
 const time = (date: Date | null) => date?.getTime() ?? -Infinity;
 
+/**
+ * Of two versions of one order in a batch, the rule above decides: the newer, then the one further
+ * along its money; on a full tie, the later in the batch.
+ */
+const newestOrders = (batch: OrderSnapshot[]) =>
+  newestOfEach(batch, (held, next) => {
+    const byTime = held.shopifyUpdatedAt.getTime() - next.shopifyUpdatedAt.getTime();
+    return byTime !== 0 ? byTime > 0 : financialStatusProgress(held.financialStatus) > financialStatusProgress(next.financialStatus);
+  });
+
 /** The order's version is at least as new as the stored one (the freshness rule above). */
 const ORDER_IS_FRESH = Prisma.sql`"Order"."shopifyUpdatedAt" <= EXCLUDED."shopifyUpdatedAt"`;
 /** The customer's version is dated and at least as new as the stored one, which is not erased. */
@@ -137,9 +147,9 @@ export interface StoreOrdersOptions {
 }
 
 /**
- * The orders' and their line items' upsert: a stored order's lines are replaced by the version's,
- * and a version older than the stored one changes nothing. Returns the GIDs (`shopifyId`) of the
- * orders written. Null for an empty batch; throws on an order without `updated_at`.
+ * The orders' upsert: a version older than the stored one changes nothing. Returns the orders
+ * written (`WrittenOrder`), whose lines `lineItemsReplace` then writes. Null for an empty batch;
+ * throws on an order without `updated_at`.
  */
 export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: StoreOrdersOptions = {}): StoreStatement | null {
   if (batch.length === 0) return null;
@@ -148,15 +158,8 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
       throw new Error(`Order ${snapshot.shopifyId} has no updated_at: refused, its freshness cannot be judged`);
     }
   }
-  // Of two versions in one batch, the rule above decides: the newer, then the one further along its
-  // money; on a full tie, the later in the batch.
-  const snapshots = newestOfEach(batch, (held, next) => {
-    const byTime = held.shopifyUpdatedAt.getTime() - next.shopifyUpdatedAt.getTime();
-    return byTime !== 0 ? byTime > 0 : financialStatusProgress(held.financialStatus) > financialStatusProgress(next.financialStatus);
-  });
+  const snapshots = newestOrders(batch);
   const column = <T>(value: (snapshot: OrderSnapshot) => T) => snapshots.map(value);
-  const lines = snapshots.flatMap((snapshot) => snapshot.lineItems.map((line) => ({ order: snapshot.shopifyId, line })));
-  const lineColumn = <T>(value: (line: OrderSnapshot["lineItems"][number]) => T) => lines.map((entry) => value(entry.line));
   return Prisma.sql`
     WITH input AS (
       SELECT t.*
@@ -192,27 +195,61 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
         "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
       WHERE ${ORDER_IS_FRESH}
       RETURNING id, "shopifyId", xmax = 0 AS created
-    ),
-    replaced AS (DELETE FROM "OrderLineItem" li USING stored s WHERE li."orderId" = s.id AND NOT s.created),
-    added AS (
-      INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-      SELECT ${NEW_ROW_ID}, s.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-        FROM stored s
-        JOIN unnest(${lines.map((entry) => entry.order)}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
-                    ${lineColumn((l) => l.productShopifyId)}::text[], ${lineColumn((l) => l.variantShopifyId)}::text[],
-                    ${lineColumn((l) => l.title)}::text[], ${lineColumn((l) => l.quantity)}::int[],
-                    ${lineColumn((l) => formatAmount(l.price))}::numeric[], ${lineColumn((l) => formatAmount(l.discount))}::numeric[])
-             AS l(order_gid, gid, product, variant, title, quantity, price, discount) ON l.order_gid = s."shopifyId"
     )
-    SELECT "shopifyId" FROM stored`;
+    SELECT id, "shopifyId", created FROM stored`;
 }
+
+/** An order `orderUpsert` wrote: its row id, GID, and whether the row is new. */
+export interface WrittenOrder {
+  id: string;
+  shopifyId: string;
+  created: boolean;
+}
+
+/**
+ * The written orders' line items: an updated order's earlier lines make way for its version's. A
+ * statement of its own, after `orderUpsert`: its snapshot then holds the lines of a writer that
+ * committed the same order while the upsert waited for it (one statement would not see them, and
+ * would leave both versions' lines).
+ */
+export function lineItemsReplace(written: WrittenOrder[], batch: OrderSnapshot[]): StoreStatement | null {
+  if (written.length === 0) return null;
+  const writtenGids = new Set(written.map((order) => order.shopifyId));
+  const lines = newestOrders(batch).filter((snapshot) => writtenGids.has(snapshot.shopifyId)).flatMap((snapshot) => snapshot.lineItems.map((line) => ({ order: snapshot.shopifyId, line })));
+  const lineColumn = <T>(value: (line: OrderSnapshot["lineItems"][number]) => T) => lines.map((entry) => value(entry.line));
+  return Prisma.sql`
+    WITH written AS (
+      SELECT * FROM unnest(${written.map((order) => order.id)}::text[], ${written.map((order) => order.shopifyId)}::text[],
+                           ${written.map((order) => order.created)}::boolean[]) AS w(id, gid, created)
+    ),
+    replaced AS (DELETE FROM "OrderLineItem" li USING written w WHERE li."orderId" = w.id AND NOT w.created)
+    INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
+    SELECT ${NEW_ROW_ID}, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+      FROM written w
+      JOIN unnest(${lines.map((entry) => entry.order)}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
+                  ${lineColumn((l) => l.productShopifyId)}::text[], ${lineColumn((l) => l.variantShopifyId)}::text[],
+                  ${lineColumn((l) => l.title)}::text[], ${lineColumn((l) => l.quantity)}::int[],
+                  ${lineColumn((l) => formatAmount(l.price))}::numeric[], ${lineColumn((l) => formatAmount(l.discount))}::numeric[])
+           AS l(order_gid, gid, product, variant, title, quantity, price, discount) ON l.order_gid = w.gid`;
+}
+
+/** Runs a statement built here and resolves to its rows: `$queryRaw` in a `Tx`, or the import's pg client. */
+export type RunStatement = <T>(statement: StoreStatement) => Promise<T[]>;
+
+/** The orders and their line items, through `run`: the GIDs of the orders written. */
+export async function writeOrders(run: RunStatement, shopId: string, snapshots: OrderSnapshot[], options: StoreOrdersOptions = {}): Promise<string[]> {
+  const upsert = orderUpsert(shopId, snapshots, options);
+  if (!upsert) return [];
+  const written = await run<WrittenOrder>(upsert);
+  const lines = lineItemsReplace(written, snapshots);
+  if (lines) await run(lines);
+  return written.map((order) => order.shopifyId);
+}
+
 
 /** Stores orders and their line items unless a newer version is held; the GIDs of those written (see `orderUpsert`). */
 export async function storeOrders(tx: Tx, shopId: string, snapshots: OrderSnapshot[], options: StoreOrdersOptions = {}): Promise<string[]> {
-  const statement = orderUpsert(shopId, snapshots, options);
-  if (!statement) return [];
-  const stored = await tx.$queryRaw<{ shopifyId: string }[]>(statement);
-  return stored.map((row) => row.shopifyId);
+  return writeOrders(<T>(statement: StoreStatement) => tx.$queryRaw<T[]>(statement), shopId, snapshots, options);
 }
 
 /** One order: `storeOrders` with a batch of one; "stale" when a newer version is held. */

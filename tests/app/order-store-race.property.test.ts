@@ -115,6 +115,24 @@ const scenario = fc.record({
   together: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
 });
 
+describe("the import reads its lines as webhooks are read", () => {
+  it("leaves out an order it cannot read (no updated_at, an amount that is not a decimal) and imports the rest", async () => {
+    const placed = new Date(Date.now() - 86_400_000);
+    const ids = [1, 2, 3].map(() => `gid://shopify/Order/${(nextId += 1)}`);
+    const customerId = `gid://shopify/Customer/${(nextId += 1)}`;
+    const version: Version = { status: "paid", at: 0, cents: 1500, title: "Tea" };
+    const [good, undated, malformed] = ids.map((id) => orderOf(placed, id, customerId).bulk(version));
+    const withoutUpdatedAt = JSON.stringify({ ...JSON.parse(undated[0]), updatedAt: undefined });
+    const notDecimal = JSON.stringify({ ...JSON.parse(malformed[0]), totalPriceSet: { shopMoney: { amount: "12,50" } } });
+
+    const result = await importHistoryLines(app.db, shopId, "orders", linesOf([...good, withoutUpdatedAt, undated[1], notDecimal, malformed[1]]), { pool, now: new Date() });
+
+    expect(result).toMatchObject({ rows: 1, skipped: 2 });
+    const stored = await app.db.order.findMany({ where: { shopId, shopifyId: { in: ids } }, include: { lineItems: true } });
+    expect(stored.map((order) => [order.shopifyId, order.financialStatus, order.total.toFixed(2), order.lineItems.length])).toEqual([[ids[0], "paid", "15.00", 1]]);
+  });
+});
+
 describe("an import and a webhook racing on one order", () => {
   it(`store the newest version and earn its points once, in any order of arrival (${RUNS} races)`, async () => {
     await fc.assert(
