@@ -143,3 +143,16 @@ export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
 }
+
+/**
+ * What the logger reads: the log level and the mode, on their own, so a log line can be written (for
+ * example the error that the rest of the environment is invalid) before or without the app's settings.
+ */
+export function loggingSettings(raw: Record<string, string | undefined> = process.env): Pick<Env, "LOG_LEVEL" | "NODE_ENV"> {
+  const pick = EnvSchema.pick({ LOG_LEVEL: true, NODE_ENV: true }).safeParse({
+    ...(raw.LOG_LEVEL ? { LOG_LEVEL: raw.LOG_LEVEL } : {}),
+    ...(raw.NODE_ENV ? { NODE_ENV: raw.NODE_ENV } : {}),
+  });
+  if (!pick.success) throw new InvalidEnvironmentError(pick.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`));
+  return pick.data;
+}

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import pino, { type DestinationStream, type Logger } from "pino";
 import type PinoPretty from "pino-pretty";
 
-import { env, type Env } from "./env.server";
+import { loggingSettings, type Env } from "./env.server";
 
 export type LogFields = Record<string, unknown>;
 
@@ -118,7 +118,7 @@ let root: AppLogger | undefined;
 
 /** The app's logger, made on first use from the app's settings. */
 function appLogger(): AppLogger {
-  root ??= createLogger(env());
+  root ??= createLogger(loggingSettings());
   return root;
 }
 

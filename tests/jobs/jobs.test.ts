@@ -17,6 +17,7 @@ import { jobRunsForShop, recordJobRun, RUNS_KEPT } from "../../app/jobs/run-log.
 import { startBackgroundJobs, type BackgroundJobs } from "../../app/jobs/runner.server";
 import { wakeJob } from "../../app/jobs/wake.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { logger } from "../../app/logger.server";
 
 const settings = parseEnv({ SHOPIFY_API_KEY: "key", SHOPIFY_API_SECRET: "secret", SHOPIFY_APP_URL: "https://loyalty.example.com" });
 
@@ -206,7 +207,7 @@ describe("single runners", () => {
 
 describe("the run log", () => {
   it("records a failed run with its error, and a log line saying so", async () => {
-    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const errors = vi.spyOn(logger, "error").mockImplementation(() => undefined);
     const job: JobDefinition = {
       name: "win-back-sweep",
       kind: "rounds",
@@ -222,8 +223,8 @@ describe("the run log", () => {
     const [run] = await process.db.jobRun.findMany({ where: { job: "win-back-sweep" } });
     expect(run).toMatchObject({ outcome: "failed", error: "could not serialize access due to concurrent update", summary: null, shopId: null });
     expect(run.finishedAt!.getTime()).toBeGreaterThanOrEqual(run.startedAt.getTime());
-    const line = errors.mock.calls.map(([first]) => String(first)).find((text) => text.includes('"job failed"'));
-    expect(JSON.parse(line!)).toMatchObject({ level: "error", message: "job failed", job: "win-back-sweep", error: "could not serialize access due to concurrent update" });
+    const line = errors.mock.calls.find(([message]) => message === "job failed");
+    expect(line?.[1]).toMatchObject({ job: "win-back-sweep", error: "could not serialize access due to concurrent update" });
   });
 
   it("keeps the newest runs per job and shop, and shows a shop only its own runs and the global jobs' last", async () => {
