@@ -67,7 +67,7 @@ const ORDER_POINTS_SQL = `
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
     LEFT JOIN LATERAL (
-      SELECT o.id, o."cancelledAt" IS NOT NULL AS cancelled, (${completedPurchaseSql("o")}) AS completed
+      SELECT o.id, o."cancelledAt" IS NOT NULL AS cancelled, (${completedPurchaseSql("o").text}) AS completed
         FROM "Order" o
        WHERE o."shopId" = s.id AND o."shopifyId" = $3 AND o."customerShopifyId" = $2
     ) o ON true

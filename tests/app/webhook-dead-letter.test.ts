@@ -3,14 +3,14 @@
  * retried, kept with its error, listed for the merchant on the Sync issues page with a Retry, and its
  * body (personal data) cleared WEBHOOK_DEAD_BODY_DAYS after it died.
  */
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { mintSessionToken } from "../../dev-store/oauth/session-token";
 import { DESKTOP_USER_AGENT, launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
-import { paidOrderPayload } from "../support/webhooks";
+import { paidOrderPayload, sendWebhook } from "../support/webhooks";
 
 const MAX_ATTEMPTS = 3;
 
@@ -39,20 +39,7 @@ const gid = (type: string) => `gid://shopify/${type}/${Date.now()}${++sequence}`
 
 /** Delivers a signed orders/paid as Shopify does, without waiting for the inbox. */
 async function deliver(orderId: string, eventId: string) {
-  const body = JSON.stringify(paidOrderPayload(orderId, gid("Customer"), "Sabotaged"));
-  const response = await fetch(new URL("/webhooks/orders/paid", app.appUrl), {
-    method: "POST",
-    body,
-    headers: {
-      "Content-Type": "application/json",
-      "X-Shopify-Topic": "orders/paid",
-      "X-Shopify-Shop-Domain": TEST_APP.shop,
-      "X-Shopify-Event-Id": eventId,
-      "X-Shopify-Webhook-Id": randomUUID(),
-      "X-Shopify-Triggered-At": new Date().toISOString(),
-      "X-Shopify-Hmac-Sha256": createHmac("sha256", TEST_APP.apiSecret).update(body).digest("base64"),
-    },
-  });
+  const response = await sendWebhook(app, "orders/paid", paidOrderPayload(orderId, gid("Customer"), "Sabotaged"), { eventId, acceptOnly: true });
   expect(response.status).toBe(200);
 }
 

@@ -53,6 +53,7 @@ describe("npm run worker", () => {
         "Content-Type": "application/json",
         "X-Shopify-Topic": "orders/paid",
         "X-Shopify-Shop-Domain": app.devStore.config.shop,
+        "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": `${eventId}-webhook`,
         "X-Shopify-Event-Id": eventId,
         "X-Shopify-Triggered-At": now,
