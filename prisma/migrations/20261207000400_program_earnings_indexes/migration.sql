@@ -1,0 +1,6 @@
+-- The dashboard's program earnings: orders holding an app-created code, the ledger by time, and follow-up sends by time
+CREATE INDEX "Order_discountCodes_idx" ON "Order" USING GIN ("discountCodes");
+
+CREATE INDEX "PointsLedgerEntry_shopId_createdAt_reason_points_idx" ON "PointsLedgerEntry"("shopId", "createdAt", "reason", "points");
+
+CREATE INDEX "FollowUp_shopId_sentAt_idx" ON "FollowUp"("shopId", "sentAt");
