@@ -92,7 +92,20 @@ function printReport(report: Awaited<ReturnType<typeof shopReport>>) {
   console.log(`${summary.shop}: ${summary.from} to ${summary.to} (${summary.timezone}), against ${previous.from} to ${previous.to}\n`);
   const width = Math.max(...rows.map((row) => row[0].length));
   for (const [label, current, before] of rows) console.log(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  const retention: [string, string, string][] = [
+    ["Customer retention rate", percent(report.retention.customerRetentionRate), percent(report.previousRetention.customerRetentionRate)],
+    ["Churn rate", percent(report.retention.churnRate), percent(report.previousRetention.churnRate)],
+  ];
+  for (const [label, current, before] of retention) console.log(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  console.log(`(a customer: a counted order in the last ${report.lapsedDays} days, the lapsed threshold)`);
   console.log(`\nPoints outstanding: ${report.pointsLiability.points}`);
+  console.log(
+    `Points issued ${report.pointsIssued}, redeemed ${report.pointsRedeemed}, expired ${report.pointsExpired}; redemption rate ${percent(report.redemptionRate)}`,
+  );
+  for (const [source, label] of [["reward", "Reward codes"], ["referral", "Referral codes"], ["followUp", "Follow-up codes"]] as const) {
+    const { orders, revenue } = report.attributedRevenue[source];
+    console.log(`${label}: ${orders} orders, ${money(revenue)}`);
+  }
   console.log(`\n${METRIC_DEFINITIONS.countedOrders}`);
 }
 
