@@ -132,7 +132,9 @@ export async function run(): Promise<BenchRow[]> {
     const { programEarnings } = await import("../app/reports/program-earnings.server");
     const { customerRetention } = await import("../app/reports/metrics.server");
     const { chartMonths } = await import("../app/reports/metrics");
-    const earnings = await medianOf(RUNS, () => programEarnings(db, shopForReport, period, chartMonths(period)));
+    const { pointsLiability } = await import("../app/loyalty/ledger.server");
+    const outstanding = (await pointsLiability(db, shop.id)).points;
+    const earnings = await medianOf(RUNS, () => programEarnings(db, shopForReport, period, chartMonths(period), outstanding));
     const retention = await medianOf(RUNS, () => customerRetention(db, shop.id, period, 180));
     const [{ entries }] = await db.$queryRaw<{ entries: number }[]>`SELECT COUNT(*)::int AS entries FROM "PointsLedgerEntry" WHERE "shopId" = ${shop.id}`;
     const plainSql = await medianOf(5, () => referenceTotals(db, shop.id, shop.ianaTimezone, period));
@@ -202,7 +204,7 @@ export async function run(): Promise<BenchRow[]> {
       { name: "reports: full period report (+ CLV, liability, retention, earnings)", value: report, unit: "ms", target: "< 150", note: "period, previous period, two CLV years, points liability, retention both periods, program earnings" },
       { name: "reports: whole dashboard data (+ monthly chart, cohorts)", value: wholeDashboard, unit: "ms", note: "what the loader reads, retention and program earnings included" },
       { name: "reports: customer retention and churn, 12 months", value: retention, unit: "ms", note: `median of ${RUNS}; lapsed after 180 days (part of the period report)` },
-      { name: "reports: what the program earns, 12 months", value: earnings, unit: "ms", note: `median of ${RUNS}; ${entries.toLocaleString("en")} ledger entries, 10,000 coded orders and win-backs (part of the period report)` },
+      { name: "reports: what the program earns, 12 months", value: earnings, unit: "ms", note: `median of ${RUNS}; ${entries.toLocaleString("en")} ledger entries, 10,000 coded orders and win-backs (part of the period report, after the points liability it reuses)` },
       { name: "reports: reference, the same metrics from scratch", value: plainSql, unit: "ms", note: `median of 5; ${(plainSql / headline).toFixed(1)}× the headline metrics; line-item sales, returning customers, members (what the tests check the aggregates against)` },
       { name: "reports: reference, the period's orders grouped by customer", value: groupedOrders, unit: "ms", note: `median of 5; ${(groupedOrders / headline).toFixed(1)}× the headline metrics; order subtotals, no returning rate` },
       { name: "reports: reference, bare count of the period's orders", value: bareCount, unit: "ms", note: "median of 5; the floor of reading the orders at all" },

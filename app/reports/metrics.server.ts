@@ -325,14 +325,15 @@ interface ShopForReport {
 export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReportWithEarnings> {
   const previous = previousPeriod(period);
   const lapsedDays = await lapsedDaysOf(db, shop.id);
+  const liabilityNow = pointsLiability(db, shop.id);
   const [[current, before], clv, previousClv, liability, retention, previousRetention, earnings] = await Promise.all([
     periodTotals(db, shop.id, [period, previous]),
     lifetimeValue(db, shop.id, period.to),
     lifetimeValue(db, shop.id, previous.to),
-    pointsLiability(db, shop.id),
+    liabilityNow,
     customerRetention(db, shop.id, period, lapsedDays),
     customerRetention(db, shop.id, previous, lapsedDays),
-    programEarnings(db, shop, period, chartMonths(period)),
+    liabilityNow.then((now) => programEarnings(db, shop, period, chartMonths(period), now.points)),
   ]);
   const metrics = periodMetrics(current.all);
   const previousMetrics = periodMetrics(before.all);

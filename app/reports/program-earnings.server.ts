@@ -67,10 +67,14 @@ interface ShopForEarnings {
   ianaTimezone: string;
 }
 
-export async function programEarnings(db: PrismaClient, shop: ShopForEarnings, period: Period, months: number): Promise<ProgramEarnings> {
+/**
+ * `outstandingNow`: every balance summed today (pointsLiability in ledger.server.ts, which the report
+ * reads anyway); the months' outstanding points are worked back from it.
+ */
+export async function programEarnings(db: PrismaClient, shop: ShopForEarnings, period: Period, months: number, outstandingNow: number): Promise<ProgramEarnings> {
   const [periodPoints, pointsByMonth, pointValue, attributedRevenue, followUps] = await Promise.all([
     pointsInPeriod(db, shop, period),
-    pointsMonths(db, shop, period.to, months),
+    pointsMonths(db, shop, period.to, months, outstandingNow),
     bestPointValue(db, shop.id),
     attributed(db, shop, period),
     followUpResults(db, shop, period),
@@ -101,24 +105,44 @@ async function pointsInPeriod(db: PrismaClient, shop: ShopForEarnings, period: P
   return { pointsIssued: Number(row.issued), pointsRedeemed: Number(row.redeemed), pointsExpired: Number(row.expired) };
 }
 
-/** The `months` months up to `to`'s month; outstanding = everything written before each month's end (or `to`'s end). */
-async function pointsMonths(db: PrismaClient, shop: ShopForEarnings, to: string, months: number): Promise<Omit<PointsMonth, "outstandingValue">[]> {
+/**
+ * The `months` months up to `to`'s month. Each month's sums read only its own entries (a range of
+ * the ledger's shop-and-time index per month); the outstanding points at its end are the shop's
+ * outstanding points now less everything written after that end, so no history before the chart is read.
+ */
+async function pointsMonths(
+  db: PrismaClient,
+  shop: ShopForEarnings,
+  to: string,
+  months: number,
+  outstandingNow: number,
+): Promise<Omit<PointsMonth, "outstandingValue">[]> {
   const first = addMonths(monthOf(to), -(months - 1));
-  const end = localMidnight(addDays(to, 1), shop.ianaTimezone);
-  const rows = await db.$queryRaw<{ month: string | null; issued: bigint; redeemed: bigint; expired: bigint; net: bigint }[]>`
-    SELECT CASE WHEN "createdAt" < ${localMidnight(first, shop.ianaTimezone)} THEN NULL
-                ELSE to_char(date_trunc('month', "createdAt" AT TIME ZONE 'UTC' AT TIME ZONE ${shop.ianaTimezone}), 'YYYY-MM-DD') END AS month,
-           ${pointSums}, COALESCE(SUM(points), 0)::bigint AS net
-      FROM "PointsLedgerEntry" WHERE "shopId" = ${shop.id} AND "createdAt" < ${end}
-     GROUP BY 1`;
+  const starts = Array.from({ length: months }, (_, index) => addMonths(first, index));
+  // Each month ends at the next one's start, the last at the end of `to` (a month still running).
+  const ends = starts.map((start, index) => (index === months - 1 ? addDays(to, 1) : starts[index + 1]));
+  const [rows, [after]] = await Promise.all([
+    db.$queryRaw<{ month: string; issued: bigint; redeemed: bigint; expired: bigint; net: bigint }[]>`
+      SELECT b.month, ${pointSums}, COALESCE(SUM(points), 0)::bigint AS net
+        FROM unnest(${starts}::text[], ${ends}::text[]) AS b(month, end_day)
+        LEFT JOIN "PointsLedgerEntry" e ON e."shopId" = ${shop.id}
+         AND e."createdAt" >= ((b.month::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
+         AND e."createdAt" < ((b.end_day::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
+       GROUP BY b.month`,
+    db.$queryRaw<{ net: bigint }[]>`
+      SELECT COALESCE(SUM(points), 0)::bigint AS net FROM "PointsLedgerEntry"
+       WHERE "shopId" = ${shop.id} AND "createdAt" >= ${localMidnight(addDays(to, 1), shop.ianaTimezone)}`,
+  ]);
   const byMonth = new Map(rows.map((row) => [row.month, row]));
-  let outstanding = Number(byMonth.get(null)?.net ?? 0);
-  return Array.from({ length: months }, (_, index) => {
-    const month = addMonths(first, index);
-    const row = byMonth.get(month);
-    outstanding += Number(row?.net ?? 0);
-    return { month, issued: Number(row?.issued ?? 0), redeemed: Number(row?.redeemed ?? 0), expired: Number(row?.expired ?? 0), outstanding };
-  });
+  // Walk back from the end of `to`: a month's end holds what the next month's end holds less that month's net.
+  let outstanding = outstandingNow - Number(after.net);
+  const result: Omit<PointsMonth, "outstandingValue">[] = [];
+  for (let index = months - 1; index >= 0; index--) {
+    const row = byMonth.get(starts[index]);
+    result.unshift({ month: starts[index], issued: Number(row?.issued ?? 0), redeemed: Number(row?.redeemed ?? 0), expired: Number(row?.expired ?? 0), outstanding });
+    outstanding -= Number(row?.net ?? 0);
+  }
+  return result;
 }
 
 async function bestPointValue(db: PrismaClient, shopId: string): Promise<ProgramEarnings["pointValue"]> {
