@@ -96,7 +96,20 @@ function printReport(report: Awaited<ReturnType<typeof shopReport>>) {
   print(`${summary.shop}: ${summary.from} to ${summary.to} (${summary.timezone}), against ${previous.from} to ${previous.to}\n`);
   const width = Math.max(...rows.map((row) => row[0].length));
   for (const [label, current, before] of rows) print(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  const retention: [string, string, string][] = [
+    ["Customer retention rate", percent(report.retention.customerRetentionRate), percent(report.previousRetention.customerRetentionRate)],
+    ["Churn rate", percent(report.retention.churnRate), percent(report.previousRetention.churnRate)],
+  ];
+  for (const [label, current, before] of retention) print(`${label.padEnd(width)}  ${current.padStart(18)}  ${before.padStart(18)}`);
+  print(`(a customer: a counted order in the last ${report.lapsedDays} days, the lapsed threshold)`);
   print(`\nPoints outstanding: ${report.pointsLiability.points}`);
+  print(
+    `Points issued ${report.pointsIssued}, redeemed ${report.pointsRedeemed}, expired ${report.pointsExpired}; redemption rate ${percent(report.redemptionRate)}`,
+  );
+  for (const [source, label] of [["reward", "Reward codes"], ["referral", "Referral codes"], ["followUp", "Follow-up codes"]] as const) {
+    const { orders, revenue } = report.attributedRevenue[source];
+    print(`${label}: ${orders} orders, ${money(revenue)}`);
+  }
   print(`\n${METRIC_DEFINITIONS.countedOrders}`);
 }
 

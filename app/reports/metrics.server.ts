@@ -4,18 +4,23 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { pointsLiability } from "../loyalty/ledger.server";
+import { programEarnings, type ProgramEarnings } from "./program-earnings.server";
 import {
   EMPTY_TOTALS,
   addMonths,
   change,
   customerLifetimeValue,
+  customerWindow,
   monthOf,
+  retentionMetrics,
+  type RetentionMetrics,
   periodMetrics,
   ratio,
   addDecimals,
   previousPeriod,
   trailingYears,
   addDays,
+  chartMonths,
   type Period,
   type PeriodMetrics,
   type PeriodTotals,
@@ -217,6 +222,40 @@ async function retainedCustomers(db: PrismaClient, shopId: string, earlier: Peri
   return retained;
 }
 
+/**
+ * The period's customer retention (METRIC_DEFINITIONS.customerRetentionRate): customers at its start
+ * (a counted order in the `lapsedDays` days up to the day before it) and at its end (in those up to
+ * its last day), and those who are both. While the two windows touch or overlap (a period no longer
+ * than the threshold) both = start + end − customers of the two windows together, all from the day
+ * aggregates; a longer period leaves a gap between them, and the customers ordering in both windows
+ * are read from the report rows of those days.
+ */
+export async function customerRetention(db: PrismaClient, shopId: string, period: Period, lapsedDays: number): Promise<RetentionMetrics> {
+  const atStart = customerWindow(addDays(period.from, -1), lapsedDays);
+  const atEnd = customerWindow(period.to, lapsedDays);
+  const touching = atEnd.from <= addDays(atStart.to, 1);
+  const windows = touching ? [atStart, atEnd, { from: atStart.from, to: atEnd.to }] : [atStart, atEnd];
+  const [totals, inBoth] = await Promise.all([
+    periodTotals(db, shopId, windows),
+    touching ? Promise.resolve(null) : customersInBoth(db, shopId, atStart, atEnd),
+  ]);
+  const [start, end] = [totals[0].all.customers, totals[1].all.customers];
+  return retentionMetrics({
+    customersAtStart: start,
+    customersAtEnd: end,
+    retainedCustomers: inBoth ?? start + end - totals[2].all.customers,
+  });
+}
+
+async function customersInBoth(db: PrismaClient, shopId: string, a: Period, b: Period): Promise<number> {
+  const [row] = await db.$queryRaw<{ customers: number }[]>`
+    SELECT COUNT(*)::int AS customers FROM (
+      SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND day BETWEEN ${a.from}::date AND ${a.to}::date
+      INTERSECT
+      SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND day BETWEEN ${b.from}::date AND ${b.to}::date) AS both_windows`;
+  return Number(row.customers);
+}
+
 export interface LifetimeValue {
   value: string | null;
   retention: number | null;
@@ -256,6 +295,23 @@ export interface ShopReport {
   members: PeriodMetrics;
   nonMembers: PeriodMetrics;
   pointsLiability: { points: number; customersInDebt: number };
+  /** The lapsed threshold (days) that says who is a customer at a moment (Program page). */
+  lapsedDays: number;
+  customerRetentionRate: number | null;
+  churnRate: number | null;
+  retention: RetentionMetrics;
+  previousRetention: RetentionMetrics;
+}
+
+/** The report with what the program earns (program-earnings.server.ts), as the dashboard and `npm run report` show it. */
+export type ShopReportWithEarnings = ShopReport & ProgramEarnings;
+
+/** Default of ProgramSettings.healthLapsedDays, for a shop whose settings were never saved. */
+const DEFAULT_LAPSED_DAYS = 180;
+
+async function lapsedDaysOf(db: PrismaClient, shopId: string): Promise<number> {
+  const settings = await db.programSettings.findUnique({ where: { shopId }, select: { healthLapsedDays: true } });
+  return settings?.healthLapsedDays ?? DEFAULT_LAPSED_DAYS;
 }
 
 interface ShopForReport {
@@ -266,13 +322,18 @@ interface ShopForReport {
 }
 
 /** The period's report, from the aggregates (the caller makes sure they are maintained: ensureReports). */
-export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReport> {
+export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReportWithEarnings> {
   const previous = previousPeriod(period);
-  const [[current, before], clv, previousClv, liability] = await Promise.all([
+  const lapsedDays = await lapsedDaysOf(db, shop.id);
+  const liabilityNow = pointsLiability(db, shop.id);
+  const [[current, before], clv, previousClv, liability, retention, previousRetention, earnings] = await Promise.all([
     periodTotals(db, shop.id, [period, previous]),
     lifetimeValue(db, shop.id, period.to),
     lifetimeValue(db, shop.id, previous.to),
-    pointsLiability(db, shop.id),
+    liabilityNow,
+    customerRetention(db, shop.id, period, lapsedDays),
+    customerRetention(db, shop.id, previous, lapsedDays),
+    liabilityNow.then((now) => programEarnings(db, shop, period, chartMonths(period), now.points)),
   ]);
   const metrics = periodMetrics(current.all);
   const previousMetrics = periodMetrics(before.all);
@@ -286,6 +347,12 @@ export async function shopReport(db: PrismaClient, shop: ShopForReport, period: 
     members: periodMetrics(current.members),
     nonMembers: periodMetrics(current.nonMembers),
     pointsLiability: liability,
+    lapsedDays,
+    customerRetentionRate: retention.customerRetentionRate,
+    churnRate: retention.churnRate,
+    retention,
+    previousRetention,
+    ...earnings,
   };
 }
 

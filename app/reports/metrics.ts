@@ -42,7 +42,58 @@ export const METRIC_DEFINITIONS = {
     "Loyalty members are customers with a storefront account (they earn and redeem points); non-members checked out without one. Membership is as it is today.",
   cohorts:
     "Customers grouped by the month of their first counted order ever; each later column is the share of them with a counted order in that month.",
+  customerRetentionRate:
+    "Customer retention rate = (customers at the end − new customers in the period) ÷ customers at the start. A customer, at the end of a day, is someone with a counted order in the lapsed threshold's days up to it (Program page, “Lapsed after”; 180 by default). Customers at the start are those at the end of the day before the period; new customers are customers at the end who were not at the start (first orders and customers won back), so the rate is the share of the start's customers still customers at the end.",
+  churnRate: "Churn rate = 1 − customer retention rate: the share of the start's customers who are no longer customers at the end of the period (no counted order in the lapsed threshold's days up to it).",
+  pointsIssued:
+    "Points issued: points customers earned (welcome, orders, second-purchase bonus, referrals, and adjustments that add), by when they were written, pending ones included.",
+  pointsRedeemed:
+    "Points redeemed: points spent on rewards, less points given back for a reward code that failed or expired unused.",
+  pointsExpired: "Points expired: points taken from balances quiet for the program's expiry period.",
+  redemptionRate: "Redemption rate = points redeemed ÷ points issued, both in the period.",
+  pointsOutstanding:
+    "Points outstanding at a month's end: every balance summed as of the end of that month (earned, pending included, less redeemed, expired and taken back). Its value in money uses the best value per point among the active amount-off rewards (amount off ÷ points cost); none without such a reward.",
+  attributedRevenue:
+    "Orders and sales with a code the app created: a reward's code (redemptions), a referred friend's first-order code, or a follow-up email's code. Counted orders placed in the period; sales as defined above. An order with codes of two kinds counts under each.",
+  followUpResults:
+    "Follow-ups sent in the period, by kind, and the counted orders their recipients placed in the 30 days after each send (with or without its code), and those orders' sales. An order after two sends of one kind counts once.",
 } as const;
+
+/** What a period's retention is made of: customer counts at its start and end (METRIC_DEFINITIONS.customerRetentionRate). */
+export interface RetentionCounts {
+  /** Customers at the end of the day before the period. */
+  customersAtStart: number;
+  /** Customers at the end of the period's last day. */
+  customersAtEnd: number;
+  /** Of the customers at the end, those who were customers at the start too. */
+  retainedCustomers: number;
+}
+
+export interface RetentionMetrics extends RetentionCounts {
+  /** Customers at the end who were not at the start (first orders and won back). */
+  newCustomers: number;
+  /** 4 decimals; null without customers at the start. */
+  customerRetentionRate: number | null;
+  churnRate: number | null;
+}
+
+/** (end − new) ÷ start, and its complement; new = end − retained, so the rate is retained ÷ start. */
+export function retentionMetrics(counts: RetentionCounts): RetentionMetrics {
+  const newCustomers = counts.customersAtEnd - counts.retainedCustomers;
+  const rate = ratio(counts.customersAtEnd - newCustomers, counts.customersAtStart);
+  return {
+    ...counts,
+    newCustomers,
+    customerRetentionRate: rate,
+    // The complement of the rounded rate, so the two always add up to 100%.
+    churnRate: rate === null ? null : Number(10_000n - BigInt(Math.round(rate * 10_000))) / 10_000,
+  };
+}
+
+/** The days a customer counts on at the end of `day`: a counted order in the `lapsedDays` days up to it. */
+export function customerWindow(day: string, lapsedDays: number): Period {
+  return { from: addDays(day, -(lapsedDays - 1)), to: day };
+}
 
 /** What a period's counted orders add up to; the metrics are computed from these alone. */
 export interface PeriodTotals {
@@ -109,6 +160,16 @@ function formatMoney(scaled: bigint): string {
   const sign = cents < 0n ? "-" : "";
   const absolute = cents < 0n ? -cents : cents;
   return `${sign}${absolute / 100n}.${String(absolute % 100n).padStart(2, "0")}`;
+}
+
+/** A decimal string (any number of decimals) rounded to 2, half away from zero. */
+export function roundMoney(decimal: string): string {
+  return formatMoney(toScaled(decimal));
+}
+
+/** What `points` are worth at `amountOff` per `pointsCost` points, 2 decimals (METRIC_DEFINITIONS.pointsOutstanding). */
+export function moneyValueOfPoints(points: number, amountOff: string, pointsCost: number): string {
+  return formatMoney(divideRounded(toScaled(amountOff) * BigInt(points), BigInt(pointsCost)));
 }
 
 /** numerator ÷ denominator to 4 decimals, as a number; null when the denominator is 0. */

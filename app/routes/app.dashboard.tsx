@@ -30,7 +30,7 @@ import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
 import { CHART_SERIES, monthLabel } from "../reports/chart-labels";
 import { addMonths, METRIC_DEFINITIONS, PERIOD_PRESETS, rateDifference } from "../reports/metrics";
-import type { CohortRow } from "../reports/metrics.server";
+import type { CohortRow, ShopReportWithEarnings } from "../reports/metrics.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -182,6 +182,131 @@ function CohortTable({ cohorts, runningMonth }: { cohorts: CohortRow[]; runningM
         </tbody>
       </table>
     </div>
+  );
+}
+
+const FOLLOW_UP_LABELS: Record<string, string> = {
+  THANK_YOU: "Thank-you",
+  NEXT_PURCHASE: "Next purchase",
+  REPLENISHMENT: "Replenishment",
+  WIN_BACK: "Win-back",
+};
+
+/** A value in a table cell, with the raw figure for tests and exports to read. */
+const cellValue = (metric: string, raw: string | number | null, shownValue: string) => (
+  <span data-metric={metric} data-value={raw === null ? "" : String(raw)}>
+    {shownValue}
+  </span>
+);
+
+function SectionHeading({ title, definition }: { title: string; definition: string }) {
+  return (
+    <Tooltip content={definition} width="wide">
+      <Text as="h3" variant="headingSm">
+        <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>{title}</span>
+      </Text>
+    </Tooltip>
+  );
+}
+
+function ProgramEarningsSection({ report, currencyCode }: { report: ShopReportWithEarnings; currencyCode: string }) {
+  const { attributedRevenue } = report;
+  const month = (first: string) => new Date(`${first}T00:00:00Z`).toLocaleDateString("en", { month: "short", year: "numeric", timeZone: "UTC" });
+  return (
+    <section aria-label="What the program earns" data-section="program-earnings">
+      <BlockStack gap="400">
+        <Text as="h2" variant="headingLg">
+          What the program earns
+        </Text>
+        <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="400">
+          <Metric name="Points issued" metric="pointsIssued" definition={METRIC_DEFINITIONS.pointsIssued} value={report.pointsIssued.toLocaleString("en")} raw={report.pointsIssued} />
+          <Metric name="Points redeemed" metric="pointsRedeemed" definition={METRIC_DEFINITIONS.pointsRedeemed} value={report.pointsRedeemed.toLocaleString("en")} raw={report.pointsRedeemed} />
+          <Metric name="Points expired" metric="pointsExpired" definition={METRIC_DEFINITIONS.pointsExpired} value={report.pointsExpired.toLocaleString("en")} raw={report.pointsExpired} />
+          <Metric name="Redemption rate" metric="redemptionRate" definition={METRIC_DEFINITIONS.redemptionRate} value={percent(report.redemptionRate)} raw={report.redemptionRate} />
+        </InlineGrid>
+        <Layout>
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="300">
+                <SectionHeading title="Points by month" definition={`${METRIC_DEFINITIONS.pointsOutstanding} ${METRIC_DEFINITIONS.pointsIssued}`} />
+                <DataTable
+                  columnContentTypes={["text", "numeric", "numeric", "numeric", "numeric", "numeric"]}
+                  headings={["Month", "Issued", "Redeemed", "Expired", "Outstanding at month end", "Value"]}
+                  rows={report.pointsByMonth.map((m) => [
+                    month(m.month),
+                    m.issued.toLocaleString("en"),
+                    m.redeemed.toLocaleString("en"),
+                    m.expired.toLocaleString("en"),
+                    cellValue(`pointsOutstanding.${m.month.slice(0, 7)}`, m.outstanding, m.outstanding.toLocaleString("en")),
+                    money(m.outstandingValue, currencyCode),
+                  ])}
+                />
+                <Text as="p" tone="subdued" variant="bodySm">
+                  {report.pointValue
+                    ? `Valued at ${money(report.pointValue.amountOff, currencyCode)} per ${report.pointValue.pointsCost.toLocaleString("en")} points (the “${report.pointValue.rewardName}” reward, the best value per point among active amount-off rewards).`
+                    : "No money value: the program has no active amount-off reward to value points by."}
+                </Text>
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          <Layout.Section variant="oneThird">
+            <BlockStack gap="400">
+              <Card>
+                <BlockStack gap="200">
+                  <SectionHeading title="Orders with the app's codes" definition={METRIC_DEFINITIONS.attributedRevenue} />
+                  <DataTable
+                    columnContentTypes={["text", "numeric", "numeric"]}
+                    headings={["Code", "Orders", "Sales"]}
+                    rows={(
+                      [
+                        ["reward", "Rewards"],
+                        ["referral", "Referrals"],
+                        ["followUp", "Follow-ups"],
+                      ] as const
+                    ).map(([source, label]) => [
+                      label,
+                      cellValue(`attributedOrders.${source}`, attributedRevenue[source].orders, attributedRevenue[source].orders.toLocaleString("en")),
+                      cellValue(`attributedRevenue.${source}`, attributedRevenue[source].revenue, money(attributedRevenue[source].revenue, currencyCode)),
+                    ])}
+                  />
+                </BlockStack>
+              </Card>
+              <Card>
+                <BlockStack gap="200">
+                  <SectionHeading title="Repeat purchase: members and non-members" definition={`${METRIC_DEFINITIONS.repeatPurchaseRate} ${METRIC_DEFINITIONS.members}`} />
+                  <DataTable
+                    columnContentTypes={["text", "numeric", "numeric"]}
+                    headings={["", "Members", "Non-members"]}
+                    rows={[
+                      [
+                        "Repeat purchase rate",
+                        cellValue("membersRepeatPurchaseRate", report.members.repeatPurchaseRate, percent(report.members.repeatPurchaseRate)),
+                        cellValue("nonMembersRepeatPurchaseRate", report.nonMembers.repeatPurchaseRate, percent(report.nonMembers.repeatPurchaseRate)),
+                      ],
+                    ]}
+                  />
+                </BlockStack>
+              </Card>
+            </BlockStack>
+          </Layout.Section>
+        </Layout>
+        <Card>
+          <BlockStack gap="200">
+            <SectionHeading title="Follow-ups sent and what followed" definition={METRIC_DEFINITIONS.followUpResults} />
+            <DataTable
+              columnContentTypes={["text", "numeric", "numeric", "numeric"]}
+              headings={["Follow-up", "Sent", "Orders within 30 days", "Sales"]}
+              rows={report.followUps.map((f) => [
+                FOLLOW_UP_LABELS[f.kind] ?? f.kind,
+                cellValue(`followUpsSent.${f.kind}`, f.sent, f.sent.toLocaleString("en")),
+                cellValue(`followUpOrders.${f.kind}`, f.ordersWithin30Days, f.ordersWithin30Days.toLocaleString("en")),
+                cellValue(`followUpRevenue.${f.kind}`, f.revenue, money(f.revenue, currencyCode)),
+              ])}
+            />
+          </BlockStack>
+        </Card>
+      </BlockStack>
+    </section>
   );
 }
 
@@ -394,6 +519,45 @@ export default function Dashboard() {
               />
             </InlineGrid>
 
+            <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="400">
+              <Metric
+                name="Customer retention rate"
+                metric="customerRetentionRate"
+                definition={METRIC_DEFINITIONS.customerRetentionRate}
+                value={percent(report.customerRetentionRate)}
+                raw={report.customerRetentionRate}
+                change={<Change value={rateDifference(report.customerRetentionRate, report.previousRetention.customerRetentionRate)} unit="points" incomplete={previousIncomplete} previous={percent(report.previousRetention.customerRetentionRate)} />}
+              />
+              <Metric
+                name="Churn rate"
+                metric="churnRate"
+                definition={METRIC_DEFINITIONS.churnRate}
+                value={percent(report.churnRate)}
+                raw={report.churnRate}
+                change={<Change value={rateDifference(report.churnRate, report.previousRetention.churnRate)} unit="points" higherIsBetter={false} incomplete={previousIncomplete} previous={percent(report.previousRetention.churnRate)} />}
+              />
+              <Metric
+                name="Customers at the start"
+                metric="customersAtStart"
+                definition={`Customers with a counted order in the ${report.lapsedDays} days up to the day before the period (the lapsed threshold on the Program page).`}
+                value={report.retention.customersAtStart.toLocaleString("en")}
+                raw={report.retention.customersAtStart}
+                change={
+                  <Text as="span" tone="subdued" variant="bodySm">
+                    {`${report.retention.customersAtEnd.toLocaleString("en")} at the end; lapsed after ${report.lapsedDays} days`}
+                  </Text>
+                }
+              />
+              <Metric
+                name="New customers"
+                metric="newCustomers"
+                definition="Customers at the end of the period who were not customers at its start: first orders and customers won back after lapsing."
+                value={report.retention.newCustomers.toLocaleString("en")}
+                raw={report.retention.newCustomers}
+                change={<Change value={null} previous={report.previousRetention.newCustomers.toLocaleString("en")} />}
+              />
+            </InlineGrid>
+
             <Layout>
               <Layout.Section>
                 <Card>
@@ -481,6 +645,7 @@ export default function Dashboard() {
                 ) : null}
               </BlockStack>
             </Card>
+            <ProgramEarningsSection report={report} currencyCode={currencyCode} />
             <Text as="p" tone="subdued" variant="bodySm">
               {METRIC_DEFINITIONS.countedOrders} Hover a metric's name for its definition.
             </Text>

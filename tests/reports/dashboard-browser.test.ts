@@ -106,6 +106,56 @@ describe("the dashboard in a browser", () => {
     await screenshot(page, "dashboard");
   });
 
+  it("shows retention and what the program earns, equal to npm run report", async () => {
+    const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
+    const from = addDays(today, -89);
+    const expected = (await cliReport(from, today)) as unknown as Record<string, unknown> & {
+      previousRetention: { customerRetentionRate: number | null };
+      retention: { customersAtStart: number; newCustomers: number };
+      attributedRevenue: Record<"reward" | "referral" | "followUp", { orders: number; revenue: string }>;
+      pointsByMonth: { month: string; outstanding: number }[];
+      followUps: { kind: string; sent: number; ordersWithin30Days: number; revenue: string }[];
+      members: { repeatPurchaseRate: number | null };
+      nonMembers: { repeatPurchaseRate: number | null };
+    };
+    // The live member's order earned points: the program has something to show.
+    expect(expected.pointsIssued).toBeGreaterThan(0);
+    expect(expected.retention.customersAtStart).toBeGreaterThan(0);
+
+    const page = await openPage(browser);
+    await page.goto(app.devStore.adminAppUrl(`/dashboard?from=${from}&to=${today}`));
+    const frame = page.frameLocator("#app-iframe");
+    await frame.locator("[data-metric=customerRetentionRate]").waitFor();
+    const value = (raw: unknown) => (raw === null ? "" : String(raw));
+    for (const metric of ["customerRetentionRate", "churnRate", "pointsIssued", "pointsRedeemed", "pointsExpired", "redemptionRate"]) {
+      expect(await shown(frame, metric), metric).toBe(value(expected[metric]));
+    }
+    expect(await shown(frame, "customersAtStart")).toBe(String(expected.retention.customersAtStart));
+    expect(await shown(frame, "newCustomers")).toBe(String(expected.retention.newCustomers));
+    for (const source of ["reward", "referral", "followUp"] as const) {
+      expect(await shown(frame, `attributedRevenue.${source}`), source).toBe(expected.attributedRevenue[source].revenue);
+      expect(await shown(frame, `attributedOrders.${source}`), source).toBe(String(expected.attributedRevenue[source].orders));
+    }
+    for (const month of expected.pointsByMonth) {
+      expect(await shown(frame, `pointsOutstanding.${month.month.slice(0, 7)}`), month.month).toBe(String(month.outstanding));
+    }
+    for (const followUp of expected.followUps) {
+      expect(await shown(frame, `followUpsSent.${followUp.kind}`)).toBe(String(followUp.sent));
+      expect(await shown(frame, `followUpRevenue.${followUp.kind}`)).toBe(followUp.revenue);
+    }
+    expect(await shown(frame, "membersRepeatPurchaseRate")).toBe(value(expected.members.repeatPurchaseRate));
+    expect(await shown(frame, "nonMembersRepeatPurchaseRate")).toBe(value(expected.nonMembers.repeatPurchaseRate));
+    // What a merchant reads: the section's heading and the retention rate as a percentage.
+    await frame.getByRole("heading", { name: "What the program earns" }).waitFor();
+    const rate = expected.customerRetentionRate as number | null;
+    await expect(frame.locator("[data-metric=customerRetentionRate]").innerText()).resolves.toBe(rate === null ? "—" : `${(rate * 100).toFixed(1)}%`);
+    await frame.locator("[data-section=program-earnings]").scrollIntoViewIfNeeded();
+    await screenshot(page, "dashboard-program-earnings");
+    await frame.locator("[data-metric=customerRetentionRate]").scrollIntoViewIfNeeded();
+    await screenshot(page, "dashboard-retention");
+    await page.context().close();
+  });
+
   it("draws the chosen period's months, marks the month still running, and compares fairly", async () => {
     const today = localDate(new Date(), app.devStore.store.shop.ianaTimezone);
     const lastYear = Number(today.slice(0, 4)) - 1;
@@ -160,6 +210,8 @@ describe("the dashboard in a browser", () => {
     expect(csv).toContain(`Average order value (USD),${expected.averageOrderValue},`);
     expect(csv).toContain(`Orders,${expected.orders},`);
     expect(csv).toMatch(/First order month,Customers,Month 1/);
+    expect(csv).toContain(`Customer retention rate,${expected.customerRetentionRate ?? ""},`);
+    expect(csv).toContain(`Points issued,${expected.pointsIssued}\r\n`);
   });
 
   it("explains a period it cannot show", async () => {

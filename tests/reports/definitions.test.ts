@@ -4,11 +4,14 @@ import { describe, expect, it } from "vitest";
 import {
   change,
   customerLifetimeValue,
+  customerWindow,
+  moneyValueOfPoints,
   parsePeriod,
   periodMetrics,
   presetPeriod,
   previousPeriod,
   PeriodError,
+  retentionMetrics,
   trailingYears,
 } from "../../app/reports/metrics";
 import { dashboardCsv } from "../../app/reports/csv";
@@ -68,6 +71,41 @@ describe("customer lifetime value estimate", () => {
   });
 });
 
+describe("customer retention", () => {
+  it("is (end − new) ÷ start, with churn its complement", () => {
+    // 10 customers at the start, 12 at the end, 7 of them in both: 12 − 7 = 5 new (first orders or won
+    // back), so (12 − 5) ÷ 10 = 0.7 kept and 3 of 10 lost.
+    expect(retentionMetrics({ customersAtStart: 10, customersAtEnd: 12, retainedCustomers: 7 })).toEqual({
+      customersAtStart: 10,
+      customersAtEnd: 12,
+      retainedCustomers: 7,
+      newCustomers: 5,
+      customerRetentionRate: 0.7,
+      churnRate: 0.3,
+    });
+    // 2 of 3 kept: 0.6667 and its complement 0.3333, adding up to exactly 1.
+    const thirds = retentionMetrics({ customersAtStart: 3, customersAtEnd: 2, retainedCustomers: 2 });
+    expect([thirds.customerRetentionRate, thirds.churnRate]).toEqual([0.6667, 0.3333]);
+    // Nobody at the start: no rate, not 0.
+    expect(retentionMetrics({ customersAtStart: 0, customersAtEnd: 4, retainedCustomers: 0 })).toMatchObject({ customerRetentionRate: null, churnRate: null, newCustomers: 4 });
+  });
+
+  it("counts a customer on the lapsed threshold's days up to the moment", () => {
+    // 180 days up to 2026-03-31 inclusive start 179 days before it.
+    expect(customerWindow("2026-03-31", 180)).toEqual({ from: "2025-10-03", to: "2026-03-31" });
+    expect(customerWindow("2026-03-31", 1)).toEqual({ from: "2026-03-31", to: "2026-03-31" });
+  });
+});
+
+describe("points value", () => {
+  it("values points at the reward's amount per points, exactly", () => {
+    // 5.00 off for 500 points is 0.01 a point: 1,234 points are 12.34; 7.50 per 1,000 points: 333 are 2.49750 → 2.50.
+    expect(moneyValueOfPoints(1234, "5.0000", 500)).toBe("12.34");
+    expect(moneyValueOfPoints(333, "7.50", 1000)).toBe("2.50");
+    expect(moneyValueOfPoints(-200, "5", 500)).toBe("-2.00");
+  });
+});
+
 describe("periods", () => {
   it("checks dates and order", () => {
     expect(parsePeriod("2026-03-01", "2026-03-31")).toEqual({ from: "2026-03-01", to: "2026-03-31" });
@@ -103,6 +141,19 @@ describe("CSV export", () => {
         members: metrics,
         nonMembers: empty,
         pointsLiability: { points: 1200, customersInDebt: 0 },
+        lapsedDays: 180,
+        customerRetentionRate: 0.75,
+        churnRate: 0.25,
+        retention: retentionMetrics({ customersAtStart: 4, customersAtEnd: 5, retainedCustomers: 3 }),
+        previousRetention: retentionMetrics({ customersAtStart: 0, customersAtEnd: 4, retainedCustomers: 0 }),
+        pointsIssued: 500,
+        pointsRedeemed: 200,
+        pointsExpired: 0,
+        redemptionRate: 0.4,
+        pointValue: null,
+        pointsByMonth: [{ month: "2026-03-01", issued: 500, redeemed: 200, expired: 0, outstanding: 1200, outstandingValue: null }],
+        attributedRevenue: { reward: { orders: 1, revenue: "15.00" }, referral: { orders: 0, revenue: "0.00" }, followUp: { orders: 0, revenue: "0.00" } },
+        followUps: [{ kind: "WIN_BACK", sent: 2, ordersWithin30Days: 1, revenue: "15.00" }],
       },
       [{ month: "2026-03-01", customers: 1, repeatPurchaseRate: 1, returningCustomerRate: 0, toDate: null }],
       [{ month: "2026-02-01", customers: 4, retention: [0.25] }],
@@ -111,5 +162,11 @@ describe("CSV export", () => {
     expect(csv).toContain("Customer lifetime value, estimate (USD)");
     expect(csv.split("\r\n")[16]).toBe("2026-03,1,1,0");
     expect(csv).toContain("2026-02,4,0.25\r\n");
+    // Retention: 4 at the start, 5 at the end, 3 of them both: 2 new, (5 − 2) ÷ 4 = 0.75; no start customers before.
+    expect(csv).toContain("New customers,2,4\r\nCustomer retention rate,0.75,\r\nChurn rate,0.25,\r\n");
+    expect(csv).toContain("Redemption rate,0.4\r\n");
+    expect(csv).toContain("Reward code sales (USD),15.00\r\n");
+    expect(csv).toContain("2026-03,500,200,0,1200,\r\n");
+    expect(csv).toContain("WIN_BACK,2,1,15.00\r\n");
   });
 });

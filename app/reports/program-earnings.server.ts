@@ -1,0 +1,207 @@
+/**
+ * What the loyalty program earns (the dashboard's "What the program earns", `npm run report`): points
+ * issued, redeemed and expired, the redemption rate, points outstanding at each month's end and their
+ * money value, the orders and sales that used a code the app created (reward, referral, follow-up),
+ * and what each kind of follow-up was followed by. Definitions: METRIC_DEFINITIONS in metrics.ts.
+ *
+ * Each figure is one grouped statement over the ledger, the codes or the sends, on indexes made for
+ * it (PointsLedgerEntry by shop and time, Order's discount codes, FollowUp by shop and send time).
+ */
+import type { PrismaClient } from "../generated/prisma/client";
+import { Prisma } from "../generated/prisma/client";
+import { countedOrderSql } from "../orders/vocabulary.server";
+import { ORDER_SALES_SQL, addDays, addMonths, moneyValueOfPoints, monthOf, ratio, roundMoney, type Period } from "./metrics";
+
+/** Reasons whose added points are issued points (an adjustment only when it adds). */
+export const ISSUING_REASONS = ["WELCOME", "SECOND_PURCHASE", "SPEND", "REFERRAL", "ADJUSTMENT"] as const;
+
+const issuingList = Prisma.raw(ISSUING_REASONS.map((reason) => `'${reason}'`).join(", "));
+
+export interface PointsMonth {
+  /** First day of the month (shop's time zone). */
+  month: string;
+  issued: number;
+  redeemed: number;
+  expired: number;
+  /** Every balance summed at the end of the month (or at `to` for the month still running). */
+  outstanding: number;
+  /** outstanding × the money rate, 2 decimals; null without a rate. */
+  outstandingValue: string | null;
+}
+
+export interface AttributedSource {
+  orders: number;
+  /** 2 decimals. */
+  revenue: string;
+}
+
+export interface FollowUpResult {
+  kind: "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+  sent: number;
+  /** Counted orders by the recipients within 30 days after a send. */
+  ordersWithin30Days: number;
+  /** 2 decimals. */
+  revenue: string;
+}
+
+export interface ProgramEarnings {
+  pointsIssued: number;
+  pointsRedeemed: number;
+  pointsExpired: number;
+  /** pointsRedeemed ÷ pointsIssued, 4 decimals; null when none were issued. */
+  redemptionRate: number | null;
+  /** What one point is worth when outstanding points are valued: the best active amount-off reward. */
+  pointValue: { amountOff: string; pointsCost: number; rewardName: string } | null;
+  pointsByMonth: PointsMonth[];
+  attributedRevenue: { reward: AttributedSource; referral: AttributedSource; followUp: AttributedSource };
+  followUps: FollowUpResult[];
+}
+
+const FOLLOW_UP_KINDS: FollowUpResult["kind"][] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
+
+/** Local midnight at the start of `day` in the shop's time zone, as the stored UTC-without-zone timestamps. */
+const localMidnight = (day: string, timezone: string) => Prisma.sql`((${day}::date::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC')`;
+
+interface ShopForEarnings {
+  id: string;
+  ianaTimezone: string;
+}
+
+/**
+ * `outstandingNow`: every balance summed today (pointsLiability in ledger.server.ts, which the report
+ * reads anyway); the months' outstanding points are worked back from it.
+ */
+export async function programEarnings(db: PrismaClient, shop: ShopForEarnings, period: Period, months: number, outstandingNow: number): Promise<ProgramEarnings> {
+  const [periodPoints, pointsByMonth, pointValue, attributedRevenue, followUps] = await Promise.all([
+    pointsInPeriod(db, shop, period),
+    pointsMonths(db, shop, period.to, months, outstandingNow),
+    bestPointValue(db, shop.id),
+    attributed(db, shop, period),
+    followUpResults(db, shop, period),
+  ]);
+  return {
+    ...periodPoints,
+    redemptionRate: ratio(periodPoints.pointsRedeemed, periodPoints.pointsIssued),
+    pointValue,
+    pointsByMonth: pointsByMonth.map((month) => ({
+      ...month,
+      outstandingValue: pointValue ? moneyValueOfPoints(month.outstanding, pointValue.amountOff, pointValue.pointsCost) : null,
+    })),
+    attributedRevenue,
+    followUps,
+  };
+}
+
+const pointSums = Prisma.sql`
+  COALESCE(SUM(points) FILTER (WHERE points > 0 AND reason::text IN (${issuingList})), 0)::bigint AS issued,
+  COALESCE(-SUM(points) FILTER (WHERE reason = 'REDEMPTION'), 0)::bigint AS redeemed,
+  COALESCE(-SUM(points) FILTER (WHERE reason = 'EXPIRY'), 0)::bigint AS expired`;
+
+async function pointsInPeriod(db: PrismaClient, shop: ShopForEarnings, period: Period) {
+  const [row] = await db.$queryRaw<{ issued: bigint; redeemed: bigint; expired: bigint }[]>`
+    SELECT ${pointSums} FROM "PointsLedgerEntry"
+     WHERE "shopId" = ${shop.id} AND "createdAt" >= ${localMidnight(period.from, shop.ianaTimezone)}
+       AND "createdAt" < ${localMidnight(addDays(period.to, 1), shop.ianaTimezone)}`;
+  return { pointsIssued: Number(row.issued), pointsRedeemed: Number(row.redeemed), pointsExpired: Number(row.expired) };
+}
+
+/**
+ * The `months` months up to `to`'s month. Each month's sums read only its own entries (a range of
+ * the ledger's shop-and-time index per month); the outstanding points at its end are the shop's
+ * outstanding points now less everything written after that end, so no history before the chart is read.
+ */
+async function pointsMonths(
+  db: PrismaClient,
+  shop: ShopForEarnings,
+  to: string,
+  months: number,
+  outstandingNow: number,
+): Promise<Omit<PointsMonth, "outstandingValue">[]> {
+  const first = addMonths(monthOf(to), -(months - 1));
+  const starts = Array.from({ length: months }, (_, index) => addMonths(first, index));
+  // Each month ends at the next one's start, the last at the end of `to` (a month still running).
+  const ends = starts.map((start, index) => (index === months - 1 ? addDays(to, 1) : starts[index + 1]));
+  const [rows, [after]] = await Promise.all([
+    db.$queryRaw<{ month: string; issued: bigint; redeemed: bigint; expired: bigint; net: bigint }[]>`
+      SELECT b.month, ${pointSums}, COALESCE(SUM(points), 0)::bigint AS net
+        FROM unnest(${starts}::text[], ${ends}::text[]) AS b(month, end_day)
+        LEFT JOIN "PointsLedgerEntry" e ON e."shopId" = ${shop.id}
+         AND e."createdAt" >= ((b.month::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
+         AND e."createdAt" < ((b.end_day::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
+       GROUP BY b.month`,
+    db.$queryRaw<{ net: bigint }[]>`
+      SELECT COALESCE(SUM(points), 0)::bigint AS net FROM "PointsLedgerEntry"
+       WHERE "shopId" = ${shop.id} AND "createdAt" >= ${localMidnight(addDays(to, 1), shop.ianaTimezone)}`,
+  ]);
+  const byMonth = new Map(rows.map((row) => [row.month, row]));
+  // Walk back from the end of `to`: a month's end holds what the next month's end holds less that month's net.
+  let outstanding = outstandingNow - Number(after.net);
+  const result: Omit<PointsMonth, "outstandingValue">[] = [];
+  for (let index = months - 1; index >= 0; index--) {
+    const row = byMonth.get(starts[index]);
+    result.unshift({ month: starts[index], issued: Number(row?.issued ?? 0), redeemed: Number(row?.redeemed ?? 0), expired: Number(row?.expired ?? 0), outstanding });
+    outstanding -= Number(row?.net ?? 0);
+  }
+  return result;
+}
+
+async function bestPointValue(db: PrismaClient, shopId: string): Promise<ProgramEarnings["pointValue"]> {
+  const [row] = await db.$queryRaw<{ name: string; amount_off: string; points_cost: number }[]>`
+    SELECT name, "amountOff"::text AS amount_off, "pointsCost" AS points_cost FROM "Reward"
+     WHERE "shopId" = ${shopId} AND active AND kind = 'AMOUNT_OFF' AND "amountOff" > 0 AND "pointsCost" > 0
+     ORDER BY "amountOff" / "pointsCost" DESC, id LIMIT 1`;
+  return row ? { amountOff: row.amount_off, pointsCost: Number(row.points_cost), rewardName: row.name } : null;
+}
+
+/**
+ * Counted orders of the period carrying a code the app created. The shop's codes are gathered first
+ * (as created, upper and lower case, as Shopify may report what the customer typed), the orders
+ * holding any of them found through the discount codes' GIN index, then matched case-insensitively.
+ */
+async function attributed(db: PrismaClient, shop: ShopForEarnings, period: Period): Promise<ProgramEarnings["attributedRevenue"]> {
+  const rows = await db.$queryRaw<{ source: string; orders: number; revenue: string }[]>`
+    WITH codes AS (
+      SELECT upper(code) AS code, 'reward' AS source FROM "Redemption" WHERE "shopId" = ${shop.id}
+      UNION SELECT upper(code), 'referral' FROM "ReferralDiscount" WHERE "shopId" = ${shop.id}
+      UNION SELECT upper("discountCode"), 'followUp' FROM "FollowUp" WHERE "shopId" = ${shop.id} AND "discountCode" IS NOT NULL
+    ), spellings AS (
+      SELECT array_agg(DISTINCT spelling) AS any_of FROM codes, LATERAL (VALUES (code), (lower(code))) AS s(spelling)
+    ), coded AS (
+      SELECT o."shopifyId", o."discountCodes", ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
+        FROM "Order" o, spellings
+       WHERE o."shopId" = ${shop.id} AND o."discountCodes" && spellings.any_of AND ${countedOrderSql("o")}
+         AND o."placedAt" >= ${localMidnight(period.from, shop.ianaTimezone)}
+         AND o."placedAt" < ${localMidnight(addDays(period.to, 1), shop.ianaTimezone)}
+    )
+    SELECT c.source, COUNT(*)::int AS orders, COALESCE(SUM(o.revenue), 0)::text AS revenue
+      FROM coded o
+      JOIN LATERAL (SELECT DISTINCT codes.source FROM codes, unnest(o."discountCodes") AS used(code) WHERE codes.code = upper(used.code)) c ON true
+     GROUP BY c.source`;
+  const of = (source: string): AttributedSource => {
+    const row = rows.find((candidate) => candidate.source === source);
+    return { orders: Number(row?.orders ?? 0), revenue: roundMoney(row?.revenue ?? "0") };
+  };
+  return { reward: of("reward"), referral: of("referral"), followUp: of("followUp") };
+}
+
+/** Sends of the period by kind, and the distinct counted orders their recipients placed within 30 days after a send. */
+async function followUpResults(db: PrismaClient, shop: ShopForEarnings, period: Period): Promise<FollowUpResult[]> {
+  const rows = await db.$queryRaw<{ kind: string; sent: number; orders: number; revenue: string }[]>`
+    WITH sent AS (
+      SELECT kind, "customerShopifyId" AS customer, "sentAt" AS sent_at FROM "FollowUp"
+       WHERE "shopId" = ${shop.id} AND status = 'SENT' AND "sentAt" >= ${localMidnight(period.from, shop.ianaTimezone)}
+         AND "sentAt" < ${localMidnight(addDays(period.to, 1), shop.ianaTimezone)}
+    ), followed AS (
+      SELECT DISTINCT s.kind, o.id, ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
+        FROM sent s JOIN "Order" o ON o."shopId" = ${shop.id} AND o."customerShopifyId" = s.customer
+         AND o."placedAt" > s.sent_at AND o."placedAt" <= s.sent_at + interval '30 days' AND ${countedOrderSql("o")}
+    )
+    SELECT k.kind, (SELECT COUNT(*)::int FROM sent WHERE sent.kind::text = k.kind) AS sent,
+           COUNT(f.id)::int AS orders, COALESCE(SUM(f.revenue), 0)::text AS revenue
+      FROM unnest(${FOLLOW_UP_KINDS}::text[]) AS k(kind) LEFT JOIN followed f ON f.kind::text = k.kind
+     GROUP BY k.kind`;
+  return FOLLOW_UP_KINDS.map((kind) => {
+    const row = rows.find((candidate) => candidate.kind === kind);
+    return { kind, sent: Number(row?.sent ?? 0), ordersWithin30Days: Number(row?.orders ?? 0), revenue: roundMoney(row?.revenue ?? "0") };
+  });
+}
