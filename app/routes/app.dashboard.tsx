@@ -199,10 +199,11 @@ const cellValue = (metric: string, raw: string | number | null, shownValue: stri
   </span>
 );
 
-function SectionHeading({ title, definition }: { title: string; definition: string }) {
+/** A section's heading, underlined dotted: hovering it shows the definition of what the section counts. */
+function SectionHeading({ title, definition, level = "h3" }: { title: string; definition: string; level?: "h2" | "h3" }) {
   return (
     <Tooltip content={definition} width="wide">
-      <Text as="h3" variant="headingSm">
+      <Text as={level} variant={level === "h2" ? "headingMd" : "headingSm"}>
         <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>{title}</span>
       </Text>
     </Tooltip>
@@ -562,11 +563,7 @@ export default function Dashboard() {
               <Layout.Section>
                 <Card>
                   <BlockStack gap="300">
-                    <Tooltip content={`${METRIC_DEFINITIONS.repeatPurchaseRate} Each calendar month is its own period.`} width="wide">
-                      <Text as="h2" variant="headingMd">
-                        <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Month by month</span>
-                      </Text>
-                    </Tooltip>
+                    <SectionHeading level="h2" title="Month by month" definition={`${METRIC_DEFINITIONS.repeatPurchaseRate} Each calendar month is its own period.`} />
                     <div data-chart-caption>
                     <Text as="p" tone="subdued" variant="bodySm">
                       Each month is counted on its own: “{CHART_SERIES.repeatPurchaseRate}” is the share of that month's customers who
@@ -591,11 +588,7 @@ export default function Dashboard() {
                 <BlockStack gap="400">
                   <Card>
                     <BlockStack gap="200">
-                      <Tooltip content={METRIC_DEFINITIONS.members} width="wide">
-                        <Text as="h2" variant="headingMd">
-                          <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Members and non-members</span>
-                        </Text>
-                      </Tooltip>
+                      <SectionHeading level="h2" title="Members and non-members" definition={METRIC_DEFINITIONS.members} />
                       <DataTable
                         columnContentTypes={["text", "numeric", "numeric"]}
                         headings={["", "Members", "Non-members"]}
@@ -609,11 +602,7 @@ export default function Dashboard() {
                   </Card>
                   <Card>
                     <BlockStack gap="200">
-                      <Tooltip content={METRIC_DEFINITIONS.pointsLiability} width="wide">
-                        <Text as="h2" variant="headingMd">
-                          <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Points outstanding</span>
-                        </Text>
-                      </Tooltip>
+                      <SectionHeading level="h2" title="Points outstanding" definition={METRIC_DEFINITIONS.pointsLiability} />
                       <Text as="p" variant="headingXl">
                         <span data-metric="pointsLiability" data-value={report.pointsLiability.points}>
                           {report.pointsLiability.points.toLocaleString("en")}
@@ -632,11 +621,7 @@ export default function Dashboard() {
 
             <Card>
               <BlockStack gap="300">
-                <Tooltip content={METRIC_DEFINITIONS.cohorts} width="wide">
-                  <Text as="h2" variant="headingMd">
-                    <span style={{ borderBottom: "1px dotted currentColor", cursor: "help" }}>Customers ordering again, by first-order month</span>
-                  </Text>
-                </Tooltip>
+                <SectionHeading level="h2" title="Customers ordering again, by first-order month" definition={METRIC_DEFINITIONS.cohorts} />
                 <CohortTable cohorts={cohorts} runningMonth={runningMonth?.month ?? null} />
                 {runningMonth ? (
                   <Text as="p" tone="subdued" variant="bodySm">
