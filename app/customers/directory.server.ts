@@ -8,6 +8,7 @@ import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/led
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
+import { isSegment, type Segment } from "./segments";
 
 export const CUSTOMERS_PER_PAGE = 25;
 
@@ -23,6 +24,8 @@ export interface CustomerSummary {
   lastOrderAt: string | null;
   nextFollowUp: { kind: string; dueAt: string } | null;
   health: CustomerHealth;
+  /** The RFM segment (segments.server.ts), as last recomputed; null without a counted order. */
+  segment: Segment | null;
 }
 
 interface CustomerRow {
@@ -38,6 +41,7 @@ interface CustomerRow {
   last_order_at: Date | null;
   next_kind: string | null;
   next_due_at: Date | null;
+  segment: string | null;
 }
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
@@ -67,6 +71,7 @@ function summaryOf(row: CustomerRow, thresholds: HealthThresholds, now: Date): C
     lastOrderAt: row.last_order_at?.toISOString() ?? null,
     nextFollowUp: row.next_kind && row.next_due_at ? { kind: row.next_kind, dueAt: row.next_due_at.toISOString() } : null,
     health: customerHealth(row.last_order_at, thresholds, now),
+    segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
   };
 }
 
@@ -75,6 +80,8 @@ export interface CustomerSearch {
   query: string;
   /** 1-based. */
   page: number;
+  /** Only the customers of this RFM segment; absent or null lists every segment and none. */
+  segment?: Segment | null;
 }
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
@@ -82,19 +89,22 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
   const query = customerSearchText(search.query);
   const pattern = query ? likePattern(query) : null;
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
+  const segment = search.segment ?? null;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.
   const rows = await db.$queryRaw<CustomerRow[]>`
     WITH page AS (
-      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt"
+      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt", cs.segment
         FROM "Customer" c
+        LEFT JOIN "CustomerSegment" cs ON cs."shopId" = c."shopId" AND cs."customerShopifyId" = c."shopifyId"
        WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
+         AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
          AND (${pattern}::text IS NULL
               OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
        ORDER BY c."createdAt" DESC, c.id DESC
        LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
     )
     SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member, p."deletedAt" IS NOT NULL AS deleted,
-           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at
+           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment
       FROM page p
       CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
                                  SUM(e.points) FILTER (WHERE e."availableAt" > ${now}) AS pending
