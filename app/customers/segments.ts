@@ -32,3 +32,7 @@ function score(value: number, what: string): 1 | 2 | 3 | 4 | 5 {
 export function segmentOf(recencyScore: number, frequencyScore: number): Segment {
   return RF_GRID[score(recencyScore, "Recency")][score(frequencyScore, "Frequency") - 1];
 }
+
+/** The dashboard's hover text for its Segments section (docs/metrics.md says it in full). */
+export const SEGMENTS_DEFINITION =
+  "Every customer with a counted order is scored 1 to 5 on recency (days since their last counted order), frequency (counted orders) and monetary value (their counted orders' sales), by quintile within the shop, and placed in a segment by their recency and frequency scores. Revenue is their counted orders' sales, all time; repeat rate is the share of the segment with 2 or more counted orders. Recomputed hourly and as orders arrive.";
