@@ -19,6 +19,23 @@ const RECOMPUTE_TIMEOUT_MS = 10 * 60_000;
 /** The scheduled recompute's period: a shop computed longer ago than this is recomputed. */
 export const SEGMENTS_EVERY_MS = 60 * 60_000;
 
+/**
+ * The least time between two recomputes of one shop: a shop receiving orders all day wakes the job
+ * after every inbox batch, and recomputing its every customer each time would keep a core busy.
+ */
+export const SEGMENTS_MIN_GAP_MS = 30_000;
+
+/**
+ * How long a recompute of the shop should wait so that it starts no sooner than SEGMENTS_MIN_GAP_MS
+ * after the last one (0 when it may run now). The wakes that arrive meanwhile are one more round,
+ * which waits in turn: orders are taken in within the gap, never left for the hourly run.
+ */
+export async function segmentsWaitMs(db: Db, shopId: string, now: Date): Promise<number> {
+  const state = await db.segmentState.findUnique({ where: { shopId }, select: { computedAt: true } });
+  if (!state) return 0;
+  return Math.max(0, Math.min(SEGMENTS_MIN_GAP_MS, state.computedAt.getTime() + SEGMENTS_MIN_GAP_MS - now.getTime()));
+}
+
 /** RF_GRID as SQL rows (r, f, segment); the names are bound values. */
 function gridSql(): Prisma.Sql {
   const rows: Prisma.Sql[] = [];

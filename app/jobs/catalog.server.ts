@@ -9,7 +9,7 @@
  * - "per-shop": one process at a time per shop (an advisory lock per job and shop).
  * - "global": one process at a time across all of them (an advisory lock per job); the others skip that round.
  */
-import { recomputeShopSegments, SEGMENTS_EVERY_MS, shopsForSegments } from "../customers/segments.server";
+import { recomputeShopSegments, SEGMENTS_EVERY_MS, segmentsWaitMs, shopsForSegments } from "../customers/segments.server";
 import { allowLongStatements } from "../database-timeouts.server";
 import { sharesOneSession } from "../embedded-database.server";
 import type { Env } from "../env.server";
@@ -231,7 +231,13 @@ export const JOBS: readonly JobDefinition[] = [
     everyMs: () => SEGMENTS_EVERY_MS,
     firstAfterMs: 10 * SECOND,
     shops: ({ db, now }, woken) => shopsForSegments(db, now(), [...woken]),
-    async round({ db, now }, shop) {
+    async round({ db, now, stopping }, shop) {
+      // At most one recompute per shop every SEGMENTS_MIN_GAP_MS: a busy shop's wakes wait out the gap.
+      const until = Date.now() + (await segmentsWaitMs(db, shop.id, now()));
+      while (Date.now() < until) {
+        if (stopping()) return "stopped before recomputing; the next run does it";
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+      }
       const customers = await recomputeShopSegments(db, shop.id, now());
       return `${customers} customer${customers === 1 ? "" : "s"} placed in segments`;
     },

@@ -29,7 +29,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { segmentOf, SEGMENTS } from "../../app/customers/segments";
-import { recomputeShopSegments, shopSegments } from "../../app/customers/segments.server";
+import { recomputeShopSegments, SEGMENTS_MIN_GAP_MS, shopSegments } from "../../app/customers/segments.server";
 import { searchCustomers } from "../../app/customers/directory.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { jobDefinition, type JobContext, type ShopRoundJob } from "../../app/jobs/catalog.server";
@@ -210,7 +210,14 @@ describe("the customer-segments job", () => {
     await order(shopId, customer(10), 0, 70);
     const shops = await job.shops(context, new Set([shopId]));
     expect(shops).toEqual([{ id: shopId, domain: "segments.myshopify.com" }]);
-    expect(await job.round(context, shops[0])).toBe("10 customers placed in segments");
+    // Computed moments ago: a woken run waits out the gap between two recomputes of a shop.
+    const later = { ...context, now: () => new Date(now.getTime() + 1000), stopping: () => false } as JobContext;
+    const started = Date.now();
+    const waitingRound = job.round({ ...later, now: () => new Date(now.getTime() + SEGMENTS_MIN_GAP_MS - 600) }, shops[0]);
+    expect(await waitingRound).toBe("10 customers placed in segments");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    // A stopping process does not wait for it.
+    expect(await job.round({ ...later, stopping: () => true }, shops[0])).toMatch(/^stopped before recomputing/);
     const row = (await stored(shopId))[customer(10)];
     expect({ r: row.recencyScore, f: row.frequencyScore, segment: row.segment, orders: row.orders, days: row.recencyDays, revenue: row.revenue.toFixed(2) }).toEqual({
       r: 5,
