@@ -10,7 +10,7 @@ import { allowLongStatements } from "../database-timeouts.server";
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { countedOrderSql } from "../orders/vocabulary.server";
-import { ORDER_SALES_SQL, ratio } from "../reports/metrics";
+import { ratio } from "../reports/metrics";
 import { RF_GRID, SEGMENTS, type Segment } from "./segments";
 
 /** How long a whole shop's recompute may run (250,000 customers take seconds, not minutes). */
@@ -59,12 +59,28 @@ export async function recomputeShopSegments(db: PrismaClient, shopId: string, no
     async (tx) => {
       await allowLongStatements(tx, RECOMPUTE_TIMEOUT_MS);
       const [state] = await tx.$queryRaw<{ customers: number }[]>`
-        WITH per_customer AS (
-          SELECT o."customerShopifyId" AS customer, MAX(o."placedAt") AS last_order_at, COUNT(*)::int AS orders,
-                 SUM(${Prisma.raw(ORDER_SALES_SQL("o"))}) AS revenue
+        WITH counted AS MATERIALIZED (
+          SELECT o.id, o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at
             FROM "Order" o
            WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")}
-           GROUP BY o."customerShopifyId"
+        ), line_sales AS (
+          -- ORDER_SALES_SQL (reports/metrics.ts) for every counted order at once, as grouped joins
+          -- (a third of the time of its per-order subqueries over a million orders): the lines after
+          -- their discounts, less money returned without refund lines.
+          SELECT li."orderId" AS id, SUM(li.price * li.quantity - li.discount) AS sales
+            FROM "OrderLineItem" li JOIN counted c ON c.id = li."orderId"
+           GROUP BY li."orderId"
+        ), returned AS (
+          SELECT r."orderShopifyId" AS order_id, SUM(GREATEST(r.discrepancy, 0)) AS amount
+            FROM "OrderRefund" r WHERE r."shopId" = ${shopId}
+           GROUP BY r."orderShopifyId"
+        ), per_customer AS (
+          SELECT c.customer, MAX(c.placed_at) AS last_order_at, COUNT(*)::int AS orders,
+                 SUM(COALESCE(l.sales, 0) - COALESCE(rt.amount, 0)) AS revenue
+            FROM counted c
+            LEFT JOIN line_sales l ON l.id = c.id
+            LEFT JOIN returned rt ON rt.order_id = c.order_id
+           GROUP BY c.customer
         ), tiles AS (
           SELECT p.*,
                  NTILE(5) OVER (ORDER BY p.last_order_at, p.customer) AS r_tile,

@@ -11,7 +11,8 @@
  *   C4: 2 orders, 10 days,   80      C9:  6 orders, 200 days, 600
  *   C5: 1 order,  20 days,   40      C10: 1 order,  300 days,  30
  *
- * (plus a cancelled order of C10 placed today, a test order of C3 and a guest checkout: none counts).
+ * (plus a cancelled order of C10 placed today, a test order of C3 and a guest checkout: none counts;
+ * and 5.00 of C6's 400 given back without refund lines, which lowers their revenue to 395, as Sales).
  *
  * NTILE(5) over 10 customers puts 2 in each tile, in ascending order of the measure (ties by GID,
  * and "gid://shopify/Customer/10" sorts before ".../3").
@@ -31,7 +32,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segmentOf, SEGMENTS } from "../../app/customers/segments";
 import { recomputeShopSegments, SEGMENTS_MIN_GAP_MS, shopSegments } from "../../app/customers/segments.server";
 import { searchCustomers } from "../../app/customers/directory.server";
-import { PrismaClient } from "../../app/generated/prisma/client";
+import { Prisma, PrismaClient } from "../../app/generated/prisma/client";
+import { countedOrderSql } from "../../app/orders/vocabulary.server";
+import { ORDER_SALES_SQL } from "../../app/reports/metrics";
 import { jobDefinition, type JobContext, type ShopRoundJob } from "../../app/jobs/catalog.server";
 import { onWake } from "../../app/jobs/wake.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -108,6 +111,10 @@ beforeAll(async () => {
   await order(shopId, customer(10), 0, 999, { cancelled: true });
   await order(shopId, customer(3), 0, 999, { test: true });
   await order(shopId, null, 0, 999);
+  const sixes = await db.order.findFirstOrThrow({ where: { shopId, customerShopifyId: customer(6) } });
+  await db.orderRefund.create({
+    data: { shopId, shopifyId: "gid://shopify/Refund/1", orderShopifyId: sixes.shopifyId, subtotal: "5", discrepancy: "5", shipping: "0", tax: "0", total: "5", refundedAt: now },
+  });
   // The other shop: one big spender who happens to share C1's GID, and one of its own.
   await order(otherShopId, customer(1), 0, 5000);
   await order(otherShopId, customer(11), 400, 1);
@@ -153,8 +160,20 @@ describe("recomputing a shop's segments", () => {
         m: expected[n][2],
         segment: expected[n][3],
       });
-      expect({ n, orders: row.orders, days: row.recencyDays, revenue: row.revenue.toFixed(2) }).toEqual({ n, orders, days: lastDaysAgo, revenue: revenue.toFixed(2) });
+      expect({ n, orders: row.orders, days: row.recencyDays, revenue: row.revenue.toFixed(2) }).toEqual({
+        n,
+        orders,
+        days: lastDaysAgo,
+        revenue: (n === 6 ? revenue - 5 : revenue).toFixed(2),
+      });
     }
+    // The revenue is the dashboard's Sales of each customer's counted orders, summed by its one definition.
+    const sales = await db.$queryRaw<{ customer: string; revenue: string }[]>`
+      SELECT o."customerShopifyId" AS customer, SUM(${Prisma.raw(ORDER_SALES_SQL("o"))})::text AS revenue
+        FROM "Order" o WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")} GROUP BY 1`;
+    expect(Object.fromEntries(sales.map((row) => [row.customer, Number(row.revenue)]))).toEqual(
+      Object.fromEntries(Object.values(rows).map((row) => [row.customerShopifyId, Number(row.revenue)])),
+    );
   });
 
   it("sums customers, revenue and repeat rate per segment, every segment listed", async () => {
@@ -163,7 +182,7 @@ describe("recomputing a shop's segments", () => {
     expect(summary.computedAt).toBe(now.toISOString());
     expect(summary.segments).toEqual([
       { segment: "Champions", customers: 2, revenue: "800.00", repeatRate: 1 },
-      { segment: "Loyal", customers: 1, revenue: "400.00", repeatRate: 1 },
+      { segment: "Loyal", customers: 1, revenue: "395.00", repeatRate: 1 },
       { segment: "Potential loyalists", customers: 1, revenue: "80.00", repeatRate: 1 },
       { segment: "New", customers: 1, revenue: "20.00", repeatRate: 0 },
       { segment: "At risk", customers: 1, revenue: "60.00", repeatRate: 1 },
