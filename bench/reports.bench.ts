@@ -134,10 +134,11 @@ export async function run(): Promise<BenchRow[]> {
 
     // RFM segments: every customer with a counted order scored and placed in one statement (the
     // customer-segments job's round): first into empty rows, then again over unchanged ones.
-    const { recomputeShopSegments } = await import("../app/customers/segments.server");
+    const { recomputeShopSegments, shopSegments } = await import("../app/customers/segments.server");
     let placed = 0;
     const segmentsFirst = await timed(async () => (placed = await recomputeShopSegments(db, shop.id, now)));
     const segmentsAgain = await medianOf(3, () => recomputeShopSegments(db, shop.id, now));
+    const segmentsSection = await medianOf(RUNS, () => shopSegments(db, shop.id));
     const customersInSegment = await medianOf(RUNS, () => searchCustomers(db, shop.id, { query: "", page: 1, segment: "Champions" }, health, now));
 
     // One new order's upkeep (its customer's rows and the aggregates they touch), as the order sync runs it.
@@ -187,6 +188,7 @@ export async function run(): Promise<BenchRow[]> {
       { name: "customers: a search matching nobody", value: customersSearch, unit: "ms", note: "median of 5; reads every customer's name and email" },
       { name: "segments: RFM placement of every customer (first run)", value: segmentsFirst / 1000, unit: "s", note: `one statement; ${placed.toLocaleString("en")} customers with a counted order, ${orders.toLocaleString("en")} orders; writes every row` },
       { name: "segments: RFM placement again (hourly / after orders)", value: segmentsAgain / 1000, unit: "s", note: "median of 3; same statement, unchanged rows not rewritten" },
+      { name: "segments: the dashboard's Segments section", value: segmentsSection, unit: "ms", note: `median of ${RUNS}; customers, revenue and repeat rate per segment` },
       { name: "customers: first page of one segment (Champions)", value: customersInSegment, unit: "ms", note: `median of ${RUNS}` },
       { name: "reports: one order's report upkeep (in its transaction)", value: median(upkeep), unit: "ms", note: "median of 50 new orders of existing customers" },
       { name: "reports: full rebuild from 1M orders", value: rebuild / 1000, unit: "s", note: `once per shop, and after a time-zone change; seeding took ${(seeding / 1000).toFixed(0)} s` },
