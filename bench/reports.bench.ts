@@ -4,7 +4,8 @@
  * plain SQL query, line items and returning customers included), the period's orders grouped by
  * customer with their stored subtotals, and a bare count of the period's orders (the floor
  * of reading them at all). Also: one order's report upkeep inside its transaction, a full rebuild,
- * and the dashboard page's LCP and CLS in Chromium over that data.
+ * RFM placement of every customer (the customer-segments job), and the dashboard page's LCP and CLS
+ * in Chromium over that data.
  */
 import type { Browser } from "playwright-core";
 
@@ -164,6 +165,15 @@ export async function run(): Promise<BenchRow[]> {
     const customersDeepPage = await medianOf(5, () => searchCustomers(db, shop.id, { query: "", page: 4_000 }, health, now));
     const customersSearch = await medianOf(5, () => searchCustomers(db, shop.id, { query: "nobody@example.com", page: 1 }, health, now));
 
+    // RFM segments: every customer with a counted order scored and placed in one statement (the
+    // customer-segments job's round): first into empty rows, then again over unchanged ones.
+    const { recomputeShopSegments, shopSegments } = await import("../app/customers/segments.server");
+    let placed = 0;
+    const segmentsFirst = await timed(async () => (placed = await recomputeShopSegments(db, shop.id, now)));
+    const segmentsAgain = await medianOf(3, () => recomputeShopSegments(db, shop.id, now));
+    const segmentsSection = await medianOf(RUNS, () => shopSegments(db, shop.id));
+    const customersInSegment = await medianOf(RUNS, () => searchCustomers(db, shop.id, { query: "", page: 1, segment: "Champions" }, health, now));
+
     // One new order's upkeep (its customer's rows and the aggregates they touch), as the order sync runs it.
     const upkeep: number[] = [];
     for (let i = 0; i < 50; i++) {
@@ -211,6 +221,10 @@ export async function run(): Promise<BenchRow[]> {
       { name: "customers: first page (25 with balance, orders, next follow-up)", value: customersFirstPage, unit: "ms", note: `median of ${RUNS}; ${CUSTOMERS.toLocaleString("en")} customers` },
       { name: "customers: page 4,000 (customers 99,976–100,000)", value: customersDeepPage, unit: "ms", note: "median of 5" },
       { name: "customers: a search matching nobody", value: customersSearch, unit: "ms", note: "median of 5; reads every customer's name and email" },
+      { name: "segments: RFM placement of every customer (first run)", value: segmentsFirst / 1000, unit: "s", note: `one statement; ${placed.toLocaleString("en")} customers with a counted order, ${orders.toLocaleString("en")} orders; writes every row` },
+      { name: "segments: RFM placement again (hourly / after orders)", value: segmentsAgain / 1000, unit: "s", note: "median of 3; same statement, unchanged rows not rewritten" },
+      { name: "segments: the dashboard's Segments section", value: segmentsSection, unit: "ms", note: `median of ${RUNS}; customers, revenue and repeat rate per segment` },
+      { name: "customers: first page of one segment (Champions)", value: customersInSegment, unit: "ms", note: `median of ${RUNS}` },
       { name: "reports: one order's report upkeep (in its transaction)", value: median(upkeep), unit: "ms", note: "median of 50 new orders of existing customers" },
       { name: "reports: full rebuild from 1M orders", value: rebuild / 1000, unit: "s", note: `once per shop, and after a time-zone change; seeding took ${(seeding / 1000).toFixed(0)} s` },
       { name: "reports: dashboard LCP (Chromium, embedded frame)", value: median(lcps), unit: "ms", target: "< 2500", note: "median of 5 loads, over the 1M-order shop" },

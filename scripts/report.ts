@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 
+import { recomputeShopSegments, shopSegments, type ShopSegments } from "../app/customers/segments.server";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../app/embedded-database.server";
 import { PrismaClient } from "../app/generated/prisma/client";
 import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/metrics";
@@ -66,11 +67,18 @@ async function main(): Promise<number> {
     // A script may wait for a first build of the report rows; the dashboard never does.
     await ensureReports(db, shop.id);
     const report = await shopReport(db, shop, period);
+    // The segments as the dashboard shows them; computed here only if the background job never ran for the shop.
+    let segments = await shopSegments(db, shop.id);
+    if (segments.computedAt === null) {
+      await recomputeShopSegments(db, shop.id, new Date());
+      segments = await shopSegments(db, shop.id);
+    }
     if (options.json) {
       const { summary, ...rest } = report;
-      print(JSON.stringify({ ...summary, ...rest }, null, 2));
+      print(JSON.stringify({ ...summary, ...rest, segments }, null, 2));
     } else {
       printReport(report);
+      printSegments(segments, report.summary.currencyCode);
     }
     return 0;
   } finally {
@@ -111,6 +119,16 @@ function printReport(report: Awaited<ReturnType<typeof shopReport>>) {
     print(`${label}: ${orders} orders, ${money(revenue)}`);
   }
   print(`\n${METRIC_DEFINITIONS.countedOrders}`);
+}
+
+/** The segments table: customers, revenue and repeat rate per segment, all time. */
+function printSegments(segments: ShopSegments, currencyCode: string) {
+  print(`\nSegments (all time, as of ${segments.computedAt ?? "never"}):`);
+  const width = Math.max(...segments.segments.map((row) => row.segment.length));
+  for (const row of segments.segments) {
+    const rate = row.repeatRate === null ? "—" : `${(row.repeatRate * 100).toFixed(2)}%`;
+    print(`${row.segment.padEnd(width)}  ${String(row.customers).padStart(9)}  ${`${row.revenue} ${currencyCode}`.padStart(18)}  ${rate.padStart(8)}`);
+  }
 }
 
 process.exitCode = await main();

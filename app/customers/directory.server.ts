@@ -8,6 +8,7 @@ import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/led
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
+import { isSegment, type Segment } from "./segments";
 
 export const CUSTOMERS_PER_PAGE = 25;
 
@@ -23,6 +24,8 @@ export interface CustomerSummary {
   lastOrderAt: string | null;
   nextFollowUp: { kind: string; dueAt: string } | null;
   health: CustomerHealth;
+  /** The RFM segment (segments.server.ts), as last recomputed; null without a counted order. */
+  segment: Segment | null;
 }
 
 interface CustomerRow {
@@ -38,6 +41,7 @@ interface CustomerRow {
   last_order_at: Date | null;
   next_kind: string | null;
   next_due_at: Date | null;
+  segment: string | null;
 }
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
@@ -67,6 +71,7 @@ function summaryOf(row: CustomerRow, thresholds: HealthThresholds, now: Date): C
     lastOrderAt: row.last_order_at?.toISOString() ?? null,
     nextFollowUp: row.next_kind && row.next_due_at ? { kind: row.next_kind, dueAt: row.next_due_at.toISOString() } : null,
     health: customerHealth(row.last_order_at, thresholds, now),
+    segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
   };
 }
 
@@ -75,6 +80,8 @@ export interface CustomerSearch {
   query: string;
   /** 1-based. */
   page: number;
+  /** Only the customers of this RFM segment; absent or null lists every segment and none. */
+  segment?: Segment | null;
 }
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
@@ -82,19 +89,22 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
   const query = customerSearchText(search.query);
   const pattern = query ? likePattern(query) : null;
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
+  const segment = search.segment ?? null;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.
   const rows = await db.$queryRaw<CustomerRow[]>`
     WITH page AS (
-      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt"
+      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt", cs.segment
         FROM "Customer" c
+        LEFT JOIN "CustomerSegment" cs ON cs."shopId" = c."shopId" AND cs."customerShopifyId" = c."shopifyId"
        WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
+         AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
          AND (${pattern}::text IS NULL
               OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
        ORDER BY c."createdAt" DESC, c.id DESC
        LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
     )
     SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member, p."deletedAt" IS NOT NULL AS deleted,
-           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at
+           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment
       FROM page p
       CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
                                  SUM(e.points) FILTER (WHERE e."availableAt" > ${now}) AS pending
@@ -164,6 +174,101 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
       createdAt: entry.createdAt.toISOString(),
     })),
   };
+}
+
+/** Customers read per statement by the CSV export. */
+const EXPORT_BATCH = 2_000;
+
+export interface CustomerExportRow {
+  name: string | null;
+  email: string | null;
+  member: boolean;
+  /** Points available now. */
+  points: number;
+  orders: number;
+  lastOrderAt: string | null;
+  health: CustomerHealth;
+  segment: Segment | null;
+  /** The RFM scores, 1 to 5; null without a counted order. */
+  recencyScore: number | null;
+  frequencyScore: number | null;
+  monetaryScore: number | null;
+}
+
+interface ExportRow {
+  id: string;
+  created_at: Date;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  member: boolean;
+  available: bigint | null;
+  orders: bigint;
+  last_order_at: Date | null;
+  segment: string | null;
+  r: number | null;
+  f: number | null;
+  m: number | null;
+}
+
+/**
+ * Every customer the Customers page lists for this search and segment, newest first, for the CSV
+ * export: read a batch at a time by (createdAt, id), so a shop of any size streams in bounded memory.
+ */
+export async function* customersForExport(
+  db: PrismaClient,
+  shopId: string,
+  search: Omit<CustomerSearch, "page">,
+  thresholds: HealthThresholds,
+  now: Date,
+): AsyncGenerator<CustomerExportRow[]> {
+  const query = customerSearchText(search.query);
+  const pattern = query ? likePattern(query) : null;
+  const segment = search.segment ?? null;
+  let after: { createdAt: Date; id: string } | null = null;
+  for (;;) {
+    const afterAt: Date | null = after?.createdAt ?? null;
+    const afterId: string | null = after?.id ?? null;
+    const rows: ExportRow[] = await db.$queryRaw<ExportRow[]>`
+      WITH page AS (
+        SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."createdAt",
+               cs.segment, cs."recencyScore", cs."frequencyScore", cs."monetaryScore"
+          FROM "Customer" c
+          LEFT JOIN "CustomerSegment" cs ON cs."shopId" = c."shopId" AND cs."customerShopifyId" = c."shopifyId"
+         WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
+           AND (${pattern}::text IS NULL
+                OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
+           AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
+           AND (${afterAt}::timestamp IS NULL OR (c."createdAt", c.id) < (${afterAt}::timestamp, ${afterId}::text))
+         ORDER BY c."createdAt" DESC, c.id DESC
+         LIMIT ${EXPORT_BATCH}
+      )
+      SELECT p.id, p."createdAt" AS created_at, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member,
+             b.available, o.orders, o.last_order_at, p.segment, p."recencyScore" AS r, p."frequencyScore" AS f, p."monetaryScore" AS m
+        FROM page p
+        CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available
+                              FROM "PointsLedgerEntry" e WHERE e."customerId" = p.id) b
+        CROSS JOIN LATERAL (SELECT COUNT(*) AS orders, MAX(o."placedAt") AS last_order_at FROM "Order" o
+                             WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = p."shopifyId" AND ${countedOrderSql("o")}) o
+       ORDER BY p."createdAt" DESC, p.id DESC`;
+    if (rows.length === 0) return;
+    yield rows.map((row) => ({
+      name: fullName(row.first_name, row.last_name),
+      email: row.email,
+      member: row.member,
+      points: Number(row.available ?? 0),
+      orders: Number(row.orders),
+      lastOrderAt: row.last_order_at?.toISOString() ?? null,
+      health: customerHealth(row.last_order_at, thresholds, now),
+      segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
+      recencyScore: row.r,
+      frequencyScore: row.f,
+      monetaryScore: row.m,
+    }));
+    if (rows.length < EXPORT_BATCH) return;
+    const last: ExportRow = rows[rows.length - 1];
+    after = { createdAt: last.created_at, id: last.id };
+  }
 }
 
 export function healthThresholdsOf(settings: { healthSlippingDays: number; healthLapsedDays: number }): HealthThresholds {

@@ -9,6 +9,7 @@
  * - "per-shop": one process at a time per shop (an advisory lock per job and shop).
  * - "global": one process at a time across all of them (an advisory lock per job); the others skip that round.
  */
+import { recomputeShopSegments, SEGMENTS_EVERY_MS, segmentsWaitMs, shopsForSegments } from "../customers/segments.server";
 import { allowLongStatements } from "../database-timeouts.server";
 import { sharesOneSession } from "../embedded-database.server";
 import type { Env } from "../env.server";
@@ -221,6 +222,26 @@ export const JOBS: readonly JobDefinition[] = [
     },
     onStop: pauseHistoryImports,
   },
+  {
+    name: "customer-segments",
+    kind: "shop-rounds",
+    description: "Scores customers on recency, frequency and spend and places them in segments (Champions, At risk…)",
+    singleRunner: "per-shop",
+    // Hourly for every shop, and at once for a shop whose orders the inbox or the history import just applied.
+    everyMs: () => SEGMENTS_EVERY_MS,
+    firstAfterMs: 10 * SECOND,
+    shops: ({ db, now }, woken) => shopsForSegments(db, now(), [...woken]),
+    async round({ db, now, stopping }, shop) {
+      // At most one recompute per shop every SEGMENTS_MIN_GAP_MS: a busy shop's wakes wait out the gap.
+      const until = Date.now() + (await segmentsWaitMs(db, shop.id, now()));
+      while (Date.now() < until) {
+        if (stopping()) return "stopped before recomputing; the next run does it";
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+      }
+      const customers = await recomputeShopSegments(db, shop.id, now());
+      return `${customers} customer${customers === 1 ? "" : "s"} placed in segments`;
+    },
+  },
 ];
 
 export function jobDefinition(name: JobName): JobDefinition {
@@ -241,8 +262,8 @@ export function describeSchedule(job: JobDefinition, settings: Env): string {
  * Which jobs a process runs, and which of those only when a request wakes them. `npm run worker` runs
  * them all on schedule. The app process applies the webhooks it accepts (unless
  * PROCESS_WEBHOOKS_IN_APP=false) and imports the history of the shops it installs; with a database
- * server it rebuilds a shop's reports only when that shop's dashboard asks (the workers' schedule does
- * the rest); on the embedded database, which belongs to it, it runs everything on schedule.
+ * server it rebuilds a shop's reports only when that shop's dashboard asks, and recomputes a shop's
+ * segments only when the orders it applied or imported wake it (the workers' schedule does the rest); on the embedded database, which belongs to it, it runs everything on schedule.
  */
 export function jobsForProcess(
   process: "app" | "worker",
@@ -252,7 +273,9 @@ export function jobsForProcess(
   if (process === "worker") return { jobs: all, wokenOnly: [] };
   if (!settings.DATABASE_URL) return { jobs: all.filter((name) => name !== "webhook-inbox" || settings.PROCESS_WEBHOOKS_IN_APP), wokenOnly: [] };
   return {
-    jobs: all.filter((name) => (name === "webhook-inbox" ? settings.PROCESS_WEBHOOKS_IN_APP : name === "history-import" || name === "report-rebuild")),
-    wokenOnly: ["report-rebuild"],
+    jobs: all.filter((name) =>
+      name === "webhook-inbox" ? settings.PROCESS_WEBHOOKS_IN_APP : name === "history-import" || name === "report-rebuild" || name === "customer-segments",
+    ),
+    wokenOnly: ["report-rebuild", "customer-segments"],
   };
 }

@@ -7,6 +7,7 @@ export const JOB_NAMES = [
   "redemption-upkeep",
   "report-rebuild",
   "history-import",
+  "customer-segments",
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];

@@ -192,6 +192,8 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
     await record({ phase: phase === "customers" ? "orders" : "settle", bulkOperationId: null, linesDone: 0, linesTotal: 0 });
   }
   await record({ status: "done", finishedAt: now(), leaseUntil: null });
+  // The imported orders place the shop's customers in their segments now, not at the next hourly run.
+  wakeJob("customer-segments", shop.id);
   log("info", "history import finished", { shop: shopDomain });
 }
 

@@ -5,13 +5,13 @@
  */
 import type { CohortRow, MonthPoint, ShopReportWithEarnings } from "./metrics.server";
 
-function cell(value: string | number | null): string {
+export function cell(value: string | number | null): string {
   if (value === null) return "";
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const line = (values: (string | number | null)[]) => values.map(cell).join(",");
+export const line = (values: (string | number | null)[]) => values.map(cell).join(",");
 
 export function dashboardCsv(report: ShopReportWithEarnings, months: MonthPoint[], cohorts: CohortRow[]): string {
   const { summary, previous, changes } = report;

@@ -12,14 +12,17 @@ import {
   Link,
   Page,
   Pagination,
+  Select,
   Text,
   TextField,
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 
+import { downloadFromApp } from "../admin/download";
 import { PageLoadError } from "../admin/page-load-error";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import { customerSearchText, healthThresholdsOf, searchCustomers } from "../customers/directory.server";
+import { isSegment, SEGMENTS } from "../customers/segments";
 import db from "../db.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -30,31 +33,49 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const params = new URL(request.url).searchParams;
   const query = customerSearchText(params.get("query") ?? "");
   const page = Math.min(10_000, Math.max(1, Number.parseInt(params.get("page") ?? "1", 10) || 1));
+  const asked = params.get("segment") ?? "";
+  // An unknown segment (a hand-edited link) lists everyone rather than no one.
+  const segment = isSegment(asked) ? asked : null;
   const thresholds = healthThresholdsOf(shop.settings);
-  const result = await searchCustomers(db, shop.id, { query, page }, thresholds, new Date());
-  return { ...result, query, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
+  const result = await searchCustomers(db, shop.id, { query, page, segment }, thresholds, new Date());
+  return { ...result, query, segment, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
 };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 
 export default function Customers() {
-  const { customers, page, hasNext, query, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
+  const { customers, page, hasNext, query, segment, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const submit = useSubmit();
   const [, setSearchParams] = useSearchParams();
   const [search, setSearch] = useState(query);
   useEffect(() => setSearch(query), [query]);
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/app/customers";
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
+  // The search and segment as URL parameters, for the filter, the pages and the export.
+  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...more });
+  const exportCsv = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      await downloadFromApp(`/app/customers/csv?${new URLSearchParams(filters())}`, "customers.csv");
+    } catch (error) {
+      setExportError((error as Error).message);
+    } finally {
+      setExporting(false);
+    }
+  };
 
   return (
-    <Page title="Customers" subtitle={`Their ${pointsName}, orders, next follow-up and health`}>
+    <Page title="Customers" subtitle={`Their ${pointsName}, orders, segment, next follow-up and health`}>
       <BlockStack gap="400">
         <Card>
           <Form
             method="get"
             onSubmit={(event) => {
               event.preventDefault();
-              submit({ query: search.trim() }, { method: "get", replace: true });
+              submit({ query: search.trim(), ...(segment ? { segment } : {}) }, { method: "get", replace: true });
             }}
           >
             <InlineStack gap="300" blockAlign="end" wrap={false}>
@@ -71,22 +92,41 @@ export default function Customers() {
                   clearButton
                   onClearButtonClick={() => {
                     setSearch("");
-                    setSearchParams({});
+                    setSearchParams(segment ? { segment } : {});
                   }}
+                />
+              </Box>
+              <Box minWidth="180px">
+                <Select
+                  label="Segment"
+                  labelHidden
+                  options={[{ label: "All segments", value: "" }, ...SEGMENTS.map((name) => ({ label: name, value: name }))]}
+                  value={segment ?? ""}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(value ? { segment: value } : {}) })}
                 />
               </Box>
               <Button submit loading={searching}>
                 Search
               </Button>
+              <Button onClick={exportCsv} loading={exporting}>
+                Export CSV
+              </Button>
             </InlineStack>
           </Form>
+          {exportError ? (
+            <Box paddingBlockStart="200">
+              <Text as="p" tone="critical">
+                The export failed ({exportError}); try again.
+              </Text>
+            </Box>
+          ) : null}
         </Card>
         <Card padding="0">
           {customers.length === 0 ? (
-            <EmptyState heading={query ? `No customers match “${query}”` : "No customers yet"} image="">
+            <EmptyState heading={query ? `No customers match “${query}”` : segment ? `No customers in ${segment}` : "No customers yet"} image="">
               <p>
-                {query
-                  ? "Try part of a name or an email address, or clear the search."
+                {query || segment
+                  ? "Try part of a name or an email address, another segment, or clear the search."
                   : "Customers appear here as they create accounts or order; past customers arrive with the history import after install."}
               </p>
             </EmptyState>
@@ -99,6 +139,7 @@ export default function Customers() {
               headings={[
                 { title: "Customer" },
                 { title: "Health" },
+                { title: "Segment" },
                 { title: `Balance`, alignment: "end" },
                 { title: "Pending", alignment: "end" },
                 { title: "Orders", alignment: "end" },
@@ -127,6 +168,15 @@ export default function Customers() {
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     <HealthMark health={customer.health} thresholds={thresholds} />
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    {customer.segment ? (
+                      <span data-segment={customer.segment}>{customer.segment}</span>
+                    ) : (
+                      <Text as="span" tone="subdued">
+                        —
+                      </Text>
+                    )}
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     <Text as="span" alignment="end" numeric tone={customer.points.total < 0 ? "critical" : undefined}>
@@ -163,9 +213,9 @@ export default function Customers() {
           <InlineStack align="center">
             <Pagination
               hasPrevious={page > 1}
-              onPrevious={() => setSearchParams({ ...(query ? { query } : {}), page: String(page - 1) })}
+              onPrevious={() => setSearchParams(filters({ page: String(page - 1) }))}
               hasNext={hasNext}
-              onNext={() => setSearchParams({ ...(query ? { query } : {}), page: String(page + 1) })}
+              onNext={() => setSearchParams(filters({ page: String(page + 1) }))}
               label={`Page ${page}`}
             />
           </InlineStack>

@@ -26,6 +26,7 @@ import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 
 import { downloadFromApp } from "../admin/download";
 import { PageLoadError } from "../admin/page-load-error";
+import { SegmentsCard } from "../customers/segments-card";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
 import { CHART_SERIES, monthLabel } from "../reports/chart-labels";
@@ -631,6 +632,7 @@ export default function Dashboard() {
               </BlockStack>
             </Card>
             <ProgramEarningsSection report={report} currencyCode={currencyCode} />
+            <SegmentsCard segments={data.segments} currencyCode={currencyCode} timezone={data.timezone} />
             <Text as="p" tone="subdued" variant="bodySm">
               {METRIC_DEFINITIONS.countedOrders} Hover a metric's name for its definition.
             </Text>

@@ -22,6 +22,7 @@ import { settleCustomersPoints } from "../loyalty/settlement.server";
 import type { StoredCustomer } from "../orders/sync.server";
 import { recordOrdersForReports } from "../reports/aggregates.server";
 import { logger } from "../logger.server";
+import { wakeJob } from "../jobs/wake.server";
 import { onDeliveryAccepted } from "./inbox.server";
 import { WEBHOOK_TOPICS, type DeliveryBatch, type InboxDelivery, type TopicHandler } from "./topics.server";
 
@@ -166,8 +167,9 @@ async function applyOne(db: PrismaClient, now: () => Date, maxAttempts: number, 
 
 async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number, limit: number, onlyId: string | null): Promise<BatchOutcome> {
   let taken: InboxRow[] = [];
+  let shopsWithOrders: ReadonlySet<string> = new Set();
   try {
-    return await db.$transaction(
+    const outcome = await db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<InboxRow[]>`
           SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
@@ -189,6 +191,7 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
           }
         }
         const batch = new Batch(tx, now);
+        shopsWithOrders = batch.shopsWithOrders;
         const ready = await lockReadySubjects(tx, batch, readable);
 
         const applied: string[] = [];
@@ -209,6 +212,9 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
       },
       { timeout: 60_000, maxWait: 30_000 },
     );
+    // Committed: the segments of the shops whose orders it wrote are recomputed (a cheap wake; the job coalesces them).
+    for (const shopId of shopsWithOrders) wakeJob("customer-segments", shopId);
+    return outcome;
   } catch (error) {
     // Everything the batch wrote rolled back with its marks: the rows keep their bodies.
     if (taken.length === 0) throw error;
@@ -248,6 +254,8 @@ async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: Re
 class Batch implements DeliveryBatch {
   private readonly programs: ShopPrograms;
   private readonly reportOrders = new Map<string, Set<string>>();
+  /** The shops whose orders this batch wrote: their segments are recomputed once it commits. */
+  readonly shopsWithOrders = new Set<string>();
   private readonly followUps = new Map<string, Promise<FollowUpSettings>>();
   private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
 
@@ -274,6 +282,7 @@ class Batch implements DeliveryBatch {
   }
 
   reportOrderLater(shopId: string, orderShopifyId: string): void {
+    this.shopsWithOrders.add(shopId);
     const orders = this.reportOrders.get(shopId) ?? new Set<string>();
     this.reportOrders.set(shopId, orders.add(orderShopifyId));
   }

@@ -253,3 +253,36 @@ describe("the Customers page", () => {
     await page.context().close();
   });
 });
+
+describe("segments on the Customers page", () => {
+  it("filters by segment and exports each customer's segment as CSV", async () => {
+    // The history import woke the segments job: two customers with an order, one quintile apart on
+    // recency (Grace ordered 90 days ago: R1, Ada 10 days ago: R2), one order each (F1): Lost and Hibernating; Grace spent 48, Ada 24 (M2, M1).
+    await expect.poll(() => app.db.segmentState.findUnique({ where: { shopId } }), { timeout: 30_000 }).not.toBeNull();
+    const { page, frame } = await openAdmin("/customers?segment=Lost");
+    await frame.locator("[data-segment=Lost]").first().waitFor();
+    await expect(frame.getByText("grace@example.com").count()).resolves.toBe(1);
+    await expect(frame.getByText("ada@example.com").count()).resolves.toBe(0);
+    await screenshot(page, "customers-segment");
+    await page.context().close();
+
+    const headers = { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": DESKTOP_USER_AGENT };
+    const response = await fetch(`${app.appUrl}/app/customers/csv`, { headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(/attachment; filename=".+-customers\.csv"/);
+    const rows = (await response.text()).trim().split("\r\n");
+    expect(rows[0]).toBe("Name,Email,Member,Points,Orders,Last order,Health,Segment,Recency score,Frequency score,Monetary score");
+    const byEmail = (email: string) => rows.find((row) => row.includes(email))?.split(",") ?? [];
+    expect(byEmail("ada@example.com").slice(7)).toEqual(["Hibernating", "2", "1", "1"]);
+    expect(byEmail("grace@example.com").slice(7)).toEqual(["Lost", "1", "1", "2"]);
+    expect(byEmail("alan@example.com").slice(7)).toEqual(["", "", "", ""]);
+    // Another shop's customer is never in the file.
+    expect(rows.some((row) => row.includes("stranger@example.com"))).toBe(false);
+
+    const lost = await (await fetch(`${app.appUrl}/app/customers/csv?segment=Lost`, { headers })).text();
+    expect(lost.trim().split("\r\n").slice(1).map((row) => row.split(",")[1])).toEqual(["grace@example.com"]);
+    const bad = await fetch(`${app.appUrl}/app/customers/csv?segment=Everyone`, { headers });
+    expect(bad.status).toBe(400);
+    await expect(bad.text()).resolves.toMatch(/No segment is called "Everyone"/);
+  });
+});

@@ -93,6 +93,7 @@ describe("the catalog", () => {
       "redemption-upkeep": { schedule: "every 10 minutes", singleRunner: "none" },
       "report-rebuild": { schedule: "every 15 s, for each shop that needs it", singleRunner: "per-shop" },
       "history-import": { schedule: "every minute, for each shop that needs it", singleRunner: "per-shop" },
+      "customer-segments": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
     });
   });
 
@@ -101,8 +102,8 @@ describe("the catalog", () => {
     // The embedded database belongs to the app: it runs everything itself.
     expect(jobsForProcess("app", settings)).toEqual({ jobs: [...JOB_NAMES], wokenOnly: [] });
     expect(jobsForProcess("app", { ...settings, DATABASE_URL: "postgresql://db/app" })).toEqual({
-      jobs: ["webhook-inbox", "report-rebuild", "history-import"],
-      wokenOnly: ["report-rebuild"],
+      jobs: ["webhook-inbox", "report-rebuild", "history-import", "customer-segments"],
+      wokenOnly: ["report-rebuild", "customer-segments"],
     });
     expect(jobsForProcess("app", { ...settings, DATABASE_URL: "postgresql://db/app", PROCESS_WEBHOOKS_IN_APP: false }).jobs).not.toContain("webhook-inbox");
   });

@@ -96,6 +96,17 @@ describe("the dashboard in a browser", () => {
     expect(await shown(frame, "customerLifetimeValue")).toBe(expected.customerLifetimeValue.value ?? "");
     await expect(frame.locator("[data-metric=averageOrderValue]").innerText()).resolves.toBe(`$${Number(expected.averageOrderValue).toFixed(2)}`);
 
+    // The Segments section: every segment's customers, revenue and repeat rate as the report's `segments`.
+    const segments = expected.segments as { customers: number; segments: { segment: string; customers: number; revenue: string; repeatRate: number | null }[] };
+    expect(segments.customers).toBeGreaterThan(5);
+    expect(segments.segments).toHaveLength(8);
+    for (const row of segments.segments) {
+      const cell = frame.locator(`[data-section=segments] [data-segment="${row.segment}"]`);
+      await expect(cell.getAttribute("data-customers"), row.segment).resolves.toBe(String(row.customers));
+      await expect(cell.getAttribute("data-revenue"), row.segment).resolves.toBe(row.revenue);
+      await expect(cell.getAttribute("data-repeat-rate"), row.segment).resolves.toBe(row.repeatRate === null ? "" : String(row.repeatRate));
+    }
+
     // The chart drew, and the cohort table lists months.
     await screenshot(page, "dashboard");
     await frame.locator("[data-chart=monthly-rates] svg").first().waitFor();
