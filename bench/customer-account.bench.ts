@@ -5,10 +5,8 @@
  * customers with a short history. Open loop, from a child process, as bench/storefront.bench.ts: requests
  * leave on schedule and latency counts from when each was due.
  */
-import { fork } from "node:child_process";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
 import { mintCustomerAccountSessionToken } from "../dev-store/oauth/session-token";
+import { loadFromChild, openLoop, serveLoad, type LoadResult } from "./open-loop";
 import { median, percentile, type BenchRow } from "./table";
 
 export const title = "Customer account API: the loyalty page and order status block at 50 and 200 requests/s (PostgreSQL server)";
@@ -28,59 +26,18 @@ interface Load {
   seconds: number;
 }
 
-interface LoadResult {
-  latencies: number[];
-  achievedRate: number;
-  /** Requests not answered 200, and the first few answers' reasons. */
-  failed: number;
-  failures: string[];
-}
-
-/** The child: sends `rate` requests a second for `seconds`, on schedule. */
-async function generateLoad(load: Load): Promise<LoadResult> {
-  const failures: string[] = [];
-  const get = async (n: number, due: number) => {
+/** The child: `rate` requests a second for `seconds`, on schedule. */
+function generateLoad(load: Load): Promise<LoadResult> {
+  return openLoop(load.rate, load.seconds, async (n) => {
     const { path, token } = load.requests[n % load.requests.length];
-    try {
-      const response = await fetch(`${load.appUrl}${path}`, {
-        headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Origin: "https://extensions.shopifycdn.com", "User-Agent": BROWSER },
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) failures.push(`${path} answered ${response.status}`);
-    } catch (error) {
-      failures.push(String(error));
-    }
-    return performance.now() - due;
-  };
-  const total = load.rate * load.seconds;
-  const started = performance.now();
-  const pending: Promise<number>[] = [];
-  for (let n = 0; n < total; n++) {
-    const due = started + (n * 1000) / load.rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(get(n, due));
-  }
-  const latencies = await Promise.all(pending);
-  return { latencies, achievedRate: total / ((performance.now() - started) / 1000), failed: failures.length, failures: failures.slice(0, 5) };
-}
-
-function loadFromChild(load: Load): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (result) => {
-      child.kill();
-      resolve(result as LoadResult);
+    const response = await fetch(`${load.appUrl}${path}`, {
+      headers: { Accept: "application/json", Authorization: `Bearer ${token}`, Origin: "https://extensions.shopifycdn.com", "User-Agent": BROWSER },
     });
-    child.once("error", reject);
-    child.once("exit", (code) => code && reject(new Error(`the load generator exited with ${code}`)));
-    child.send(load);
+    return { response, label: path };
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.once("message", async (load) => process.send?.(await generateLoad(load as Load)));
-}
+serveLoad(import.meta.url, generateLoad);
 
 export async function run(): Promise<BenchRow[]> {
   process.env.DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -137,8 +94,8 @@ export async function run(): Promise<BenchRow[]> {
     const accountRequests = tokens.map((token) => ({ path: "/customer-account/account", token }));
     const orderRequests = tokens.map((token, n) => ({ path: `/customer-account/orders/${7_000_000 + n}`, token }));
     const load = (rate: number, requests: Load["requests"], seconds = SECONDS): Load => ({ appUrl: app.appUrl, requests, rate, seconds });
-    await loadFromChild(load(50, accountRequests, 2));
-    await loadFromChild(load(50, orderRequests, 1));
+    await loadFromChild(import.meta.url, load(50, accountRequests, 2));
+    await loadFromChild(import.meta.url, load(50, orderRequests, 1));
 
     const rows: BenchRow[] = [];
     const cases = [
@@ -150,7 +107,7 @@ export async function run(): Promise<BenchRow[]> {
       const rounds: LoadResult[] = [];
       const cpuPerRequest: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const child = loadFromChild(load(rate, requests));
+        const child = loadFromChild(import.meta.url, load(rate, requests));
         const cpuBefore = process.cpuUsage();
         const result = await child;
         const cpu = process.cpuUsage(cpuBefore);

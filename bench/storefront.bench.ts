@@ -6,10 +6,8 @@
  * The load comes from a child process, so it does not queue behind the app's own event loop; it
  * still shares the machine's 2 cores.
  */
-import { fork } from "node:child_process";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
 import { signAppProxyQuery } from "../dev-store/hosts/app-proxy";
+import { loadFromChild, openLoop, serveLoad, type LoadResult } from "./open-loop";
 import { median, percentile, type BenchRow } from "./table";
 
 export const title = "Storefront: GET /apps/loyalty/customer at 50 and 200 requests/s (PostgreSQL server)";
@@ -29,17 +27,9 @@ interface Load {
   seconds: number;
 }
 
-interface LoadResult {
-  latencies: number[];
-  /** Requests over the time from the first leaving to the last answered. */
-  achievedRate: number;
-  failures: string[];
-}
-
-/** The child: sends `rate` signed requests a second for `seconds`, on schedule. */
-async function generateLoad(load: Load): Promise<LoadResult> {
-  const failures: string[] = [];
-  const get = async (n: number, due: number) => {
+/** The child: `rate` signed requests a second for `seconds`, on schedule. */
+function generateLoad(load: Load): Promise<LoadResult> {
+  return openLoop(load.rate, load.seconds, async (n) => {
     const query = new URLSearchParams({
       shop: load.shop,
       logged_in_customer_id: load.customerIds.length ? String(load.customerIds[n % load.customerIds.length]) : "",
@@ -47,45 +37,11 @@ async function generateLoad(load: Load): Promise<LoadResult> {
       timestamp: String(Math.floor(Date.now() / 1000)),
     });
     query.append("signature", signAppProxyQuery(query, load.apiSecret));
-    try {
-      const response = await fetch(`${load.appUrl}/proxy/customer?${query}`, { headers: { Accept: "application/json" } });
-      await response.arrayBuffer();
-      if (response.status !== 200) failures.push(`answered ${response.status}`);
-    } catch (error) {
-      failures.push(String(error));
-    }
-    return performance.now() - due;
-  };
-  const total = load.rate * load.seconds;
-  const started = performance.now();
-  const pending: Promise<number>[] = [];
-  for (let n = 0; n < total; n++) {
-    const due = started + (n * 1000) / load.rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(get(n, due));
-  }
-  const latencies = await Promise.all(pending);
-  return { latencies, achievedRate: total / ((performance.now() - started) / 1000), failures: failures.slice(0, 5) };
-}
-
-/** Runs one round of load from a fresh child process. */
-function loadFromChild(load: Load): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (result) => {
-      child.kill();
-      resolve(result as LoadResult);
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => code && reject(new Error(`the load generator exited with ${code}`)));
-    child.send(load);
+    return { response: await fetch(`${load.appUrl}/proxy/customer?${query}`, { headers: { Accept: "application/json" } }) };
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.once("message", async (load) => process.send?.(await generateLoad(load as Load)));
-}
+serveLoad(import.meta.url, generateLoad);
 
 export async function run(): Promise<BenchRow[]> {
   process.env.DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -117,7 +73,7 @@ export async function run(): Promise<BenchRow[]> {
 
     const load = (rate: number, shoppers: number[], seconds = SECONDS): Load => ({ appUrl: app.appUrl, shop: TEST_APP.shop, apiSecret: TEST_APP.apiSecret, customerIds: shoppers, rate, seconds });
     // Warms the build's modules, the pool and the prepared statement before measuring.
-    await loadFromChild(load(50, customerIds, 2));
+    await loadFromChild(import.meta.url, load(50, customerIds, 2));
 
     // 200/s is the target; 50/s shows the route's own latency when the machine is not the limit.
     const rows: BenchRow[] = [];
@@ -130,7 +86,7 @@ export async function run(): Promise<BenchRow[]> {
       const rounds: LoadResult[] = [];
       const cpuPerRequest: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const child = loadFromChild(load(rate, shoppers));
+        const child = loadFromChild(import.meta.url, load(rate, shoppers));
         // The app's own CPU for the round (this process serves it; the child only sends): the cost a
         // shared machine's load average does not blur.
         const cpuBefore = process.cpuUsage();
