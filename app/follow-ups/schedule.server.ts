@@ -57,25 +57,44 @@ export async function scheduleFollowUpsForOrder(
   shopId: string,
   orderShopifyId: string,
   now: Date,
-  /** The shop's settings when the caller already read them (a batch of orders reads them once). */
+  /** The shop's settings when the caller already read them. */
   knownSettings?: Promise<FollowUpSettings>,
 ): Promise<void> {
+  await scheduleFollowUpsForOrders(tx, shopId, [orderShopifyId], now, knownSettings);
+}
+
+type StoredOrderFacts = {
+  shopifyId: string;
+  customerShopifyId: string | null;
+  placedAt: Date;
+  financialStatus: string;
+  cancelledAt: Date | null;
+  test: boolean;
+  imported: boolean;
+  installedAt: Date;
+  ianaTimezone: string;
+  reachable: boolean;
+  lines: OrderFacts["lines"];
+};
+
+/**
+ * `scheduleFollowUpsForOrder` for several stored orders of one shop (a batch of deliveries, at its
+ * end), with the result of planning them one after the other in the order given: the orders, the
+ * customers' orders and the use-up intervals are read once for all of them, and each round plans
+ * the next order of every customer at once (one read of their follow-ups, one statement per kind of
+ * write), so a customer's second order in the batch is planned after their first one's follow-ups
+ * are written, as it would be alone. The caller holds every customer's lock.
+ */
+export async function scheduleFollowUpsForOrders(
+  tx: Db,
+  shopId: string,
+  orderShopifyIds: string[],
+  now: Date,
+  knownSettings?: Promise<FollowUpSettings>,
+): Promise<void> {
+  if (orderShopifyIds.length === 0) return;
   // This runs for every order the shop receives: plain SQL, not Prisma's per-query compiler.
-  const [order] = await tx.$queryRaw<
-    {
-      shopifyId: string;
-      customerShopifyId: string | null;
-      placedAt: Date;
-      financialStatus: string;
-      cancelledAt: Date | null;
-      test: boolean;
-      imported: boolean;
-      installedAt: Date;
-      ianaTimezone: string;
-      reachable: boolean;
-      lines: OrderFacts["lines"];
-    }[]
-  >`
+  const stored = await tx.$queryRaw<StoredOrderFacts[]>`
     SELECT o."shopifyId", o."customerShopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
            s."installedAt", s."ianaTimezone",
            (c.id IS NOT NULL AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL) AS reachable,
@@ -84,70 +103,99 @@ export async function scheduleFollowUpsForOrder(
       FROM "Order" o
       JOIN "Shop" s ON s.id = o."shopId"
       LEFT JOIN "Customer" c ON c."shopId" = o."shopId" AND c."shopifyId" = o."customerShopifyId"
-     WHERE o."shopId" = ${shopId} AND o."shopifyId" = ${orderShopifyId}`;
-  if (!order?.customerShopifyId) return;
-  const customerShopifyId = order.customerShopifyId;
-  const productIds = [...new Set(order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : [])))];
+     WHERE o."shopId" = ${shopId} AND o."shopifyId" = ANY(${[...new Set(orderShopifyIds)]}::text[])`;
+  const orderById = new Map(stored.map((order) => [order.shopifyId, order]));
+  // Each customer's orders in the order given; round k plans the k-th of each.
+  const queues = new Map<string, StoredOrderFacts[]>();
+  for (const id of orderShopifyIds) {
+    const order = orderById.get(id);
+    if (!order?.customerShopifyId) continue;
+    const queue = queues.get(order.customerShopifyId) ?? [];
+    queues.set(order.customerShopifyId, [...queue, order]);
+  }
+  if (queues.size === 0) return;
+  const customerShopifyIds = [...queues.keys()];
+  const productIds = [...new Set(stored.flatMap((order) => order.lines.flatMap((line) => (line.productShopifyId ? [line.productShopifyId] : []))))];
   const settings = await (knownSettings ?? followUpSettings(tx, shopId));
-  const customerOrders = await tx.$queryRaw<CustomerOrderFacts[]>`
-    SELECT o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
+  const customerOrders = await tx.$queryRaw<(CustomerOrderFacts & { customerShopifyId: string })[]>`
+    SELECT o."customerShopifyId", o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
            COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds",
            COALESCE(json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title))
                       FILTER (WHERE l."productShopifyId" IS NOT NULL), '[]'::json) AS lines
       FROM "Order" o LEFT JOIN "OrderLineItem" l ON l."orderId" = o.id
-     WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ${customerShopifyId}
+     WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ANY(${customerShopifyIds}::text[])
      GROUP BY o.id`;
-  const existing = await tx.$queryRaw<ExistingFollowUp[]>`
-    SELECT key, kind::text AS kind, status::text AS status, "orderShopifyId", "orderPlacedAt", "productShopifyId", "cancelReason"
-      FROM "FollowUp" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ${customerShopifyId}`;
+  const ordersOf = new Map<string, CustomerOrderFacts[]>();
+  for (const { customerShopifyId, ...order } of customerOrders) ordersOf.set(customerShopifyId, [...(ordersOf.get(customerShopifyId) ?? []), order]);
   const intervals = productIds.length
     ? await tx.$queryRaw<{ productShopifyId: string; intervalDays: number; leadDays: number | null }[]>`
         SELECT "productShopifyId", "intervalDays", "leadDays" FROM "ReplenishmentInterval"
          WHERE "shopId" = ${shopId} AND "productShopifyId" = ANY(${productIds}::text[])`
     : [];
+  const intervalOf = new Map(intervals.map((interval) => [interval.productShopifyId, { intervalDays: interval.intervalDays, leadDays: interval.leadDays }]));
 
-  const plan = planOrderFollowUps({
-    order: { ...order, customerShopifyId },
-    customerOrders,
-    existing,
-    rules: rulesOf(settings, order.ianaTimezone),
-    intervals: new Map(intervals.map((interval) => [interval.productShopifyId, { intervalDays: interval.intervalDays, leadDays: interval.leadDays }])),
-    installedAt: order.installedAt,
-    now,
-  });
+  for (let round = 0; ; round++) {
+    const orders = [...queues.values()].flatMap((queue) => (round < queue.length ? [queue[round]] : []));
+    if (orders.length === 0) return;
+    const existing = await tx.$queryRaw<(ExistingFollowUp & { customerShopifyId: string })[]>`
+      SELECT "customerShopifyId", key, kind::text AS kind, status::text AS status, "orderShopifyId", "orderPlacedAt", "productShopifyId", "cancelReason"
+        FROM "FollowUp" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${orders.map((order) => order.customerShopifyId!)}::text[])`;
+    const existingOf = new Map<string, ExistingFollowUp[]>();
+    for (const { customerShopifyId, ...followUp } of existing) existingOf.set(customerShopifyId, [...(existingOf.get(customerShopifyId) ?? []), followUp]);
 
-  if (plan.cancel.length > 0) {
-    await tx.$executeRaw`
-      UPDATE "FollowUp" f SET status = 'CANCELLED', "cancelledAt" = ${now}, "cancelReason" = c.reason, "updatedAt" = ${now}
-        FROM unnest(${plan.cancel.map((cancel) => cancel.key)}::text[], ${plan.cancel.map((cancel) => cancel.reason)}::text[]) AS c(key, reason)
-       WHERE f."shopId" = ${shopId} AND f.key = c.key AND f.status = 'SCHEDULED'`;
+    const cancel: { key: string; reason: string }[] = [];
+    const revive: string[] = [];
+    const create: (ReturnType<typeof planOrderFollowUps>["create"][number] & { customerShopifyId: string })[] = [];
+    for (const order of orders) {
+      const customerShopifyId = order.customerShopifyId!;
+      const plan = planOrderFollowUps({
+        order: { ...order, customerShopifyId },
+        customerOrders: ordersOf.get(customerShopifyId) ?? [],
+        existing: existingOf.get(customerShopifyId) ?? [],
+        rules: rulesOf(settings, order.ianaTimezone),
+        intervals: intervalOf,
+        installedAt: order.installedAt,
+        now,
+      });
+      cancel.push(...plan.cancel);
+      // Someone Shopify erased or deleted is never written to; cancellations still apply.
+      if (!order.reachable) continue;
+      revive.push(...plan.revive);
+      create.push(...plan.create.map((followUp) => ({ ...followUp, customerShopifyId })));
+    }
+
+    if (cancel.length > 0) {
+      await tx.$executeRaw`
+        UPDATE "FollowUp" f SET status = 'CANCELLED', "cancelledAt" = ${now}, "cancelReason" = c.reason, "updatedAt" = ${now}
+          FROM unnest(${cancel.map((entry) => entry.key)}::text[], ${cancel.map((entry) => entry.reason)}::text[]) AS c(key, reason)
+         WHERE f."shopId" = ${shopId} AND f.key = c.key AND f.status = 'SCHEDULED'`;
+    }
+    if (revive.length > 0) {
+      // Only what the planner itself cancelled because of another order (never the merchant's cancel, an unsubscribe or
+      // missing consent), and not a reminder whose moment long passed; consent is checked again at send time, as for a new one.
+      await tx.$executeRaw`
+        UPDATE "FollowUp" SET status = 'SCHEDULED', "cancelledAt" = NULL, "cancelReason" = NULL, "updatedAt" = ${now}
+         WHERE "shopId" = ${shopId} AND key = ANY(${revive}::text[]) AND status = 'CANCELLED'
+           AND "cancelReason" = ANY(${Object.values(CUSTOMER_ORDERS_CHANGED)}::text[])
+           AND (kind <> 'REPLENISHMENT' OR "dueAt" >= ${new Date(now.getTime() - 86_400_000)})`;
+    }
+    if (create.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "dueAt", "orderShopifyId", "orderPlacedAt",
+                                "productShopifyId", "variantShopifyId", "productTitle", "createdAt", "updatedAt")
+        SELECT gen_random_uuid()::text, ${shopId}, f.kind::"FollowUpKind", f.key, f.customer_id,
+               f.due_at::timestamptz AT TIME ZONE 'UTC', f.order_id, f.placed_at::timestamptz AT TIME ZONE 'UTC',
+               f.product_id, f.variant_id, f.title, ${now}, ${now}
+          FROM unnest(${create.map((f) => f.kind)}::text[], ${create.map((f) => f.key)}::text[], ${create.map((f) => f.customerShopifyId)}::text[],
+                      ${create.map((f) => f.dueAt.toISOString())}::text[],
+                      ${create.map((f) => f.orderShopifyId)}::text[], ${create.map((f) => f.orderPlacedAt.toISOString())}::text[],
+                      ${create.map((f) => f.productShopifyId)}::text[], ${create.map((f) => f.variantShopifyId)}::text[],
+                      ${create.map((f) => f.productTitle)}::text[])
+               WITH ORDINALITY AS f(kind, key, customer_id, due_at, order_id, placed_at, product_id, variant_id, title, position)
+         ORDER BY f.position
+        ON CONFLICT ("shopId", key) DO NOTHING`;
+    }
   }
-  // Someone Shopify erased or deleted is never written to; cancellations above still apply.
-  if (!order.reachable) return;
-  if (plan.revive.length > 0) {
-    // Only what the planner itself cancelled because of another order (never the merchant's cancel, an unsubscribe or
-    // missing consent), and not a reminder whose moment long passed; consent is checked again at send time, as for a new one.
-    await tx.$executeRaw`
-      UPDATE "FollowUp" SET status = 'SCHEDULED', "cancelledAt" = NULL, "cancelReason" = NULL, "updatedAt" = ${now}
-       WHERE "shopId" = ${shopId} AND key = ANY(${plan.revive}::text[]) AND status = 'CANCELLED'
-         AND "cancelReason" = ANY(${Object.values(CUSTOMER_ORDERS_CHANGED)}::text[])
-         AND (kind <> 'REPLENISHMENT' OR "dueAt" >= ${new Date(now.getTime() - 86_400_000)})`;
-  }
-  if (plan.create.length === 0) return;
-  const create = plan.create;
-  await tx.$executeRaw`
-    INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "dueAt", "orderShopifyId", "orderPlacedAt",
-                            "productShopifyId", "variantShopifyId", "productTitle", "createdAt", "updatedAt")
-    SELECT gen_random_uuid()::text, ${shopId}, f.kind::"FollowUpKind", f.key, ${customerShopifyId},
-           f.due_at::timestamptz AT TIME ZONE 'UTC', f.order_id, f.placed_at::timestamptz AT TIME ZONE 'UTC',
-           f.product_id, f.variant_id, f.title, ${now}, ${now}
-      FROM unnest(${create.map((f) => f.kind)}::text[], ${create.map((f) => f.key)}::text[], ${create.map((f) => f.dueAt.toISOString())}::text[],
-                  ${create.map((f) => f.orderShopifyId)}::text[], ${create.map((f) => f.orderPlacedAt.toISOString())}::text[],
-                  ${create.map((f) => f.productShopifyId)}::text[], ${create.map((f) => f.variantShopifyId)}::text[],
-                  ${create.map((f) => f.productTitle)}::text[])
-           WITH ORDINALITY AS f(kind, key, due_at, order_id, placed_at, product_id, variant_id, title, position)
-     ORDER BY f.position
-    ON CONFLICT ("shopId", key) DO NOTHING`;
 }
 
 /**

@@ -13,6 +13,26 @@ export async function recordContactKeys(tx: Tx, customerId: string, keys: string
     ON CONFLICT DO NOTHING`;
 }
 
+/**
+ * `recordContactKeys` for several customers in one statement (a batch of deliveries records its
+ * customers' keys together, before their points are settled).
+ */
+export async function recordCustomersContactKeys(tx: Tx, entries: { customerId: string; keys: string[] }[]): Promise<void> {
+  const customerIds: string[] = [];
+  const keys: string[] = [];
+  for (const entry of entries) {
+    for (const key of new Set(entry.keys)) {
+      customerIds.push(entry.customerId);
+      keys.push(key);
+    }
+  }
+  if (keys.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "CustomerContactKey" ("customerId", key)
+    SELECT k.customer_id, k.key FROM unnest(${customerIds}::text[], ${keys}::text[]) AS k(customer_id, key)
+    ON CONFLICT DO NOTHING`;
+}
+
 /** An erased or deleted customer's keys go with their other personal data. */
 export async function forgetContactKeys(tx: Tx, customerId: string): Promise<void> {
   await tx.customerContactKey.deleteMany({ where: { customerId } });

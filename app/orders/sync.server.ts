@@ -11,7 +11,7 @@
  */
 import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
-import { scheduleFollowUpsForOrder, type FollowUpSettings } from "../follow-ups/schedule.server";
+import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
 import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.server";
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import type { ShopProgram } from "../loyalty/program.server";
@@ -31,8 +31,15 @@ export interface OrderBatch {
   /** Settles the customer's points for this order with the batch's other customers, at its end. */
   settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void;
   reportOrderLater(shopId: string, orderShopifyId: string): void;
-  /** The shop's follow-up settings, read once per batch. */
-  followUpSettings(shopId: string): Promise<FollowUpSettings>;
+  /**
+   * Keeps the customer's contact keys with the batch's other customers', written in one statement
+   * before the points are settled (the referral check compares them) or before a delivery forgets them.
+   */
+  recordContactKeysLater(customerId: string, keys: string[]): void;
+  /** Plans the order's follow-ups with the batch's other orders, at its end, in the order they were stored. */
+  scheduleFollowUpsLater(shopId: string, orderShopifyId: string): void;
+  /** Does now what the batch kept for its end (before a delivery that changes what that work reads). */
+  finish(): Promise<void>;
 }
 
 export type { StoredCustomer } from "./store.server";
@@ -43,7 +50,8 @@ export async function syncCustomer(tx: Tx, shop: ShopProgram, snapshot: Customer
   const customer = await storeCustomer(tx, shop.id, snapshot);
   await recordCustomerForReports(tx, shop.id, snapshot.shopifyId);
   if (customer.redactedAt || customer.deletedAt) return;
-  await recordContactKeys(tx, customer.id, snapshot.contactKeys ?? []);
+  if (batch) batch.recordContactKeysLater(customer.id, snapshot.contactKeys ?? []);
+  else await recordContactKeys(tx, customer.id, snapshot.contactKeys ?? []);
   await awardWelcomePoints(tx, shop, customer, snapshot, now);
 }
 
@@ -55,7 +63,10 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
     data: { deletedAt: at, email: null, firstName: null, lastName: null, phone: null, addressKey: null },
   });
   const deleted = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId: shop.id, shopifyId: customerShopifyId } }, select: { id: true } });
-  if (deleted) await forgetContactKeys(tx, deleted.id);
+  if (!deleted) return;
+  // What the batch kept for its end about them (their keys, their orders' follow-ups) is done first.
+  await batch?.finish();
+  await forgetContactKeys(tx, deleted.id);
 }
 
 /** The subjects an order's sync locks, customer first. */
@@ -76,7 +87,9 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
   const customer = snapshot.customer ? await storeCustomer(tx, shop.id, snapshot.customer) : null;
   if (customer && !customer.redactedAt && !customer.deletedAt) {
     // Before the points are settled: a referral reward compares the friend's keys with the referrer's.
-    await recordContactKeys(tx, customer.id, [...(snapshot.contactKeys ?? []), ...(snapshot.customer?.contactKeys ?? [])]);
+    const keys = [...(snapshot.contactKeys ?? []), ...(snapshot.customer?.contactKeys ?? [])];
+    if (batch) batch.recordContactKeysLater(customer.id, keys);
+    else await recordContactKeys(tx, customer.id, keys);
   }
   await storeRefunds(tx, shop.id, snapshot.refunds);
   await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
@@ -86,7 +99,8 @@ export async function syncOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapsh
     else await settleCustomerPoints(tx, shop, customer, now, [snapshot.shopifyId]);
     if (snapshot.customer) await awardWelcomePoints(tx, shop, customer, snapshot.customer, now);
   }
-  await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now, batch?.followUpSettings(shop.id));
+  if (batch) batch.scheduleFollowUpsLater(shop.id, snapshot.shopifyId);
+  else await scheduleFollowUpsForOrder(tx, shop.id, snapshot.shopifyId, now);
   // Last: the report rows of the day are shared by every order of the shop that day, and their row
   // locks are held from here to the commit.
   if (batch) batch.reportOrderLater(shop.id, snapshot.shopifyId);

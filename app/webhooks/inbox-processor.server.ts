@@ -16,8 +16,9 @@
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
-import { followUpSettings, type FollowUpSettings } from "../follow-ups/schedule.server";
+import { followUpSettings, scheduleFollowUpsForOrders, type FollowUpSettings } from "../follow-ups/schedule.server";
 import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
+import { recordCustomersContactKeys } from "../loyalty/contact-keys.server";
 import { settleCustomersPoints } from "../loyalty/settlement.server";
 import type { StoredCustomer } from "../orders/sync.server";
 import { recordOrdersForReports } from "../reports/aggregates.server";
@@ -257,6 +258,8 @@ class Batch implements DeliveryBatch {
   /** The shops whose orders this batch wrote: their segments are recomputed once it commits. */
   readonly shopsWithOrders = new Set<string>();
   private readonly followUps = new Map<string, Promise<FollowUpSettings>>();
+  private contactKeys = new Map<string, string[]>();
+  private readonly followUpOrders = new Map<string, string[]>();
   private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
 
   constructor(
@@ -275,10 +278,30 @@ class Batch implements DeliveryBatch {
     this.followUps.clear();
   }
 
-  followUpSettings(shopId: string): Promise<FollowUpSettings> {
+  private followUpSettings(shopId: string): Promise<FollowUpSettings> {
     let settings = this.followUps.get(shopId);
     if (!settings) this.followUps.set(shopId, (settings = followUpSettings(this.tx, shopId)));
     return settings;
+  }
+
+  recordContactKeysLater(customerId: string, keys: string[]): void {
+    if (keys.length === 0) return;
+    const kept = this.contactKeys.get(customerId);
+    if (kept) kept.push(...keys);
+    else this.contactKeys.set(customerId, [...keys]);
+  }
+
+  scheduleFollowUpsLater(shopId: string, orderShopifyId: string): void {
+    const orders = this.followUpOrders.get(shopId);
+    if (orders) orders.push(orderShopifyId);
+    else this.followUpOrders.set(shopId, [orderShopifyId]);
+  }
+
+  private async flushContactKeys(): Promise<void> {
+    if (this.contactKeys.size === 0) return;
+    const entries = [...this.contactKeys].map(([customerId, keys]) => ({ customerId, keys }));
+    this.contactKeys = new Map();
+    await recordCustomersContactKeys(this.tx, entries);
   }
 
   reportOrderLater(shopId: string, orderShopifyId: string): void {
@@ -295,10 +318,17 @@ class Batch implements DeliveryBatch {
     this.settlements.set(shop.id, pending);
   }
 
-  /** The points of every customer whose orders were stored so far, then their report rows, in one pass per shop. */
+  /**
+   * What the batch kept for its end, in one pass per shop: the contact keys, the points of every
+   * customer whose orders were stored so far, their orders' follow-ups, then the report rows.
+   */
   async finish(): Promise<void> {
+    // Before the points: a referral reward compares the friend's keys with the referrer's.
+    await this.flushContactKeys();
     for (const { shop, customers } of this.settlements.values()) await settleCustomersPoints(this.tx, shop, [...customers.values()], this.now());
     this.settlements.clear();
+    for (const [shopId, orders] of this.followUpOrders) await scheduleFollowUpsForOrders(this.tx, shopId, orders, this.now(), this.followUpSettings(shopId));
+    this.followUpOrders.clear();
     for (const [shopId, orders] of this.reportOrders) await recordOrdersForReports(this.tx, shopId, [...orders]);
     this.reportOrders.clear();
   }
