@@ -289,7 +289,26 @@ export async function importHistoryLines(
   let lineNumber = 0;
   let rows = 0;
   let skipped = 0;
-  let batch: ImportedLine[] = [];
+  // The root line being read (its line items follow it), then the batch's snapshots: each root is
+  // read through the schemas as soon as its line items are complete, so the raw JSON never outlives
+  // its order (it dies young, and the garbage collector never copies it into the old generation).
+  let current: ImportedLine | null = null;
+  let batch: { customers: CustomerSnapshot[]; orders: OrderSnapshot[]; roots: number } = { customers: [], orders: [], roots: 0 };
+  const readCurrent = () => {
+    if (!current) return;
+    const entry = current;
+    current = null;
+    batch.roots += 1;
+    if (phase === "customers") {
+      const customer = parsedLine(shopId, entry, customerOf);
+      if (customer) batch.customers.push(customer);
+      else skipped += 1;
+    } else {
+      const order = parsedLine(shopId, entry, orderOf);
+      if (order) batch.orders.push(order);
+      else skipped += 1;
+    }
+  };
   // Batches are parsed while earlier ones are written, WRITERS of them at once on their own
   // connections (the database, not the parsing, is what takes the time). Their progress is recorded
   // in the order of the file, each only once its own rows and every earlier batch's are committed,
@@ -298,11 +317,9 @@ export async function importHistoryLines(
   let recorded: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | null = null;
   const flush = async (linesDone: number) => {
-    if (batch.length === 0) return;
-    const entries = batch;
-    batch = [];
-    const snapshots = phase === "customers" ? { customers: parsedLines(shopId, entries, customerOf) } : { orders: parsedLines(shopId, entries, orderOf) };
-    skipped += entries.length - (snapshots.customers ?? snapshots.orders ?? []).length;
+    if (batch.roots === 0) return;
+    const snapshots = phase === "customers" ? { customers: batch.customers } : { orders: batch.orders };
+    batch = { customers: [], orders: [], roots: 0 };
     while (writes.size >= WRITERS && !failure) await Promise.race(writes).catch(() => undefined);
     if (failure) throw failure.error;
     const stored = storeBatch(snapshots);
@@ -360,14 +377,15 @@ export async function importHistoryLines(
         continue;
       }
       if (typeof line.__parentId === "string") {
-        const parent = batch.at(-1);
         // Shopify writes a node's children right after it; a child whose parent is not the last root is dropped.
-        if (parent && parent.line.id === line.__parentId) parent.lineItems.push(line);
+        if (current && current.line.id === line.__parentId) current.lineItems.push(line);
         continue;
       }
-      if (batch.length >= batchSize) await flush(lineNumber - 1);
-      batch.push({ lineNumber, line, lineItems: [] });
+      readCurrent();
+      if (batch.roots >= batchSize) await flush(lineNumber - 1);
+      current = { lineNumber, line, lineItems: [] };
     }
+    readCurrent();
     await flush(lineNumber);
     await recorded;
   } finally {
@@ -404,15 +422,13 @@ const customerOf = (entry: ImportedLine): CustomerSnapshot => bulkCustomerSnapsh
 const orderOf = (entry: ImportedLine): OrderSnapshot =>
   bulkOrderSnapshot(BulkOrderLine.parse(entry.line), entry.lineItems.map((item) => BulkLineItemLine.parse(item)));
 
-/** The batch's snapshots; a root line the schemas refuse is left out with a warning (its fields, never its values). */
-function parsedLines<T>(shopId: string, entries: ImportedLine[], snapshotOf: (entry: ImportedLine) => T): T[] {
-  return entries.flatMap((entry) => {
-    try {
-      return [snapshotOf(entry)];
-    } catch (error) {
-      const problems = error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) : [String(error)];
-      log("warn", "history import left out a line the app cannot read", { shop: shopId, line: entry.lineNumber, problems });
-      return [];
-    }
-  });
+/** A root line's snapshot, or null when the schemas refuse it: left out with a warning (its fields, never its values). */
+function parsedLine<T>(shopId: string, entry: ImportedLine, snapshotOf: (entry: ImportedLine) => T): T | null {
+  try {
+    return snapshotOf(entry);
+  } catch (error) {
+    const problems = error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) : [String(error)];
+    log("warn", "history import left out a line the app cannot read", { shop: shopId, line: entry.lineNumber, problems });
+    return null;
+  }
 }
