@@ -17,12 +17,13 @@ export const HISTORY_LIMIT = 10;
 /** Redeemed codes shown: every unused one first, then the latest used or expired. */
 export const MY_REWARDS_LIMIT = 10;
 
-export type WayToEarn = "welcome" | "spend" | "second_order" | "referral";
+export type WayToEarn = "welcome" | "spend" | "second_order" | "referral" | "birthday";
 /** A redeemed code as the shopper sees it: "expired" from its end date, "used" once an order carried it; "credited": store credit on their account. */
 export type MyRewardStatus = "unused" | "used" | "expired" | "credited";
 
 export interface StorefrontAccount {
-  customer: { id: string; firstName: string | null } | null;
+  /** `birthday`: the month and day the customer gave (null: none yet); they set it with POST /apps/loyalty/birthday. */
+  customer: { id: string; firstName: string | null; birthday: { month: number; day: number } | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
   /**
@@ -46,6 +47,7 @@ interface ProgramForStorefront {
   secondPurchaseBonus: number;
   pointsPerCurrencyUnit: number;
   referrerPoints: number;
+  birthdayPoints: number;
 }
 
 const count = new Intl.NumberFormat("en-US");
@@ -91,6 +93,7 @@ export function waysToEarn(settings: ProgramForStorefront, currencyCode: string,
   way("spend", `Every ${oneUnitOf(currencyCode)} you spend`, settings.pointsPerCurrencyUnit);
   way("second_order", "Your second order", settings.secondPurchaseBonus, (progress?.completedPurchases ?? 0) < 2);
   way("referral", "A friend's first order", settings.referrerPoints);
+  way("birthday", "Your birthday", settings.birthdayPoints);
   return ways;
 }
 
@@ -126,6 +129,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return entry.note || "Points adjusted";
     case "EXPIRY":
       return "Points expired";
+    case "BIRTHDAY":
+      return "Birthday points";
   }
 }
 
@@ -165,11 +170,11 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
   };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, myRewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...shared };
-  if (!known) return { customer: { id: customerGid, firstName: row.firstName }, ...empty, ...shared };
+  if (!known) return { customer: { id: customerGid, firstName: row.firstName, birthday: null }, ...empty, ...shared };
 
   const referralCode = row.referralCode ?? "";
   return {
-    customer: { id: customerGid, firstName: row.firstName },
+    customer: { id: customerGid, firstName: row.firstName, birthday: row.birthdayMonth !== null && row.birthdayDay !== null ? { month: row.birthdayMonth, day: row.birthdayDay } : null },
     points: { balance, pending: Number(row.pending ?? 0) },
     referral: { code: referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(referralCode)}` },
     myRewards: (row.myRewards ?? []).map((mine) => ({
@@ -193,6 +198,8 @@ interface AccountRow extends ProgramForStorefront {
   customerGone: boolean;
   firstName: string | null;
   referralCode: string | null;
+  birthdayMonth: number | null;
+  birthdayDay: number | null;
   /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
   available: string | null;
   pending: string | null;
@@ -211,9 +218,9 @@ interface AccountRow extends ProgramForStorefront {
 // stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
 const ACCOUNT_SQL = `
   SELECT s."currencyCode", s."ianaTimezone", s."uninstalledAt" IS NOT NULL AS uninstalled,
-         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."pendingDays",
+         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."birthdayPoints", p."pendingDays",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
-         c."firstName", c."referralCode", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
+         c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
          mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
