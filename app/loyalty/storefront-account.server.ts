@@ -22,8 +22,7 @@ export type WayToEarn = "welcome" | "spend" | "second_order" | "referral" | "bir
 export type MyRewardStatus = "unused" | "used" | "expired" | "credited";
 
 export interface StorefrontAccount {
-  /** `birthday`: the month and day the customer gave (null: none yet); they set it with POST /apps/loyalty/birthday. */
-  customer: { id: string; firstName: string | null; birthday: { month: number; day: number } | null } | null;
+  customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
   referral: { code: string; url: string } | null;
   /**
@@ -39,6 +38,12 @@ export interface StorefrontAccount {
   waysToEarn: { kind: WayToEarn; title: string; points: string }[];
   /** pendingDays: days after an order before its points can be spent (0: at once); timezone: the shop's, for every date shown. */
   program: { pointsName: string; pendingDays: number; timezone: string };
+  /**
+   * The birthday a signed-in customer gave, as an ISO month-day ("--MM-DD"; null: not given yet),
+   * present only when the program gives birthday points; set with POST /apps/loyalty/birthday or
+   * /customer-account/birthday.
+   */
+  birthday?: string | null;
 }
 
 interface ProgramForStorefront {
@@ -102,6 +107,11 @@ export function myRewardStatus(status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED
   if (status === "USED") return "used";
   if (status === "CREDITED") return endsAt <= now ? "expired" : "credited";
   return status === "EXPIRED" || endsAt <= now ? "expired" : "unused";
+}
+
+/** "--MM-DD" (ISO 8601's month and day without a year), or null for no birthday. */
+export function isoMonthDay(month: number | null, day: number | null): string | null {
+  return month === null || day === null ? null : `--${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
 /** The history line a customer reads for a ledger entry. */
@@ -170,11 +180,11 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
   };
   const empty = { points: { balance: 0, pending: 0 }, referral: null, myRewards: [], history: [] };
   if (!customerGid) return { customer: null, ...empty, ...shared };
-  if (!known) return { customer: { id: customerGid, firstName: row.firstName, birthday: null }, ...empty, ...shared };
+  if (!known) return { customer: { id: customerGid, firstName: row.firstName }, ...empty, ...shared };
 
   const referralCode = row.referralCode ?? "";
   return {
-    customer: { id: customerGid, firstName: row.firstName, birthday: row.birthdayMonth !== null && row.birthdayDay !== null ? { month: row.birthdayMonth, day: row.birthdayDay } : null },
+    customer: { id: customerGid, firstName: row.firstName },
     points: { balance, pending: Number(row.pending ?? 0) },
     referral: { code: referralCode, url: `https://${shopDomain}${APP_PROXY_PATH}/r/${encodeURIComponent(referralCode)}` },
     myRewards: (row.myRewards ?? []).map((mine) => ({
@@ -186,6 +196,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     })),
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...shared,
+    ...(row.birthdayPoints > 0 ? { birthday: isoMonthDay(row.birthdayMonth, row.birthdayDay) } : {}),
   };
 }
 
