@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { awardBirthdayPoints } from "../../app/loyalty/birthdays.server";
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
-import { ARTIFACTS_DIR, DESKTOP_USER_AGENT, launchBrowser } from "../support/browser";
+import { ARTIFACTS_DIR, DESKTOP_USER_AGENT, launchBrowser, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -67,6 +67,36 @@ describe("the widget's birthday field", () => {
     await expect(section.getByLabel("Month").inputValue()).resolves.toBe("7");
     await expect(section.getByLabel("Day").inputValue()).resolves.toBe("30");
     await page.screenshot({ path: `${ARTIFACTS_DIR}/widget-birthday-points.png` });
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("saves the birthday from the customer account page, and refuses a day the month does not have", async () => {
+    const customer = app.devStore.store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Noa", lastName: "Levi", hasAccount: true });
+    await app.devStore.webhooks.idle();
+    const context = await browser.newContext({ userAgent: DESKTOP_USER_AGENT, viewport: { width: 1100, height: 1000 } });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(app.devStore.storefrontUrl);
+    await page.getByText("Signed in as").click();
+    await page.getByRole("button", { name: /Noa Levi/ }).click();
+    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByRole("navigation", { name: "Account pages" }).getByRole("link", { name: "Rewards" }).click();
+    const extension = page.frameLocator("iframe.customer-account-extension");
+    const section = extension.getByRole("region", { name: "Your birthday" });
+    await section.getByText("Add your birthday to get points on the day.").waitFor();
+
+    await section.getByLabel("Month").selectOption({ label: "April" });
+    await section.getByLabel("Day").fill("31");
+    await section.getByRole("button", { name: "Save birthday" }).click();
+    await section.getByText("April has days 1 to 30.").waitFor();
+    await section.getByLabel("Day").fill("30");
+    await section.getByRole("button", { name: "Save birthday" }).click();
+    await section.getByText("Birthday saved.").waitFor();
+    await section.getByText("Your birthday: April 30. Points arrive on the day.").waitFor();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
+    expect(stored).toMatchObject({ birthdayMonth: 4, birthdayDay: 30 });
+    await screenshot(page, "customer-account-birthday");
     await context.close();
     expect(pageErrors).toEqual([]);
   }, 60_000);
