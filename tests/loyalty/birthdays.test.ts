@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { customerDataReport, redactCustomer } from "../../app/customers/privacy.server";
 import { connectionLimitOf } from "../../app/embedded-database.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { awardBirthdayPoints, localDate, parseBirthday, setCustomerBirthday, shopsWithBirthdayPoints } from "../../app/loyalty/birthdays.server";
@@ -202,5 +203,17 @@ describe("Feb 29", () => {
       `customer:${leapling.shopifyId}:birthday:2027`,
       `customer:${leapling.shopifyId}:birthday:2028`,
     ]);
+  });
+});
+
+describe("privacy", () => {
+  it("hands the birthday over in a data request and erases it with customers/redact", async () => {
+    const shop = await shopIn("America/Los_Angeles");
+    const customer = await customerOf(shop, { month: 10, day: 31, setAt: "2026-01-02T03:04:05Z" });
+    const report = await db.$transaction((tx) => customerDataReport(tx, shop.id, customer.shopifyId));
+    expect(report).toMatchObject({ customer: { birthday: { month: 10, day: 31, setAt: "2026-01-02T03:04:05.000Z" } } });
+    await db.$transaction((tx) => redactCustomer(tx, shop.id, customer.shopifyId, new Date("2026-02-01T00:00:00Z")));
+    expect(await db.customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ birthdayMonth: null, birthdayDay: null, birthdaySetAt: null });
+    expect(await awardBirthdayPoints(db, shop.id, new Date("2026-10-31T19:00:00Z"))).toEqual({ awarded: 0, tooRecent: 0 });
   });
 });
