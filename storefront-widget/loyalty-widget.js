@@ -87,6 +87,7 @@
     else if (action === 'redeem') askToConfirm(widget, button);
     else if (action === 'cancel') cancelConfirm(button.closest('[data-confirm]'));
     else if (action === 'confirm') redeem(widget, button);
+    else if (action === 'save-birthday') saveBirthday(widget, button);
     else if (action === 'copy-code') copy(widget, button, button.closest('[data-code]').dataset.code);
     else if (action === 'copy-referral') copy(widget, button, referral.value);
     else if (action === 'share-referral') navigator.share({ title: widget.account.dataset.textShareTitle, url: referral.value }).catch(() => {});
@@ -192,7 +193,27 @@
     referral.closest('section').hidden = !referral.value;
     account.querySelector('[data-action="share-referral"]').hidden = !navigator.share;
     field(account, 'pending').title = fill(account.dataset.textPendingInfo, { days: widget.program.pendingDays ?? 0 });
+    // The birthday ("--MM-DD" or null) comes only when the program gives birthday points.
+    const birthday = field(account, 'birthday');
+    birthday.hidden = !('birthday' in data);
+    const [, month = '', day = ''] = /^--(\d\d)-(\d\d)$/.exec(data.birthday) || [];
+    field(birthday, 'birthday-month').value = month && +month;
+    field(birthday, 'birthday-day').value = day && +day;
     showPoints(widget, data.points);
+  }
+
+  async function saveBirthday(widget, button) {
+    const section = button.closest('section');
+    const message = field(section, 'birthday-message');
+    button.disabled = true;
+    try {
+      const data = await request(widget, 'birthday', { month: field(section, 'birthday-month').value, day: field(section, 'birthday-day').value });
+      widgets.forEach((each) => each.state === 'ready' && render(each, data.account));
+      message.textContent = widget.account.dataset.textBirthdaySaved;
+    } catch (error) {
+      message.textContent = error.message;
+    }
+    button.disabled = false;
   }
 
   function fillList(root, name, entries, fillItem) {

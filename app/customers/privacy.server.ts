@@ -38,6 +38,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         phone: customer.phone,
         hasAccount: customer.hasAccount,
         referralCode: customer.referralCode,
+        birthday: customer.birthdayMonth !== null && customer.birthdayDay !== null ? { month: customer.birthdayMonth, day: customer.birthdayDay, setAt: customer.birthdaySetAt } : null,
         redactedAt: customer.redactedAt,
       },
       orders: orders.map((order) => ({
@@ -59,7 +60,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
 }
 
 /**
- * customers/redact: the person's name, email, phone and address go from the customer, their orders
+ * customers/redact: the person's name, email, phone, address and birthday go from the customer, their orders
  * and referrals; the redacted mark also stops every follow-up to them. Amounts and points stay.
  */
 export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: string, at: Date): Promise<void> {
@@ -74,7 +75,7 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   if (!customer) return;
   await tx.customer.update({
     where: { id: customer.id },
-    data: { email: null, firstName: null, lastName: null, phone: null, addressKey: null, redactedAt: at },
+    data: { email: null, firstName: null, lastName: null, phone: null, addressKey: null, birthdayMonth: null, birthdayDay: null, birthdaySetAt: null, redactedAt: at },
   });
   await tx.referral.updateMany({ where: { friendId: customer.id }, data: { friendEmail: null } });
   await forgetContactKeys(tx, customer.id);

@@ -17,6 +17,7 @@ import { sweepWinBacks } from "../follow-ups/schedule.server";
 import { dispatchDueFollowUps } from "../follow-ups/dispatch.server";
 import { defaultFromAddress, type MailTransport } from "../follow-ups/mail.server";
 import type { PrismaClient } from "../generated/prisma/client";
+import { awardBirthdayPoints, shopsWithBirthdayPoints } from "../loyalty/birthdays.server";
 import { expirePointsEverywhere } from "../loyalty/points-expiry.server";
 import { runRedemptionUpkeep } from "../loyalty/redemption-upkeep.server";
 import { historyImportsToResume, pauseHistoryImports, resumeHistoryImport } from "../orders/history-import.server";
@@ -240,6 +241,20 @@ export const JOBS: readonly JobDefinition[] = [
       }
       const customers = await recomputeShopSegments(db, shop.id, now());
       return `${customers} customer${customers === 1 ? "" : "s"} placed in segments`;
+    },
+  },
+  {
+    name: "birthday-points",
+    kind: "shop-rounds",
+    description: "Gives customers their birthday points on the day, in the shop's time zone, once a year",
+    singleRunner: "per-shop",
+    // Hourly: every shop's midnight passes within the hour; a day missed entirely is made up (BIRTHDAY_CATCH_UP_DAYS).
+    everyMs: () => 60 * MINUTE,
+    firstAfterMs: 15 * SECOND,
+    shops: ({ db }) => shopsWithBirthdayPoints(db),
+    async round({ db, now }, shop) {
+      const { awarded, tooRecent } = await awardBirthdayPoints(db, shop.id, now());
+      return `${awarded} birthday${awarded === 1 ? "" : "s"} given${tooRecent > 0 ? `, ${tooRecent} set too recently` : ""}`;
     },
   },
 ];

@@ -8,6 +8,7 @@ export const JOB_NAMES = [
   "report-rebuild",
   "history-import",
   "customer-segments",
+  "birthday-points",
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];

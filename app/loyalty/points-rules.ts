@@ -19,7 +19,8 @@ export type PointsReason =
   | "REFERRAL"
   | "REDEMPTION"
   | "ADJUSTMENT"
-  | "EXPIRY";
+  | "EXPIRY"
+  | "BIRTHDAY";
 export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
 
 export interface PlannedEntry {

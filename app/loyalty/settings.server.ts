@@ -34,6 +34,10 @@ export const ProgramSettingsInput = z
     /** Days since the last order after which a customer is slipping (amber), then lapsed (red). */
     healthSlippingDays: days(1, 3_650),
     healthLapsedDays: days(2, 3_650),
+    /** Points on the customer's birthday, once a year; 0: off. */
+    birthdayPoints: wholeNumber(100_000),
+    /** A birthday set or changed fewer than this many days before the date earns nothing that year. */
+    birthdayAbuseWindowDays: wholeNumber(365),
   })
   .partial();
 

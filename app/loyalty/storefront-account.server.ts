@@ -17,7 +17,7 @@ export const HISTORY_LIMIT = 10;
 /** Redeemed codes shown: every unused one first, then the latest used or expired. */
 export const MY_REWARDS_LIMIT = 10;
 
-export type WayToEarn = "welcome" | "spend" | "second_order" | "referral";
+export type WayToEarn = "welcome" | "spend" | "second_order" | "referral" | "birthday";
 /** A redeemed code as the shopper sees it: "expired" from its end date, "used" once an order carried it; "credited": store credit on their account. */
 export type MyRewardStatus = "unused" | "used" | "expired" | "credited";
 
@@ -38,6 +38,12 @@ export interface StorefrontAccount {
   waysToEarn: { kind: WayToEarn; title: string; points: string }[];
   /** pendingDays: days after an order before its points can be spent (0: at once); timezone: the shop's, for every date shown. */
   program: { pointsName: string; pendingDays: number; timezone: string };
+  /**
+   * The birthday a signed-in customer gave, as an ISO month-day ("--MM-DD"; null: not given yet),
+   * present only when the program gives birthday points; set with POST /apps/loyalty/birthday or
+   * /customer-account/birthday.
+   */
+  birthday?: string | null;
 }
 
 interface ProgramForStorefront {
@@ -46,6 +52,7 @@ interface ProgramForStorefront {
   secondPurchaseBonus: number;
   pointsPerCurrencyUnit: number;
   referrerPoints: number;
+  birthdayPoints: number;
 }
 
 const count = new Intl.NumberFormat("en-US");
@@ -91,6 +98,7 @@ export function waysToEarn(settings: ProgramForStorefront, currencyCode: string,
   way("spend", `Every ${oneUnitOf(currencyCode)} you spend`, settings.pointsPerCurrencyUnit);
   way("second_order", "Your second order", settings.secondPurchaseBonus, (progress?.completedPurchases ?? 0) < 2);
   way("referral", "A friend's first order", settings.referrerPoints);
+  way("birthday", "Your birthday", settings.birthdayPoints);
   return ways;
 }
 
@@ -99,6 +107,11 @@ export function myRewardStatus(status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED
   if (status === "USED") return "used";
   if (status === "CREDITED") return endsAt <= now ? "expired" : "credited";
   return status === "EXPIRED" || endsAt <= now ? "expired" : "unused";
+}
+
+/** "--MM-DD" (ISO 8601's month and day without a year), or null for no birthday. */
+export function isoMonthDay(month: number | null, day: number | null): string | null {
+  return month === null || day === null ? null : `--${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
 /** The history line a customer reads for a ledger entry. */
@@ -126,6 +139,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return entry.note || "Points adjusted";
     case "EXPIRY":
       return "Points expired";
+    case "BIRTHDAY":
+      return "Birthday points";
   }
 }
 
@@ -181,6 +196,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     })),
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...shared,
+    ...(row.birthdayPoints > 0 ? { birthday: isoMonthDay(row.birthdayMonth, row.birthdayDay) } : {}),
   };
 }
 
@@ -193,6 +209,8 @@ interface AccountRow extends ProgramForStorefront {
   customerGone: boolean;
   firstName: string | null;
   referralCode: string | null;
+  birthdayMonth: number | null;
+  birthdayDay: number | null;
   /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
   available: string | null;
   pending: string | null;
@@ -211,9 +229,9 @@ interface AccountRow extends ProgramForStorefront {
 // stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
 const ACCOUNT_SQL = `
   SELECT s."currencyCode", s."ianaTimezone", s."uninstalledAt" IS NOT NULL AS uninstalled,
-         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."pendingDays",
+         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."birthdayPoints", p."pendingDays",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
-         c."firstName", c."referralCode", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
+         c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
          mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id

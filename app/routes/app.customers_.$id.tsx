@@ -86,6 +86,7 @@ const REASON_NAMES: Record<string, string> = {
   REDEMPTION: "Reward",
   ADJUSTMENT: "Adjusted by the shop",
   EXPIRY: "Expired",
+  BIRTHDAY: "Birthday points",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */

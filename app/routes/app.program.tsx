@@ -23,6 +23,8 @@ const NUMBER_FIELDS = [
   "referralMonthlyRewardLimit",
   "healthSlippingDays",
   "healthLapsedDays",
+  "birthdayPoints",
+  "birthdayAbuseWindowDays",
 ] as const;
 const CHECKBOX_FIELDS = ["includeShippingInEarn", "includeTaxInEarn", "historyEarnsPoints"] as const;
 type NumberField = (typeof NUMBER_FIELDS)[number];
@@ -72,6 +74,8 @@ const LABELS: Record<keyof FormValues, string> = {
   referralMonthlyRewardLimit: "Referral rewards per referrer per month",
   healthSlippingDays: "Slipping after (days without an order)",
   healthLapsedDays: "Lapsed after (days without an order)",
+  birthdayPoints: "Birthday points",
+  birthdayAbuseWindowDays: "New birthdays wait (days)",
 };
 
 export default function Program() {
@@ -215,6 +219,19 @@ export default function Program() {
                     {numberField("expiryMonths", "A balance expires after this long without an order or points activity. Empty or 0: never.", "months")}
                   </FormLayout.Group>
                   {checkbox("historyEarnsPoints", "Orders imported from before the install give their customers points once.")}
+                </FormLayout>
+              </Card>
+            </Layout.AnnotatedSection>
+            <Layout.AnnotatedSection
+              title="Birthdays"
+              description="Customers give their birthday (month and day) in the storefront widget or on their account page, and earn points on it once a year, in your shop's time zone."
+            >
+              <Card>
+                <FormLayout>
+                  <FormLayout.Group>
+                    {numberField("birthdayPoints", "On the customer's birthday, once a year. Feb 29 birthdays earn on Feb 28 in other years.")}
+                    {numberField("birthdayAbuseWindowDays", "A birthday set or changed fewer than this many days before the date earns nothing that year.", "days")}
+                  </FormLayout.Group>
                 </FormLayout>
               </Card>
             </Layout.AnnotatedSection>

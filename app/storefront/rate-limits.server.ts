@@ -1,5 +1,5 @@
 /**
- * Rate limits for the storefront's write routes (redeem, referral landing), counted in PostgreSQL so
+ * Rate limits for the storefront's write routes (redeem, referral landing, birthday), counted in PostgreSQL so
  * every app instance sees the same count: a fixed window per key, one upsert per request.
  */
 import type { Db } from "../database/transaction";
@@ -21,6 +21,10 @@ export const REFERRAL_PER_IP: RateLimit = { name: "referral:ip", limit: 20, wind
 /** New friend codes one referrer's link makes a day (a visitor coming back gets their code again, uncounted). */
 export const FRIEND_CODES_PER_REFERRER: RateLimit = { name: "friend-codes:referrer", limit: 10, windowSeconds: 86_400 };
 
+/** A birthday is set once and rarely changed: a few tries an hour cover typos. */
+export const BIRTHDAY_PER_CUSTOMER: RateLimit = { name: "birthday:customer", limit: 10, windowSeconds: 3600 };
+export const BIRTHDAY_PER_IP: RateLimit = { name: "birthday:ip", limit: 30, windowSeconds: 3600 };
+
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** Counts this request against each limit (subject: a customer GID or an IP); refused when any is over. */
@@ -41,7 +45,7 @@ export async function takeRateLimits(db: PrismaClient, shopDomain: string, check
   return retryAfterSeconds > 0 ? { allowed: false, retryAfterSeconds } : { allowed: true };
 }
 
-const RATE_LIMITS = [REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER];
+const RATE_LIMITS = [REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER, BIRTHDAY_PER_CUSTOMER, BIRTHDAY_PER_IP];
 
 function rateLimitKey(limit: RateLimit, shopDomain: string, subject: string): string {
   return `${limit.name}:${shopDomain}:${subject}`;

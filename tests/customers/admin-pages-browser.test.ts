@@ -40,6 +40,23 @@ async function customerId(email: string): Promise<string> {
 }
 
 describe("the Program page", () => {
+  it("saves the birthday points and the abuse window, and refuses a window over a year", async () => {
+    const { page, frame } = await openAdmin("/program");
+    await frame.getByRole("heading", { name: "Program", exact: true }).waitFor();
+    await frame.getByLabel("Birthday points").fill("300");
+    await frame.getByLabel("New birthdays wait (days)").fill("400");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("New birthdays wait (days) is at most 365.").first().waitFor();
+    expect(await app.db.programSettings.findUniqueOrThrow({ where: { shopId } })).toMatchObject({ birthdayPoints: 0, birthdayAbuseWindowDays: 30 });
+    await frame.getByLabel("New birthdays wait (days)").fill("14");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Program settings saved").waitFor();
+    await screenshot(page, "program-birthdays");
+    expect(await app.db.programSettings.findUniqueOrThrow({ where: { shopId } })).toMatchObject({ birthdayPoints: 300, birthdayAbuseWindowDays: 14 });
+    await app.db.programSettings.update({ where: { shopId }, data: { birthdayPoints: 0, birthdayAbuseWindowDays: 30 } });
+    await page.context().close();
+  });
+
   it("saves the settings, and explains a bad value without saving anything", async () => {
     const { page, frame } = await openAdmin("/program");
     await frame.getByRole("heading", { name: "Program", exact: true }).waitFor();

@@ -94,6 +94,7 @@ describe("the catalog", () => {
       "report-rebuild": { schedule: "every 15 s, for each shop that needs it", singleRunner: "per-shop" },
       "history-import": { schedule: "every minute, for each shop that needs it", singleRunner: "per-shop" },
       "customer-segments": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
+      "birthday-points": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
     });
   });
 

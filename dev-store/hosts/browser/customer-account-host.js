@@ -180,7 +180,67 @@
     }
   }
 
+  // A form field: a labelled native control in the shadow root, `value` as a property and a `change` event on the element.
+  class Field extends PolarisElement {
+    static observedAttributes = ["label", "min", "max"];
+    get value() {
+      return this.control ? this.control.value : (this.pending ?? "");
+    }
+    set value(value) {
+      this.pending = String(value ?? "");
+      if (this.control) this.control.value = this.pending;
+    }
+    draw() {
+      const label = document.createElement("label");
+      label.append(this.text("span", this.getAttribute("label") ?? ""));
+      this.control = this.makeControl();
+      this.control.value = this.pending ?? "";
+      this.control.addEventListener("change", () => {
+        this.pending = this.control.value;
+        this.dispatchEvent(new Event("change"));
+      });
+      label.append(this.control);
+      this.shadow.replaceChildren(
+        this.style("label{display:flex;flex-direction:column;gap:4px;font:14px system-ui,sans-serif;color:#303030}input,select{font:15px system-ui,sans-serif;padding:8px;border:1px solid #8a8a8a;border-radius:8px}"),
+        label,
+      );
+    }
+  }
+
+  class NumberField extends Field {
+    makeControl() {
+      const input = document.createElement("input");
+      input.type = "number";
+      for (const name of ["min", "max"]) if (this.hasAttribute(name)) input.setAttribute(name, this.getAttribute(name));
+      return input;
+    }
+  }
+
+  class Select extends Field {
+    connectedCallback() {
+      super.connectedCallback();
+      // Its options are its s-option children, which Preact adds after the element itself.
+      new MutationObserver(() => this.draw()).observe(this, { childList: true, subtree: true, characterData: true });
+    }
+    makeControl() {
+      const select = document.createElement("select");
+      select.append(document.createElement("option"));
+      for (const choice of this.querySelectorAll("s-option")) select.append(this.text("option", choice.textContent, { value: choice.getAttribute("value") ?? "" }));
+      return select;
+    }
+  }
+
+  class SelectOption extends PolarisElement {
+    static observedAttributes = ["value"];
+    draw() {
+      this.hidden = true;
+    }
+  }
+
   const components = {
+    "s-select": Select,
+    "s-option": SelectOption,
+    "s-number-field": NumberField,
     "s-page": Page,
     "s-section": Section,
     "s-stack": Stack,

@@ -8,7 +8,7 @@ import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 
-import { loadAccount, pointsLabel, redeem, type LoyaltyAccount, type RedeemAnswer } from "./app-api";
+import { loadAccount, pointsLabel, redeem, saveBirthday, type LoyaltyAccount, type RedeemAnswer } from "./app-api";
 
 export default async () => {
   render(<LoyaltyPage />, document.body);
@@ -57,7 +57,7 @@ function LoyaltyPage() {
         <Rewards account={account} onRedeemed={setAccount} />
         {account.myRewards.length > 0 ? <MyRewards account={account} /> : null}
         {account.referral ? <Referral url={account.referral.url} /> : null}
-        {"birthday" in account ? <Birthday birthday={account.birthday ?? null} /> : null}
+        {"birthday" in account ? <Birthday birthday={account.birthday ?? null} onSaved={setAccount} /> : null}
         <History account={account} />
       </s-stack>
     </s-page>
@@ -197,13 +197,46 @@ function CopyButton({ id, text, label }: { id: string; text: string; label: stri
   );
 }
 
-function Birthday({ birthday }: { birthday: string | null }) {
-  const monthDay = birthday && /^--(\d{2})-(\d{2})$/.exec(birthday);
+/** The birthday the customer gave, and a month and day to give or change it (POST /customer-account/birthday). */
+function Birthday({ birthday, onSaved }: { birthday: string | null; onSaved: (account: LoyaltyAccount) => void }) {
+  const monthDay = birthday ? /^--(\d{2})-(\d{2})$/.exec(birthday) : null;
+  const [month, setMonth] = useState(monthDay ? String(Number(monthDay[1])) : "");
+  const [day, setDay] = useState(monthDay ? String(Number(monthDay[2])) : "");
+  const [saving, setSaving] = useState(false);
+  const [answer, setAnswer] = useState<{ ok: boolean; message: string } | null>(null);
+  const valueOf = (event: Event) => String((event.currentTarget as unknown as { value: string }).value ?? "");
+  const save = async () => {
+    setSaving(true);
+    setAnswer(null);
+    const result = await saveBirthday(shopify.sessionToken, month, day).catch((error: Error) => ({ ok: false as const, error: error.message }));
+    setSaving(false);
+    if (result.ok) onSaved(result.account);
+    setAnswer(result.ok ? { ok: true, message: t("birthday.saved") } : { ok: false, message: result.error });
+  };
+  const monthName = (index: number) => shopify.i18n.formatDate(new Date(Date.UTC(2000, index, 1)), { month: "long", timeZone: "UTC" });
   return (
     <s-section heading={t("birthday.heading")}>
-      <s-text>
-        {monthDay ? t("birthday.body", { date: shopify.i18n.formatDate(new Date(Date.UTC(2000, Number(monthDay[1]) - 1, Number(monthDay[2]))), { month: "long", day: "numeric", timeZone: "UTC" }) }) : t("birthday.missing")}
-      </s-text>
+      <s-stack gap="base">
+        <s-text>{monthDay ? t("birthday.body", { date: shopify.i18n.formatDate(new Date(Date.UTC(2000, Number(monthDay[1]) - 1, Number(monthDay[2]))), { month: "long", day: "numeric", timeZone: "UTC" }) }) : t("birthday.missing")}</s-text>
+        <s-stack direction="inline" gap="base" alignItems="end">
+          <s-select id="birthday-month" label={t("birthday.month")} value={month} onChange={(event: Event) => setMonth(valueOf(event))}>
+            {Array.from({ length: 12 }, (_, index) => (
+              <s-option key={index} value={String(index + 1)}>
+                {monthName(index)}
+              </s-option>
+            ))}
+          </s-select>
+          <s-number-field id="birthday-day" label={t("birthday.day")} min={1} max={31} value={day} onChange={(event: Event) => setDay(valueOf(event))} />
+          <s-button onClick={save} loading={saving}>
+            {t("birthday.save")}
+          </s-button>
+        </s-stack>
+        {answer ? (
+          <s-text id="birthday-answer" tone={answer.ok ? "success" : "critical"}>
+            {answer.message}
+          </s-text>
+        ) : null}
+      </s-stack>
     </s-section>
   );
 }

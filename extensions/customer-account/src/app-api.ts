@@ -7,14 +7,12 @@ import type { StorefrontAccount } from "../../../app/loyalty/storefront-account.
 import { APP_URL } from "./app-url";
 
 /**
- * The account the page shows: the storefront widget's (storefrontAccount), plus what the program may
- * add later. A section is shown only when the app's answer carries its field.
+ * The account the page shows: the storefront widget's (storefrontAccount, which carries the birthday
+ * when the program gives birthday points), plus what the program may add later. A section is shown only when the app's answer carries its field.
  */
 export interface LoyaltyAccount extends StorefrontAccount {
   /** The customer's tier, once the program has tiers. */
   tier?: { name: string; next: { name: string; pointsToGo: number } | null } | null;
-  /** The birthday the customer gave (ISO month-day "--MM-DD"), once the program has birthday points; null: not given yet. */
-  birthday?: string | null;
 }
 
 export type RedeemAnswer =
@@ -51,6 +49,18 @@ export async function redeem(sessionToken: SessionTokenSource, rewardId: string,
   if (response.ok) return { ok: true, ...(body as { code: string; reward: string; endsAt: string; account: LoyaltyAccount }) };
   const points = body.points as { balance: number; pending: number } | undefined;
   return { ok: false, error: typeof body.error === "string" ? body.error : `The app answered ${response.status}`, ...(points ? { points } : {}) };
+}
+
+/** Gives or changes the customer's birthday (month 1-12 and day, as typed: the app says what is wrong). */
+export async function saveBirthday(
+  sessionToken: SessionTokenSource,
+  month: string,
+  day: string,
+): Promise<{ ok: true; birthday: string | null; account: LoyaltyAccount } | { ok: false; error: string }> {
+  const response = await callApp(sessionToken, "/customer-account/birthday", { method: "POST", body: JSON.stringify({ month, day }) });
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.ok) return { ok: true, ...(body as { birthday: string | null; account: LoyaltyAccount }) };
+  return { ok: false, error: typeof body.error === "string" ? body.error : `The app answered ${response.status}` };
 }
 
 /** What the order (its GID, gid://shopify/Order/<id>) earned the signed-in customer. */
