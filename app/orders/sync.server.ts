@@ -60,7 +60,7 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
   if (!batch) await lockSubjects(tx, shop.id, [customerShopifyId]);
   await tx.customer.updateMany({
     where: { shopId: shop.id, shopifyId: customerShopifyId },
-    data: { deletedAt: at, email: null, firstName: null, lastName: null, phone: null, addressKey: null },
+    data: { deletedAt: at, email: null, firstName: null, lastName: null, phone: null, addressKey: null, birthdayMonth: null, birthdayDay: null, birthdaySetAt: null },
   });
   const deleted = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId: shop.id, shopifyId: customerShopifyId } }, select: { id: true } });
   if (!deleted) return;

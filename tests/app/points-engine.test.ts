@@ -443,10 +443,16 @@ describe("privacy", () => {
   it("customers/delete forgets the person and keeps their points in the totals", async () => {
     const customer = shopper();
     await settle();
+    // The birthday they gave is theirs too.
+    await app.db.customer.update({
+      where: { shopId_shopifyId: { shopId, shopifyId: customer.id } },
+      data: { birthdayMonth: 7, birthdayDay: 14, birthdaySetAt: new Date() },
+    });
     store().deleteCustomer(customer.id);
     await settle();
     const row = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: customer.id } } });
     expect(row.email).toBeNull();
+    expect(row).toMatchObject({ birthdayMonth: null, birthdayDay: null, birthdaySetAt: null });
     expect(row.deletedAt).toBeInstanceOf(Date);
   });
 });
