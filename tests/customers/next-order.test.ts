@@ -36,6 +36,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { expectedGapDays, nextOrderOutlook, shopMedianGap } from "../../app/customers/next-order";
 import { customerNextOrder, recomputeShopPredictions } from "../../app/customers/next-order.server";
+import { customerDataReport } from "../../app/customers/privacy.server";
 import { winBackLapseDays } from "../../app/follow-ups/rules";
 import { sweepWinBacks } from "../../app/follow-ups/schedule.server";
 import { parseFollowUpSettings } from "../../app/follow-ups/settings";
@@ -157,6 +158,12 @@ describe("recomputing a shop's predictions", () => {
     expect(b!.chanceOfGapThisLong).toBeCloseTo(0.6514, 3);
     const e = await customerNextOrder(db, rhythmShop, { shopifyId: gid("E"), orders: 1, lastOrderAt: daysAgo(50) }, now);
     expect(e).toMatchObject({ basis: "shop", expectedGapDays: 30, overdue: true, overdueDays: 20, expectedAt: daysAgo(20).toISOString() });
+  });
+
+  it("hands the prediction over in the customer's data request", async () => {
+    const report = await db.$transaction((tx) => customerDataReport(tx, rhythmShop, gid("A")));
+    expect(report).toMatchObject({ nextOrder: { expectedAt: daysAgo(40).toISOString(), expectedGapDays: 30, basedOnOrders: 3 } });
+    expect(await db.$transaction((tx) => customerDataReport(tx, rhythmShop, gid("E")))).toMatchObject({ nextOrder: null });
   });
 
   it("uses a small shop's own means, and guesses nothing for a one-order customer there", async () => {
