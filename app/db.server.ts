@@ -4,7 +4,8 @@ import pg from "pg";
 
 import { databaseTimeouts } from "./database-timeouts.server";
 import { survivesDroppedConnection } from "./database/connection-errors";
-import { connectionLimitOf, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
+import { SERVER_SESSION_OPTIONS } from "./database/session-settings";
+import { connectionLimitOf, sharesOneSession, startEmbeddedDatabase, type EmbeddedDatabase } from "./embedded-database.server";
 import { env } from "./env.server";
 import { logger } from "./logger.server";
 import { PrismaClient } from "./generated/prisma/client";
@@ -43,7 +44,10 @@ async function connect(): Promise<Connection> {
   if (embedded) timeouts.connectionTimeoutMillis = Math.max(timeouts.connectionTimeoutMillis ?? 0, EMBEDDED_CONNECTION_WAIT_MS);
   // An idle connection the server ends (a restart, a failover) must not crash the process: the pool
   // drops it and the next query opens a new one. Prisma's own listener goes with $disconnect, so keep ours.
-  const pool = survivesDroppedConnection(new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts }), "app");
+  const pool = survivesDroppedConnection(
+    new pg.Pool({ connectionString: url, max: connectionLimitOf(url, 10), ...timeouts, ...(embedded || sharesOneSession(url) ? {} : { options: SERVER_SESSION_OPTIONS }) }),
+    "app",
+  );
   return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool, embedded };
 }
 

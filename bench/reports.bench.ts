@@ -4,7 +4,7 @@
  * plain SQL query, line items and returning customers included), the period's orders grouped by
  * customer with their stored subtotals, and a bare count of the period's orders (the floor
  * of reading them at all). Also: one order's report upkeep inside its transaction, a full rebuild,
- * RFM placement of every customer (the customer-segments job), and the dashboard page's LCP and CLS
+ * RFM placement of every customer and the next-order predictions (the customer-segments job), and the dashboard page's LCP and CLS
  * in Chromium over that data.
  */
 import type { Browser } from "playwright-core";
@@ -41,9 +41,14 @@ export async function run(): Promise<BenchRow[]> {
 
   const app = await startTestApp();
   let browser: Browser | undefined;
+  let db: import("../app/generated/prisma/client").PrismaClient = app.db;
   try {
     await app.install();
-    const db = app.db;
+    // The queries run on sessions made as the app makes them (db.server.ts: JIT off on a server).
+    const { PrismaClient } = await import("../app/generated/prisma/client");
+    const { PrismaPg } = await import("@prisma/adapter-pg");
+    const { SERVER_SESSION_OPTIONS } = await import("../app/database/session-settings");
+    db = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL!, max: 4, options: SERVER_SESSION_OPTIONS }) });
     const shop = await db.shop.findUniqueOrThrow({ where: { domain: TEST_APP.shop } });
     for (let i = 0; i < 600; i++) {
       const state = await db.historyImport.findUnique({ where: { shopId: shop.id } });
@@ -172,6 +177,11 @@ export async function run(): Promise<BenchRow[]> {
     const segmentsFirst = await timed(async () => (placed = await recomputeShopSegments(db, shop.id, now)));
     const segmentsAgain = await medianOf(3, () => recomputeShopSegments(db, shop.id, now));
     const segmentsSection = await medianOf(RUNS, () => shopSegments(db, shop.id));
+    // Next-order predictions: every customer with 2 or more counted orders, in one statement (the same job's round).
+    const { recomputeShopPredictions } = await import("../app/customers/next-order.server");
+    let predicted = 0;
+    const predictionsFirst = await timed(async () => (predicted = await recomputeShopPredictions(db, shop.id, now)));
+    const predictionsAgain = await medianOf(3, () => recomputeShopPredictions(db, shop.id, now));
     const customersInSegment = await medianOf(RUNS, () => searchCustomers(db, shop.id, { query: "", page: 1, segment: "Champions" }, health, now));
 
     // One new order's upkeep (its customer's rows and the aggregates they touch), as the order sync runs it.
@@ -223,6 +233,8 @@ export async function run(): Promise<BenchRow[]> {
       { name: "customers: a search matching nobody", value: customersSearch, unit: "ms", note: "median of 5; reads every customer's name and email" },
       { name: "segments: RFM placement of every customer (first run)", value: segmentsFirst / 1000, unit: "s", note: `one statement; ${placed.toLocaleString("en")} customers with a counted order, ${orders.toLocaleString("en")} orders; writes every row` },
       { name: "segments: RFM placement again (hourly / after orders)", value: segmentsAgain / 1000, unit: "s", note: "median of 3; same statement, unchanged rows not rewritten" },
+      { name: "predictions: next order of every repeat customer (first run)", value: predictionsFirst / 1000, unit: "s", note: `one statement; ${predicted.toLocaleString("en")} customers with 2+ counted orders, gaps and the shop median from ${orders.toLocaleString("en")} orders; writes every row` },
+      { name: "predictions: recomputed again (hourly / after orders)", value: predictionsAgain / 1000, unit: "s", note: "median of 3; unchanged rows not rewritten" },
       { name: "segments: the dashboard's Segments section", value: segmentsSection, unit: "ms", note: `median of ${RUNS}; customers, revenue and repeat rate per segment` },
       { name: "customers: first page of one segment (Champions)", value: customersInSegment, unit: "ms", note: `median of ${RUNS}` },
       { name: "reports: one order's report upkeep (in its transaction)", value: median(upkeep), unit: "ms", note: "median of 50 new orders of existing customers" },
@@ -232,6 +244,7 @@ export async function run(): Promise<BenchRow[]> {
     ];
   } finally {
     await browser?.close();
+    if (db !== app.db) await db.$disconnect();
     await app.close();
   }
 }

@@ -8,6 +8,7 @@ import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/led
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
+import { customerNextOrder } from "./next-order.server";
 import { isSegment, type Segment } from "./segments";
 
 export const CUSTOMERS_PER_PAGE = 25;
@@ -126,7 +127,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
 export async function customerDetail(db: PrismaClient, shopId: string, customerId: string, thresholds: HealthThresholds, now: Date) {
   const customer = await db.customer.findFirst({ where: { id: customerId, shopId, redactedAt: null } });
   if (!customer) return null;
-  const [points, history, orders, followUps, referrals] = await Promise.all([
+  const [points, history, orders, followUps, referrals, segment] = await Promise.all([
     pointsBalance(db, customer.id, now),
     pointsHistory(db, customer.id),
     db.order.aggregate({
@@ -146,8 +147,13 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
       take: 20,
       select: { status: true, refusalReason: true, createdAt: true, friend: { select: { firstName: true, lastName: true, email: true } } },
     }),
+    db.customerSegment.findUnique({
+      where: { shopId_customerShopifyId: { shopId, customerShopifyId: customer.shopifyId } },
+      select: { segment: true, recencyScore: true, frequencyScore: true, monetaryScore: true },
+    }),
   ]);
   const lastOrderAt = orders._max.placedAt;
+  const nextOrder = await customerNextOrder(db, shopId, { shopifyId: customer.shopifyId, orders: orders._count._all, lastOrderAt }, now);
   return {
     id: customer.id,
     name: fullName(customer.firstName, customer.lastName),
@@ -158,6 +164,15 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     orders: orders._count._all,
     lastOrderAt: lastOrderAt?.toISOString() ?? null,
     health: customerHealth(lastOrderAt, thresholds, now),
+    /** The RFM segment and scores as last recomputed (segments.server.ts); null without a counted order or before the first run. */
+    segment:
+      segment && isSegment(segment.segment)
+        ? { name: segment.segment, recency: segment.recencyScore, frequency: segment.frequencyScore, monetary: segment.monetaryScore }
+        : null,
+    /** The birthday the shopper gave (month 1-12, day), or null. */
+    birthday: customer.birthdayMonth !== null && customer.birthdayDay !== null ? { month: customer.birthdayMonth, day: customer.birthdayDay } : null,
+    /** The predicted next order (next-order.server.ts), or null. */
+    nextOrder,
     followUps: followUps.map((followUp) => ({ kind: followUp.kind, dueAt: followUp.dueAt.toISOString(), productTitle: followUp.productTitle })),
     // The friends this customer referred, newest first, with why a refused one earned nothing.
     referrals: referrals.map((referral) => ({

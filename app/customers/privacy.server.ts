@@ -28,6 +28,11 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  // What the app derived from their orders: their RFM segment and predicted next order.
+  const [segment, prediction] = await Promise.all([
+    tx.customerSegment.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } } }),
+    tx.nextOrderPrediction.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } } }),
+  ]);
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -55,6 +60,8 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      segment: segment && { segment: segment.segment, recencyScore: segment.recencyScore, frequencyScore: segment.frequencyScore, monetaryScore: segment.monetaryScore },
+      nextOrder: prediction && { expectedAt: prediction.expectedNextAt, expectedGapDays: prediction.expectedGapDays, basedOnOrders: prediction.orders },
     }),
   ) as Prisma.InputJsonObject;
 }

@@ -331,27 +331,62 @@ export function planReplenishmentFollowUps(input: OrderFollowUpInput): FollowUpP
 /** How far back a lapse may have happened and still get a win-back (catches up after downtime, not years of history). */
 export const WIN_BACK_CATCH_UP_DAYS = 30;
 
-/** Who the win-back writes to: customers `afterDays` without an order, counted from when it went on. */
+/**
+ * How a customer's lapse is timed: "FIXED", `afterDays` after their last purchase; "RHYTHM", overdue
+ * against their own rhythm (docs/follow-ups: their expected gap between orders, from the next-order
+ * prediction, times `graceFactor`).
+ */
+export const WIN_BACK_TIMINGS = ["FIXED", "RHYTHM"] as const;
+export type WinBackTiming = (typeof WIN_BACK_TIMINGS)[number];
+
+/** Rhythm timing never writes sooner than this many days after the last purchase. */
+export const WIN_BACK_RHYTHM_MIN_DAYS = 14;
+
+/** Who the win-back writes to: customers lapsed (see winBackLapseDays), counted from when it went on. */
 export interface WinBackAudience {
   afterDays: number;
   /** When the merchant turned win-back on; null for a shop that had it on before this was kept. */
   startedAt: Date | null;
   /** Customers who had already lapsed up to this many days before it went on are included; 0: only new lapses. */
   pastDays: number;
+  /** FIXED unless the merchant chose their own rhythm. */
+  timing?: WinBackTiming;
+  /** Rhythm timing: expected gaps without an order before the customer lapses. */
+  graceFactor?: number;
 }
 
 /**
- * Customers whose last kept purchase was placed in [from, to) have lapsed and may be written to:
- * one win-back per lapse, keyed by that last order. A customer lapses `afterDays` after their last
- * order. Lapses from `pastDays` before the win-back went on count; later, the window catches up
- * `WIN_BACK_CATCH_UP_DAYS` behind (plus `pastDays`), so the sweep never reads the whole history.
+ * Days after their last purchase that a customer lapses. Fixed timing: `afterDays`. Rhythm timing:
+ * their expected gap (2 or more counted orders) times the grace factor, else the shop's median gap
+ * times it (one order), else `afterDays` (a shop too small for a median); never sooner than
+ * WIN_BACK_RHYTHM_MIN_DAYS. The sweep's SQL (schedule.server.ts) is this rule over every customer.
+ */
+export function winBackLapseDays(audience: WinBackAudience, gaps: { customerExpectedGapDays: number | null; shopMedianGapDays: number | null }): number {
+  if ((audience.timing ?? "FIXED") === "FIXED") return audience.afterDays;
+  const gap = gaps.customerExpectedGapDays ?? gaps.shopMedianGapDays;
+  if (gap === null) return audience.afterDays;
+  return Math.max(WIN_BACK_RHYTHM_MIN_DAYS, gap * (audience.graceFactor ?? 1));
+}
+
+/**
+ * The lapse moments (last purchase + winBackLapseDays) that may be written to now: [from, now). One
+ * win-back per lapse, keyed by the last order. Lapses from `pastDays` before the win-back went on
+ * count; later, the window catches up `WIN_BACK_CATCH_UP_DAYS` behind (plus `pastDays`), so the sweep
+ * never reads the whole history.
+ */
+export function winBackLapseWindow(now: Date, audience: WinBackAudience): { from: Date; to: Date } {
+  const catchUp = now.getTime() - (WIN_BACK_CATCH_UP_DAYS + audience.pastDays) * DAY;
+  const started = audience.startedAt ? audience.startedAt.getTime() - audience.pastDays * DAY : -Infinity;
+  return { from: new Date(Math.min(now.getTime(), Math.max(catchUp, started))), to: now };
+}
+
+/**
+ * Fixed timing's window in last-purchase time: customers whose last kept purchase was placed in
+ * [from, to) have lapsed and may be written to (winBackLapseWindow moved back by `afterDays`).
  */
 export function winBackWindow(now: Date, audience: WinBackAudience): { from: Date; to: Date } {
-  const to = new Date(now.getTime() - audience.afterDays * DAY);
-  const catchUp = to.getTime() - (WIN_BACK_CATCH_UP_DAYS + audience.pastDays) * DAY;
-  const started = audience.startedAt ? audience.startedAt.getTime() - (audience.afterDays + audience.pastDays) * DAY : -Infinity;
-  const from = new Date(Math.min(to.getTime(), Math.max(catchUp, started)));
-  return { from, to };
+  const lapses = winBackLapseWindow(now, audience);
+  return { from: new Date(lapses.from.getTime() - audience.afterDays * DAY), to: new Date(now.getTime() - audience.afterDays * DAY) };
 }
 
 // ---- who may receive it ----

@@ -12,6 +12,8 @@ import {
   nextSendableTime,
   planOrderFollowUps,
   replenishmentSuggestion,
+  WIN_BACK_RHYTHM_MIN_DAYS,
+  winBackLapseWindow,
   winBackWindow,
   type CustomerOrderFacts,
   type ExistingFollowUp,
@@ -215,13 +217,60 @@ function winBackAudienceSql(shopId: string, window: { from: Date; to: Date }): P
      WHERE last."placedAt" < ${window.to} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL`;
 }
 
-export function winBackAudienceOf(settings: Awaited<ReturnType<typeof followUpSettings>>): WinBackAudience {
-  return { afterDays: settings.winBackAfterDays, startedAt: settings.winBackStartedAt, pastDays: settings.winBackPastDays };
+/**
+ * Rhythm timing's audience: each customer of the shop whose lapse moment (last kept purchase +
+ * winBackLapseDays: their expected gap from NextOrderPrediction, else the shop's median gap from
+ * NextOrderState, times the grace factor, at least WIN_BACK_RHYTHM_MIN_DAYS; else afterDays) falls in
+ * [from, to), still reachable, with that order. Only orders that could lapse in the window are read:
+ * none older than its start less the longest lapse any customer of the shop has.
+ */
+function rhythmAudienceSql(shopId: string, lapses: { from: Date; to: Date }, audience: WinBackAudience): Prisma.Sql {
+  const grace = audience.graceFactor ?? 1;
+  const lapseDays = (gap: Prisma.Sql) =>
+    Prisma.sql`CASE WHEN ${gap} IS NULL THEN ${audience.afterDays}::float8 ELSE GREATEST(${WIN_BACK_RHYTHM_MIN_DAYS}::float8, ${gap} * ${grace}::float8) END`;
+  return Prisma.sql`
+    SELECT last.customer, last.order_id, last."placedAt"
+      FROM (SELECT (SELECT "medianGapDays" FROM "NextOrderState" WHERE "shopId" = ${shopId}) AS shop_gap,
+                   (SELECT MAX("expectedGapDays") FROM "NextOrderPrediction" WHERE "shopId" = ${shopId}) AS longest_gap) r
+     CROSS JOIN LATERAL (
+            SELECT DISTINCT ON (o."customerShopifyId") o."customerShopifyId" AS customer, o."shopifyId" AS order_id, o."placedAt"
+              FROM "Order" o
+             WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND ${keptPurchaseSql("o")}
+               AND o."placedAt" >= (${lapses.from}::timestamptz AT TIME ZONE 'UTC')
+                                   - GREATEST(${lapseDays(Prisma.sql`r.longest_gap`)}, ${lapseDays(Prisma.sql`r.shop_gap`)}) * interval '1 day'
+             ORDER BY o."customerShopifyId", o."placedAt" DESC) last
+      JOIN "Customer" c ON c."shopId" = ${shopId} AND c."shopifyId" = last.customer
+      LEFT JOIN "NextOrderPrediction" p ON p."shopId" = ${shopId} AND p."customerShopifyId" = last.customer
+     CROSS JOIN LATERAL (SELECT last."placedAt" + ${lapseDays(Prisma.sql`COALESCE(p."expectedGapDays", r.shop_gap)`)} * interval '1 day' AS lapse_at) l
+     WHERE l.lapse_at >= (${lapses.from}::timestamptz AT TIME ZONE 'UTC') AND l.lapse_at < (${lapses.to}::timestamptz AT TIME ZONE 'UTC')
+       AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL`;
 }
 
-/** How many customers the win-back reaches in this window, counted with the sweep's own rule. */
-export async function countWinBackAudience(db: Db, shopId: string, window: { from: Date; to: Date }): Promise<number> {
-  const [{ count }] = await db.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM (${winBackAudienceSql(shopId, window)}) audience`;
+/** The win-back's audience now, by the shop's timing: the sweep inserts these rows, the admin counts them. */
+function winBackAudienceNowSql(shopId: string, now: Date, audience: WinBackAudience): Prisma.Sql | null {
+  if ((audience.timing ?? "FIXED") === "RHYTHM") {
+    const lapses = winBackLapseWindow(now, audience);
+    return lapses.from >= lapses.to ? null : rhythmAudienceSql(shopId, lapses, audience);
+  }
+  const window = winBackWindow(now, audience);
+  return window.from >= window.to ? null : winBackAudienceSql(shopId, window);
+}
+
+export function winBackAudienceOf(settings: Awaited<ReturnType<typeof followUpSettings>>): WinBackAudience {
+  return {
+    afterDays: settings.winBackAfterDays,
+    startedAt: settings.winBackStartedAt,
+    pastDays: settings.winBackPastDays,
+    timing: settings.winBackTiming === "RHYTHM" ? "RHYTHM" : "FIXED",
+    graceFactor: Number(settings.winBackGraceFactor),
+  };
+}
+
+/** How many customers the win-back reaches now with these settings, counted with the sweep's own rule. */
+export async function countWinBackAudienceNow(db: Db, shopId: string, now: Date, audience: WinBackAudience): Promise<number> {
+  const audienceSql = winBackAudienceNowSql(shopId, now, audience);
+  if (!audienceSql) return 0;
+  const [{ count }] = await db.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM (${audienceSql}) audience`;
   return Number(count);
 }
 
@@ -243,7 +292,7 @@ export async function countWinBackAudiences(db: Db, shopId: string, to: Date, fr
 
 /**
  * For every shop with win-back on, schedules one win-back per lapse in its window (see
- * winBackWindow), keyed by the customer's last order. Returns how many were scheduled.
+ * winBackLapseWindow; fixed or rhythm timing, winBackLapseDays), keyed by the customer's last order. Returns how many were scheduled.
  */
 export async function sweepWinBacks(db: Db, now: Date): Promise<number> {
   const shops = await db.$queryRaw<{ id: string; timezone: string }[]>`
@@ -253,14 +302,14 @@ export async function sweepWinBacks(db: Db, now: Date): Promise<number> {
   let scheduled = 0;
   for (const shop of shops) {
     const settings = await followUpSettings(db, shop.id);
-    const window = winBackWindow(now, winBackAudienceOf(settings));
-    if (window.from >= window.to) continue;
+    const audienceSql = winBackAudienceNowSql(shop.id, now, winBackAudienceOf(settings));
+    if (!audienceSql) continue;
     const dueAt = nextSendableTime(now, shop.timezone, { start: settings.quietHoursStart, end: settings.quietHoursEnd });
     scheduled += await db.$executeRaw`
       INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "orderShopifyId", "orderPlacedAt", "dueAt", "updatedAt")
       SELECT gen_random_uuid()::text, ${shop.id}, 'WIN_BACK'::"FollowUpKind",
              'win-back:' || audience.customer || ':' || audience.order_id, audience.customer, audience.order_id, audience."placedAt", ${dueAt}, ${now}
-        FROM (${winBackAudienceSql(shop.id, window)}) audience
+        FROM (${audienceSql}) audience
       ON CONFLICT ("shopId", key) DO NOTHING`;
   }
   return scheduled;

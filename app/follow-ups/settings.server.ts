@@ -24,6 +24,8 @@ export async function followUpSettingsForm(db: PrismaClient, shopId: string) {
     replenishmentLeadDays: settings.replenishmentLeadDays,
     winBackEnabled: settings.winBackEnabled,
     winBackAfterDays: settings.winBackAfterDays,
+    winBackTiming: settings.winBackTiming === "RHYTHM" ? ("RHYTHM" as const) : ("FIXED" as const),
+    winBackGraceFactor: Number(settings.winBackGraceFactor),
     winBackPastDays: settings.winBackPastDays,
     winBackDiscountPercent: settings.winBackDiscountPercent,
     winBackCodeValidDays: settings.winBackCodeValidDays,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 
-import type { FollowUpKind } from "./rules";
+import { WIN_BACK_TIMINGS, type FollowUpKind } from "./rules";
 import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
 
 export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
@@ -106,6 +106,18 @@ export const FollowUpSettingsInput = z
     replenishmentLeadDays: whole(0, 365),
     winBackEnabled: checkbox,
     winBackAfterDays: whole(7, 730),
+    /** FIXED: winBackAfterDays; RHYTHM: the customer's own rhythm times winBackGraceFactor (left out: fixed). */
+    winBackTiming: z
+      .enum(WIN_BACK_TIMINGS, { error: "must be a fixed number of days or the customer's own rhythm" })
+      .optional()
+      .transform((timing) => timing ?? "FIXED"),
+    winBackGraceFactor: z.coerce
+      .number({ error: "must be a number, like 1.5" })
+      .min(1, "is at least 1 (the day their next order was expected)")
+      .max(5, "is at most 5")
+      .refine((factor) => Math.abs(factor * 100 - Math.round(factor * 100)) < 1e-6, "has at most 2 decimals")
+      .optional()
+      .transform((factor) => factor ?? 1.5),
     /** 0: only customers who lapse after win-back goes on; N: also those who lapsed up to N days before. */
     winBackPastDays: whole(0, 730).optional().transform((days) => days ?? 0),
     /** 0: a win-back without an incentive. */

@@ -9,6 +9,7 @@
  * - "per-shop": one process at a time per shop (an advisory lock per job and shop).
  * - "global": one process at a time across all of them (an advisory lock per job); the others skip that round.
  */
+import { recomputeShopPredictions } from "../customers/next-order.server";
 import { recomputeShopSegments, SEGMENTS_EVERY_MS, segmentsWaitMs, shopsForSegments } from "../customers/segments.server";
 import { allowLongStatements } from "../database-timeouts.server";
 import { sharesOneSession } from "../embedded-database.server";
@@ -226,7 +227,7 @@ export const JOBS: readonly JobDefinition[] = [
   {
     name: "customer-segments",
     kind: "shop-rounds",
-    description: "Scores customers on recency, frequency and spend and places them in segments (Champions, At risk…)",
+    description: "Scores customers on recency, frequency and spend, places them in segments (Champions, At risk…) and predicts when each will order next",
     singleRunner: "per-shop",
     // Hourly for every shop, and at once for a shop whose orders the inbox or the history import just applied.
     everyMs: () => SEGMENTS_EVERY_MS,
@@ -240,7 +241,9 @@ export const JOBS: readonly JobDefinition[] = [
         await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
       }
       const customers = await recomputeShopSegments(db, shop.id, now());
-      return `${customers} customer${customers === 1 ? "" : "s"} placed in segments`;
+      // The next-order predictions read the same orders and are wanted as soon as the segments.
+      const predicted = await recomputeShopPredictions(db, shop.id, now());
+      return `${customers} customer${customers === 1 ? "" : "s"} placed in segments, ${predicted} next order${predicted === 1 ? "" : "s"} predicted`;
     },
   },
   {

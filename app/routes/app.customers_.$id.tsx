@@ -8,6 +8,7 @@ import { z } from "zod";
 import { PageLoadError } from "../admin/page-load-error";
 import { customerDetail, healthThresholdsOf } from "../customers/directory.server";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
+import { InsightsCard } from "../customers/insights-card";
 import db from "../db.server";
 import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
 import { installedShop } from "../shops/installation.server";
@@ -195,6 +196,7 @@ export default function CustomerPage() {
         </Layout.Section>
         <Layout.Section variant="oneThird">
           <BlockStack gap="400">
+            <InsightsCard insights={customer} timezone={timezone} />
             <Card>
               <Form method="post" data-form="adjust-points">
                 <input type="hidden" name="adjustmentId" value={adjustmentId} />

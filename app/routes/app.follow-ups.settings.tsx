@@ -102,6 +102,8 @@ const FIELD_LABELS: Record<string, string> = {
   senderEmail: "Sender email",
   replyToEmail: "Reply-To",
   winBackPastDays: "Past customers",
+  winBackTiming: "When to write",
+  winBackGraceFactor: "Grace (expected gaps)",
   brandColor: "Brand colour",
   logoUrl: "Logo URL",
   quietHoursStart: "Quiet hours start",
@@ -251,8 +253,39 @@ export default function FollowUpSettings() {
               </InlineGrid>
               {kind === "WIN_BACK" && (
                 <BlockStack gap="200">
+                  <InlineGrid columns={{ xs: 1, sm: 2 }} gap="300">
+                    <Select
+                      label="When to write"
+                      options={[
+                        { value: "FIXED", label: "After the days without an order above" },
+                        { value: "RHYTHM", label: "When overdue against their own rhythm" },
+                      ]}
+                      value={String(draft.winBackTiming)}
+                      onChange={(value) => set("winBackTiming", value)}
+                      error={errorOf("winBackTiming")}
+                    />
+                    {draft.winBackTiming === "RHYTHM" ? (
+                      <TextField
+                        label="Grace (expected gaps)"
+                        type="number"
+                        step={0.1}
+                        autoComplete="off"
+                        value={String(draft.winBackGraceFactor)}
+                        onChange={(value) => set("winBackGraceFactor", value)}
+                        error={errorOf("winBackGraceFactor")}
+                        helpText="1.5 writes when half a gap has passed since their next order was expected."
+                      />
+                    ) : null}
+                  </InlineGrid>
+                  {draft.winBackTiming === "RHYTHM" ? (
+                    <Text as="p" tone="subdued" data-rhythm="win-back">
+                      {`Each customer is written to ${draft.winBackGraceFactor || "…"} × their own expected gap between orders after their last one (at least 14 days): a customer with one order uses the shop's typical gap${winBack.shopMedianGapDays !== null ? ` (${Math.round(winBack.shopMedianGapDays)} days now)` : ", once the shop has 5 repeat orders; until then"}, and without either the days without an order above.`}
+                    </Text>
+                  ) : null}
                   <Text as="p" data-audience="win-back">
-                    {`Goes to customers whose last order was ${draft.winBackAfterDays || "…"} days ago and who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} ${winBack.lapsedLast30Days === 1 ? "customer" : "customers"} reached ${winBack.afterDays} days. Customers who had gone longer without ordering when win-back was turned on get one only if you include them below.`}
+                    {winBack.timing === "RHYTHM"
+                      ? `Goes to customers overdue against their own rhythm who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} ${winBack.lapsedLast30Days === 1 ? "customer" : "customers"} became overdue by the saved grace. Customers who were already overdue when win-back was turned on get one only if you include them below.`
+                      : `Goes to customers whose last order was ${draft.winBackAfterDays || "…"} days ago and who agreed to email marketing, once per lapse. In the last 30 days, ${winBack.lapsedLast30Days.toLocaleString("en")} ${winBack.lapsedLast30Days === 1 ? "customer" : "customers"} reached ${winBack.afterDays} days. Customers who had gone longer without ordering when win-back was turned on get one only if you include them below.`}
                   </Text>
                   <Select
                     label="Past customers when it is turned on"

@@ -16,6 +16,7 @@ export const INSTALLED_DAYS_AGO = 30;
 const DAY_MS = 86_400_000;
 const REDEMPTIONS = 12;
 const REFERRALS = 6;
+const BIRTHDAYS = 8;
 
 /** The few statements the seed runs on the app's own database connection. */
 export interface AppDatabase {
@@ -72,6 +73,7 @@ export async function liveSinceInstall(options: LivedInOptions): Promise<LivedIn
   const usedCodes = redeemed.filter((_, index) => index % 2 === 0);
   for (const { customerId, code } of usedCodes) placeRecentOrder(options, customerId, code, 2);
   const referrals = await referFriends(options, new Set(redeemed.map((redemption) => redemption.customerId)));
+  await giveBirthdays(options);
   await caughtUp(options);
   return { ordersAfterInstall, redemptions: redeemed.length, redeemedCodesUsed: usedCodes.length, referrals };
 }
@@ -177,6 +179,21 @@ async function referFriends(options: LivedInOptions, skip: Set<string>): Promise
     referred++;
   }
   return referred;
+}
+
+/** A few repeat customers gave their birthday in the widget (POST /apps/loyalty/birthday), so customer pages show one. */
+async function giveBirthdays(options: LivedInOptions): Promise<void> {
+  const { devStore } = options;
+  const repeaters = devStore.store.customers().filter((customer) => customer.state === "ENABLED" && devStore.store.ordersOf(customer.id).length > 1);
+  for (const [index, customer] of repeaters.slice(0, BIRTHDAYS).entries()) {
+    const birthday = { month: 1 + ((index * 5) % 12), day: 1 + ((index * 7) % 28) };
+    const response = await asShopper(devStore, customer.id, "/apps/loyalty/birthday", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(birthday),
+    });
+    if (!response.ok) throw new Error(`Saving the birthday of ${customer.email} failed: ${response.status} ${await response.text()}`);
+  }
 }
 
 /** An order placed today with a code, paid at checkout. */

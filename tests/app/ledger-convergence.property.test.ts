@@ -11,12 +11,13 @@
  * once in time order, one delivery at a time; once shuffled, every delivery one to three times (a
  * repeat under Shopify's same event id or as a separate event), 16 in flight. Both must end with the
  * same balances, the same net points per customer, order and reason, the same live follow-ups and the
- * same report rows.
+ * same report rows; the win-back, timed by each customer's own rhythm and swept after both, included.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { setReplenishmentInterval } from "../../app/follow-ups/schedule.server";
+import { recomputeShopPredictions } from "../../app/customers/next-order.server";
+import { setReplenishmentInterval, sweepWinBacks } from "../../app/follow-ups/schedule.server";
 import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { rebuildReports } from "../../app/reports/aggregates.server";
 import { added, deliveriesOf, history, idsFor, outcome, referralsBeforeDeliveries, reportDays, type Delivery } from "../support/order-histories";
@@ -38,6 +39,9 @@ beforeAll(async () => {
   for (const kind of ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT"] as const) await setFollowUpKindEnabled(app.db, shopId, kind, true, new Date());
   // Both products the histories order have a use-up interval, so replenishment reminders are compared too.
   for (let o = 0; o < 2; o++) await setReplenishmentInterval(app.db, shopId, `gid://shopify/Product/${1000 + o}`, { intervalDays: 30, leadDays: 5 });
+  // Win-back timed by each customer's own rhythm (their predicted gap, else the shop's): swept after each run's deliveries.
+  await setFollowUpKindEnabled(app.db, shopId, "WIN_BACK", true, new Date());
+  await app.db.followUpSettings.update({ where: { shopId }, data: { winBackTiming: "RHYTHM", winBackGraceFactor: 1.5 } });
   // The report rows are kept up to date from here on, so each delivery's changes to them are compared.
   await rebuildReports(app.db, shopId);
 }, 120_000);
@@ -105,6 +109,10 @@ describe("the ledger is a function of the final state of the customer's orders",
         await referralsBeforeDeliveries(app, shopId, plan, stormy, stormDeliveries, stormRun);
         await storm(stormDeliveries, order, copies);
         const afterStorm = await reportDays(app.db, shopId);
+        // The rhythm win-back reads the stored orders and the predictions made from them: both runs' customers
+        // lapse at their last purchase + 14 days (gaps of seconds give the floor), swept 20 days on.
+        await recomputeShopPredictions(app.db, shopId, new Date());
+        await sweepWinBacks(app.db, new Date(start.getTime() + 20 * 86_400_000));
 
         const expected = await outcome(app.db, shopId, calm, plan);
         const actual = await outcome(app.db, shopId, stormy, plan);

@@ -180,6 +180,7 @@ function valueFor(column: Column, tag: string, catalogue: Catalogue): unknown {
     case "bigint":
     case "smallint":
     case "numeric":
+    case "double precision":
       return 1;
     case "boolean":
       return false;

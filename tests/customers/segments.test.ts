@@ -233,7 +233,7 @@ describe("the customer-segments job", () => {
     const later = { ...context, now: () => new Date(now.getTime() + 1000), stopping: () => false } as JobContext;
     const started = Date.now();
     const waitingRound = job.round({ ...later, now: () => new Date(now.getTime() + SEGMENTS_MIN_GAP_MS - 600) }, shops[0]);
-    expect(await waitingRound).toBe("10 customers placed in segments");
+    expect(await waitingRound).toBe("10 customers placed in segments, 7 next orders predicted");
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     // A stopping process does not wait for it.
     expect(await job.round({ ...later, stopping: () => true }, shops[0])).toMatch(/^stopped before recomputing/);
