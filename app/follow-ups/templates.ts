@@ -5,7 +5,7 @@
  * A body is plain text: blank lines separate paragraphs, `{{field}}` inserts a merge field, and a
  * paragraph naming a field that has no value (no code for a win-back without an incentive) is left out.
  */
-import type { FollowUpKind } from "./rules";
+import type { FollowUpKind, SendKind } from "./rules";
 
 export interface Template {
   subject: string;
@@ -93,14 +93,14 @@ export function escapeHtml(text: string): string {
 const SAFE_COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 
 /** The call to action under the body: reorder a product, or visit the shop. */
-function callToAction(kind: FollowUpKind, values: MergeValues): { label: string; url: string } | null {
+function callToAction(kind: SendKind, values: MergeValues): { label: string; url: string } | null {
   const url = values.reorder_link;
   if (!url) return null;
   return { label: kind === "REPLENISHMENT" ? "Reorder now" : kind === "THANK_YOU" ? "Visit the shop" : "Shop now", url };
 }
 
 export function renderEmail(input: {
-  kind: FollowUpKind;
+  kind: SendKind;
   template: Template;
   values: MergeValues;
   branding: Branding;
