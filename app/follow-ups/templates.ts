@@ -35,12 +35,13 @@ export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code"
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null>>;
 
-/** The merge fields each kind fills (a win-back's code only when the shop gives an incentive). */
-export const MERGE_FIELDS_BY_KIND: Record<FollowUpKind, readonly MergeField[]> = {
+/** The merge fields each kind fills (a win-back's or a campaign's code only when it gives an incentive). */
+export const MERGE_FIELDS_BY_KIND: Record<SendKind, readonly MergeField[]> = {
   THANK_YOU: ["first_name", "shop_name", "points_balance", "reorder_link"],
   NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
   REPLENISHMENT: ["first_name", "shop_name", "points_balance", "product", "reorder_link"],
   WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
+  CAMPAIGN: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
 };
 
 export interface Branding {

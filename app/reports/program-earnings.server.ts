@@ -153,6 +153,11 @@ async function bestPointValue(db: PrismaClient, shopId: string): Promise<Program
   return row ? { amountOff: row.amount_off, pointsCost: Number(row.points_cost), rewardName: row.name } : null;
 }
 
+/** Every spelling of the `codes` CTE's (upper-case) codes an order may carry, as the `spellings` CTE's one array. */
+const CODE_SPELLINGS = Prisma.sql`spellings AS (
+      SELECT array_agg(DISTINCT spelling) AS any_of FROM codes, LATERAL (VALUES (code), (lower(code))) AS s(spelling)
+    )`;
+
 /**
  * Counted orders of the period carrying a code the app created. The shop's codes are gathered first
  * (as created, upper and lower case, as Shopify may report what the customer typed), the orders
@@ -164,9 +169,7 @@ async function attributed(db: PrismaClient, shop: ShopForEarnings, period: Perio
       SELECT upper(code) AS code, 'reward' AS source FROM "Redemption" WHERE "shopId" = ${shop.id}
       UNION SELECT upper(code), 'referral' FROM "ReferralDiscount" WHERE "shopId" = ${shop.id}
       UNION SELECT upper("discountCode"), 'followUp' FROM "FollowUp" WHERE "shopId" = ${shop.id} AND "discountCode" IS NOT NULL
-    ), spellings AS (
-      SELECT array_agg(DISTINCT spelling) AS any_of FROM codes, LATERAL (VALUES (code), (lower(code))) AS s(spelling)
-    ), coded AS (
+    ), ${CODE_SPELLINGS}, coded AS (
       SELECT o."shopifyId", o."discountCodes", ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
         FROM "Order" o, spellings
        WHERE o."shopId" = ${shop.id} AND o."discountCodes" && spellings.any_of AND ${countedOrderSql("o")}
@@ -204,4 +207,27 @@ async function followUpResults(db: PrismaClient, shop: ShopForEarnings, period: 
     const row = rows.find((candidate) => candidate.kind === kind);
     return { kind, sent: Number(row?.sent ?? 0), ordersWithin30Days: Number(row?.orders ?? 0), revenue: roundMoney(row?.revenue ?? "0") };
   });
+}
+
+/**
+ * A campaign's orders: counted orders carrying the code sent to one of its recipients, placed within
+ * `days` days after that email was sent, found as `attributed` finds the program's (same spellings,
+ * same GIN index, same Sales). Campaign codes also count in the program's follow-up figure above.
+ */
+export async function campaignAttribution(db: PrismaClient, shopId: string, campaignId: string, days: number): Promise<AttributedSource> {
+  const [row] = await db.$queryRaw<{ orders: number; revenue: string }[]>`
+    WITH codes AS (
+      SELECT upper("discountCode") AS code, "sentAt" AS sent_at FROM "FollowUp"
+       WHERE "shopId" = ${shopId} AND "campaignId" = ${campaignId} AND status = 'SENT' AND "discountCode" IS NOT NULL
+    ), ${CODE_SPELLINGS}, coded AS (
+      SELECT o.id, o."discountCodes", o."placedAt", ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
+        FROM "Order" o, spellings
+       WHERE o."shopId" = ${shopId} AND o."discountCodes" && spellings.any_of AND ${countedOrderSql("o")}
+    )
+    SELECT COUNT(*)::int AS orders, COALESCE(SUM(o.revenue), 0)::text AS revenue
+      FROM coded o
+     WHERE EXISTS (SELECT 1 FROM codes, unnest(o."discountCodes") AS used(code)
+                    WHERE codes.code = upper(used.code) AND o."placedAt" >= codes.sent_at
+                      AND o."placedAt" < codes.sent_at + make_interval(days => ${days}::int))`;
+  return { orders: Number(row?.orders ?? 0), revenue: roundMoney(row?.revenue ?? "0") };
 }
