@@ -1,61 +1,58 @@
--- Campaigns: a merchant's one-off email to an audience, each recipient a follow-up of kind CAMPAIGN
+-- Campaigns: one-off emails a merchant sends to an audience, each recipient a follow-up of kind CAMPAIGN
 -- and the campaign whose unsubscribe link a customer used
 -- CreateEnum
-CREATE TYPE "ShopifyWriteKind" AS ENUM ('METAFIELD_DEFINITIONS', 'CUSTOMER_RECORD', 'FLOW_TRIGGER');
+CREATE TYPE "CampaignStatus" AS ENUM ('SENDING', 'CANCELLED');
+
+-- CreateEnum
+CREATE TYPE "CampaignDiscountKind" AS ENUM ('NONE', 'PERCENTAGE', 'AMOUNT');
+
+-- AlterEnum
+ALTER TYPE "FollowUpKind" ADD VALUE 'CAMPAIGN';
 
 -- AlterTable
-ALTER TABLE "ProgramSettings" ADD COLUMN     "customerTagPrefix" TEXT NOT NULL DEFAULT 'VIP ',
-ADD COLUMN     "customerTagsEnabled" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "FollowUp" ADD COLUMN     "campaignId" TEXT;
+
+-- AlterTable
+ALTER TABLE "FollowUpUnsubscribe" ADD COLUMN     "campaignId" TEXT;
 
 -- CreateTable
-CREATE TABLE "ShopifyWrite" (
+CREATE TABLE "Campaign" (
     "id" TEXT NOT NULL,
-    "sequence" BIGSERIAL NOT NULL,
     "shopId" TEXT NOT NULL,
-    "kind" "ShopifyWriteKind" NOT NULL,
-    "key" TEXT NOT NULL,
-    "customerId" TEXT,
-    "handle" TEXT,
-    "payload" JSONB,
-    "version" INTEGER NOT NULL DEFAULT 1,
-    "dueAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "attempts" INTEGER NOT NULL DEFAULT 0,
-    "lastError" TEXT,
+    "name" TEXT NOT NULL,
+    "audience" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "body" TEXT NOT NULL,
+    "discountKind" "CampaignDiscountKind" NOT NULL DEFAULT 'NONE',
+    "discountValue" DECIMAL(18,4),
+    "discountValidDays" INTEGER,
+    "ratePerMinute" INTEGER NOT NULL,
+    "attributionDays" INTEGER NOT NULL DEFAULT 14,
+    "status" "CampaignStatus" NOT NULL DEFAULT 'SENDING',
+    "recipients" INTEGER NOT NULL,
+    "sentAt" TIMESTAMP(3) NOT NULL,
+    "cancelledAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "ShopifyWrite_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "CustomerShopifyRecord" (
-    "customerId" TEXT NOT NULL,
-    "shopId" TEXT NOT NULL,
-    "pointsBalance" INTEGER,
-    "tier" TEXT,
-    "tierTag" TEXT,
-    "writtenAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "CustomerShopifyRecord_pkey" PRIMARY KEY ("customerId")
+    CONSTRAINT "Campaign_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
-CREATE INDEX "ShopifyWrite_shopId_dueAt_idx" ON "ShopifyWrite"("shopId", "dueAt");
+CREATE INDEX "Campaign_shopId_createdAt_idx" ON "Campaign"("shopId", "createdAt");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "ShopifyWrite_shopId_key_key" ON "ShopifyWrite"("shopId", "key");
+CREATE INDEX "FollowUp_campaignId_status_idx" ON "FollowUp"("campaignId", "status");
 
 -- CreateIndex
-CREATE INDEX "CustomerShopifyRecord_shopId_idx" ON "CustomerShopifyRecord"("shopId");
+CREATE INDEX "FollowUpUnsubscribe_campaignId_idx" ON "FollowUpUnsubscribe"("campaignId");
 
 -- AddForeignKey
-ALTER TABLE "ShopifyWrite" ADD CONSTRAINT "ShopifyWrite_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "FollowUp" ADD CONSTRAINT "FollowUp_campaignId_fkey" FOREIGN KEY ("campaignId") REFERENCES "Campaign"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "ShopifyWrite" ADD CONSTRAINT "ShopifyWrite_customerId_fkey" FOREIGN KEY ("customerId") REFERENCES "Customer"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "FollowUpUnsubscribe" ADD CONSTRAINT "FollowUpUnsubscribe_campaignId_fkey" FOREIGN KEY ("campaignId") REFERENCES "Campaign"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "CustomerShopifyRecord" ADD CONSTRAINT "CustomerShopifyRecord_customerId_fkey" FOREIGN KEY ("customerId") REFERENCES "Customer"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "CustomerShopifyRecord" ADD CONSTRAINT "CustomerShopifyRecord_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "Campaign" ADD CONSTRAINT "Campaign_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
