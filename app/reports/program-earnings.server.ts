@@ -227,7 +227,8 @@ export async function campaignAttribution(db: PrismaClient, shopId: string, camp
     SELECT COUNT(*)::int AS orders, COALESCE(SUM(o.revenue), 0)::text AS revenue
       FROM coded o
      WHERE EXISTS (SELECT 1 FROM codes, unnest(o."discountCodes") AS used(code)
-                    WHERE codes.code = upper(used.code) AND o."placedAt" >= codes.sent_at
+                    -- Shopify stamps an order to the second: an order in the second of the send is after it.
+                    WHERE codes.code = upper(used.code) AND o."placedAt" >= date_trunc('second', codes.sent_at)
                       AND o."placedAt" < codes.sent_at + make_interval(days => ${days}::int))`;
   return { orders: Number(row?.orders ?? 0), revenue: roundMoney(row?.revenue ?? "0") };
 }
