@@ -21,6 +21,8 @@ import { campaignSendTimes } from "./pacing";
 import { previewCampaignEmail } from "./preview";
 
 const DAY = 86_400_000;
+/** Consent the app heard from Shopify this recently is not asked again for a count. Dispatch always asks. */
+const CONSENT_FRESH_MS = 60 * 60_000;
 
 export const campaignKey = (campaignId: string, customerShopifyId: string) => `campaign:${campaignId}:${customerShopifyId}`;
 
@@ -54,13 +56,18 @@ export interface AudienceCount {
   consentFromShopify: boolean;
 }
 
-/** Asks Shopify for the audience's consent now and counts who may receive the campaign. */
+/** Asks Shopify for the audience's consent (unless heard within the hour) and counts who may receive the campaign. */
 export async function countCampaignAudience(db: PrismaClient, graphql: AdminGraphql, shopId: string, audience: string, now: Date): Promise<AudienceCount> {
   const audienceRows = await audienceSql(db, shopId, audience, now);
-  const customers = await db.$queryRaw<{ id: string }[]>`SELECT a."shopifyId" AS id FROM (${audienceRows}) a`;
+  // Shopify is asked about everyone whose consent the app has not heard in the last hour (a count
+  // repeated while the merchant edits, or the send right after it, asks again for none of them).
+  const customers = await db.$queryRaw<{ id: string; stale: boolean }[]>`
+    SELECT a."shopifyId" AS id, (m."updatedAt" IS NULL OR m."updatedAt" < ${new Date(now.getTime() - CONSENT_FRESH_MS)}) AS stale
+      FROM (${audienceRows}) a
+      LEFT JOIN "MarketingConsent" m ON m."shopId" = a."shopId" AND m."customerShopifyId" = a."shopifyId"`;
   let consentFromShopify = true;
   try {
-    await refreshMarketingConsent(db, graphql, shopId, customers.map((customer) => customer.id), now);
+    await refreshMarketingConsent(db, graphql, shopId, customers.filter((customer) => customer.stale).map((customer) => customer.id), now);
   } catch (error) {
     consentFromShopify = false;
     logger.warn("campaigns: could not read marketing consent", { error: error instanceof Error ? error.message : String(error) });

@@ -98,6 +98,8 @@ beforeAll(async () => {
   await app.db.followUpUnsubscribe.create({ data: { shopId, customerShopifyId: customers.cy } });
   await app.db.customer.update({ where: { shopId_shopifyId: { shopId, shopifyId: customers.eve } }, data: { redactedAt: new Date(), email: null } });
   await app.db.marketingConsent.create({ data: { shopId, customerShopifyId: customers.hal, state: "subscribed" } });
+  // Heard two hours ago: a count asks Shopify again.
+  await app.db.$executeRaw`UPDATE "MarketingConsent" SET "updatedAt" = now() - interval '2 hours' WHERE "customerShopifyId" = ${customers.hal}`;
   for (const [name] of people) {
     await app.db.customerSegment.create({
       data: {
@@ -129,7 +131,7 @@ describe("the campaign form", () => {
     expect(atRisk).toEqual({ status: 200, body: { intent: "count", ok: true, count: { customers: 6, reachable: 2, consentFromShopify: true } } });
     const all = await post(LIST, { intent: "count", audience: "all" });
     expect(all.body.count).toEqual({ customers: 7, reachable: 3, consentFromShopify: true });
-    // Shopify's answer replaced what the app last recorded for hal.
+    // Shopify's answer replaced what the app recorded for hal two hours ago.
     expect(await app.db.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: customers.hal } } })).toMatchObject({ state: "not_subscribed" });
     const champions = await post(LIST, { intent: "count", audience: "segment:Champions" });
     expect(champions.body.count).toMatchObject({ customers: 1, reachable: 1 });
