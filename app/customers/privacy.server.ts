@@ -28,6 +28,16 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  // The emails the app sent or meant to send them (follow-ups and campaigns), and their email choices.
+  const [emails, unsubscribe, consent] = await Promise.all([
+    tx.followUp.findMany({
+      where: { shopId, customerShopifyId },
+      orderBy: { createdAt: "asc" },
+      select: { kind: true, status: true, subject: true, toEmail: true, sentAt: true, discountCode: true, cancelReason: true, campaign: { select: { name: true } } },
+    }),
+    tx.followUpUnsubscribe.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { unsubscribedAt: true } }),
+    tx.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { state: true, consentUpdatedAt: true } }),
+  ]);
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -55,6 +65,9 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      emails: emails.map(({ campaign, ...email }) => ({ ...email, campaign: campaign?.name ?? null })),
+      unsubscribedAt: unsubscribe?.unsubscribedAt ?? null,
+      emailMarketingConsent: consent,
     }),
   ) as Prisma.InputJsonObject;
 }

@@ -7,6 +7,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { customerDataReport } from "../../app/customers/privacy.server";
 import { claimDueFollowUps, dispatchDueFollowUps, type DispatchOptions } from "../../app/follow-ups/dispatch.server";
 import { smtpTransport, type MailTransport } from "../../app/follow-ups/mail.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
@@ -213,6 +214,9 @@ describe("sending", () => {
       expect(mail.headers.get("list-unsubscribe")).toMatch(new RegExp(`^<${app.appUrl}/follow-ups/unsubscribe\\?token=[\\w.-]+>$`));
     }
     expect(codes.ana).not.toBe(codes.gus);
+    // A data request about ana lists the campaign email sent to her.
+    const data = (await app.db.$transaction((tx) => customerDataReport(tx, shopId, customers.ana))) as { emails: unknown[] };
+    expect(data.emails).toEqual([expect.objectContaining({ kind: "CAMPAIGN", status: "SENT", campaign: "Come back", toEmail: "ana@example.com", subject: "A gift for you, Ana", discountCode: codes.ana })]);
     expect(await report(comeBack)).toMatchObject({ state: "sent", recipients: 2, sent: 2, failed: 0, skipped: 0, waiting: 0, unsubscribed: 0, orders: 0, revenue: "0.00" });
   });
 
