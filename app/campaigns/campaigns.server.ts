@@ -82,9 +82,31 @@ export class CampaignRefusedError extends Error {}
 /**
  * Sends a campaign: consent asked of Shopify, then in one transaction the campaign and one follow-up
  * per reachable recipient, due `ratePerMinute` a minute from now outside the shop's quiet hours.
- * Returns the campaign's id and its recipients.
+ * Returns the campaign's id and its recipients. `sendKey` is the form's: sent twice, it sends once.
  */
-export async function sendCampaign(db: PrismaClient, graphql: AdminGraphql, shopId: string, input: CampaignInput, now: Date): Promise<{ id: string; recipients: number }> {
+export async function sendCampaign(
+  db: PrismaClient,
+  graphql: AdminGraphql,
+  shopId: string,
+  input: CampaignInput,
+  sendKey: string,
+  now: Date,
+): Promise<{ id: string; recipients: number }> {
+  // A form sent again (a resubmit, a retried request) finds the campaign it made.
+  const sent = () => db.campaign.findUnique({ where: { shopId_sendKey: { shopId, sendKey } }, select: { id: true, recipients: true } });
+  const earlier = await sent();
+  if (earlier) return earlier;
+  try {
+    return await scheduleCampaign(db, graphql, shopId, input, sendKey, now);
+  } catch (error) {
+    // The same form sent twice at once: the other request made it.
+    const other = (error as { code?: string }).code === "P2002" ? await sent() : null;
+    if (other) return other;
+    throw error;
+  }
+}
+
+async function scheduleCampaign(db: PrismaClient, graphql: AdminGraphql, shopId: string, input: CampaignInput, sendKey: string, now: Date): Promise<{ id: string; recipients: number }> {
   const count = await countCampaignAudience(db, graphql, shopId, input.audience, now);
   if (count.reachable === 0) throw new CampaignRefusedError("No customer in this audience can receive marketing email: nothing was sent");
   const [shop, settings] = await Promise.all([db.shop.findUniqueOrThrow({ where: { id: shopId }, select: { ianaTimezone: true } }), followUpSettings(db, shopId)]);
@@ -106,6 +128,7 @@ export async function sendCampaign(db: PrismaClient, graphql: AdminGraphql, shop
         ratePerMinute: input.ratePerMinute,
         attributionDays: input.attributionDays,
         recipients: recipients.length,
+        sendKey,
         sentAt: now,
       },
     });

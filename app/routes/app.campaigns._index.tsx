@@ -7,6 +7,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useFetcher, useLoaderData, useNavigate, useNavigation, useSubmit } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, FormLayout, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
+import { randomUUID } from "node:crypto";
 import { useEffect, useMemo, useState } from "react";
 
 import { PageLoadError } from "../admin/page-load-error";
@@ -32,6 +33,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     shop: { name: shop.name ?? shop.domain, domain: shop.domain, timezone: shop.ianaTimezone, currencyCode: shop.currencyCode },
     branding: { brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     quietHours: { start: settings.quietHoursStart, end: settings.quietHoursEnd },
+    // One key per form shown: a resubmitted Send finds its campaign instead of sending again.
+    sendKey: randomUUID(),
   };
 };
 
@@ -66,8 +69,10 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionAns
       transport.close();
     }
   }
+  const sendKey = typeof form.sendKey === "string" ? form.sendKey : "";
+  if (!/^[0-9a-f-]{36}$/.test(sendKey)) return Response.json({ intent, ok: false, errors: { form: "This form is out of date: reload the page" } }, { status: 400 });
   try {
-    const { id, recipients } = await sendCampaign(db, graphql, shop.id, parsed.value, now);
+    const { id, recipients } = await sendCampaign(db, graphql, shop.id, parsed.value, sendKey, now);
     return { intent, ok: true, campaignId: id, message: `Sending to ${recipients} customer${recipients === 1 ? "" : "s"}.` };
   } catch (error) {
     if (error instanceof CampaignRefusedError) return Response.json({ intent, ok: false, errors: { audience: error.message } }, { status: 422 });
@@ -101,7 +106,7 @@ const STATE_BADGE: Record<CampaignSummary["state"], { label: string; tone: "info
 };
 
 export default function Campaigns() {
-  const { campaigns, shop, branding, quietHours } = useLoaderData<typeof loader>();
+  const { campaigns, shop, branding, quietHours, sendKey } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>() as ActionAnswer | undefined;
   const counter = useFetcher<ActionAnswer>();
   const submit = useSubmit();
@@ -142,7 +147,7 @@ export default function Campaigns() {
     autoComplete: "off",
     name,
   });
-  const send = (intent: "test" | "send") => draft && submit({ intent, ...draft }, { method: "post" });
+  const send = (intent: "test" | "send") => draft && submit({ intent, sendKey, ...draft }, { method: "post" });
   const mergeFields = MERGE_FIELDS_BY_KIND.CAMPAIGN.map((name) => `{{${name}}}`).join(", ");
 
   return (

@@ -4,6 +4,7 @@
  * follow-up workers (dispatch, with an injected clock) send over real SMTP to an in-process server,
  * creating each recipient's code in the dev store and reading consent from it.
  */
+import { randomUUID } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -62,8 +63,8 @@ const CAMPAIGN = {
   attributionDays: "14",
 };
 
-async function sendCampaign(fields: Partial<typeof CAMPAIGN>): Promise<string> {
-  const { status, body } = await post(LIST, { ...CAMPAIGN, ...fields });
+async function sendCampaign(fields: Partial<typeof CAMPAIGN> & { sendKey?: string }): Promise<string> {
+  const { status, body } = await post(LIST, { ...CAMPAIGN, sendKey: randomUUID(), ...fields });
   expect(status, JSON.stringify(body)).toBe(200);
   expect(body.ok).toBe(true);
   return body.campaignId;
@@ -173,7 +174,7 @@ describe("the campaign form", () => {
       ratePerMinute: "must be 1 to 1000",
       subject: "{{product}} has no value in a campaign email",
     });
-    const nobody = await post(LIST, { ...CAMPAIGN, audience: "segment:Lost" });
+    const nobody = await post(LIST, { ...CAMPAIGN, sendKey: randomUUID(), audience: "segment:Lost" });
     expect(nobody).toEqual({ status: 422, body: { intent: "send", ok: false, errors: { audience: "No customer in this audience can receive marketing email: nothing was sent" } } });
     expect(await app.db.campaign.count()).toBe(0);
   });
@@ -197,8 +198,12 @@ describe("sending", () => {
 
   it("sends each reachable recipient one email with their own code, created in the shop for them only", async () => {
     const now = new Date();
-    comeBack = await sendCampaign({});
+    const sendKey = randomUUID();
+    comeBack = await sendCampaign({ sendKey });
     expect(await app.db.followUp.count({ where: { campaignId: comeBack } })).toBe(2);
+    // The same form sent again (a resubmit) finds its campaign: nobody is scheduled twice.
+    expect(await sendCampaign({ sendKey })).toBe(comeBack);
+    expect(await app.db.followUp.count({ where: { shopId, kind: "CAMPAIGN" } })).toBe(2);
     await drain(new Date());
     const mails = mailsOf(comeBack);
     expect(mails.map((mail) => mail.recipients[0]).sort()).toEqual(["ana@example.com", "gus@example.com"]);
@@ -324,7 +329,7 @@ describe("shops kept apart", () => {
   it("another shop's campaign is a 404, and cannot be cancelled from here", async () => {
     const other = await app.db.shop.create({ data: { domain: "other-shop.myshopify.com" } });
     const theirs = await app.db.campaign.create({
-      data: { shopId: other.id, name: "Theirs", audience: "all", subject: "Hi", body: "Hi", ratePerMinute: 10, recipients: 0, sentAt: new Date() },
+      data: { shopId: other.id, name: "Theirs", audience: "all", subject: "Hi", body: "Hi", ratePerMinute: 10, recipients: 0, sendKey: randomUUID(), sentAt: new Date() },
     });
     const response = await fetch(new URL(pageOf(theirs.id), app.appUrl), { headers: headers() });
     expect(response.status).toBe(404);

@@ -30,6 +30,7 @@ CREATE TABLE "Campaign" (
     "attributionDays" INTEGER NOT NULL DEFAULT 14,
     "status" "CampaignStatus" NOT NULL DEFAULT 'SENDING',
     "recipients" INTEGER NOT NULL,
+    "sendKey" TEXT NOT NULL,
     "sentAt" TIMESTAMP(3) NOT NULL,
     "cancelledAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -40,6 +41,9 @@ CREATE TABLE "Campaign" (
 
 -- CreateIndex
 CREATE INDEX "Campaign_shopId_createdAt_idx" ON "Campaign"("shopId", "createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Campaign_shopId_sendKey_key" ON "Campaign"("shopId", "sendKey");
 
 -- CreateIndex
 CREATE INDEX "FollowUp_campaignId_status_idx" ON "FollowUp"("campaignId", "status");
