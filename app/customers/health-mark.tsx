@@ -8,6 +8,7 @@ export const FOLLOW_UP_NAMES: Record<string, string> = {
   NEXT_PURCHASE: "Next purchase",
   REPLENISHMENT: "Replenishment reminder",
   WIN_BACK: "Win-back",
+  CAMPAIGN: "Campaign email",
 };
 
 const PROGRESS = { success: "complete", warning: "partiallyComplete", critical: "incomplete" } as const;

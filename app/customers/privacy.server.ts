@@ -28,10 +28,18 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
-  // What the app derived from their orders: their RFM segment and predicted next order.
-  const [segment, prediction] = await Promise.all([
+  // What the app derived from their orders (their RFM segment and predicted next order), the emails it
+  // sent or meant to send them (follow-ups and campaigns), and their email choices.
+  const [segment, prediction, emails, unsubscribe, consent] = await Promise.all([
     tx.customerSegment.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } } }),
     tx.nextOrderPrediction.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } } }),
+    tx.followUp.findMany({
+      where: { shopId, customerShopifyId },
+      orderBy: { createdAt: "asc" },
+      select: { kind: true, status: true, subject: true, toEmail: true, sentAt: true, discountCode: true, cancelReason: true, campaign: { select: { name: true } } },
+    }),
+    tx.followUpUnsubscribe.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { unsubscribedAt: true } }),
+    tx.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { state: true, consentUpdatedAt: true } }),
   ]);
   return JSON.parse(
     JSON.stringify({
@@ -62,6 +70,9 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       referrals,
       segment: segment && { segment: segment.segment, recencyScore: segment.recencyScore, frequencyScore: segment.frequencyScore, monetaryScore: segment.monetaryScore },
       nextOrder: prediction && { expectedAt: prediction.expectedNextAt, expectedGapDays: prediction.expectedGapDays, basedOnOrders: prediction.orders },
+      emails: emails.map(({ campaign, ...email }) => ({ ...email, campaign: campaign?.name ?? null })),
+      unsubscribedAt: unsubscribe?.unsubscribedAt ?? null,
+      emailMarketingConsent: consent,
     }),
   ) as Prisma.InputJsonObject;
 }

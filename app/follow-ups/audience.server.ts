@@ -1,10 +1,11 @@
 /**
- * Who the win-back reaches, counted with the sweep's own rule (countWinBackAudienceNow): for each
+ * Who marketing email reaches: reachableByMarketingEmailSql (a campaign's audience count and its
+ * recipients). And who the win-back reaches, counted with the sweep's own rule (countWinBackAudienceNow): for each
  * choice of past customers if it were turned on now, how many reached the lapse point in the last
  * 30 days (what "from now on" writes to in a month), and with it on, who is in its window now.
  * With rhythm timing each count is the rhythm sweep's own.
  */
-import type { PrismaClient } from "../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { WIN_BACK_CATCH_UP_DAYS, winBackWindow } from "./rules";
 import { countWinBackAudienceNow, countWinBackAudiences, followUpSettings, winBackAudienceOf } from "./schedule.server";
 import { WIN_BACK_PAST_DAYS_CHOICES } from "./settings";
@@ -44,3 +45,17 @@ export async function winBackReach(db: PrismaClient, shopId: string, settings: A
 }
 
 export type WinBackReach = Awaited<ReturnType<typeof winBackReach>>;
+
+/**
+ * A customer (row alias `c`) a marketing email may go to now, as whyNotSend (rules.ts) decides at
+ * sending time: not erased nor deleted, an email address, not unsubscribed from the app's emails, and
+ * email marketing consent "subscribed" as last recorded (refreshMarketingConsent asks Shopify first).
+ * Shopify's other states (not subscribed, pending, unsubscribed, and invalid: the address bounced)
+ * are not consent.
+ */
+export function reachableByMarketingEmailSql(alias: string): Prisma.Sql {
+  const c = Prisma.raw(`"${alias.replace(/[^A-Za-z_]/g, "")}"`);
+  return Prisma.sql`(${c}."redactedAt" IS NULL AND ${c}."deletedAt" IS NULL AND COALESCE(${c}.email, '') <> ''
+    AND NOT EXISTS (SELECT 1 FROM "FollowUpUnsubscribe" u WHERE u."shopId" = ${c}."shopId" AND u."customerShopifyId" = ${c}."shopifyId")
+    AND EXISTS (SELECT 1 FROM "MarketingConsent" m WHERE m."shopId" = ${c}."shopId" AND m."customerShopifyId" = ${c}."shopifyId" AND m.state = 'subscribed'))`;
+}

@@ -6,19 +6,22 @@
  * - every claim counts as an attempt; a failure is retried with back-off, and after the shop's
  *   maxAttempts (or an SMTP 5xx, which will not change) it ends FAILED with the reason;
  * - a row's result is written only by the worker holding its claim token.
+ * A merchant's campaign is sent the same way: one row per recipient (kind CAMPAIGN, key
+ * `campaign:<campaign>:<customer>`), due at the campaign's pace (app/campaigns/pacing.ts); a row of a
+ * cancelled campaign is cancelled instead of sent.
  */
 import { randomUUID } from "node:crypto";
 
 import type { Tx } from "../database/transaction";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { logger } from "../logger.server";
-import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { formatMoney } from "../orders/money";
+import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "../shopify/discount-codes.server";
-import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
-import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
-import { followUpSettings, recordMarketingConsent, rulesOf } from "./schedule.server";
-import { renderEmail, templateFor } from "./templates";
+import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type SendKind } from "./rules";
+import { followUpSettings, refreshMarketingConsent, rulesOf } from "./schedule.server";
+import { renderEmail, templateFor, type Template } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
 
 export interface DispatchOptions {
@@ -43,7 +46,8 @@ export interface DispatchOptions {
 interface ClaimedFollowUp {
   id: string;
   shopId: string;
-  kind: FollowUpKind;
+  kind: SendKind;
+  campaignId: string | null;
   customerShopifyId: string;
   productShopifyId: string | null;
   variantShopifyId: string | null;
@@ -71,7 +75,7 @@ export async function claimDueFollowUps(db: PrismaClient, now: Date, limit: numb
     UPDATE "FollowUp" f
        SET status = 'SENDING', "leaseUntil" = ${leaseUntil}, "claimToken" = ${token}, attempts = f.attempts + 1, "updatedAt" = ${now}
       FROM due WHERE f.id = due.id
-    RETURNING f.id, f."shopId", f.kind::text AS kind, f."customerShopifyId", f."productShopifyId", f."variantShopifyId", f."productTitle",
+    RETURNING f.id, f."shopId", f.kind::text AS kind, f."campaignId", f."customerShopifyId", f."productShopifyId", f."variantShopifyId", f."productTitle",
               f.attempts, f."discountCode", f."discountShopifyId", f."discountEndsAt", f."claimToken"`;
 }
 
@@ -146,6 +150,7 @@ async function record(db: PrismaClient, followUp: ClaimedFollowUp, outcome: Outc
 interface ShopContext {
   domain: string;
   name: string;
+  currencyCode: string;
   contactEmail: string | null;
   timezone: string;
   settings: Awaited<ReturnType<typeof followUpSettings>>;
@@ -158,7 +163,17 @@ interface BatchContext {
   points: Map<string, number>;
   /** Marketing consent as Shopify holds it now, for the batch's marketing follow-ups (null: could not ask). */
   consent: Map<string, string | null>;
+  campaigns: Map<string, CampaignToSend>;
 }
+
+interface CampaignToSend {
+  cancelled: boolean;
+  template: Template;
+  incentive: Incentive | null;
+}
+
+/** A code's value: whole percent, or an amount off the order in the shop's currency (decimal string). */
+type Incentive = { days: number; prefix: string; title: string } & ({ percent: number } | { amount: string });
 
 const subjectKey = (shopId: string, customerShopifyId: string) => `${shopId} ${customerShopifyId}`;
 
@@ -166,13 +181,15 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
   const { db } = options;
   const shopIds = [...new Set(claimed.map((followUp) => followUp.shopId))];
   const customerIds = [...new Set(claimed.map((followUp) => followUp.customerShopifyId))];
-  const [shops, customers, unsubscribes] = await Promise.all([
-    db.shop.findMany({ where: { id: { in: shopIds }, uninstalledAt: null }, select: { id: true, domain: true, name: true, contactEmail: true, ianaTimezone: true } }),
+  const campaignIds = [...new Set(claimed.flatMap((followUp) => (followUp.campaignId ? [followUp.campaignId] : [])))];
+  const [shops, customers, unsubscribes, campaigns] = await Promise.all([
+    db.shop.findMany({ where: { id: { in: shopIds }, uninstalledAt: null }, select: { id: true, domain: true, name: true, contactEmail: true, ianaTimezone: true, currencyCode: true } }),
     db.customer.findMany({
       where: { shopId: { in: shopIds }, shopifyId: { in: customerIds } },
       select: { id: true, shopId: true, shopifyId: true, email: true, firstName: true, redactedAt: true, deletedAt: true },
     }),
     db.followUpUnsubscribe.findMany({ where: { shopId: { in: shopIds }, customerShopifyId: { in: customerIds } } }),
+    campaignIds.length > 0 ? db.campaign.findMany({ where: { id: { in: campaignIds } } }) : Promise.resolve([]),
   ]);
   const context: BatchContext = {
     shops: new Map(),
@@ -180,9 +197,34 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     unsubscribed: new Set(unsubscribes.map((row) => subjectKey(row.shopId, row.customerShopifyId))),
     points: new Map(),
     consent: new Map(),
+    campaigns: new Map(
+      campaigns.map((campaign) => [
+        campaign.id,
+        {
+          cancelled: campaign.status === "CANCELLED",
+          template: { subject: campaign.subject, body: campaign.body },
+          incentive:
+            campaign.discountKind === "NONE" || !campaign.discountValue || !campaign.discountValidDays
+              ? null
+              : {
+                  days: campaign.discountValidDays,
+                  prefix: "OFFER",
+                  title: `Campaign ${campaign.name}`.slice(0, 200),
+                  ...(campaign.discountKind === "PERCENTAGE" ? { percent: Number(campaign.discountValue) } : { amount: campaign.discountValue.toFixed(2) }),
+                },
+        },
+      ]),
+    ),
   };
   for (const shop of shops) {
-    context.shops.set(shop.id, { domain: shop.domain, name: shop.name ?? shop.domain, contactEmail: shop.contactEmail, timezone: shop.ianaTimezone, settings: await followUpSettings(db, shop.id) });
+    context.shops.set(shop.id, {
+      domain: shop.domain,
+      name: shop.name ?? shop.domain,
+      currencyCode: shop.currencyCode,
+      contactEmail: shop.contactEmail,
+      timezone: shop.ianaTimezone,
+      settings: await followUpSettings(db, shop.id),
+    });
   }
   const ledgerCustomers = customers.map((customer) => customer.id);
   if (ledgerCustomers.length > 0) {
@@ -196,14 +238,8 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     const wanted = [...new Set(claimed.filter((f) => f.shopId === shopId && MARKETING_KINDS.has(f.kind)).map((f) => f.customerShopifyId))];
     if (!shop || wanted.length === 0) continue;
     try {
-      const graphql = await options.adminGraphqlFor(shop.domain);
-      const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: wanted } });
-      for (const [index, id] of wanted.entries()) {
-        const state = nodes[index]?.defaultEmailAddress?.marketingState ?? "NOT_SUBSCRIBED";
-        context.consent.set(subjectKey(shopId, id), state);
-        const updatedAt = nodes[index]?.defaultEmailAddress?.marketingUpdatedAt;
-        await recordMarketingConsent(db, shopId, id, state, updatedAt ? new Date(updatedAt) : null, now);
-      }
+      const states = await refreshMarketingConsent(db, await options.adminGraphqlFor(shop.domain), shopId, wanted, now);
+      for (const [id, state] of states) context.consent.set(subjectKey(shopId, id), state);
     } catch (error) {
       logger.warn("follow-ups: could not read marketing consent", { shop: shop.domain, error: describe(error) });
       for (const id of wanted) context.consent.set(subjectKey(shopId, id), null);
@@ -222,6 +258,8 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
   if (isQuietTime(now, shop.timezone, rules.quietHours)) {
     return { status: "DEFERRED", until: nextSendableTime(now, shop.timezone, rules.quietHours) };
   }
+  const campaign = followUp.campaignId ? context.campaigns.get(followUp.campaignId) : undefined;
+  if (followUp.kind === "CAMPAIGN" && (!campaign || campaign.cancelled)) return { status: "CANCELLED", reason: "campaign cancelled" };
   const key = subjectKey(followUp.shopId, followUp.customerShopifyId);
   const customer = context.customers.get(key) ?? null;
   const marketing = MARKETING_KINDS.has(followUp.kind);
@@ -236,16 +274,16 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
   });
   if (reason || !customer?.email) return { status: "CANCELLED", reason: reason ?? "no email address" };
 
-  const incentive =
-    followUp.kind === "NEXT_PURCHASE"
-      ? { percent: settings.nextPurchaseDiscountPercent, days: settings.nextPurchaseCodeValidDays, prefix: "THANKS" }
+  const incentive: Incentive | null =
+    followUp.kind === "NEXT_PURCHASE" && settings.nextPurchaseDiscountPercent > 0
+      ? { percent: settings.nextPurchaseDiscountPercent, days: settings.nextPurchaseCodeValidDays, prefix: "THANKS", title: "Next purchase" }
       : followUp.kind === "WIN_BACK" && settings.winBackDiscountPercent > 0
-        ? { percent: settings.winBackDiscountPercent, days: settings.winBackCodeValidDays, prefix: "COMEBACK" }
-        : null;
+        ? { percent: settings.winBackDiscountPercent, days: settings.winBackCodeValidDays, prefix: "COMEBACK", title: "Win-back" }
+        : (campaign?.incentive ?? null);
   let code: { code: string; endsAt: Date } | null = null;
-  if (incentive && incentive.percent > 0) code = await ensureDiscount(options, shop, followUp, incentive, now);
+  if (incentive) code = await ensureDiscount(options, shop, followUp, incentive, now);
 
-  const token = unsubscribeToken({ shopId: followUp.shopId, customerShopifyId: followUp.customerShopifyId }, options.secret);
+  const token = unsubscribeToken({ shopId: followUp.shopId, customerShopifyId: followUp.customerShopifyId, campaignId: followUp.campaignId }, options.secret);
   const unsubscribe = unsubscribeUrl(options.appUrl, token);
   const shopUrl = `https://${shop.domain}`;
   const variantNumber = followUp.variantShopifyId?.split("/").pop();
@@ -257,13 +295,13 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
         : shopUrl;
   const email = renderEmail({
     kind: followUp.kind,
-    template: templateFor(followUp.kind, settings.templates),
+    template: campaign ? campaign.template : templateFor(followUp.kind as Exclude<SendKind, "CAMPAIGN">, settings.templates),
     values: {
       first_name: customer.firstName,
       shop_name: shop.name,
       points_balance: String(context.points.get(customer.id) ?? 0),
       code: code?.code ?? null,
-      discount: code && incentive ? `${incentive.percent}%` : null,
+      discount: code && incentive ? ("percent" in incentive ? `${incentive.percent}%` : formatMoney(incentive.amount, shop.currencyCode)) : null,
       code_expires: code ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(code.endsAt) : null,
       product: followUp.productTitle,
       reorder_link: reorderLink,
@@ -284,6 +322,7 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
       "X-Follow-Up-Id": followUp.id,
       "X-Follow-Up-Kind": followUp.kind,
+      ...(followUp.campaignId ? { "X-Campaign-Id": followUp.campaignId } : {}),
       ...(marketing ? {} : { "Auto-Submitted": "auto-generated" }),
     },
   });
@@ -298,7 +337,7 @@ async function ensureDiscount(
   options: DispatchOptions,
   shop: ShopContext,
   followUp: ClaimedFollowUp,
-  incentive: { percent: number; days: number; prefix: string },
+  incentive: Incentive,
   now: Date,
 ): Promise<{ code: string; endsAt: Date }> {
   if (followUp.discountCode && followUp.discountShopifyId && followUp.discountEndsAt) {
@@ -313,11 +352,11 @@ async function ensureDiscount(
   const graphql = await options.adminGraphqlFor(shop.domain);
   const discountId = await createFollowUpDiscount(graphql, {
     code,
-    title: `${followUp.kind === "WIN_BACK" ? "Win-back" : "Next purchase"} ${code}`,
+    title: `${incentive.title} ${code}`,
     customerShopifyId: followUp.customerShopifyId,
-    percent: incentive.percent,
     startsAt: now,
     endsAt,
+    ...("percent" in incentive ? { percent: incentive.percent } : { amount: incentive.amount }),
   });
   await options.db.followUp.updateMany({
     where: { id: followUp.id, claimToken: followUp.claimToken },

@@ -25,7 +25,8 @@ export interface FollowUpRow {
 
 /** One page of a tab, optionally of one kind only; the counts per tab follow the kind. */
 export async function listFollowUps(db: PrismaClient, shopId: string, tab: FollowUpTab, page: number, kind: FollowUpKind | null = null) {
-  const ofKind = kind ? { kind } : {};
+  // A campaign's sends are listed on its own page (app.campaigns.$id).
+  const ofKind = kind ? { kind } : { kind: { not: "CAMPAIGN" as const } };
   const where = { shopId, ...ofKind, status: { in: STATUSES[tab] } };
   const orderBy =
     tab === "scheduled"
@@ -50,7 +51,7 @@ export async function listFollowUps(db: PrismaClient, shopId: string, tab: Follo
       const name = [customer?.firstName, customer?.lastName].filter(Boolean).join(" ");
       return {
         id: row.id,
-        kind: row.kind,
+        kind: row.kind as FollowUpKind,
         status: row.status,
         dueAt: row.dueAt.toISOString(),
         customer: customer?.redactedAt ? "Customer data erased" : [name, customer?.email ?? row.toEmail].filter(Boolean).join(" · ") || `Customer ${row.customerShopifyId.split("/").pop()}`,

@@ -8,6 +8,8 @@ import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
 export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+/** What the follow-up workers send: the automatic kinds, and a recipient of a merchant's campaign (app/campaigns/). */
+export type SendKind = FollowUpKind | "CAMPAIGN";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
 /** The merchant's lists: a follow-up being sent right now is still "scheduled" to them (though no longer cancellable). */
@@ -20,8 +22,8 @@ export const STATUSES_BY_TAB: Record<FollowUpTab, FollowUpStatus[]> = {
   cancelled: ["CANCELLED"],
 };
 
-/** Discounts, replenishment and win-back are marketing: they need the customer's email marketing consent. */
-export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"]);
+/** Discounts, replenishment, win-back and campaigns are marketing: they need the customer's email marketing consent. */
+export const MARKETING_KINDS: ReadonlySet<SendKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "CAMPAIGN"]);
 
 export interface QuietHours {
   /** Local hour the quiet period starts (0–23). */
@@ -399,7 +401,7 @@ export interface Recipient {
 
 /** Why this follow-up must not go out now (it is cancelled with the reason), or null to send it. */
 export function whyNotSend(input: {
-  kind: FollowUpKind;
+  kind: SendKind;
   enabled: boolean;
   customer: Recipient | null;
   consentState: string | null;
@@ -416,7 +418,7 @@ export function whyNotSend(input: {
   return null;
 }
 
-export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
+export function kindEnabled(kind: SendKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
   switch (kind) {
     case "THANK_YOU":
       return rules.thankYouEnabled;
@@ -426,6 +428,9 @@ export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "than
       return rules.replenishmentEnabled;
     case "WIN_BACK":
       return rules.winBackEnabled;
+    case "CAMPAIGN":
+      // The merchant sent it; a cancelled campaign is checked by dispatch.
+      return true;
   }
 }
 

@@ -6,6 +6,8 @@
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { keptPurchaseSql } from "../orders/vocabulary.server";
+import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import {
   CUSTOMER_ORDERS_CHANGED,
   MARKETING_KINDS,
@@ -324,12 +326,17 @@ export async function cancelFollowUp(db: Db, shopId: string, id: string, now: Da
   return count === 1;
 }
 
-/** One-click unsubscribe: recorded at once, and everything still scheduled for the customer is cancelled. */
-export async function unsubscribeCustomer(db: PrismaClient, shopId: string, customerShopifyId: string, now: Date): Promise<void> {
+/**
+ * One-click unsubscribe: recorded at once (with the campaign whose email carried the link, if one did),
+ * and everything still scheduled for the customer is cancelled, campaigns being sent included.
+ */
+export async function unsubscribeCustomer(db: PrismaClient, shopId: string, customerShopifyId: string, now: Date, campaignId: string | null = null): Promise<void> {
   await db.$transaction(async (tx) => {
+    // A campaign id from a signed token that names a campaign of this shop only.
+    const campaign = campaignId ? await tx.campaign.findFirst({ where: { id: campaignId, shopId }, select: { id: true } }) : null;
     await tx.followUpUnsubscribe.upsert({
       where: { shopId_customerShopifyId: { shopId, customerShopifyId } },
-      create: { shopId, customerShopifyId, unsubscribedAt: now },
+      create: { shopId, customerShopifyId, unsubscribedAt: now, campaignId: campaign?.id ?? null },
       update: {},
     });
     await tx.followUp.updateMany({
@@ -359,10 +366,48 @@ export async function recordMarketingConsent(
   });
   if (normalised !== "subscribed") {
     await db.followUp.updateMany({
-      where: { shopId, customerShopifyId, status: "SCHEDULED", kind: { in: [...MARKETING_KINDS] as FollowUpKind[] } },
+      where: { shopId, customerShopifyId, status: "SCHEDULED", kind: { in: [...MARKETING_KINDS] } },
       data: { status: "CANCELLED", cancelledAt: now, cancelReason: "no email marketing consent" },
     });
   }
+}
+
+/** Customers asked of Shopify in one query (the nodes query's cost stays far under Shopify's limit of 1,000). */
+const CONSENT_QUERY_SIZE = 100;
+
+/**
+ * Asks Shopify for customers' email marketing consent now (Shopify is the record, and webhooks may
+ * lag) and stores every answer as recordMarketingConsent does, withdrawn consents cancelling the
+ * scheduled marketing sends. Used right before marketing follow-ups go out and when a campaign's
+ * audience is counted. Returns each customer's state (lower case); throws when Shopify cannot answer.
+ */
+export async function refreshMarketingConsent(db: Db, graphql: AdminGraphql, shopId: string, customerShopifyIds: string[], now: Date): Promise<Map<string, string>> {
+  const states = new Map<string, { state: string; updatedAt: Date | null }>();
+  const ids = [...new Set(customerShopifyIds)];
+  for (let index = 0; index < ids.length; index += CONSENT_QUERY_SIZE) {
+    const chunk = ids.slice(index, index + CONSENT_QUERY_SIZE);
+    const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: chunk } });
+    chunk.forEach((id, position) => {
+      const address = nodes[position]?.defaultEmailAddress;
+      states.set(id, { state: (address?.marketingState ?? "NOT_SUBSCRIBED").toLowerCase(), updatedAt: address?.marketingUpdatedAt ? new Date(address.marketingUpdatedAt) : null });
+    });
+  }
+  if (states.size > 0) {
+    const rows = [...states.entries()];
+    await db.$executeRaw`
+      INSERT INTO "MarketingConsent" ("shopId", "customerShopifyId", state, "consentUpdatedAt", "updatedAt")
+      SELECT ${shopId}, c.id, c.state, c.updated_at::timestamp, ${now}
+        FROM unnest(${rows.map(([id]) => id)}::text[], ${rows.map(([, row]) => row.state)}::text[], ${rows.map(([, row]) => row.updatedAt?.toISOString() ?? null)}::text[]) AS c(id, state, updated_at)
+      ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE SET state = excluded.state, "consentUpdatedAt" = excluded."consentUpdatedAt", "updatedAt" = excluded."updatedAt"`;
+    const withdrawn = rows.filter(([, row]) => row.state !== "subscribed").map(([id]) => id);
+    if (withdrawn.length > 0) {
+      await db.followUp.updateMany({
+        where: { shopId, customerShopifyId: { in: withdrawn }, status: "SCHEDULED", kind: { in: [...MARKETING_KINDS] } },
+        data: { status: "CANCELLED", cancelledAt: now, cancelReason: "no email marketing consent" },
+      });
+    }
+  }
+  return new Map([...states.entries()].map(([id, row]) => [id, row.state]));
 }
 
 /** Sets (or with null, removes) a product's use-up interval and its own lead time (null: the shop's). */

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 
-import { WIN_BACK_TIMINGS, type FollowUpKind } from "./rules";
+import { WIN_BACK_TIMINGS, type FollowUpKind, type SendKind } from "./rules";
 import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
 
 export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
@@ -33,13 +33,13 @@ export const KIND_LABELS: Record<FollowUpKind, string> = {
 const ANY_FIELD = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** What is wrong with a subject or body's merge fields for this kind, or null. */
-export function mergeFieldProblem(kind: FollowUpKind, text: string): string | null {
+export function mergeFieldProblem(kind: SendKind, text: string): string | null {
   const allowed = MERGE_FIELDS_BY_KIND[kind];
   for (const [, name] of text.matchAll(ANY_FIELD)) {
     if (!(MERGE_FIELDS as readonly string[]).includes(name)) {
       return `{{${name}}} is not a merge field. Use ${allowed.map((field) => `{{${field}}}`).join(", ")}`;
     }
-    if (!(allowed as readonly string[]).includes(name)) return `{{${name}}} has no value in a ${KIND_LABELS[kind].toLowerCase()} email`;
+    if (!(allowed as readonly string[]).includes(name)) return `{{${name}}} has no value in a ${kind === "CAMPAIGN" ? "campaign" : KIND_LABELS[kind].toLowerCase()} email`;
   }
   const rest = text.replace(ANY_FIELD, "");
   if (rest.includes("{{") || rest.includes("}}")) return "A merge field is written {{first_name}}: check the braces";

@@ -5,7 +5,7 @@
  * A body is plain text: blank lines separate paragraphs, `{{field}}` inserts a merge field, and a
  * paragraph naming a field that has no value (no code for a win-back without an incentive) is left out.
  */
-import type { FollowUpKind } from "./rules";
+import type { FollowUpKind, SendKind } from "./rules";
 
 export interface Template {
   subject: string;
@@ -35,12 +35,13 @@ export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code"
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null>>;
 
-/** The merge fields each kind fills (a win-back's code only when the shop gives an incentive). */
-export const MERGE_FIELDS_BY_KIND: Record<FollowUpKind, readonly MergeField[]> = {
+/** The merge fields each kind fills (a win-back's or a campaign's code only when it gives an incentive). */
+export const MERGE_FIELDS_BY_KIND: Record<SendKind, readonly MergeField[]> = {
   THANK_YOU: ["first_name", "shop_name", "points_balance", "reorder_link"],
   NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
   REPLENISHMENT: ["first_name", "shop_name", "points_balance", "product", "reorder_link"],
   WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
+  CAMPAIGN: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
 };
 
 export interface Branding {
@@ -93,14 +94,14 @@ export function escapeHtml(text: string): string {
 const SAFE_COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 
 /** The call to action under the body: reorder a product, or visit the shop. */
-function callToAction(kind: FollowUpKind, values: MergeValues): { label: string; url: string } | null {
+function callToAction(kind: SendKind, values: MergeValues): { label: string; url: string } | null {
   const url = values.reorder_link;
   if (!url) return null;
   return { label: kind === "REPLENISHMENT" ? "Reorder now" : kind === "THANK_YOU" ? "Visit the shop" : "Shop now", url };
 }
 
 export function renderEmail(input: {
-  kind: FollowUpKind;
+  kind: SendKind;
   template: Template;
   values: MergeValues;
   branding: Branding;

@@ -7,6 +7,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export interface UnsubscribeSubject {
   shopId: string;
   customerShopifyId: string;
+  /** The campaign whose email carried the link, so its page counts the unsubscribe. */
+  campaignId?: string | null;
 }
 
 function signature(payload: string, secret: string): Buffer {
@@ -14,7 +16,8 @@ function signature(payload: string, secret: string): Buffer {
 }
 
 export function unsubscribeToken(subject: UnsubscribeSubject, secret: string): string {
-  const payload = Buffer.from(JSON.stringify([subject.shopId, subject.customerShopifyId])).toString("base64url");
+  const fields = subject.campaignId ? [subject.shopId, subject.customerShopifyId, subject.campaignId] : [subject.shopId, subject.customerShopifyId];
+  const payload = Buffer.from(JSON.stringify(fields)).toString("base64url");
   return `${payload}.${signature(payload, secret).toString("base64url")}`;
 }
 
@@ -27,9 +30,10 @@ export function readUnsubscribeToken(token: string | null | undefined, secret: s
   const expected = signature(payload, secret);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
-    const [shopId, customerShopifyId] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as unknown[];
+    const [shopId, customerShopifyId, campaignId] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as unknown[];
     if (typeof shopId !== "string" || typeof customerShopifyId !== "string") return null;
-    return { shopId, customerShopifyId };
+    if (campaignId !== undefined && typeof campaignId !== "string") return null;
+    return { shopId, customerShopifyId, campaignId: campaignId ?? null };
   } catch {
     return null;
   }

@@ -67,3 +67,12 @@ export function allocateLargestRemainder(total: Amount, weights: Amount[], unit:
   if (rest !== 0) amounts[parts.indexOf(Math.max(...parts))] += rest;
   return amounts.map((amount) => sign * amount);
 }
+
+/** "5.0000", "USD" → "$5.00": an amount as a customer reads it (display only; sums stay exact). */
+export function formatMoney(decimal: string, currencyCode: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: currencyCode }).format(Number(decimal));
+  } catch {
+    return `${decimal} ${currencyCode}`;
+  }
+}

@@ -54,7 +54,7 @@ export const METRIC_DEFINITIONS = {
   pointsOutstanding:
     "Points outstanding at a month's end: every balance summed as of the end of that month (earned, pending included, less redeemed, expired and taken back). Its value in money uses the best value per point among the active amount-off rewards (amount off ÷ points cost); none without such a reward.",
   attributedRevenue:
-    "Orders and sales with a code the app created: a reward's code (redemptions), a referred friend's first-order code, or a follow-up email's code. Counted orders placed in the period; sales as defined above. An order with codes of two kinds counts under each.",
+    "Orders and sales with a code the app created: a reward's code (redemptions), a referred friend's first-order code, or a follow-up email's code (a campaign's included). Counted orders placed in the period; sales as defined above. An order with codes of two kinds counts under each.",
   followUpResults:
     "Follow-ups sent in the period, by kind, and the counted orders their recipients placed in the 30 days after each send (with or without its code), and those orders' sales. An order after two sends of one kind counts once.",
 } as const;

@@ -35,7 +35,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request }: ActionFunctionArgs) => {
   const subject = await subjectOf(request);
   if (!subject) return new Response("This unsubscribe link is not valid.", { status: 404, headers: NO_STORE });
-  await unsubscribeCustomer(db, subject.shopId, subject.customerShopifyId, new Date());
+  await unsubscribeCustomer(db, subject.shopId, subject.customerShopifyId, new Date(), subject.campaignId ?? null);
   return Response.json({ unsubscribed: true }, { headers: NO_STORE });
 };
 

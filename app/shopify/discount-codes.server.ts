@@ -1,7 +1,7 @@
 /**
  * Discount codes the app hands out: the code itself (rewards, referred friends, follow-up incentives)
- * and a follow-up's incentive created through the Admin API: unique, single-use, for that customer
- * only, ending after the shop's set number of days.
+ * and a follow-up's or a campaign's incentive created through the Admin API: unique, single-use, for
+ * that customer only, ending after the set number of days.
  */
 import { randomInt } from "node:crypto";
 
@@ -28,8 +28,10 @@ export class DiscountRefusedError extends Error {
  */
 export async function createFollowUpDiscount(
   graphql: AdminGraphql,
-  input: { code: string; title: string; customerShopifyId: string; percent: number; startsAt: Date; endsAt: Date },
+  input: { code: string; title: string; customerShopifyId: string; startsAt: Date; endsAt: Date } & ({ percent: number } | { amount: string }),
 ): Promise<string | null> {
+  // A percentage as Shopify's fraction, or an amount off the whole order (a decimal string, shop currency).
+  const value = "percent" in input ? { percentage: input.percent / 100 } : { discountAmount: { amount: input.amount, appliesOnEachItem: false } };
   const { discountCodeBasicCreate: result } = await adminQuery(graphql, DISCOUNT_CODE_BASIC_CREATE_MUTATION, {
     variables: {
       basicCodeDiscount: {
@@ -40,7 +42,7 @@ export async function createFollowUpDiscount(
         usageLimit: 1,
         appliesOncePerCustomer: true,
         context: { customers: { add: [input.customerShopifyId] } },
-        customerGets: { value: { percentage: input.percent / 100 }, items: { all: true } },
+        customerGets: { value, items: { all: true } },
         combinesWith: { orderDiscounts: false, productDiscounts: false, shippingDiscounts: true },
       },
     },
