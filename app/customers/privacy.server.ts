@@ -6,6 +6,7 @@
 import type { Tx } from "../database/transaction";
 import type { Prisma } from "../generated/prisma/client";
 import { forgetContactKeys } from "../loyalty/contact-keys.server";
+import { forgetCustomerWrites } from "../shop-tools/outbox.server";
 
 /** Everything the app stores about the customer, as plain JSON for the merchant to hand over. */
 export async function customerDataReport(tx: Tx, shopId: string, customerShopifyId: string) {
@@ -79,6 +80,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   });
   await tx.referral.updateMany({ where: { friendId: customer.id }, data: { friendEmail: null } });
   await forgetContactKeys(tx, customer.id);
+  // Nothing more goes to their Shopify record or to Flow about them.
+  await forgetCustomerWrites(tx, customer.id);
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
 }
