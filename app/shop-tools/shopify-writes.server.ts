@@ -19,6 +19,7 @@ import {
   METAFIELD_DEFINITION_CREATE_MUTATION,
 } from "../shopify/operations";
 import { customerTiersForShopify, type TierReader } from "./customer-tiers.server";
+import { tierTag } from "./tier-tag";
 
 /** The app-owned namespace Shopify resolves to app--<app id>--loyalty. */
 export const LOYALTY_NAMESPACE = "$app:loyalty";
@@ -176,7 +177,7 @@ async function writeCustomerRecords(
     const metafields = [];
     if (record?.pointsBalance !== balance) metafields.push({ ownerId: customer.shopifyId, namespace: LOYALTY_NAMESPACE, key: "points_balance", type: "number_integer", value: String(balance) });
     if (tier !== null && record?.tier !== tier) metafields.push({ ownerId: customer.shopifyId, namespace: LOYALTY_NAMESPACE, key: "tier", type: "single_line_text_field", value: tier });
-    const wantedTag = settings.customerTagsEnabled && tier !== null ? `${settings.customerTagPrefix}${tier}`.trim() : null;
+    const wantedTag = settings.customerTagsEnabled && tier !== null ? tierTag(settings.customerTagPrefix, tier) : null;
     const currentTag = record?.tierTag ?? null;
     plans.push({
       row,

@@ -3,7 +3,7 @@
 CREATE TYPE "ShopifyWriteKind" AS ENUM ('METAFIELD_DEFINITIONS', 'CUSTOMER_RECORD', 'FLOW_TRIGGER');
 
 -- AlterTable
-ALTER TABLE "ProgramSettings" ADD COLUMN     "customerTagPrefix" TEXT NOT NULL DEFAULT 'VIP ',
+ALTER TABLE "ProgramSettings" ADD COLUMN     "customerTagPrefix" TEXT NOT NULL DEFAULT 'VIP',
 ADD COLUMN     "customerTagsEnabled" BOOLEAN NOT NULL DEFAULT false;
 
 -- CreateTable
