@@ -15,6 +15,7 @@ import { FlowPayloadError, enqueueCustomerRecords, enqueueFlowTrigger } from "..
 import type { CustomerTier, TierReader } from "../../app/shop-tools/customer-tiers.server";
 import { sendShopifyWrites, shopsWithShopifyWrites } from "../../app/shop-tools/shopify-writes.server";
 import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
+import { launchBrowser, openEmbeddedAdmin, openPage, screenshot } from "../support/browser";
 import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 import { compliancePayload, sendWebhook } from "../support/webhooks";
@@ -226,6 +227,39 @@ describe("Flow triggers", () => {
       { handle: "tier-changed", payload: { customer_id: numericId, Tier: "Gold", "Previous tier": "Silver" }, receivedAt: expect.any(String) },
     ]);
   });
+});
+
+describe("in the admin, as the merchant sees it", () => {
+  it("turns tier tags on from the Program page; the dev store's Customers and Flow pages show what the app wrote", async () => {
+    expect((await updateProgramSettings(app.db, shopId, { customerTagsEnabled: false })).ok).toBe(true);
+    const { gid, id } = await shopper("grace.tagged@example.com");
+    const browser = await launchBrowser();
+    try {
+      const { page, frame } = await openEmbeddedAdmin(browser, app.devStore, "/program");
+      await frame.getByRole("heading", { name: "In Shopify" }).waitFor();
+      await frame.getByLabel("Tag customers with their tier").check();
+      await frame.getByLabel("Tier tag prefix").fill("Club");
+      await frame.getByText('e.g. "Club Gold"').waitFor();
+      await frame.getByRole("button", { name: "Save", exact: true }).click();
+      await frame.getByText("Program settings saved").waitFor();
+      await screenshot(page, "shop-tools-program-tags");
+      expect(await app.db.programSettings.findUniqueOrThrow({ where: { shopId } })).toMatchObject({ customerTagsEnabled: true, customerTagPrefix: "Club" });
+
+      await flush([], { tiers: async (_db, _shopId, ids) => new Map(ids.map((customerId) => [customerId, customerId === id ? { name: "Gold" } : null])) });
+      const admin = await openPage(browser);
+      await admin.goto(`${app.devStore.adminOrdersUrl.replace(/\/orders$/, "/customers")}?q=grace.tagged`);
+      const row = admin.locator(`tr[data-customer="${gid}"]`);
+      await row.getByText("Club Gold").waitFor();
+      expect(await row.textContent()).toContain(`${NAMESPACE}.points_balance = 100`);
+      expect(await row.textContent()).toContain(`${NAMESPACE}.tier = Gold`);
+      await screenshot(admin, "shop-tools-dev-store-customers");
+      await admin.goto(app.devStore.adminOrdersUrl.replace(/\/orders$/, "/flow"));
+      expect(await admin.locator('tr[data-trigger="points-earned"]').first().textContent()).toContain('"Reason":"Welcome"');
+      await screenshot(admin, "shop-tools-dev-store-flow");
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
 
 describe("only what the shop and the customer allow", () => {
