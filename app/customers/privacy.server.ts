@@ -29,6 +29,10 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  // What the app wrote on their Shopify customer record (the loyalty metafields, the tier tag).
+  const shopifyRecord = customer
+    ? await tx.customerShopifyRecord.findUnique({ where: { customerId: customer.id }, select: { pointsBalance: true, tier: true, tierTag: true, writtenAt: true } })
+    : null;
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -56,6 +60,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      shopifyRecord,
     }),
   ) as Prisma.InputJsonObject;
 }

@@ -279,16 +279,22 @@ describe("only what the shop and the customer allow", () => {
 
   it("stops writing a customer's record once customers/redact erased them", async () => {
     const { gid, id, numericId } = await shopper();
+    await flush();
+    const request = (topic: string) => ({ ...compliancePayload<Record<string, unknown>>(app, topic), customer: { id: numericId, email: null, phone: null } });
+    // A data request hands over what the app wrote on their Shopify record too.
+    expect((await sendWebhook(app, "customers/data_request", request("customers/data_request"))).status).toBe(200);
+    const report = await app.db.complianceRequest.findFirstOrThrow({ where: { topic: "customers/data_request", customerId: gid } });
+    expect(report.report).toMatchObject({ shopifyRecord: { pointsBalance: 100, tier: null, tierTag: null } });
     await adjust(id, 10);
-    const payload = { ...compliancePayload<Record<string, unknown>>(app, "customers/redact"), customer: { id: numericId, email: null, phone: null } };
-    expect((await sendWebhook(app, "customers/redact", payload)).status).toBe(200);
+    expect((await sendWebhook(app, "customers/redact", request("customers/redact"))).status).toBe(200);
     expect(await app.db.shopifyWrite.count({ where: { customerId: id } })).toBe(0);
     // A later change to their points (a refund, an expiry) queues nothing either.
     await adjust(id, 5);
     expect(await app.db.shopifyWrite.count({ where: { customerId: id } })).toBe(0);
     await flush();
-    expect(balanceMetafield(gid)).toBeUndefined();
-    expect(store().flowTriggerRuns().filter((run) => run.payload.customer_id === numericId)).toEqual([]);
+    // What was written before stays as Shopify has it (Shopify erases the customer itself); nothing after.
+    expect(balanceMetafield(gid)?.value).toBe("100");
+    expect(await app.db.customerShopifyRecord.count({ where: { customerId: id } })).toBe(0);
   });
 
   it("drops what is queued when the app is uninstalled, and sends nothing more", async () => {
