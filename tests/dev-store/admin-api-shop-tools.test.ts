@@ -12,6 +12,8 @@ import { join } from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
+import { FLOW_TRIGGER_FIELDS } from "../../app/shop-tools/flow-triggers";
+import { readFlowTriggers } from "../../dev-store/admin-api/flow-triggers";
 import { createAdminApiHandler } from "../../dev-store/admin-api/handler";
 import { DEV_SHOP } from "../../dev-store/config";
 import { createOAuthHandler } from "../../dev-store/oauth/handler";
@@ -140,6 +142,11 @@ describe("customer tags", () => {
 });
 
 describe("Flow triggers", () => {
+  it("are declared alike in the app (flow-triggers.ts) and in its flow_trigger extensions", () => {
+    const declared = [...readFlowTriggers("shopify.app.toml").values()].map((trigger) => [trigger.handle, Object.fromEntries(trigger.fields.map((field) => [field.property, field.type]))]);
+    expect(Object.fromEntries(declared)).toEqual(FLOW_TRIGGER_FIELDS);
+  });
+
   it("runs a trigger of the app's extensions with its payload, and refuses an unknown handle, a bad payload or one over 50 KB", async () => {
     const shop = await startDevShop();
     const customer = shop.store.createCustomer({ email: "ada@example.com" });
