@@ -34,6 +34,8 @@ export interface AdminApiHandler extends DevStoreRequestHandler {
   bulkOperationFinished(operationId: string): Promise<void>;
   /** Makes the next `times` operations that select the root field `field` fail as Shopify can (tests). */
   injectFault(fault: AdminApiFault): void;
+  /** Disarms every injected fault not yet used up. */
+  clearFaults(): void;
 }
 
 /**
@@ -242,5 +244,6 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
   return Object.assign(handler, {
     bulkOperationFinished: (operationId: string) => bulkQueries.finished(operationId),
     injectFault: (fault: AdminApiFault) => void faults.push({ ...fault, times: fault.times ?? 1 }),
+    clearFaults: () => void faults.splice(0),
   });
 }
