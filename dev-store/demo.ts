@@ -112,6 +112,8 @@ Loyalty & Repeat is running on ${appUrl}, installed on ${store.shop.myshopifyDom
   Admin       ${devStore.adminAppUrl()}
   Storefront  ${devStore.storefrontUrl}/ (cart, checkout, "Create account")
   Orders      ${devStore.adminOrdersUrl} (pay, fulfil, refund, cancel)
+  Customers   ${devStore.adminOrdersUrl.replace(/\/orders$/, "/customers")} (the loyalty metafields and tier tags the app writes)
+  Flow        ${devStore.adminOrdersUrl.replace(/\/orders$/, "/flow")} (the Flow triggers the app sends)
   Outbox      ${devStore.url}/outbox (follow-up emails, with no SMTP_URL)
 
 ${seeding ? "The weeks since the app's install are arriving as webhooks; a line says when they are in.\n" : ""}Data is kept in ${path.relative(process.cwd(), path.resolve(process.env.DATA_DIR || ".data"))}/ between runs. Ctrl-C stops.`);

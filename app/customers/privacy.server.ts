@@ -6,6 +6,7 @@
 import type { Tx } from "../database/transaction";
 import type { Prisma } from "../generated/prisma/client";
 import { forgetContactKeys } from "../loyalty/contact-keys.server";
+import { forgetCustomerWrites } from "../shop-tools/outbox.server";
 
 /** Everything the app stores about the customer, as plain JSON for the merchant to hand over. */
 export async function customerDataReport(tx: Tx, shopId: string, customerShopifyId: string) {
@@ -41,6 +42,10 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
     tx.followUpUnsubscribe.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { unsubscribedAt: true } }),
     tx.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId } }, select: { state: true, consentUpdatedAt: true } }),
   ]);
+  // What the app wrote on their Shopify customer record (the loyalty metafields, the tier tag).
+  const shopifyRecord = customer
+    ? await tx.customerShopifyRecord.findUnique({ where: { customerId: customer.id }, select: { pointsBalance: true, tier: true, tierTag: true, writtenAt: true } })
+    : null;
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -73,6 +78,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       emails: emails.map(({ campaign, ...email }) => ({ ...email, campaign: campaign?.name ?? null })),
       unsubscribedAt: unsubscribe?.unsubscribedAt ?? null,
       emailMarketingConsent: consent,
+      shopifyRecord,
     }),
   ) as Prisma.InputJsonObject;
 }
@@ -97,6 +103,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   });
   await tx.referral.updateMany({ where: { friendId: customer.id }, data: { friendEmail: null } });
   await forgetContactKeys(tx, customer.id);
+  // Nothing more goes to their Shopify record or to Flow about them.
+  await forgetCustomerWrites(tx, customer.id);
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
 }

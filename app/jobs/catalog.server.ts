@@ -25,6 +25,7 @@ import { historyImportsToResume, pauseHistoryImports, resumeHistoryImport } from
 import { rebuildShopReports } from "../reports/background-rebuild.server";
 import { shopsWithStaleReports } from "../reports/aggregates.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
+import { sendShopifyWrites, shopsWithShopifyWrites } from "../shop-tools/shopify-writes.server";
 import { startWebhookInbox } from "../webhooks/inbox-processor.server";
 import type { JobName } from "./names";
 
@@ -258,6 +259,19 @@ export const JOBS: readonly JobDefinition[] = [
     async round({ db, now }, shop) {
       const { awarded, tooRecent } = await awardBirthdayPoints(db, shop.id, now());
       return `${awarded} birthday${awarded === 1 ? "" : "s"} given${tooRecent > 0 ? `, ${tooRecent} set too recently` : ""}`;
+    },
+  },
+  {
+    name: "shopify-writes",
+    kind: "shop-rounds",
+    description: "Writes points balances and tiers to Shopify's customer records (metafields, tags) and sends Flow triggers",
+    singleRunner: "per-shop",
+    everyMs: () => 5 * SECOND,
+    firstAfterMs: 0,
+    shops: ({ db, now }) => shopsWithShopifyWrites(db, now()),
+    async round({ db, adminGraphqlFor }, shop) {
+      const { sent, failed } = await sendShopifyWrites(db, shop.id, await adminGraphqlFor(shop.domain));
+      return `${sent} write${sent === 1 ? "" : "s"} sent${failed > 0 ? `, ${failed} to try again` : ""}`;
     },
   },
 ];

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { ledgerInsertWithShopifyWrites } from "../shop-tools/outbox.server";
 import { expiryEntries, type ExistingEntry, type PlannedEntry } from "./points-rules";
 
 /** Writes the entries; one whose key is already in the ledger is skipped (a repeated event). */
@@ -17,7 +18,7 @@ export async function appendLedgerEntries(db: Db, shopId: string, customerId: st
 export async function appendCustomersLedgerEntries(db: Db, shopId: string, entries: { customerId: string; entry: PlannedEntry }[]): Promise<number> {
   if (entries.length === 0) return 0;
   // One statement for the lot: this runs for every order, so it skips Prisma's per-query compiler.
-  return db.$executeRaw`
+  const insert = Prisma.sql`
     INSERT INTO "PointsLedgerEntry" (id, "shopId", "customerId", points, reason, source, "sourceId", key, note, "availableAt", "createdAt")
     SELECT gen_random_uuid()::text, ${shopId}, e.customer_id, e.points, e.reason::"PointsReason", e.source::"PointsSource", e.source_id, e.key, e.note,
            e.available_at::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
@@ -28,6 +29,9 @@ export async function appendCustomersLedgerEntries(db: Db, shopId: string, entri
            WITH ORDINALITY AS e(customer_id, points, reason, source, source_id, key, note, available_at, position)
      ORDER BY e.position
     ON CONFLICT ("shopId", key) DO NOTHING`;
+  // The same statement queues what Shopify's tools are owed (the customer's metafields, Flow triggers): both or neither.
+  const [row] = await db.$queryRaw<{ written: number }[]>(ledgerInsertWithShopifyWrites(shopId, insert));
+  return row?.written ?? 0;
 }
 
 /** A customer's entries (of one source, if given), as the rules compare them with what they plan. */

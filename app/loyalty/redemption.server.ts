@@ -34,6 +34,8 @@ import {
 } from "../shopify/operations";
 import { appendLedgerEntries, pointsBalance } from "./ledger.server";
 import { pointsText } from "./storefront-account.server";
+import { flowCustomerId } from "../shop-tools/flow-triggers";
+import { enqueueFlowTrigger } from "../shop-tools/outbox.server";
 
 const DAY_MS = 86_400_000;
 /** An order placed just before a code's end can reach us later than that: expiry waits this long. */
@@ -478,13 +480,38 @@ async function giveStoreCredit(
 }
 
 async function markCredited(db: PrismaClient, redemption: Redemption, creditShopifyId: string): Promise<Redemption> {
-  await db.redemption.updateMany({ where: { id: redemption.id, status: "CREATING", attempt: redemption.attempt }, data: { status: "CREDITED", creditShopifyId } });
-  return db.redemption.findUniqueOrThrow({ where: { id: redemption.id } });
+  return markRedeemed(db, redemption, { status: "CREDITED", creditShopifyId });
 }
 
 async function markIssued(db: PrismaClient, redemption: Redemption, discountShopifyId: string): Promise<Redemption> {
-  await db.redemption.updateMany({ where: { id: redemption.id, status: "CREATING", attempt: redemption.attempt }, data: { status: "ISSUED", discountShopifyId } });
-  return db.redemption.findUniqueOrThrow({ where: { id: redemption.id } });
+  return markRedeemed(db, redemption, { status: "ISSUED", discountShopifyId });
+}
+
+/** The redemption is done in Shopify: recorded once (only over CREATING), with its "reward redeemed" Flow trigger. */
+async function markRedeemed(
+  db: PrismaClient,
+  redemption: Redemption,
+  outcome: { status: "CREDITED"; creditShopifyId: string } | { status: "ISSUED"; discountShopifyId: string },
+): Promise<Redemption> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.redemption.updateMany({ where: { id: redemption.id, status: "CREATING", attempt: redemption.attempt }, data: outcome });
+    if (count === 1) await enqueueRewardRedeemed(tx, redemption);
+    return tx.redemption.findUniqueOrThrow({ where: { id: redemption.id } });
+  });
+}
+
+async function enqueueRewardRedeemed(tx: Tx, redemption: Redemption): Promise<void> {
+  const customer = await tx.customer.findUnique({ where: { id: redemption.customerId }, select: { shopifyId: true, redactedAt: true, deletedAt: true } });
+  const reward = await tx.reward.findUnique({ where: { id: redemption.rewardId }, select: { name: true } });
+  if (!customer || customer.redactedAt || customer.deletedAt || !reward) return;
+  const [row] = await tx.$queryRaw<{ balance: number }[]>`SELECT COALESCE(SUM(points), 0)::int AS balance FROM "PointsLedgerEntry" WHERE "customerId" = ${redemption.customerId}`;
+  await enqueueFlowTrigger(
+    tx,
+    redemption.shopId,
+    "reward-redeemed",
+    { customer_id: flowCustomerId(customer.shopifyId), Reward: reward.name, "Points spent": redemption.points, "Points balance": row?.balance ?? 0 },
+    `redemption:${redemption.id}:${redemption.attempt}`,
+  );
 }
 
 /** The compensating entry: the points the redemption took come back, once. */

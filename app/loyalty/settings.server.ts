@@ -2,6 +2,7 @@
 import { z } from "zod";
 
 import type { PrismaClient } from "../generated/prisma/client";
+import { enqueueCustomerRecords } from "../shop-tools/outbox.server";
 
 /** A whole number from a form field or JSON: an empty field is "required", not a silent 0. */
 const wholeNumber = (max: number) =>
@@ -38,6 +39,9 @@ export const ProgramSettingsInput = z
     birthdayPoints: wholeNumber(100_000),
     /** A birthday set or changed fewer than this many days before the date earns nothing that year. */
     birthdayAbuseWindowDays: wholeNumber(365),
+    /** Tag each customer with their tier in Shopify ("VIP Gold"). */
+    customerTagsEnabled: checkbox,
+    customerTagPrefix: z.string().trim().max(40, "is at most 40 characters").refine((value) => !value.includes(","), "cannot contain a comma (Shopify would make two tags of it)"),
   })
   .partial();
 
@@ -75,6 +79,10 @@ export async function updateProgramSettings(db: PrismaClient, shopId: string, ch
     }
     if (!parsed.success || Object.keys(errors).length > 0) return { ok: false as const, errors };
     const settings = await tx.programSettings.update({ where: { shopId }, data: parsed.data });
+    // Tags turned on or off, or a new prefix: every customer's tier tag is written again (the job coalesces).
+    if (settings.customerTagsEnabled !== current.customerTagsEnabled || (settings.customerTagsEnabled && settings.customerTagPrefix !== current.customerTagPrefix)) {
+      await enqueueCustomerRecords(tx, shopId, "all");
+    }
     // History's points turned on after the import finished: its last phase gives them, once.
     const settleHistory = parsed.data.historyEarnsPoints === true && !current.historyEarnsPoints;
     if (settleHistory) await tx.historyImport.updateMany({ where: { shopId, status: "done" }, data: { status: "running", phase: "settle", finishedAt: null } });

@@ -13,6 +13,7 @@ import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
 import { scheduleFollowUpsForOrder } from "../follow-ups/schedule.server";
 import { forgetContactKeys, recordContactKeys } from "../loyalty/contact-keys.server";
+import { forgetCustomerWrites } from "../shop-tools/outbox.server";
 import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
 import type { ShopProgram } from "../loyalty/program.server";
 import { awardWelcomePoints, settleCustomerPoints } from "../loyalty/settlement.server";
@@ -67,6 +68,8 @@ export async function markCustomerDeleted(tx: Tx, shop: ShopProgram, customerSho
   // What the batch kept for its end about them (their keys, their orders' follow-ups) is done first.
   await batch?.finish();
   await forgetContactKeys(tx, deleted.id);
+  // Their Shopify record is gone: nothing more is written to it or sent to Flow about them.
+  await forgetCustomerWrites(tx, deleted.id);
 }
 
 /** The subjects an order's sync locks, customer first. */

@@ -9,6 +9,7 @@ import db from "../db.server";
 import { SWITCHED_OFF_BY_ZERO } from "../loyalty/program-switches";
 import { updateProgramSettings, type ProgramSettingsChanges, type ProgramSettingsErrors } from "../loyalty/settings.server";
 import { wakeJob } from "../jobs/wake.server";
+import { tierTag } from "../shop-tools/tier-tag";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -26,11 +27,11 @@ const NUMBER_FIELDS = [
   "birthdayPoints",
   "birthdayAbuseWindowDays",
 ] as const;
-const CHECKBOX_FIELDS = ["includeShippingInEarn", "includeTaxInEarn", "historyEarnsPoints"] as const;
+const CHECKBOX_FIELDS = ["includeShippingInEarn", "includeTaxInEarn", "historyEarnsPoints", "customerTagsEnabled"] as const;
 type NumberField = (typeof NUMBER_FIELDS)[number];
 type CheckboxField = (typeof CHECKBOX_FIELDS)[number];
 
-type FormValues = Record<NumberField | "pointsName", string> & Record<CheckboxField, boolean>;
+type FormValues = Record<NumberField | "pointsName" | "customerTagPrefix", string> & Record<CheckboxField, boolean>;
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
@@ -38,6 +39,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const settings = shop.settings;
   const values: FormValues = {
     pointsName: settings.pointsName,
+    customerTagPrefix: settings.customerTagPrefix,
     ...(Object.fromEntries(NUMBER_FIELDS.map((field) => [field, settings[field] === null ? "" : String(settings[field])])) as Record<NumberField, string>),
     ...(Object.fromEntries(CHECKBOX_FIELDS.map((field) => [field, settings[field]])) as Record<CheckboxField, boolean>),
   };
@@ -49,7 +51,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const shop = await installedShop(db, session.shop, admin.graphql);
   const form = await request.formData();
   const changes: Record<string, string> = {};
-  for (const field of ["pointsName", ...NUMBER_FIELDS, ...CHECKBOX_FIELDS]) {
+  for (const field of ["pointsName", "customerTagPrefix", ...NUMBER_FIELDS, ...CHECKBOX_FIELDS]) {
     const value = form.get(field);
     if (typeof value === "string") changes[field] = value;
   }
@@ -76,6 +78,8 @@ const LABELS: Record<keyof FormValues, string> = {
   healthLapsedDays: "Lapsed after (days without an order)",
   birthdayPoints: "Birthday points",
   birthdayAbuseWindowDays: "New birthdays wait (days)",
+  customerTagsEnabled: "Tag customers with their tier",
+  customerTagPrefix: "Tier tag prefix",
 };
 
 export default function Program() {
@@ -256,6 +260,25 @@ export default function Program() {
                     {numberField("healthSlippingDays", "Amber from this many days after the last order.", "days")}
                     {numberField("healthLapsedDays", "Red from this many days; more than the slipping days.", "days")}
                   </FormLayout.Group>
+                </FormLayout>
+              </Card>
+            </Layout.AnnotatedSection>
+            <Layout.AnnotatedSection
+              title="In Shopify"
+              description="Each customer's points balance is kept on their Shopify customer record (the loyalty metafields), for customer segments, Shopify Flow and email templates."
+            >
+              <Card>
+                <FormLayout>
+                  {checkbox("customerTagsEnabled", "Adds the tier as a tag on the customer in Shopify, and removes the old one when the tier changes.")}
+                  <TextField
+                    label={LABELS.customerTagPrefix}
+                    name="customerTagPrefix"
+                    autoComplete="off"
+                    value={values.customerTagPrefix}
+                    onChange={(value) => setValues((current) => ({ ...current, customerTagPrefix: value }))}
+                    error={errorOf("customerTagPrefix")}
+                    helpText={`The tag is the prefix and the tier's name, e.g. "${tierTag(values.customerTagPrefix, "Gold")}".`}
+                  />
                 </FormLayout>
               </Card>
             </Layout.AnnotatedSection>

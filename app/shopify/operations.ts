@@ -377,3 +377,79 @@ export const REWARD_PRODUCT_CHOICES_QUERY = `#graphql
   }
 `;
 
+
+/**
+ * The loyalty metafields on customers ($app:loyalty points_balance and tier), up to 25 per call.
+ * Customer owners need write_customers.
+ */
+export const CUSTOMER_METAFIELDS_SET_MUTATION = `#graphql
+  mutation CustomerMetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+    metafieldsSet(metafields: $metafields) {
+      metafields {
+        key
+        namespace
+        value
+      }
+      userErrors {
+        field
+        message
+        code
+        elementIndex
+      }
+    }
+  }
+`;
+
+/** The loyalty metafields' definitions, created at install so segments, Flow and email templates can use them. */
+export const METAFIELD_DEFINITION_CREATE_MUTATION = `#graphql
+  mutation LoyaltyMetafieldDefinitionCreate($definition: MetafieldDefinitionInput!) {
+    metafieldDefinitionCreate(definition: $definition) {
+      createdDefinition {
+        id
+        namespace
+        key
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
+
+/** The customer's tier tag (the prefix setting + the tier's name). */
+export const CUSTOMER_TAGS_ADD_MUTATION = `#graphql
+  mutation CustomerTagsAdd($id: ID!, $tags: [String!]!) {
+    tagsAdd(id: $id, tags: $tags) {
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+/** The customer's old tier tag, when the tier changes or tags are turned off. */
+export const CUSTOMER_TAGS_REMOVE_MUTATION = `#graphql
+  mutation CustomerTagsRemove($id: ID!, $tags: [String!]!) {
+    tagsRemove(id: $id, tags: $tags) {
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+/** A Flow trigger of the app's (extensions/flow-*): its handle and a payload of at most 50 KB. */
+export const FLOW_TRIGGER_RECEIVE_MUTATION = `#graphql
+  mutation FlowTriggerReceive($handle: String!, $payload: JSON!) {
+    flowTriggerReceive(handle: $handle, payload: $payload) {
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;

@@ -1,5 +1,6 @@
 import type { Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
+import { dropShopWrites, enqueueCustomerRecords, enqueueMetafieldDefinitions } from "../shop-tools/outbox.server";
 import { seedDefaultRewards } from "../loyalty/rewards.server";
 import { startHistoryImport } from "../orders/history-import.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
@@ -26,6 +27,9 @@ export async function recordInstallation(db: PrismaClient, shopDomain: string, g
   await db.programSettings.createMany({ data: [{ shopId: record.id }], skipDuplicates: true });
   await seedDefaultRewards(db, record.id, record.currencyCode);
   const settings = await db.programSettings.findUniqueOrThrow({ where: { shopId: record.id } });
+  // Shopify's tools: the metafield definitions, and on a reinstall every customer's record again.
+  await enqueueMetafieldDefinitions(db, record.id);
+  await enqueueCustomerRecords(db, record.id, "all");
   // Once per shop; it runs in the background and is answered well before it finishes.
   await startHistoryImport(db, shopDomain);
   return { ...record, settings };
@@ -44,6 +48,7 @@ export async function installedShop(db: PrismaClient, shopDomain: string, graphq
 /** app/uninstalled: the shop's sessions go at once; its data stays until shop/redact (48 h later). */
 export async function recordUninstall(tx: Tx, shopDomain: string, at: Date): Promise<void> {
   await tx.session.deleteMany({ where: { shop: shopDomain } });
+  await dropShopWrites(tx, shopDomain);
   await tx.shop.updateMany({ where: { domain: shopDomain }, data: { uninstalledAt: at } });
 }
 

@@ -38,6 +38,7 @@ import { orderResolvers } from "./resolvers/orders";
 import { productResolvers } from "./resolvers/products";
 import type { AdminContext, ResolverMap } from "./resolvers/resolver-types";
 import { shopResolvers } from "./resolvers/shop";
+import { shopToolsResolvers } from "./resolvers/shop-tools";
 import { storeCreditResolvers } from "./resolvers/store-credit";
 import { isGenericConnectionField, valueResolvers } from "./resolvers/values";
 
@@ -59,6 +60,7 @@ export const RESOLVERS: ResolverMap = mergeResolvers(
   metafieldResolvers,
   bulkOperationResolvers,
   storeCreditResolvers,
+  shopToolsResolvers,
   nodeResolvers,
 );
 

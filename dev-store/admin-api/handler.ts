@@ -13,6 +13,7 @@ import { authenticateAccessToken } from "../oauth/access-tokens";
 import type { ShopData } from "../store/shop-data";
 import { adminSchema, type AdminSchema } from "./admin-schema";
 import { BulkQueryRunner } from "./bulk-query-runner";
+import { readFlowTriggers } from "./flow-triggers";
 import { CostBucket, SINGLE_QUERY_MAX_COST, STANDARD_BUCKET, type ThrottleStatus } from "./cost-bucket";
 import { executeOperation, unimplementedFieldErrors } from "./execute-operation";
 import { RequestBodyTooLargeError, requestUrl, sendJson, type DevStoreRequestHandler } from "../http";
@@ -23,7 +24,7 @@ import type { AdminContext } from "./resolvers/resolver-types";
 
 export interface AdminApiHandlerOptions {
   store: ShopData;
-  config: Pick<DevStoreConfig, "shop" | "apiKey" | "throttle">;
+  config: Pick<DevStoreConfig, "shop" | "apiKey" | "throttle"> & Partial<Pick<DevStoreConfig, "appTomlPath">>;
   /** The clock for token expiry and the cost bucket; tests move it by hand. */
   now?: () => Date;
 }
@@ -33,6 +34,8 @@ export interface AdminApiHandler extends DevStoreRequestHandler {
   bulkOperationFinished(operationId: string): Promise<void>;
   /** Makes the next `times` operations that select the root field `field` fail as Shopify can (tests). */
   injectFault(fault: AdminApiFault): void;
+  /** Disarms every injected fault not yet used up. */
+  clearFaults(): void;
 }
 
 /**
@@ -88,6 +91,7 @@ function selectOperation(document: DocumentNode, operationName: string | null): 
 export function createAdminApiHandler({ store, config, now = () => new Date() }: AdminApiHandlerOptions): AdminApiHandler {
   // One bucket per app and shop; the dev store hosts one of each.
   const bucket = new CostBucket(config.throttle ?? STANDARD_BUCKET, now);
+  const flowTriggers = readFlowTriggers(config.appTomlPath);
   const faults: (AdminApiFault & { times: number })[] = [];
   const bulkQueries = new BulkQueryRunner((schema, document, operation, context) => executeOperation(schema.schema, document, operation, {}, context));
 
@@ -187,6 +191,7 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
       origin: `${typeof forwardedProto === "string" ? forwardedProto : "http"}://${request.headers.host ?? "localhost"}`,
       bulkOperations: bulkQueries,
       searchWarnings: [],
+      flowTriggers,
       actualCost: 0,
     };
     const result = await executeOperation(schema.schema, document, operation, variables, context);
@@ -239,5 +244,6 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
   return Object.assign(handler, {
     bulkOperationFinished: (operationId: string) => bulkQueries.finished(operationId),
     injectFault: (fault: AdminApiFault) => void faults.push({ ...fault, times: fault.times ?? 1 }),
+    clearFaults: () => void faults.splice(0),
   });
 }

@@ -10,6 +10,7 @@ import { isSameOriginRequest, readRequestBody, redirect, sendHtml, type DevStore
 import { currentQuantity, orderTotals } from "../store/order-pricing";
 import type { OrderRecord } from "../store/records";
 import { ShopRuleError, type ShopData } from "../store/shop-data";
+import { storeLinks } from "./admin-customers";
 import { adminLayout } from "./admin-page";
 import { html, type Html } from "./html";
 import { formatPrice } from "./storefront-view";
@@ -55,7 +56,7 @@ export function createAdminOrdersHandler(options: AdminOrdersOptions): DevStoreR
     return adminLayout({
       title: `${title} · ${options.shopName()}`,
       shopName: options.shopName(),
-      sidebar: html`<h2>Store</h2><a href="${base}" aria-current="page">Orders</a><h2>Apps</h2><a class="app" href="${options.appPath}">${options.appName}</a>`,
+      sidebar: html`${storeLinks(options.storePath, "orders")}<h2>Apps</h2><a class="app" href="${options.appPath}">${options.appName}</a>`,
       main: html`${ORDER_STYLES}<div class="orders-page">${content}</div>`,
     });
   }

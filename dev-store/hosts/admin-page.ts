@@ -1,3 +1,4 @@
+import { storeLinks } from "./admin-customers";
 import { html, scriptJson, type Html } from "./html";
 
 /** What the admin page's script needs to talk to the app in its iframe. */
@@ -70,12 +71,14 @@ export function adminPage(options: {
   scriptUrl: string;
   /** The dev store's own Orders page, when it has one. */
   ordersPath?: string;
+  /** With it, the admin's Store pages (Orders, Customers, Flow) are linked. */
+  storePath?: string;
 }): Html {
   const { appName, context } = options;
   return adminLayout({
     title: `${appName} · ${options.shopName}`,
     shopName: options.shopName,
-    sidebar: html`${options.ordersPath ? html`<h2>Store</h2><a href="${options.ordersPath}">Orders</a>` : ""}<h2>Apps</h2>
+    sidebar: html`${options.storePath ? storeLinks(options.storePath, null) : options.ordersPath ? html`<h2>Store</h2><a href="${options.ordersPath}">Orders</a>` : ""}<h2>Apps</h2>
 <a class="app" id="app-home-link" href="${context.adminAppPath}">${appName}</a>
 <ul id="app-nav" aria-label="${appName}"></ul>`,
     main: html`<div class="loading-bar" id="loading-bar" hidden></div>

@@ -4,6 +4,7 @@ import type http from "node:http";
 import { assertDevStoreAllowed, type DevStoreConfig } from "../config";
 import { readAppConfiguration } from "./app-configuration";
 import type { ShopData } from "../store/shop-data";
+import { createAdminShopToolsHandler } from "./admin-customers";
 import { adminOrdersPath, createAdminOrdersHandler } from "./admin-orders";
 import { adminPage, adminNotFoundPage } from "./admin-page";
 import { embeddedAppUrl, storeHandle } from "./embedded-app-url";
@@ -58,6 +59,9 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
   const orders = options.shop
     ? createAdminOrdersHandler({ shop: options.shop, storePath, appName: app.name, appPath: `${storePath}/apps/${app.handle}`, shopName })
     : null;
+  const shopTools = options.shop
+    ? createAdminShopToolsHandler({ shop: options.shop, storePath, appName: app.name, appPath: `${storePath}/apps/${app.handle}`, shopName })
+    : null;
 
   return async (req, res) => {
     const url = requestUrl(req);
@@ -69,6 +73,7 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
     }
     if (!url.pathname.startsWith("/store/")) return false;
     if (orders && (await orders(req, res))) return true;
+    if (shopTools && (await shopTools(req, res))) return true;
     if (!isRead(req)) return false;
 
     if (url.pathname === storePath || url.pathname === `${storePath}/`) return redirect(res, `${storePath}/apps/${app.handle}`, 302);
@@ -107,6 +112,7 @@ export function createAdminHostHandler(options: AdminHostOptions): DevStoreReque
         },
         scriptUrl: ADMIN_SCRIPT_PATH,
         ordersPath: orders ? adminOrdersPath(storePath) : undefined,
+        storePath: orders ? storePath : undefined,
       }),
       {
         "Content-Security-Policy": `frame-src ${appOrigin}; script-src 'self'; frame-ancestors 'none'`,

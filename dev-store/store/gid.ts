@@ -19,6 +19,7 @@ export type ResourceType =
   | "DiscountCodeNode"
   | "DiscountRedeemCode"
   | "Metafield"
+  | "MetafieldDefinition"
   | "BulkOperation"
   | "StoreCreditAccount"
   | "StoreCreditAccountCreditTransaction"
@@ -42,6 +43,7 @@ const FIRST_IDS: Record<ResourceType, number> = {
   DiscountCodeNode: 1_184_000_000_000,
   DiscountRedeemCode: 17_102_000_000_000,
   Metafield: 25_640_000_000_000,
+  MetafieldDefinition: 91_220_000,
   BulkOperation: 3_908_000_000_000,
   StoreCreditAccount: 2_301_000_000,
   StoreCreditAccountCreditTransaction: 5_870_000_000,

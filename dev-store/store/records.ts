@@ -310,6 +310,25 @@ export interface MetafieldRecord {
   updatedAt: string;
 }
 
+/** A metafield definition (metafieldDefinitionCreate): one per owner type, namespace and key. */
+export interface MetafieldDefinitionRecord {
+  id: string;
+  ownerType: string;
+  namespace: string;
+  key: string;
+  name: string;
+  type: string;
+  description: string | null;
+  createdAt: string;
+}
+
+/** A Flow trigger the app sent (flowTriggerReceive), as Flow received it. */
+export interface FlowTriggerRunRecord {
+  handle: string;
+  payload: Record<string, unknown>;
+  receivedAt: string;
+}
+
 export type BulkOperationStatus = "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELED" | "CANCELING" | "EXPIRED";
 
 export interface BulkOperationRecord {

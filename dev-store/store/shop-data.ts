@@ -29,6 +29,8 @@ import type {
   LineItemRecord,
   MailingAddressRecord,
   MetafieldRecord,
+  MetafieldDefinitionRecord,
+  FlowTriggerRunRecord,
   OrderAddressRecord,
   OrderRecord,
   ProductRecord,
@@ -103,6 +105,9 @@ export interface ShopSnapshot {
   bulkOperations: BulkOperationRecord[];
   /** Absent in shops saved before store credit existed. */
   storeCreditAccounts?: StoreCreditAccountRecord[];
+  /** Absent in shops saved before metafield definitions and Flow triggers existed. */
+  metafieldDefinitions?: MetafieldDefinitionRecord[];
+  flowTriggerRuns?: FlowTriggerRunRecord[];
   installation: AppInstallationRecord | null;
 }
 
@@ -188,6 +193,8 @@ export class ShopData {
   private readonly discountsById = new Map<string, CodeDiscountRecord>();
   private readonly discountIdsByCode = new Map<string, string>();
   private readonly metafieldsById = new Map<string, MetafieldRecord>();
+  private readonly metafieldDefinitionsById = new Map<string, MetafieldDefinitionRecord>();
+  private readonly flowTriggerRunList: FlowTriggerRunRecord[] = [];
   private readonly bulkOperationsById = new Map<string, BulkOperationRecord>();
   private readonly storeCreditAccountsById = new Map<string, StoreCreditAccountRecord>();
   private installationRecord: AppInstallationRecord | null;
@@ -206,6 +213,8 @@ export class ShopData {
     for (const metafield of snapshot.metafields) this.metafieldsById.set(metafield.id, metafield);
     for (const operation of snapshot.bulkOperations) this.bulkOperationsById.set(operation.id, operation);
     for (const account of snapshot.storeCreditAccounts ?? []) this.storeCreditAccountsById.set(account.id, account);
+    for (const definition of snapshot.metafieldDefinitions ?? []) this.metafieldDefinitionsById.set(definition.id, definition);
+    this.flowTriggerRunList.push(...(snapshot.flowTriggerRuns ?? []));
   }
 
   static create(shop: NewShop, options: ShopDataOptions = {}): ShopData {
@@ -257,6 +266,8 @@ export class ShopData {
       metafields: [...this.metafieldsById.values()],
       bulkOperations: [...this.bulkOperationsById.values()],
       storeCreditAccounts: [...this.storeCreditAccountsById.values()],
+      metafieldDefinitions: [...this.metafieldDefinitionsById.values()],
+      flowTriggerRuns: [...this.flowTriggerRunList],
       installation: this.installationRecord,
     };
   }
@@ -905,6 +916,49 @@ export class ShopData {
     });
     this.changed();
     return written;
+  }
+
+  metafieldDefinitions(): MetafieldDefinitionRecord[] {
+    return [...this.metafieldDefinitionsById.values()];
+  }
+
+  metafieldDefinition(ownerType: string, namespace: string, key: string): MetafieldDefinitionRecord | undefined {
+    return this.metafieldDefinitions().find((definition) => definition.ownerType === ownerType && definition.namespace === namespace && definition.key === key);
+  }
+
+  createMetafieldDefinition(input: Omit<MetafieldDefinitionRecord, "id" | "createdAt">, at?: string): MetafieldDefinitionRecord {
+    if (this.metafieldDefinition(input.ownerType, input.namespace, input.key)) throw new ShopRuleError(`A ${input.ownerType} definition ${input.namespace}.${input.key} exists`);
+    const definition: MetafieldDefinitionRecord = { id: this.ids.next("MetafieldDefinition"), ...input, createdAt: this.stamp(at) };
+    this.metafieldDefinitionsById.set(definition.id, definition);
+    this.changed();
+    return definition;
+  }
+
+  /** Adds tags a customer does not have yet (tagsAdd); a changed customer is announced (customers/update), as Shopify does. */
+  addCustomerTags(id: string, tags: string[], at?: string): CustomerRecord {
+    const customer = this.requireCustomer(id);
+    const added = tags.filter((tag) => !customer.tags.some((existing) => existing.toLowerCase() === tag.toLowerCase()));
+    return added.length === 0 ? customer : this.updateCustomer(id, { tags: [...customer.tags, ...added], at });
+  }
+
+  /** Removes the customer's tags that match, whatever their case (tagsRemove). */
+  removeCustomerTags(id: string, tags: string[], at?: string): CustomerRecord {
+    const customer = this.requireCustomer(id);
+    const removed = new Set(tags.map((tag) => tag.toLowerCase()));
+    const kept = customer.tags.filter((tag) => !removed.has(tag.toLowerCase()));
+    return kept.length === customer.tags.length ? customer : this.updateCustomer(id, { tags: kept, at });
+  }
+
+  /** The Flow triggers the app sent, oldest first (the admin's Flow page and tests read them). */
+  flowTriggerRuns(): FlowTriggerRunRecord[] {
+    return [...this.flowTriggerRunList];
+  }
+
+  recordFlowTriggerRun(handle: string, payload: Record<string, unknown>, at?: string): FlowTriggerRunRecord {
+    const run = { handle, payload, receivedAt: this.stamp(at) };
+    this.flowTriggerRunList.push(run);
+    this.changed();
+    return run;
   }
 
   createBulkOperation(query: string, appApiKey: string): BulkOperationRecord {

@@ -331,7 +331,7 @@ describe("discount codes the app creates", () => {
 
 describe("metafields", () => {
   it("sets metafields on a customer and reads them back by namespace and key", async () => {
-    const shop = await startDevShop({ seed: (store) => seedCustomersWithOrders(store, 1, 0) });
+    const shop = await startDevShop({ scopes: `${ALL_SCOPES},write_customers`, seed: (store) => seedCustomersWithOrders(store, 1, 0) });
     const [customer] = shop.store.customers();
     const set = await shop.graphql(
       `mutation Tier($metafields: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $metafields) { metafields { key value } userErrors { field message code } } }`,
@@ -343,6 +343,14 @@ describe("metafields", () => {
 
     const bad = await shop.graphql(`mutation { metafieldsSet(metafields: [{ ownerId: "${customer.id}", namespace: "loyalty", key: "points", type: "number_integer", value: "lots" }]) { metafields { id } userErrors { field code elementIndex } } }`);
     expect(bad.body.data.metafieldsSet).toEqual({ metafields: [], userErrors: [{ field: ["metafields", "0", "value"], code: "INVALID_VALUE", elementIndex: 0 }] });
+  });
+
+  it("refuses a customer's metafields to an app that may only read customers", async () => {
+    const shop = await startDevShop({ seed: (store) => seedCustomersWithOrders(store, 1, 0) });
+    const [customer] = shop.store.customers();
+    const set = await shop.graphql(`mutation { metafieldsSet(metafields: [{ ownerId: "${customer.id}", namespace: "loyalty", key: "points", type: "number_integer", value: "1" }]) { userErrors { code } } }`);
+    expect(set.body.errors[0]).toMatchObject({ message: "Access denied for metafieldsSet field. Required access: `write_customers` access scope.", extensions: { code: "ACCESS_DENIED" } });
+    expect(shop.store.metafieldsOf(customer.id)).toEqual([]);
   });
 });
 

@@ -95,6 +95,7 @@ describe("the catalog", () => {
       "history-import": { schedule: "every minute, for each shop that needs it", singleRunner: "per-shop" },
       "customer-segments": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
       "birthday-points": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
+      "shopify-writes": { schedule: "every 5 s, for each shop that needs it", singleRunner: "per-shop" },
     });
   });
 

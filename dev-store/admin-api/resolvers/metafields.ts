@@ -3,6 +3,7 @@ import type { MetafieldRecord } from "../../store/records";
 import type { MetafieldWrite } from "../../store/shop-data";
 import { paginate } from "../connection";
 import type { AdminContext, ResolverMap, TypeResolvers } from "./resolver-types";
+import { requireWriteScope } from "./shop-tools";
 import { legacyId, type UserError } from "./values";
 
 /** Shopify's owner types, by GID resource name. */
@@ -22,13 +23,14 @@ function ownerTypeName(ownerId: string): string | undefined {
 /** The `metafield(namespace, key)` and `metafields(...)` fields every HasMetafields owner shares. */
 export const metafieldFields: TypeResolvers<{ id: string }> = {
   metafield: (owner, args: { namespace?: string | null; key: string }, context) => {
-    const [namespace, key] = args.key.includes(".") && !args.namespace ? args.key.split(/\.(.+)/) : [args.namespace ?? appNamespace(context), args.key];
+    const [namespace, key] = args.key.includes(".") && !args.namespace ? args.key.split(/\.(.+)/) : [resolveNamespace(args.namespace ?? null, context), args.key];
     return context.store.metafieldsOf(owner.id).find((metafield) => metafield.namespace === namespace && metafield.key === key) ?? null;
   },
   metafields: (owner, args: { namespace?: string | null; keys?: string[] | null; first?: number | null; last?: number | null; after?: string | null; before?: string | null; reverse?: boolean | null }, context, info) => {
+    const namespace = args.namespace ? resolveNamespace(args.namespace, context) : null;
     const rows = context.store.metafieldsOf(owner.id).filter(
       (metafield) =>
-        (!args.namespace || metafield.namespace === args.namespace) &&
+        (!namespace || metafield.namespace === namespace) &&
         (!args.keys || args.keys.includes(`${metafield.namespace}.${metafield.key}`)),
     );
     return paginate(rows, args, { sortValue: (metafield) => metafield.id, id: (metafield) => metafield.id, bulk: context.bulk, fieldName: info.fieldName });
@@ -40,7 +42,17 @@ function appNamespace(context: AdminContext): string {
   return `app--${context.appApiKey}`;
 }
 
-const METAFIELD_TYPES = new Set([
+/** "$app" and "$app:suffix" name the calling app's reserved namespaces (app--<app id>, app--<app id>--suffix). */
+export function resolveNamespace(namespace: string | null, context: AdminContext): string {
+  if (namespace === null || namespace === "$app") return appNamespace(context);
+  if (namespace.startsWith("$app:")) return `${appNamespace(context)}--${namespace.slice("$app:".length)}`;
+  return namespace;
+}
+
+/** Shopify's limit for one metafieldsSet call. */
+export const METAFIELDS_SET_MAX = 25;
+
+export const METAFIELD_TYPES = new Set([
   "single_line_text_field", "multi_line_text_field", "number_integer", "number_decimal", "boolean", "json", "date", "date_time", "url", "money", "color", "rating", "weight", "volume", "dimension", "rich_text_field",
   "product_reference", "variant_reference", "customer_reference", "collection_reference", "page_reference", "file_reference", "metaobject_reference", "mixed_reference", "order_reference",
 ]);
@@ -109,14 +121,23 @@ export const metafieldResolvers: ResolverMap = {
     metafieldsSet: (_root, args: { metafields: MetafieldsSetInput[] }, context) => {
       const userErrors: UserError[] = [];
       const writes: MetafieldWrite[] = [];
+      if (args.metafields.length > METAFIELDS_SET_MAX) {
+        return { metafields: [], userErrors: [{ field: ["metafields"], message: `Exceeded the maximum metafields input limit of ${METAFIELDS_SET_MAX}.`, code: "LESS_THAN_OR_EQUAL_TO", elementIndex: null }] };
+      }
+      for (const input of args.metafields) {
+        const ownerType = ownerTypeName(input.ownerId);
+        if (ownerType) requireWriteScope(context, "metafieldsSet", ownerType);
+      }
       args.metafields.forEach((input, index) => {
         const error = (field: string, message: string, code: string) => userErrors.push({ field: ["metafields", String(index), field], message, code, elementIndex: index });
         const ownerType = ownerTypeName(input.ownerId);
         if (!ownerType || !(ownerType in OWNER_TYPES) || !context.store.exists(input.ownerId)) return error("ownerId", "Owner does not exist.", "INVALID");
-        const namespace = input.namespace ?? appNamespace(context);
+        const namespace = resolveNamespace(input.namespace ?? null, context);
         const existing = context.store.metafieldsOf(input.ownerId).find((metafield) => metafield.namespace === namespace && metafield.key === input.key);
-        const type = input.type ?? existing?.type;
+        const definition = context.store.metafieldDefinition(OWNER_TYPES[ownerType], namespace, input.key);
+        const type = input.type ?? definition?.type ?? existing?.type;
         if (!type) return error("type", "Type can't be blank.", "BLANK");
+        if (definition && definition.type !== type) return error("type", `Type must be ${definition.type}.`, "INVALID_TYPE");
         if (!METAFIELD_TYPES.has(type.replace(/^list\./, ""))) return error("type", `Type '${type}' is not a valid type.`, "INVALID_TYPE");
         if (input.key.length < 2) return error("key", "Key is too short (minimum is 2 characters)", "INVALID");
         if (namespace.length < 2) return error("namespace", "Namespace is too short (minimum is 2 characters)", "INVALID");

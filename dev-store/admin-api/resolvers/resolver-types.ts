@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from "graphql";
 
 import type { ShopData } from "../../store/shop-data";
 import type { AdminSchema } from "../admin-schema";
+import type { FlowTriggerDefinition } from "../flow-triggers";
 import type { SearchWarning } from "../search-syntax";
 
 export interface BulkOperationStarter {
@@ -26,6 +27,8 @@ export interface AdminContext {
   bulkOperations: BulkOperationStarter;
   /** Unknown search fields, reported under extensions.search. */
   searchWarnings: { path: readonly (string | number)[]; query: string; warnings: SearchWarning[] }[];
+  /** The app's Flow triggers (its flow_trigger extensions), by handle. */
+  flowTriggers: ReadonlyMap<string, FlowTriggerDefinition>;
   /** Grows as execution resolves objects. */
   actualCost: number;
 }

@@ -1,0 +1,255 @@
+/**
+ * Sends what the app owes Shopify's tools (outbox.server.ts queues it) for one shop: the loyalty
+ * metafield definitions, each queued customer's record (the `$app:loyalty` metafields points_balance and
+ * tier, up to 25 metafields per metafieldsSet call, and the tier tag when the merchant turned tags on),
+ * then the Flow triggers in the order they happened. The shopify-writes job runs it (app/jobs/catalog.server.ts).
+ *
+ * adminQuery waits out THROTTLED answers; a write Shopify still refuses or does not answer stays queued
+ * and is tried again later (5 s, 10 s, 20 s… at most an hour apart), up to MAX_WRITE_ATTEMPTS times.
+ * A row is deleted only at the version that was sent: a change coalesced into it meanwhile is sent next.
+ */
+import type { PrismaClient, ShopifyWrite } from "../generated/prisma/client";
+import { errorFields, logger } from "../logger.server";
+import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import {
+  CUSTOMER_METAFIELDS_SET_MUTATION,
+  CUSTOMER_TAGS_ADD_MUTATION,
+  CUSTOMER_TAGS_REMOVE_MUTATION,
+  FLOW_TRIGGER_RECEIVE_MUTATION,
+  METAFIELD_DEFINITION_CREATE_MUTATION,
+} from "../shopify/operations";
+import { customerTiersForShopify, type TierReader } from "./customer-tiers.server";
+import { tierTag } from "./tier-tag";
+
+/** The app-owned namespace Shopify resolves to app--<app id>--loyalty. */
+export const LOYALTY_NAMESPACE = "$app:loyalty";
+export const LOYALTY_METAFIELDS = [
+  { key: "points_balance", type: "number_integer", name: "Loyalty points balance", description: "Every point the customer holds (pending points included), kept up to date by the loyalty app." },
+  { key: "tier", type: "single_line_text_field", name: "Loyalty tier", description: "The customer's VIP tier in the loyalty program." },
+] as const;
+/** Shopify's limit for one metafieldsSet call. */
+export const METAFIELDS_PER_CALL = 25;
+export const MAX_WRITE_ATTEMPTS = 10;
+const BACKOFF_FIRST_MS = 5_000;
+const BACKOFF_MAX_MS = 60 * 60_000;
+
+export interface SendOptions {
+  now?: () => Date;
+  /** Where tiers come from (customer-tiers.server.ts); tests give tiers of their own. */
+  tiers?: TierReader;
+  /** Rows taken per round. */
+  limit?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SendSummary {
+  sent: number;
+  failed: number;
+  metafieldCalls: number;
+}
+
+class Round {
+  summary: SendSummary = { sent: 0, failed: 0, metafieldCalls: 0 };
+  constructor(
+    readonly db: PrismaClient,
+    readonly graphql: AdminGraphql,
+    readonly now: () => Date,
+    readonly sleep?: (ms: number) => Promise<void>,
+  ) {}
+
+  query: typeof adminQuery = (graphql, operation, options) => adminQuery(graphql, operation, { ...options, ...(this.sleep ? { sleep: this.sleep } : {}) });
+
+  async done(row: ShopifyWrite): Promise<void> {
+    await this.db.shopifyWrite.deleteMany({ where: { id: row.id, version: row.version } });
+    this.summary.sent++;
+  }
+
+  async failed(rows: ShopifyWrite[], why: string): Promise<void> {
+    for (const row of rows) {
+      const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** row.attempts);
+      await this.db.shopifyWrite.updateMany({
+        where: { id: row.id },
+        data: { attempts: { increment: 1 }, lastError: why.slice(0, 500), dueAt: new Date(this.now().getTime() + wait) },
+      });
+    }
+    this.summary.failed += rows.length;
+    logger.warn("shopify write failed; it stays queued", { rows: rows.length, kind: rows[0]?.kind, reason: why.slice(0, 200) });
+  }
+}
+
+/** The installed shops with writes due (the shopify-writes job's shops). */
+export async function shopsWithShopifyWrites(db: PrismaClient, now: Date): Promise<{ id: string; domain: string }[]> {
+  return db.shop.findMany({
+    where: { uninstalledAt: null, shopifyWrites: { some: { dueAt: { lte: now }, attempts: { lt: MAX_WRITE_ATTEMPTS } } } },
+    select: { id: true, domain: true },
+  });
+}
+
+/** One round for the shop: everything due, at most `limit` rows. Stops early when Shopify does not answer. */
+export async function sendShopifyWrites(db: PrismaClient, shopId: string, graphql: AdminGraphql, options: SendOptions = {}): Promise<SendSummary> {
+  const now = options.now ?? (() => new Date());
+  const round = new Round(db, graphql, now, options.sleep);
+  const shop = await db.shop.findUnique({ where: { id: shopId }, include: { settings: true } });
+  if (!shop || shop.uninstalledAt || !shop.settings) return round.summary;
+  const rows = await db.shopifyWrite.findMany({
+    where: { shopId, dueAt: { lte: now() }, attempts: { lt: MAX_WRITE_ATTEMPTS } },
+    orderBy: { sequence: "asc" },
+    take: options.limit ?? 500,
+  });
+  try {
+    for (const row of rows.filter((candidate) => candidate.kind === "METAFIELD_DEFINITIONS")) await createDefinitions(round, row);
+    const records = rows.filter((row) => row.kind === "CUSTOMER_RECORD");
+    if (records.length > 0) await writeCustomerRecords(round, shopId, records, shop.settings, options.tiers ?? customerTiersForShopify);
+    for (const row of rows.filter((candidate) => candidate.kind === "FLOW_TRIGGER")) await sendFlowTrigger(round, row);
+  } catch (error) {
+    // Shopify did not answer (or kept throttling): the rest waits for the next round.
+    if (!(error instanceof ShopifyUnreachable)) throw error;
+    logger.warn("shopify writes paused: Shopify did not answer", errorFields(error.cause));
+  }
+  return round.summary;
+}
+
+class ShopifyUnreachable extends Error {}
+
+/** Runs one Admin call; a call that fails outright marks `rows` failed and ends the round. */
+async function attempt<T>(round: Round, rows: ShopifyWrite[], call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    await round.failed(rows, error instanceof Error ? error.message : String(error));
+    throw new ShopifyUnreachable("Shopify did not answer", { cause: error });
+  }
+}
+
+async function createDefinitions(round: Round, row: ShopifyWrite): Promise<void> {
+  for (const field of LOYALTY_METAFIELDS) {
+    const { metafieldDefinitionCreate: result } = await attempt(round, [row], () =>
+      round.query(round.graphql, METAFIELD_DEFINITION_CREATE_MUTATION, {
+        variables: { definition: { name: field.name, namespace: LOYALTY_NAMESPACE, key: field.key, type: field.type, ownerType: "CUSTOMER", description: field.description } },
+      }),
+    );
+    // TAKEN: made by an earlier install.
+    const refused = (result?.userErrors ?? []).filter((error) => error.code !== "TAKEN");
+    if (refused.length > 0) return round.failed([row], `metafieldDefinitionCreate ${field.key}: ${refused.map((error) => error.message).join("; ")}`);
+  }
+  await round.done(row);
+}
+
+interface CustomerPlan {
+  row: ShopifyWrite;
+  customerId: string;
+  gid: string;
+  balance: number;
+  tier: string | null;
+  metafields: { ownerId: string; namespace: string; key: string; type: string; value: string }[];
+  removeTag: string | null;
+  addTag: string | null;
+  tierTag: string | null;
+}
+
+async function writeCustomerRecords(
+  round: Round,
+  shopId: string,
+  rows: ShopifyWrite[],
+  settings: { customerTagsEnabled: boolean; customerTagPrefix: string },
+  tiers: TierReader,
+): Promise<void> {
+  const { db } = round;
+  const ids = rows.map((row) => row.customerId).filter((id): id is string => id !== null);
+  const customers = new Map(
+    (await db.customer.findMany({ where: { id: { in: ids }, shopId }, select: { id: true, shopifyId: true, redactedAt: true, deletedAt: true, shopifyRecord: true } })).map((customer) => [customer.id, customer]),
+  );
+  const balances = new Map(
+    (await db.$queryRaw<{ customerId: string; balance: number }[]>`
+      SELECT "customerId", COALESCE(SUM(points), 0)::int AS balance FROM "PointsLedgerEntry" WHERE "customerId" = ANY(${ids}::text[]) GROUP BY "customerId"`).map((row) => [row.customerId, row.balance]),
+  );
+  const tierOf = await tiers(db, shopId, ids);
+  const plans: CustomerPlan[] = [];
+  for (const row of rows) {
+    const customer = row.customerId ? customers.get(row.customerId) : undefined;
+    if (!customer || customer.redactedAt || customer.deletedAt) {
+      await round.done(row);
+      continue;
+    }
+    const record = customer.shopifyRecord;
+    const balance = balances.get(customer.id) ?? 0;
+    const tier = tierOf.get(customer.id)?.name ?? null;
+    const metafields = [];
+    if (record?.pointsBalance !== balance) metafields.push({ ownerId: customer.shopifyId, namespace: LOYALTY_NAMESPACE, key: "points_balance", type: "number_integer", value: String(balance) });
+    if (tier !== null && record?.tier !== tier) metafields.push({ ownerId: customer.shopifyId, namespace: LOYALTY_NAMESPACE, key: "tier", type: "single_line_text_field", value: tier });
+    const wantedTag = settings.customerTagsEnabled && tier !== null ? tierTag(settings.customerTagPrefix, tier) : null;
+    const currentTag = record?.tierTag ?? null;
+    plans.push({
+      row,
+      customerId: customer.id,
+      gid: customer.shopifyId,
+      balance,
+      tier: tier ?? record?.tier ?? null,
+      metafields,
+      removeTag: currentTag !== null && currentTag !== wantedTag ? currentTag : null,
+      addTag: wantedTag !== null && wantedTag !== currentTag ? wantedTag : null,
+      tierTag: wantedTag,
+    });
+  }
+
+  // Metafields first, as few calls as the limit allows (a customer's fields never split across calls).
+  const written: CustomerPlan[] = plans.filter((plan) => plan.metafields.length === 0);
+  let pending = plans.filter((plan) => plan.metafields.length > 0);
+  while (pending.length > 0) {
+    const chunk: CustomerPlan[] = [];
+    let count = 0;
+    while (pending.length > 0 && count + pending[0].metafields.length <= METAFIELDS_PER_CALL) {
+      count += pending[0].metafields.length;
+      chunk.push(pending.shift()!);
+    }
+    const inputs = chunk.flatMap((plan) => plan.metafields.map((metafield) => ({ metafield, plan })));
+    round.summary.metafieldCalls++;
+    const { metafieldsSet: result } = await attempt(round, chunk.map((plan) => plan.row), () =>
+      round.query(round.graphql, CUSTOMER_METAFIELDS_SET_MUTATION, { variables: { metafields: inputs.map(({ metafield }) => metafield) } }),
+    );
+    const userErrors = result?.userErrors ?? [];
+    if (userErrors.length === 0) {
+      written.push(...chunk);
+      continue;
+    }
+    // Shopify wrote none of them: the customers it named fail, the others go again.
+    const refused = new Set(userErrors.map((error) => (error.elementIndex !== null && error.elementIndex !== undefined ? inputs[error.elementIndex]?.plan : undefined)));
+    if (refused.has(undefined)) {
+      await round.failed(chunk.map((plan) => plan.row), `metafieldsSet: ${userErrors.map((error) => error.message).join("; ")}`);
+      continue;
+    }
+    for (const plan of refused as Set<CustomerPlan>) {
+      const messages = userErrors.filter((error) => inputs[error.elementIndex ?? -1]?.plan === plan).map((error) => error.message);
+      await round.failed([plan.row], `metafieldsSet: ${messages.join("; ")}`);
+    }
+    pending = [...chunk.filter((plan) => !refused.has(plan)), ...pending];
+  }
+
+  for (const plan of written) {
+    if (plan.removeTag !== null) {
+      const { tagsRemove } = await attempt(round, [plan.row], () => round.query(round.graphql, CUSTOMER_TAGS_REMOVE_MUTATION, { variables: { id: plan.gid, tags: [plan.removeTag!] } }));
+      if (tagsRemove?.userErrors.length) {
+        await round.failed([plan.row], `tagsRemove: ${tagsRemove.userErrors.map((error) => error.message).join("; ")}`);
+        continue;
+      }
+    }
+    if (plan.addTag !== null) {
+      const { tagsAdd } = await attempt(round, [plan.row], () => round.query(round.graphql, CUSTOMER_TAGS_ADD_MUTATION, { variables: { id: plan.gid, tags: [plan.addTag!] } }));
+      if (tagsAdd?.userErrors.length) {
+        await round.failed([plan.row], `tagsAdd: ${tagsAdd.userErrors.map((error) => error.message).join("; ")}`);
+        continue;
+      }
+    }
+    const record = { pointsBalance: plan.balance, tier: plan.tier, tierTag: plan.tierTag, writtenAt: round.now() };
+    await db.customerShopifyRecord.upsert({ where: { customerId: plan.customerId }, create: { customerId: plan.customerId, shopId, ...record }, update: record });
+    await round.done(plan.row);
+  }
+}
+
+async function sendFlowTrigger(round: Round, row: ShopifyWrite): Promise<void> {
+  const { flowTriggerReceive: result } = await attempt(round, [row], () =>
+    round.query(round.graphql, FLOW_TRIGGER_RECEIVE_MUTATION, { variables: { handle: row.handle!, payload: row.payload } }),
+  );
+  if (result?.userErrors.length) return round.failed([row], `flowTriggerReceive: ${result.userErrors.map((error) => error.message).join("; ")}`);
+  await round.done(row);
+}
