@@ -14,7 +14,7 @@ import type { Tx } from "../database/transaction";
 import { followUpSettings, scheduleFollowUpsForOrders, type FollowUpSettings } from "../follow-ups/schedule.server";
 import { forgetContactKeys, recordContactKeys, recordCustomersContactKeys } from "../loyalty/contact-keys.server";
 import { appendCustomersLedgerEntries } from "../loyalty/ledger.server";
-import { recordOrderDiscountCodes } from "../loyalty/order-discount-codes.server";
+import { recordOrdersDiscountCodes } from "../loyalty/order-discount-codes.server";
 import type { PlannedEntry } from "../loyalty/points-rules";
 import type { ShopProgram } from "../loyalty/program.server";
 import { awardWelcomePoints, settleCustomerPoints, settleCustomersPoints, welcomePointsEntries } from "../loyalty/settlement.server";
@@ -234,8 +234,9 @@ function roundsOf(snapshots: OrderSnapshot[]): OrderSnapshot[][] {
  * customer's and order's lock.
  *
  * Store: per round, the orders in one upsert (with their lines), then the customers of the stored
- * ones and their refunds in one statement each. Apply: per stored order, what it asks of the batch's
- * end; only an order with discount codes sends anything of its own (the codes' checks).
+ * ones and their refunds in one statement each. Apply: the stored orders' discount codes in one
+ * query (only an order with one of the program's codes goes on to its own checks), then per stored
+ * order what it asks of the batch's end.
  */
 async function storeAndApplyOrders(tx: Tx, shop: ShopProgram, snapshots: OrderSnapshot[], now: Date, batch: OrderBatch): Promise<Set<OrderSnapshot>> {
   const stored = new Set<OrderSnapshot>();
@@ -247,21 +248,22 @@ async function storeAndApplyOrders(tx: Tx, shop: ShopProgram, snapshots: OrderSn
     const customers = await storeCustomers(tx, shop.id, fresh.flatMap((snapshot) => (snapshot.customer ? [snapshot.customer] : [])));
     const customerOf = new Map(customers.map((customer) => [customer.shopifyId, customer]));
     await storeRefunds(tx, shop.id, fresh.flatMap((snapshot) => snapshot.refunds));
-    for (const snapshot of fresh) {
-      stored.add(snapshot);
-      await applyStoredOrder(tx, shop, snapshot, snapshot.customer ? (customerOf.get(snapshot.customer.shopifyId) ?? null) : null, now, batch);
+    const applied = fresh.map((order) => ({ order, customer: order.customer ? (customerOf.get(order.customer.shopifyId) ?? null) : null }));
+    await recordOrdersDiscountCodes(tx, shop.id, applied, now);
+    for (const { order, customer } of applied) {
+      stored.add(order);
+      applyStoredOrder(shop, order, customer, now, batch);
     }
   }
   return stored;
 }
 
-/** The apply phase of one stored order: what it asks of the batch's end, and its discount codes' checks. */
-async function applyStoredOrder(tx: Tx, shop: ShopProgram, snapshot: OrderSnapshot, customer: StoredCustomer | null, now: Date, batch: OrderBatch): Promise<void> {
+/** The apply phase of one stored order: what it asks of the batch's end. */
+function applyStoredOrder(shop: ShopProgram, snapshot: OrderSnapshot, customer: StoredCustomer | null, now: Date, batch: OrderBatch): void {
   if (customer && !customer.redactedAt && !customer.deletedAt) {
     // Before the points are settled: a referral reward compares the friend's keys with the referrer's.
     batch.recordContactKeysLater(customer.id, [...(snapshot.contactKeys ?? []), ...(snapshot.customer?.contactKeys ?? [])]);
   }
-  await recordOrderDiscountCodes(tx, shop.id, snapshot, customer, now);
   if (customer && !customer.redactedAt) {
     batch.settleLater(shop, customer, snapshot.shopifyId);
     if (snapshot.customer) batch.welcomeLater(shop.id, customer.id, welcomePointsEntries(shop, customer, snapshot.customer, now));
