@@ -7,7 +7,7 @@ import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 import { formatAmount, parseAmount } from "../orders/money";
-import { appendCustomersLedgerEntries, appendLedgerEntries, ledgerEntriesByCustomer } from "./ledger.server";
+import { appendCustomersLedgerEntries, appendLedgerEntries, settlementEntriesByCustomer } from "./ledger.server";
 import {
   eligibleAmount,
   orderKeys,
@@ -119,7 +119,7 @@ export async function settleCustomersPoints(
         SELECT "shopifyId", "orderShopifyId", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax, "refundedAt"
           FROM "OrderRefund" WHERE "shopId" = ${shop.id} AND "orderShopifyId" = ANY(${allTouched.map((order) => order.shopifyId)}::text[])`
     : [];
-  const ledgers = await ledgerEntriesByCustomer(tx, settlements.map(({ customer }) => customer.id), "ORDER");
+  const ledgers = await settlementEntriesByCustomer(tx, settlements.map(({ customer }) => customer.id), allTouched.map((order) => order.shopifyId));
 
   const planned: { customerId: string; entry: PlannedEntry }[] = [];
   const earnedOn: { shopifyId: string; amount: string }[] = [];
