@@ -49,6 +49,22 @@ export async function ledgerEntriesByCustomer(db: Db, customerIds: string[], sou
   return byCustomer;
 }
 
+/**
+ * What settling these orders reads of their customers' ledgers, in one query: the orders' own
+ * entries (spend, refunds, cancellation: their key starts `order:<id>:` and names the order as its
+ * source) and every second-purchase entry of the customers (the bonus moves between their orders).
+ * The customers' other order entries do not change the plan, and a long history would be read for nothing.
+ */
+export async function settlementEntriesByCustomer(db: Db, customerIds: string[], orderShopifyIds: string[]): Promise<Map<string, ExistingEntry[]>> {
+  const rows = await db.$queryRaw<(ExistingEntry & { customerId: string })[]>`
+    SELECT "customerId", key, points, reason::text AS reason, "availableAt", "sourceId" FROM "PointsLedgerEntry"
+     WHERE "customerId" = ANY(${customerIds}::text[]) AND source = 'ORDER'
+       AND ("sourceId" = ANY(${orderShopifyIds}::text[]) OR reason IN ('SECOND_PURCHASE', 'SECOND_PURCHASE_REVERSAL'))`;
+  const byCustomer = new Map<string, ExistingEntry[]>(customerIds.map((id) => [id, []]));
+  for (const { customerId, ...entry } of rows) byCustomer.get(customerId)?.push(entry);
+  return byCustomer;
+}
+
 export interface PointsBalance {
   /** Spendable now. */
   available: number;

@@ -143,14 +143,75 @@ export async function rewardReferralOnFirstPurchase(
   now: Date,
 ): Promise<void> {
   if (orders.length === 0) return;
+  const [referral] = (await referralsOfFriends(tx, shop.id, [friend])).values();
+  if (referral) await followFriendsOrders(tx, shop, friend, orders, referral, now);
+}
+
+/** The referral a friend's orders decide: one pending for them (or their email), or the one they were rewarded for. */
+interface FriendsReferral {
+  id: string;
+  referrerId: string;
+  createdAt: Date;
+  status: string;
+  rewardOrderShopifyId: string | null;
+  friendId: string | null;
+}
+
+/**
+ * Each friend's referral (`FriendsReferral`), in one query for all of them (asked for every customer
+ * of every batch of paid orders: raw SQL, not Prisma's per-query compiler); by friend id, only those with one.
+ */
+async function referralsOfFriends(tx: Tx, shopId: string, friends: { id: string; email?: string | null }[]): Promise<Map<string, FriendsReferral>> {
+  if (friends.length === 0) return new Map();
+  const rows = await tx.$queryRaw<(FriendsReferral & { friend: string })[]>`
+    SELECT f.id AS friend, r.id, r."referrerId", r."createdAt", r.status, r."rewardOrderShopifyId", r."friendId"
+      FROM unnest(${friends.map((friend) => friend.id)}::text[], ${friends.map((friend) => friend.email ?? null)}::text[]) AS f(id, email)
+      CROSS JOIN LATERAL (
+        SELECT id, "referrerId", "createdAt", status::text AS status, "rewardOrderShopifyId", "friendId" FROM "Referral"
+         WHERE "shopId" = ${shopId} AND (status = 'PENDING' OR (status = 'REWARDED' AND "friendId" = f.id))
+           AND ("friendId" = f.id OR ("friendId" IS NULL AND "friendEmail" = f.email))
+         ORDER BY status DESC, "createdAt" LIMIT 1
+      ) r`;
+  return new Map(rows.map(({ friend, ...referral }) => [friend, referral]));
+}
+
+/**
+ * `rewardReferralOnFirstPurchase` for the customers of a batch, one after the other as before, with
+ * their referrals read in one query: only a friend with a referral sends more. When two friends
+ * found the same referral (one email, no friend yet), the later one asks again, after the earlier
+ * one's turn may have claimed it.
+ */
+export async function rewardReferralsOnFirstPurchase(
+  tx: Tx,
+  shop: { id: string; settings: { referrerPoints: number; referralMonthlyRewardLimit: number; pendingDays: number } },
+  friends: { friend: { id: string; shopifyId: string; email?: string | null }; orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[] }[],
+  now: Date,
+): Promise<void> {
+  const withOrders = friends.filter(({ orders }) => orders.length > 0);
+  const referrals = await referralsOfFriends(tx, shop.id, withOrders.map(({ friend }) => friend));
+  const followed = new Set<string>();
+  for (const { friend, orders } of withOrders) {
+    const referral = referrals.get(friend.id);
+    if (!referral) continue;
+    if (followed.has(referral.id)) {
+      await rewardReferralOnFirstPurchase(tx, shop, friend, orders, now);
+      continue;
+    }
+    followed.add(referral.id);
+    await followFriendsOrders(tx, shop, friend, orders, referral, now);
+  }
+}
+
+/** The rest of `rewardReferralOnFirstPurchase`, once the friend's referral is found. */
+async function followFriendsOrders(
+  tx: Tx,
+  shop: { id: string; settings: { referrerPoints: number; referralMonthlyRewardLimit: number; pendingDays: number } },
+  friend: { id: string; shopifyId: string; email?: string | null },
+  orders: { shopifyId: string; financialStatus: string; cancelledAt: Date | null; placedAt: Date }[],
+  referral: FriendsReferral,
+  now: Date,
+): Promise<void> {
   const completed = orders.filter(isCompletedPurchase).sort(byPlacement);
-  // Asked on every paid order of every customer: raw SQL, not Prisma's per-query compiler.
-  const [referral] = await tx.$queryRaw<{ id: string; referrerId: string; createdAt: Date; status: string; rewardOrderShopifyId: string | null; friendId: string | null }[]>`
-    SELECT id, "referrerId", "createdAt", status::text AS status, "rewardOrderShopifyId", "friendId" FROM "Referral"
-     WHERE "shopId" = ${shop.id} AND (status = 'PENDING' OR (status = 'REWARDED' AND "friendId" = ${friend.id}))
-       AND ("friendId" = ${friend.id} OR ("friendId" IS NULL AND "friendEmail" = ${friend.email ?? null}::text))
-     ORDER BY status DESC, "createdAt" LIMIT 1`;
-  if (!referral) return;
   const first = completed[0];
   // A friend known only by email is this customer from their first order on, paid or not.
   if (referral.friendId === null) {

@@ -7,7 +7,7 @@ import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 import { formatAmount, parseAmount } from "../orders/money";
-import { appendCustomersLedgerEntries, appendLedgerEntries, ledgerEntriesByCustomer } from "./ledger.server";
+import { appendCustomersLedgerEntries, appendLedgerEntries, settlementEntriesByCustomer } from "./ledger.server";
 import {
   eligibleAmount,
   orderKeys,
@@ -18,13 +18,28 @@ import {
   type PlannedEntry,
 } from "./points-rules";
 import { shopProgram, type ShopProgram } from "./program.server";
-import { rewardReferralOnFirstPurchase } from "./referrals.server";
+import { rewardReferralsOnFirstPurchase } from "./referrals.server";
 
 /**
  * Welcome points when this version, or the stored one, says the customer has an account: a version
  * older than the stored one changes nothing stored, but the account it shows was made all the same
  * (an enabled customers/create arriving after a newer "disabled" update still welcomes them).
  */
+export function welcomePointsEntries(
+  shop: Pick<ShopProgram, "settings" | "installedAt">,
+  customer: { shopifyId: string; hasAccount: boolean; shopifyCreatedAt: Date | null },
+  snapshot: { hasAccount: boolean; shopifyCreatedAt: Date | null },
+  now: Date,
+): PlannedEntry[] {
+  const everEnabled = {
+    shopifyId: customer.shopifyId,
+    hasAccount: customer.hasAccount || snapshot.hasAccount,
+    shopifyCreatedAt: customer.shopifyCreatedAt ?? snapshot.shopifyCreatedAt,
+  };
+  return welcomeEntries({ customer: everEnabled, settings: shop.settings, installedAt: shop.installedAt, now });
+}
+
+/** `welcomePointsEntries` written at once. */
 export async function awardWelcomePoints(
   tx: Tx,
   shop: ShopProgram,
@@ -32,12 +47,7 @@ export async function awardWelcomePoints(
   snapshot: { hasAccount: boolean; shopifyCreatedAt: Date | null },
   now: Date,
 ): Promise<void> {
-  const everEnabled = {
-    shopifyId: customer.shopifyId,
-    hasAccount: customer.hasAccount || snapshot.hasAccount,
-    shopifyCreatedAt: customer.shopifyCreatedAt ?? snapshot.shopifyCreatedAt,
-  };
-  await appendLedgerEntries(tx, shop.id, customer.id, welcomeEntries({ customer: everEnabled, settings: shop.settings, installedAt: shop.installedAt, now }));
+  await appendLedgerEntries(tx, shop.id, customer.id, welcomePointsEntries(shop, customer, snapshot, now));
 }
 
 /**
@@ -94,7 +104,13 @@ export async function settleCustomersPoints(
     SELECT "customerShopifyId", "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping,
            tax::text AS tax, "pointsEarnedOn"::text AS "earnedOn"
       FROM "Order" WHERE "shopId" = ${shop.id} AND "customerShopifyId" = ANY(${settlements.map(({ customer }) => customer.shopifyId)}::text[])`;
-  const ordersOf = (customer: SettledCustomer) => allOrders.filter((order) => order.customerShopifyId === customer.shopifyId);
+  const ordersByCustomer = new Map<string, SettledOrder[]>();
+  for (const order of allOrders) {
+    const orders = ordersByCustomer.get(order.customerShopifyId);
+    if (orders) orders.push(order);
+    else ordersByCustomer.set(order.customerShopifyId, [order]);
+  }
+  const ordersOf = (customer: SettledCustomer) => ordersByCustomer.get(customer.shopifyId) ?? [];
   const touchedOf = (settlement: (typeof settlements)[number]) =>
     ordersOf(settlement.customer).filter((order) => settlement.orderShopifyIds.includes(order.shopifyId));
   const allTouched = settlements.flatMap(touchedOf);
@@ -103,7 +119,7 @@ export async function settleCustomersPoints(
         SELECT "shopifyId", "orderShopifyId", subtotal::text AS subtotal, shipping::text AS shipping, tax::text AS tax, "refundedAt"
           FROM "OrderRefund" WHERE "shopId" = ${shop.id} AND "orderShopifyId" = ANY(${allTouched.map((order) => order.shopifyId)}::text[])`
     : [];
-  const ledgers = await ledgerEntriesByCustomer(tx, settlements.map(({ customer }) => customer.id), "ORDER");
+  const ledgers = await settlementEntriesByCustomer(tx, settlements.map(({ customer }) => customer.id), allTouched.map((order) => order.shopifyId));
 
   const planned: { customerId: string; entry: PlannedEntry }[] = [];
   const earnedOn: { shopifyId: string; amount: string }[] = [];
@@ -166,7 +182,7 @@ export async function settleCustomersPoints(
         FROM unnest(${earnedOn.map((e) => e.shopifyId)}::text[], ${earnedOn.map((e) => e.amount)}::numeric[]) AS e(gid, amount)
        WHERE o."shopId" = ${shop.id} AND o."shopifyId" = e.gid`;
   }
-  for (const { customer } of settlements) await rewardReferralOnFirstPurchase(tx, shop, customer, ordersOf(customer), now);
+  await rewardReferralsOnFirstPurchase(tx, shop, settlements.map(({ customer }) => ({ friend: customer, orders: ordersOf(customer) })), now);
 }
 
 /**

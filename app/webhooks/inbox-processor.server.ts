@@ -16,12 +16,8 @@
 import { subjectLockKey } from "../database/lock-keys";
 import type { Db, Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
-import { followUpSettings, scheduleFollowUpsForOrders, type FollowUpSettings } from "../follow-ups/schedule.server";
 import { ShopPrograms, type ShopProgram } from "../loyalty/program.server";
-import { recordCustomersContactKeys } from "../loyalty/contact-keys.server";
-import { settleCustomersPoints } from "../loyalty/settlement.server";
-import type { StoredCustomer } from "../orders/sync.server";
-import { recordOrdersForReports } from "../reports/aggregates.server";
+import { OrderSyncBatch } from "../orders/sync.server";
 import { logger } from "../logger.server";
 import { wakeJob } from "../jobs/wake.server";
 import { onDeliveryAccepted } from "./inbox.server";
@@ -199,6 +195,8 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
         for (const item of ready) {
           // A topic about the shop itself (uninstall, erasure) may change what the deliveries around it read of it.
           if (!item.handler.subjects) await batch.finish();
+          // Any other delivery (a customer's update, a refund) sees the queued orders it is about stored first.
+          else if (!item.handler.queuesOrders) await batch.syncQueuedOrders(item.handler.subjects(item.value));
           await item.handler.handle(tx, item.delivery, item.value, now(), batch);
           applied.push(item.row.id);
           if (!item.handler.subjects) batch.forget();
@@ -251,21 +249,12 @@ async function lockReadySubjects(tx: Tx, programs: DeliveryBatch, deliveries: Re
   });
 }
 
-/** One batch's shared reads and the work it does once at its end (orders/sync.server.ts's OrderBatch). */
-class Batch implements DeliveryBatch {
+/** One batch's shared reads (the shops' programs) and the work it does once at its end (orders/sync.server.ts's OrderSyncBatch). */
+class Batch extends OrderSyncBatch implements DeliveryBatch {
   private readonly programs: ShopPrograms;
-  private readonly reportOrders = new Map<string, Set<string>>();
-  /** The shops whose orders this batch wrote: their segments are recomputed once it commits. */
-  readonly shopsWithOrders = new Set<string>();
-  private readonly followUps = new Map<string, Promise<FollowUpSettings>>();
-  private contactKeys = new Map<string, string[]>();
-  private readonly followUpOrders = new Map<string, string[]>();
-  private readonly settlements = new Map<string, { shop: ShopProgram; customers: Map<string, { customer: StoredCustomer; orderShopifyIds: string[] }> }>();
 
-  constructor(
-    private readonly tx: Tx,
-    private readonly now: () => Date,
-  ) {
+  constructor(tx: Tx, now: () => Date) {
+    super(tx, now);
     this.programs = new ShopPrograms(tx);
   }
 
@@ -275,62 +264,7 @@ class Batch implements DeliveryBatch {
 
   forget(): void {
     this.programs.forget();
-    this.followUps.clear();
-  }
-
-  private followUpSettings(shopId: string): Promise<FollowUpSettings> {
-    let settings = this.followUps.get(shopId);
-    if (!settings) this.followUps.set(shopId, (settings = followUpSettings(this.tx, shopId)));
-    return settings;
-  }
-
-  recordContactKeysLater(customerId: string, keys: string[]): void {
-    if (keys.length === 0) return;
-    const kept = this.contactKeys.get(customerId);
-    if (kept) kept.push(...keys);
-    else this.contactKeys.set(customerId, [...keys]);
-  }
-
-  scheduleFollowUpsLater(shopId: string, orderShopifyId: string): void {
-    const orders = this.followUpOrders.get(shopId);
-    if (orders) orders.push(orderShopifyId);
-    else this.followUpOrders.set(shopId, [orderShopifyId]);
-  }
-
-  private async flushContactKeys(): Promise<void> {
-    if (this.contactKeys.size === 0) return;
-    const entries = [...this.contactKeys].map(([customerId, keys]) => ({ customerId, keys }));
-    this.contactKeys = new Map();
-    await recordCustomersContactKeys(this.tx, entries);
-  }
-
-  reportOrderLater(shopId: string, orderShopifyId: string): void {
-    this.shopsWithOrders.add(shopId);
-    const orders = this.reportOrders.get(shopId) ?? new Set<string>();
-    this.reportOrders.set(shopId, orders.add(orderShopifyId));
-  }
-
-  settleLater(shop: ShopProgram, customer: StoredCustomer, orderShopifyId: string): void {
-    const pending = this.settlements.get(shop.id) ?? { shop, customers: new Map() };
-    const settlement = pending.customers.get(customer.id) ?? { customer, orderShopifyIds: [] };
-    settlement.orderShopifyIds.push(orderShopifyId);
-    pending.customers.set(customer.id, settlement);
-    this.settlements.set(shop.id, pending);
-  }
-
-  /**
-   * What the batch kept for its end, in one pass per shop: the contact keys, the points of every
-   * customer whose orders were stored so far, their orders' follow-ups, then the report rows.
-   */
-  async finish(): Promise<void> {
-    // Before the points: a referral reward compares the friend's keys with the referrer's.
-    await this.flushContactKeys();
-    for (const { shop, customers } of this.settlements.values()) await settleCustomersPoints(this.tx, shop, [...customers.values()], this.now());
-    this.settlements.clear();
-    for (const [shopId, orders] of this.followUpOrders) await scheduleFollowUpsForOrders(this.tx, shopId, orders, this.now(), this.followUpSettings(shopId));
-    this.followUpOrders.clear();
-    for (const [shopId, orders] of this.reportOrders) await recordOrdersForReports(this.tx, shopId, [...orders]);
-    this.reportOrders.clear();
+    this.forgetSettings();
   }
 }
 

@@ -19,7 +19,7 @@ import {
 import { bulkOperationFinished } from "../orders/history-import.server";
 import type { Tx } from "../database/transaction";
 import type { ShopProgram } from "../loyalty/program.server";
-import { markCustomerDeleted, orderSubjects, syncCustomer, syncOrder, syncRefund, type OrderBatch } from "../orders/sync.server";
+import { markCustomerDeleted, orderSubjects, syncCustomer, syncRefund, type OrderBatch } from "../orders/sync.server";
 import { eraseShop, recordUninstall } from "../shops/installation.server";
 
 /** What a batch of deliveries shares: the shops' programs, read once, and the work done once at its end. */
@@ -52,6 +52,11 @@ export interface TopicHandler<T> {
    * for the whole batch before applying it. None for a topic about the shop itself.
    */
   subjects?(value: T): string[];
+  /**
+   * The handler only queues its delivery in the batch (`OrderBatch.syncOrderLater`), stored and applied
+   * with the batch's other orders; before any other handler, the queued orders it is about are synced.
+   */
+  queuesOrders?: boolean;
   /** `batch`: the batch the delivery is applied in (its shop programs, each read once; its subjects locked). */
   handle(tx: Tx, delivery: InboxDelivery, value: T, now: Date, batch: DeliveryBatch): Promise<void>;
 }
@@ -79,10 +84,11 @@ const orderTopic = topic({
     return reading(() => orderSnapshot(parsed.data));
   },
   subjects: orderSubjects,
-  async handle(tx, delivery, snapshot, now, batch) {
+  queuesOrders: true,
+  async handle(_tx, delivery, snapshot, _now, batch) {
     const shop = await batch.program(delivery.shop);
     // A shop that uninstalled (or was erased) gets nothing stored; Shopify stops sending soon after.
-    if (shop) await syncOrder(tx, shop, snapshot, now, batch);
+    if (shop) batch.syncOrderLater(shop, snapshot);
   },
 });
 
