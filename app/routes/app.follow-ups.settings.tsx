@@ -278,9 +278,11 @@ export default function FollowUpSettings() {
                     ) : null}
                   </InlineGrid>
                   {draft.winBackTiming === "RHYTHM" ? (
-                    <Text as="p" tone="subdued" data-rhythm="win-back">
-                      {`Each customer is written to ${draft.winBackGraceFactor || "…"} × their own expected gap between orders after their last one (at least 14 days): a customer with one order uses the shop's typical gap${winBack.shopMedianGapDays !== null ? ` (${Math.round(winBack.shopMedianGapDays)} days now)` : ", once the shop has 5 repeat orders; until then"}, and without either the days without an order above.`}
-                    </Text>
+                    <div data-rhythm="win-back">
+                      <Text as="p" tone="subdued">
+                        {`Each customer is written to ${draft.winBackGraceFactor || "…"} × their own expected gap between orders after their last one (at least 14 days): a customer with one order uses the shop's typical gap${winBack.shopMedianGapDays !== null ? ` (${Math.round(winBack.shopMedianGapDays)} days now)` : ", once the shop has 5 repeat orders; until then"}, and without either the days without an order above.`}
+                      </Text>
+                    </div>
                   ) : null}
                   <Text as="p" data-audience="win-back">
                     {winBack.timing === "RHYTHM"

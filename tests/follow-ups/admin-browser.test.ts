@@ -151,6 +151,26 @@ describe("the follow-ups pages in a browser", () => {
     expect(await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).toMatchObject({ winBackPastDays: 90, replyToEmail: "care@tea.example" });
   });
 
+  it("times the win-back by each customer's rhythm when chosen, and refuses a grace under 1", async () => {
+    const { page, frame } = await openAdmin("/follow-ups/settings");
+    await frame.getByRole("tab", { name: "Win-back" }).click();
+    await frame.getByLabel("When to write").selectOption("RHYTHM");
+    const grace = frame.getByLabel("Grace (expected gaps)");
+    await grace.fill("0.5");
+    await frame.getByText("is at least 1 (the day their next order was expected)").first().waitFor();
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Some settings need a fix before they can be saved").waitFor();
+    expect((await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } })).winBackTiming).toBe("FIXED");
+    await grace.fill("2");
+    await frame.getByRole("button", { name: "Save" }).click();
+    await frame.getByText("Settings saved.").waitFor();
+    await frame.locator("[data-rhythm=win-back]").getByText("Each customer is written to 2 × their own expected gap between orders after their last one").waitFor();
+    await screenshot(page, "follow-ups-settings-win-back-rhythm");
+    const saved = await app.db.followUpSettings.findUniqueOrThrow({ where: { shopId } });
+    expect({ timing: saved.winBackTiming, grace: saved.winBackGraceFactor.toFixed(2) }).toEqual({ timing: "RHYTHM", grace: "2.00" });
+    await app.db.followUpSettings.update({ where: { shopId }, data: { winBackTiming: "FIXED", winBackGraceFactor: 1.5 } });
+  });
+
   it("shows the interval the shop's repeat purchases suggest and sets it", async () => {
     const { page, frame } = await openAdmin("/follow-ups/products");
     const row = frame.getByRole("row").filter({ hasText: "Breakfast Tea" });
