@@ -217,8 +217,8 @@ export function triggeredAtOf(header: string | null): string | null {
 }
 
 /**
- * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked by
- * @shopify/shopify-api's `webhooks.validate`); 400: a header every delivery carries missing, a
+ * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked with
+ * the rules of @shopify/shopify-api's `webhooks.validate`, signatures.server.ts); 400: a header every delivery carries missing, a
  * topic the route is not subscribed to, not JSON, or no shop; 413: a body over `maxBodyBytes`; 422 (and
  * a log line): a payload without what its topic needs, or naming another shop. Only a 200 means the
  * delivery is stored; a redelivery of a stored event is a 200 too. 503: the database did not answer
@@ -248,10 +248,10 @@ export async function acceptWebhook(
     return new Response("Payload too large", { status: 413, headers: { Connection: "close" } });
   }
   const text = body.toString("utf8");
-  // Shopify's check (@shopify/shopify-api): the body's HMAC with the app's secret, compared in constant
-  // time, and the headers every delivery carries. Over the text, as Shopify signs it: a body that is not
-  // UTF-8 is not Shopify's.
-  const check = await validateWebhook(options.secret, text, request);
+  // Shopify's check (the rules of @shopify/shopify-api's webhooks.validate, on node:crypto): the body's
+  // HMAC with the app's secret, compared in constant time, and the headers every delivery carries. Over
+  // the text, as Shopify signs it: a body that is not UTF-8 is not Shopify's.
+  const check = validateWebhook(options.secret, text, request);
   if (!check.valid) {
     if (check.reason === WebhookValidationErrorReason.MissingBody) {
       log("webhook refused: empty body", { topic });
