@@ -105,7 +105,7 @@ export async function run(): Promise<BenchRow[]> {
   const request = webhookRequest(body);
   const signatures = shopifySignatures(SECRET);
   const library = async () => (await validateWebhookWithLibrary(SECRET, bytes.toString("utf8"), request)).valid;
-  const handWritten = () => validateWebhook(SECRET, bytes.toString("utf8"), request).valid;
+  const handWritten = () => validateWebhook(SECRET, bytes.toString("utf8"), request.headers).valid;
 
   const query = signedProxyQuery();
   const proxyLibrary = () => signatures.utils.validateHmac(new URLSearchParams(query), { signator: "appProxy" });

@@ -64,8 +64,7 @@ const EVENTS_HEADERS = {
  * normalised for each lookup): see docs/decisions/libraries.md.
  * `tests/app/webhook-signature.property.test.ts` holds the two to the same answers.
  */
-export function validateWebhook(apiSecretKey: string, rawBody: string, request: Request): WebhookValidation {
-  const headers = request.headers;
+export function validateWebhook(apiSecretKey: string, rawBody: string, headers: { get(name: string): string | null }): WebhookValidation {
   const events = Boolean(headers.get(EVENTS_HEADERS.hmac));
   const names = events ? EVENTS_HEADERS : WEBHOOKS_HEADERS;
   if (rawBody.length === 0) return { valid: false, reason: WebhookValidationErrorReason.MissingBody };

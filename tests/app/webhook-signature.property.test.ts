@@ -88,7 +88,7 @@ describe("the inbox's webhook check", () => {
       fc.asyncProperty(delivery, async (d) => {
         const request = requestOf(d);
         const library = await validateWebhookWithLibrary(SECRET, d.body, request);
-        const app = validateWebhook(SECRET, d.body, request);
+        const app = validateWebhook(SECRET, d.body, request.headers);
         expect(app).toEqual(library);
         verdicts.add(library.valid ? `valid ${library.webhookType}` : library.reason);
       }),
@@ -112,7 +112,7 @@ describe("the inbox's webhook check", () => {
       },
       body,
     });
-    expect(validateWebhook(SECRET, body, request)).toEqual({
+    expect(validateWebhook(SECRET, body, request.headers)).toEqual({
       valid: true,
       webhookType: "webhooks",
       hmac: request.headers.get("x-shopify-hmac-sha256"),
@@ -122,7 +122,7 @@ describe("the inbox's webhook check", () => {
       webhookId: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
       eventId: "98880550-7158-44d4-b7cd-2c97c8a091b5",
     });
-    expect(validateWebhook("another-secret", body, request)).toEqual({ valid: false, reason: "invalid_hmac" });
-    expect(validateWebhook(SECRET, `${body} `, request)).toEqual({ valid: false, reason: "invalid_hmac" });
+    expect(validateWebhook("another-secret", body, request.headers)).toEqual({ valid: false, reason: "invalid_hmac" });
+    expect(validateWebhook(SECRET, `${body} `, request.headers)).toEqual({ valid: false, reason: "invalid_hmac" });
   });
 });
