@@ -411,6 +411,10 @@ async function inTransaction(pool: pg.Pool, shopId: string, work: (client: pg.Po
   try {
     await client.query("BEGIN");
     await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
+    // The batch's commit does not wait for its flush: the batch's progress commits after it, and waits
+    // for the flush of every record before its own, the batch's included. A crash before that loses the
+    // batch with its progress, and the resumed import writes it again. (Webhooks keep synchronous commits.)
+    await client.query("SET LOCAL synchronous_commit = off");
     await checkForeignKeysOnce(pool, client, shopId);
     await work(client);
     await client.query("COMMIT");
