@@ -68,6 +68,9 @@ function pointAtDevStore(headers: Headers) {
 // history imports and report rebuilds, and on the embedded database every other job too.
 void startProcessJobs("app").catch((error: unknown) => logger.error("background jobs did not start", errorFields(error)));
 
+// The server (server/app-server.ts) answers webhook deliveries with it before Express and Remix.
+export { answerWebhookDirectly } from "./webhooks/receive.server";
+
 /** Lets the process that serves the build stop its background jobs and close the database on shutdown. */
 export async function disconnectDatabase(): Promise<void> {
   await stopProcessJobs();

@@ -53,6 +53,11 @@ const EnvSchema = z.object({
   /** Webhook deliveries applied per transaction (a failing one is retried alone, without the others). */
   WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /**
+   * The niceness `npm run worker` runs at (0 normal, 19 lowest): where it shares cores with the app,
+   * the app's acceptance (Shopify waits on it) goes first; the inbox waits a little longer.
+   */
+  WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(10),
+  /**
    * How long a request waits for a database connection (a new one, or a free one from the pool)
    * before it fails, so a database that does not answer costs a fast error, not a hung request.
    */

@@ -1,14 +1,14 @@
 /**
- * What checking Shopify's signatures costs per request. The webhook HMAC: @shopify/shopify-api's
- * `webhooks.validate` (what the app runs) beside the node:crypto check the app ran before (kept here
- * only as the yardstick). The app proxy signature: the app's node:crypto check (what it runs) beside
+ * What checking Shopify's signatures costs per request. The webhook HMAC: the app's node:crypto check
+ * with the library's rules (`validateWebhook`, what the app runs) beside @shopify/shopify-api's own
+ * `webhooks.validate` (its reference in the tests, not run per request). The app proxy signature: the app's node:crypto check (what it runs) beside
  * the library's `utils.validateHmac` (not used: it sorts parameters differently from Shopify). Measured
  * one at a time (a request's latency) and 64 at once (a burst), in wall-clock and CPU time.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-import { shopifySignatures, validateWebhook } from "../app/shopify/signatures.server";
+import { shopifySignatures, validateWebhook, validateWebhookWithLibrary } from "../app/shopify/signatures.server";
 import { isSignedByAppProxy } from "../app/storefront/app-proxy.server";
 import { median, type BenchRow } from "./table";
 
@@ -16,13 +16,6 @@ export const title = "Signatures: webhook HMAC and app proxy checks (library vs 
 
 const SECRET = "dev-store-bench-secret";
 const SHOP = "bench-shop.myshopify.com";
-
-/** The app's check before the library: HMAC of the body bytes, compared in constant time. */
-function handWrittenWebhookCheck(body: Buffer, header: string): boolean {
-  const expected = createHmac("sha256", SECRET).update(body).digest();
-  const given = Buffer.from(header, "base64");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 function webhookRequest(body: string): Request {
   return new Request("http://127.0.0.1/webhooks/orders/paid", {
@@ -110,10 +103,9 @@ export async function run(): Promise<BenchRow[]> {
   const body = JSON.stringify(sample.response);
   const bytes = Buffer.from(body);
   const request = webhookRequest(body);
-  const header = request.headers.get("x-shopify-hmac-sha256")!;
   const signatures = shopifySignatures(SECRET);
-  const library = async () => (await validateWebhook(SECRET, bytes.toString("utf8"), request)).valid;
-  const handWritten = () => handWrittenWebhookCheck(bytes, header);
+  const library = async () => (await validateWebhookWithLibrary(SECRET, bytes.toString("utf8"), request)).valid;
+  const handWritten = () => validateWebhook(SECRET, bytes.toString("utf8"), request.headers).valid;
 
   const query = signedProxyQuery();
   const proxyLibrary = () => signatures.utils.validateHmac(new URLSearchParams(query), { signator: "appProxy" });
@@ -124,11 +116,11 @@ export async function run(): Promise<BenchRow[]> {
   const note = `orders/paid sample, ${bytes.length} bytes`;
   for (const parallel of [1, 64]) {
     const how = parallel === 1 ? "one at a time" : `${parallel} at once`;
-    rows.push(...comparisonRows("webhook HMAC", "webhooks.validate", how, await compare(handWritten, library, parallel), note));
+    rows.push(...comparisonRows("webhook HMAC", "webhooks.validate (reference)", how, await compare(handWritten, library, parallel), note));
     rows.push(...comparisonRows("app proxy signature", "utils.validateHmac (not used)", how, await compare(proxyHandWritten, proxyLibrary, parallel)));
   }
   // The deliveries one process can check per second in a burst, against the 1,500/s the inbox aims for.
-  const burst = rows.find((row) => row.name === "webhook HMAC, webhooks.validate, 64 at once, wall")!;
-  rows.push({ name: "webhook HMAC checks per second in a burst, webhooks.validate", value: Math.round(1_000_000 / burst.value), unit: "checks/s", target: ">= 1500" });
+  const burst = rows.find((row) => row.name === "webhook HMAC, webhooks.validate (reference), 64 at once, wall")!;
+  rows.push({ name: "webhook HMAC checks per second in a burst, webhooks.validate (reference)", value: Math.round(1_000_000 / burst.value), unit: "checks/s", target: ">= 1500" });
   return rows;
 }

@@ -5,6 +5,8 @@
  * each job's single-runner rule keeps them from doing anything twice. Every run is a JSON log line
  * and a row of the run log. SIGINT/SIGTERM finish the step in hand and exit.
  */
+import os from "node:os";
+
 import { env } from "../app/env.server";
 import { logger } from "../app/logger.server";
 
@@ -12,6 +14,15 @@ const settings = env();
 if (!settings.DATABASE_URL) {
   logger.error("npm run worker needs DATABASE_URL: on the embedded database the app runs its background jobs itself.");
   process.exit(1);
+}
+
+// Below the app's priority where both share the machine's cores: accepting deliveries is what Shopify times.
+if (settings.WORKER_NICENESS > 0) {
+  try {
+    os.setPriority(Math.max(os.getPriority(), settings.WORKER_NICENESS));
+  } catch (error) {
+    logger.warn("the worker's priority could not be lowered", { error: String(error) });
+  }
 }
 
 const { disconnectDatabase } = await import("../app/db.server");

@@ -31,7 +31,14 @@ export async function startAppServer(options: { port?: number; host?: string; bu
   // Loaders see the connection's peer (storefront/app-proxy.server.ts reads the client's address from it).
   app.all("*", createRequestHandler({ build, mode: "production", getLoadContext: (req) => ({ socketAddress: req.socket.remoteAddress ?? null }) }));
 
-  const server = http.createServer(app);
+  const entry = build.entry.module as {
+    answerWebhookDirectly?: (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
+    disconnectDatabase?: () => Promise<void>;
+  };
+  // Webhook deliveries (most of the requests Shopify sends) skip Express and Remix: app/webhooks/receive.server.ts.
+  const server = http.createServer((request, response) => {
+    if (!entry.answerWebhookDirectly?.(request, response)) app(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
@@ -46,7 +53,6 @@ export async function startAppServer(options: { port?: number; host?: string; bu
       const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(cut);
-      const entry = build.entry.module as { disconnectDatabase?: () => Promise<void> };
       await entry.disconnectDatabase?.();
     },
   };

@@ -333,7 +333,7 @@ export async function importHistoryLines(
     recorded.catch((error: unknown) => (failure ??= { error }));
   };
   const storeBatch = (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }) =>
-    inTransaction(options.pool, async (client) => {
+    inTransaction(options.pool, shopId, async (client) => {
       // The store's own statements, on this connection.
       const run: RunStatement = async <T>(statement: StoreStatement) => (await client.query(statement.text, statement.values)).rows as T[];
       if (snapshots.customers) {
@@ -402,12 +402,20 @@ const IMPORT_TRANSACTION = { timeout: IMPORT_BATCH_TIMEOUT_MS, maxWait: 60_000 }
 /** Batches written at once: two keep the database busy while the next batch is parsed. */
 const WRITERS = 2;
 
-/** The store's statements run on one of the pool's connections, in a transaction of their own. */
-async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+/**
+ * The store's statements run on one of the pool's connections, in a transaction of their own, with the
+ * foreign keys checked once per batch instead of once per row where the database lets this role.
+ */
+async function inTransaction(pool: pg.Pool, shopId: string, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
+    // The batch's commit does not wait for its flush: the batch's progress commits after it, and waits
+    // for the flush of every record before its own, the batch's included. A crash before that loses the
+    // batch with its progress, and the resumed import writes it again. (Webhooks keep synchronous commits.)
+    await client.query("SET LOCAL synchronous_commit = off");
+    await checkForeignKeysOnce(pool, client, shopId);
     await work(client);
     await client.query("COMMIT");
   } catch (error) {
@@ -415,6 +423,33 @@ async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/** Pools whose role may not set session_replication_role: they keep the row-by-row checks. */
+const checksEveryRow = new WeakSet<pg.Pool>();
+
+/**
+ * A batch's rows reference only the shop and the batch's own orders, so their foreign keys hold by
+ * construction once the shop's row is held: the shop is locked here as each row's check would lock it
+ * (FOR KEY SHARE, so an erasure waits for the batch and its cascade takes the batch's rows), and each
+ * line's order is the row this transaction's upsert just wrote and still locks. The per-row checks
+ * (about a third of a batch's time in the database, docs/decisions/order-store.md) are then skipped
+ * for this transaction only (`session_replication_role = replica`, which also skips triggers: these
+ * tables have none). Only a role allowed that setting (a superuser, or one granted SET on it) skips
+ * them; any other keeps the checks. Throws when the shop is gone.
+ */
+async function checkForeignKeysOnce(pool: pg.Pool, client: pg.PoolClient, shopId: string): Promise<void> {
+  if (checksEveryRow.has(pool)) return;
+  const shop = await client.query(`SELECT 1 FROM "Shop" WHERE id = $1 FOR KEY SHARE`, [shopId]);
+  if (shop.rowCount === 0) throw new Error("the shop is gone (erased): its history import stops");
+  await client.query("SAVEPOINT foreign_keys");
+  try {
+    await client.query("SET LOCAL session_replication_role = replica");
+    await client.query("RELEASE SAVEPOINT foreign_keys");
+  } catch {
+    await client.query("ROLLBACK TO SAVEPOINT foreign_keys");
+    checksEveryRow.add(pool);
   }
 }
 

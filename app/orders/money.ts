@@ -29,14 +29,21 @@ export function formatAmount(amount: Amount): string {
 
 /** The smallest unit of an ISO currency in Amount units (USD 0.01 → 100, JPY 1 → 10000). */
 export function minorUnitOf(currencyCode: string): Amount {
-  let digits = 2;
-  try {
-    digits = new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    // An unknown code: two decimals, as most currencies have.
+  let unit = minorUnits.get(currencyCode);
+  if (unit === undefined) {
+    let digits = 2;
+    try {
+      digits = new Intl.NumberFormat("en", { style: "currency", currency: currencyCode }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      // An unknown code: two decimals, as most currencies have.
+    }
+    unit = 10 ** Math.max(0, SCALE_DIGITS - Math.min(digits, SCALE_DIGITS));
+    // Kept per code: an Intl.NumberFormat costs more than the rest of reading an order. Bounded, as codes come from payloads.
+    if (minorUnits.size < 1_000) minorUnits.set(currencyCode, unit);
   }
-  return 10 ** Math.max(0, SCALE_DIGITS - Math.min(digits, SCALE_DIGITS));
+  return unit;
 }
+const minorUnits = new Map<string, Amount>();
 
 /**
  * Splits `total` in proportion to `weights`, exactly: whole `unit`s by largest remainder (ties to the

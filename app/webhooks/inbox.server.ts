@@ -216,65 +216,94 @@ export function triggeredAtOf(header: string | null): string | null {
   return new Date(time).toISOString();
 }
 
+/** What the inbox reads of a delivery: its headers by name (any case), and its body up to a limit. */
+export interface WebhookDelivery {
+  headers: { get(name: string): string | null };
+  /** The body, or null as soon as it is longer than `limit` bytes (never held whole then). */
+  readBody(limit: number): Promise<Buffer | null>;
+}
+
+/** The inbox's answer to a delivery, for whichever server carries it. */
+export interface WebhookAnswer {
+  status: number;
+  body: string | null;
+  headers?: Record<string, string>;
+}
+
+const answer = (status: number, body: string | null = null, headers?: Record<string, string>): WebhookAnswer => ({ status, body, ...(headers ? { headers } : {}) });
+
+export interface AcceptOptions {
+  pool: pg.Pool;
+  secret: string;
+  customShopDomain?: string;
+  topics: readonly string[];
+  maxBodyBytes?: number;
+  timeoutMs?: number;
+}
+
+/** `acceptDelivery` for a web `Request` (the Remix route's), answered as a `Response`. */
+export async function acceptWebhook(request: Request, options: AcceptOptions): Promise<Response> {
+  const result = await acceptDelivery({ headers: request.headers, readBody: (limit) => readBodyUpTo(request, limit) }, options);
+  return new Response(result.body, { status: result.status, headers: result.headers });
+}
+
 /**
- * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked by
- * @shopify/shopify-api's `webhooks.validate`); 400: a header every delivery carries missing, a
- * topic the route is not subscribed to, not JSON, or no shop; 413: a body over `maxBodyBytes`; 422 (and
- * a log line): a payload without what its topic needs, or naming another shop. Only a 200 means the
- * delivery is stored; a redelivery of a stored event is a 200 too. 503: the database did not answer
- * within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a failure it retries rather than a hung
- * request); a row committed after all makes the retry a no-op.
+ * A delivery Shopify sent to one of the app's webhook routes. 401: no HMAC or a wrong one (checked with
+ * the rules of @shopify/shopify-api's `webhooks.validate`, signatures.server.ts); 400: a header every
+ * delivery carries missing, a topic the route is not subscribed to, not JSON, or no shop; 413: a body
+ * over `maxBodyBytes`; 422 (and a log line): a payload without what its topic needs, or naming another
+ * shop. Only a 200 means the delivery is stored; a redelivery of a stored event is a 200 too. 503: the
+ * database did not answer within `timeoutMs` (kept under Shopify's 5 s, so Shopify sees a failure it
+ * retries rather than a hung request); a row committed after all makes the retry a no-op.
  */
-export async function acceptWebhook(
-  request: Request,
-  options: { pool: pg.Pool; secret: string; customShopDomain?: string; topics: readonly string[]; maxBodyBytes?: number; timeoutMs?: number },
-): Promise<Response> {
+export async function acceptDelivery(delivery: WebhookDelivery, options: AcceptOptions): Promise<WebhookAnswer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-  const topic = request.headers.get("x-shopify-topic") ?? "";
-  const hmac = request.headers.get("x-shopify-hmac-sha256");
+  const headers = delivery.headers;
+  const topic = headers.get("x-shopify-topic") ?? "";
+  const hmac = headers.get("x-shopify-hmac-sha256");
   if (!hmac) {
     log("webhook refused: no HMAC header", { topic });
-    return new Response("Missing X-Shopify-Hmac-Sha256", { status: 401 });
+    return answer(401, "Missing X-Shopify-Hmac-Sha256");
   }
   // The HMAC does not cover the topic header: a route takes only the topics subscribed to it.
   const handler = options.topics.includes(topic) ? WEBHOOK_TOPICS[topic] : undefined;
   if (!handler) {
     log("webhook refused: unexpected topic", { topic });
-    return new Response(`Unexpected topic ${topic}`, { status: 400 });
+    return answer(400, `Unexpected topic ${topic}`);
   }
-  const body = await readBodyUpTo(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const body = await delivery.readBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   if (!body) {
     log("webhook refused: body too large", { topic });
-    return new Response("Payload too large", { status: 413, headers: { Connection: "close" } });
+    return answer(413, "Payload too large", { Connection: "close" });
   }
   const text = body.toString("utf8");
-  // Shopify's check (@shopify/shopify-api): the body's HMAC with the app's secret, compared in constant
-  // time, and the headers every delivery carries. Over the text, as Shopify signs it: a body that is not
-  // UTF-8 is not Shopify's.
-  const check = await validateWebhook(options.secret, text, request);
+  // Shopify's check (the rules of @shopify/shopify-api's webhooks.validate, on node:crypto): the body's
+  // HMAC with the app's secret, compared in constant time, and the headers every delivery carries. Over
+  // the text, as Shopify signs it: a body that is not UTF-8 is not Shopify's.
+  const check = validateWebhook(options.secret, text, headers);
   if (!check.valid) {
     if (check.reason === WebhookValidationErrorReason.MissingBody) {
       log("webhook refused: empty body", { topic });
-      return new Response("Body is not JSON", { status: 400 });
+      return answer(400, "Body is not JSON");
     }
     if (check.reason === WebhookValidationErrorReason.MissingHeaders) {
       const missing = "missingHeaders" in check ? check.missingHeaders : [];
       log("webhook refused: missing headers", { topic, missing });
-      return new Response(`Missing ${missing.join(", ")}`, { status: 400 });
+      return answer(400, `Missing ${missing.join(", ")}`);
     }
     log("webhook refused: HMAC does not match", { topic });
-    return new Response("Unauthorized", { status: 401 });
+    return answer(401, "Unauthorized");
   }
-  // The library takes Shopify's newer Events headers too; this route reads only X-Shopify-*, so it
+  // The check takes Shopify's newer Events headers too; this route reads only X-Shopify-*, so it
   // accepts only a delivery whose X-Shopify-Hmac-Sha256 is the one checked.
   if (check.webhookType !== WebhookType.Webhooks) {
     log("webhook refused: HMAC does not match", { topic });
-    return new Response("Unauthorized", { status: 401 });
+    return answer(401, "Unauthorized");
   }
   const shop = check.domain.toLowerCase();
   if (!SHOP_DOMAIN.test(shop) && shop !== options.customShopDomain) {
     log("webhook refused: no shop domain", { topic });
-    return new Response("Missing X-Shopify-Shop-Domain", { status: 400 });
+    return answer(400, "Missing X-Shopify-Shop-Domain");
   }
   const rawBody = storableJsonText(text);
   let payload: unknown;
@@ -282,31 +311,31 @@ export async function acceptWebhook(
     payload = JSON.parse(rawBody);
   } catch {
     log("webhook refused: body is not JSON", { topic, shop });
-    return new Response("Body is not JSON", { status: 400 });
+    return answer(400, "Body is not JSON");
   }
   const reading = handler.read(payload, rawBody, shop);
-  if (!reading.ok) return refusePayload(topic, shop, reading.issues);
+  if (!reading.ok) return refusedPayload(topic, shop, reading.issues);
 
   const webhookId = check.webhookId;
   // Older API versions send no event id; the webhook id then names the delivery.
   const eventId = check.eventId || webhookId;
-  if (!eventId) return new Response("Missing X-Shopify-Event-Id", { status: 400 });
-  if (eventId.length > 255 || webhookId.length > 255) return new Response("X-Shopify-Event-Id too long", { status: 400 });
-  const triggeredAt = triggeredAtOf(request.headers.get("x-shopify-triggered-at"));
+  if (!eventId) return answer(400, "Missing X-Shopify-Event-Id");
+  if (eventId.length > 255 || webhookId.length > 255) return answer(400, "X-Shopify-Event-Id too long");
+  const triggeredAt = triggeredAtOf(headers.get("x-shopify-triggered-at"));
   try {
     // Only compliance payloads name a shop id (rare deliveries: one lookup by the unique domain).
     if (reading.shopId !== undefined) {
       const stored = await within(storedShopifyId(options.pool, shop), timeoutMs);
-      if (stored && stored !== reading.shopId) return refusePayload(topic, shop, [{ path: ["shop_id"], message: "is not the id of the X-Shopify-Shop-Domain's shop" }]);
+      if (stored && stored !== reading.shopId) return refusedPayload(topic, shop, [{ path: ["shop_id"], message: "is not the id of the X-Shopify-Shop-Domain's shop" }]);
     }
     await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
   } catch (error) {
     // A row PostgreSQL refuses is the app's error (500); a database out of reach is a 503.
     if (!isUnavailable(error)) throw error;
     log("webhook not stored: the database did not answer", { topic, shop, error: error instanceof Error ? error.message : String(error) });
-    return new Response("The delivery could not be stored; Shopify will retry it", { status: 503, headers: { "Retry-After": "5" } });
+    return answer(503, "The delivery could not be stored; Shopify will retry it", { "Retry-After": "5" });
   }
-  return new Response(null, { status: 200 });
+  return answer(200);
 }
 
 /** The Shopify id stored for the shop at install; null for an unknown shop or one installed before ids were kept. */
@@ -316,8 +345,8 @@ async function storedShopifyId(pool: pg.Pool, shop: string): Promise<string | nu
 }
 
 /** A verified delivery whose payload lacks what the topic needs: 422 and a log line, nothing written. */
-export function refusePayload(topic: string, shop: string, issues: PayloadIssue[]): Response {
+function refusedPayload(topic: string, shop: string, issues: PayloadIssue[]): WebhookAnswer {
   const problems = issues.slice(0, 5).map((issue) => `${(issue.path ?? []).map(String).join(".") || "payload"}: ${issue.message}`);
   log("webhook refused: unexpected payload", { topic, shop, problems });
-  return new Response(`Unexpected payload: ${problems.join("; ")}`, { status: 422 });
+  return answer(422, `Unexpected payload: ${problems.join("; ")}`);
 }
