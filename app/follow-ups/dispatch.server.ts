@@ -16,9 +16,10 @@ import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "../shopify/discount-codes.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
+import { checkPointsExpiryReminders } from "./points-expiry-reminders.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
 import { followUpSettings, recordMarketingConsent, rulesOf } from "./schedule.server";
-import { renderEmail, templateFor } from "./templates";
+import { formatExpiryDate, renderEmail, templateFor } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
 
 export interface DispatchOptions {
@@ -52,6 +53,7 @@ interface ClaimedFollowUp {
   discountCode: string | null;
   discountShopifyId: string | null;
   discountEndsAt: Date | null;
+  pointsExpireAt: Date | null;
   claimToken: string;
 }
 
@@ -72,7 +74,7 @@ export async function claimDueFollowUps(db: PrismaClient, now: Date, limit: numb
        SET status = 'SENDING', "leaseUntil" = ${leaseUntil}, "claimToken" = ${token}, attempts = f.attempts + 1, "updatedAt" = ${now}
       FROM due WHERE f.id = due.id
     RETURNING f.id, f."shopId", f.kind::text AS kind, f."customerShopifyId", f."productShopifyId", f."variantShopifyId", f."productTitle",
-              f.attempts, f."discountCode", f."discountShopifyId", f."discountEndsAt", f."claimToken"`;
+              f.attempts, f."discountCode", f."discountShopifyId", f."discountEndsAt", f."pointsExpireAt", f."claimToken"`;
 }
 
 type Outcome =
@@ -158,6 +160,8 @@ interface BatchContext {
   points: Map<string, number>;
   /** Marketing consent as Shopify holds it now, for the batch's marketing follow-ups (null: could not ask). */
   consent: Map<string, string | null>;
+  /** Each points expiry reminder's points expiring now, or why it no longer applies, by follow-up id. */
+  expiry: Map<string, { points: number; expiresAt: Date } | { reason: string }>;
 }
 
 const subjectKey = (shopId: string, customerShopifyId: string) => `${shopId} ${customerShopifyId}`;
@@ -180,6 +184,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     unsubscribed: new Set(unsubscribes.map((row) => subjectKey(row.shopId, row.customerShopifyId))),
     points: new Map(),
     consent: new Map(),
+    expiry: new Map(),
   };
   for (const shop of shops) {
     context.shops.set(shop.id, { domain: shop.domain, name: shop.name ?? shop.domain, contactEmail: shop.contactEmail, timezone: shop.ianaTimezone, settings: await followUpSettings(db, shop.id) });
@@ -188,6 +193,14 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
   if (ledgerCustomers.length > 0) {
     const balances = await db.pointsLedgerEntry.groupBy({ by: ["customerId"], where: { customerId: { in: ledgerCustomers } }, _sum: { points: true } });
     for (const balance of balances) context.points.set(balance.customerId, balance._sum.points ?? 0);
+  }
+
+  // A points expiry reminder is checked against the ledger as it is now: spent or earned points cancel it.
+  for (const shopId of shopIds) {
+    const reminders = claimed
+      .filter((f) => f.shopId === shopId && f.kind === "POINTS_EXPIRY")
+      .map((f) => ({ id: f.id, customerId: context.customers.get(subjectKey(shopId, f.customerShopifyId))?.id ?? null, pointsExpireAt: f.pointsExpireAt }));
+    for (const [id, answer] of await checkPointsExpiryReminders(db, shopId, reminders, now)) context.expiry.set(id, answer);
   }
 
   // Consent is asked of Shopify right before sending: it is the record, and webhooks may lag.
@@ -235,6 +248,8 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
     unsubscribed: context.unsubscribed.has(key),
   });
   if (reason || !customer?.email) return { status: "CANCELLED", reason: reason ?? "no email address" };
+  const expiry = followUp.kind === "POINTS_EXPIRY" ? context.expiry.get(followUp.id) : undefined;
+  if (expiry && "reason" in expiry) return { status: "CANCELLED", reason: expiry.reason };
 
   const incentive =
     followUp.kind === "NEXT_PURCHASE"
@@ -267,6 +282,8 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
       code_expires: code ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(code.endsAt) : null,
       product: followUp.productTitle,
       reorder_link: reorderLink,
+      points_expiring: expiry ? String(expiry.points) : null,
+      expiry_date: expiry ? formatExpiryDate(expiry.expiresAt, shop.timezone) : null,
     },
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl: unsubscribe,

@@ -4,10 +4,11 @@
  * the settings are passed in; app/follow-ups/*.server.ts bring the database and the mail.
  */
 
+import { pointsExpireAt } from "../loyalty/points-rules";
 import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
-export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK" | "POINTS_EXPIRY";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
 /** The merchant's lists: a follow-up being sent right now is still "scheduled" to them (though no longer cancellable). */
@@ -20,8 +21,11 @@ export const STATUSES_BY_TAB: Record<FollowUpTab, FollowUpStatus[]> = {
   cancelled: ["CANCELLED"],
 };
 
-/** Discounts, replenishment and win-back are marketing: they need the customer's email marketing consent. */
-export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"]);
+/**
+ * Discounts, replenishment, win-back and the points expiry reminder are marketing: they need the
+ * customer's email marketing consent (a reminder to come and spend points is a nudge to buy).
+ */
+export const MARKETING_KINDS: ReadonlySet<FollowUpKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "POINTS_EXPIRY"]);
 
 export interface QuietHours {
   /** Local hour the quiet period starts (0–23). */
@@ -41,6 +45,8 @@ export interface FollowUpRules {
   replenishmentLeadDays: number;
   winBackEnabled: boolean;
   winBackAfterDays: number;
+  pointsExpiryEnabled: boolean;
+  pointsExpiryLeadDays: number;
 }
 
 const MINUTE = 60_000;
@@ -354,6 +360,68 @@ export function winBackWindow(now: Date, audience: WinBackAudience): { from: Dat
   return { from, to };
 }
 
+// ---- points expiry reminders ----
+
+/** A customer's quiet balance as the expiry rule sees it (app/loyalty/ledger.server.ts `quietBalances`). */
+export interface ExpiringBalance {
+  lastActivityAt: Date;
+  /** Spendable now. */
+  spendable: number;
+}
+
+export interface PlannedPointsExpiryReminder {
+  key: string;
+  dueAt: Date;
+  expiresAt: Date;
+  points: number;
+}
+
+/** The coming expiry of a balance, or null when nothing will expire (no expiry, nothing spendable). */
+export function comingPointsExpiry(balance: ExpiringBalance, expiryMonths: number | null): { points: number; expiresAt: Date } | null {
+  if (!expiryMonths || balance.spendable <= 0) return null;
+  return { points: balance.spendable, expiresAt: pointsExpireAt(balance.lastActivityAt, expiryMonths) };
+}
+
+/**
+ * The reminder for a balance that expires within `leadDays`: one per customer and expiry date (the
+ * key names both), due now or when the shop's quiet hours end. Null before the lead window opens,
+ * once the points have expired, or when nothing would expire.
+ */
+export function planPointsExpiryReminder(input: {
+  customerId: string;
+  balance: ExpiringBalance;
+  expiryMonths: number | null;
+  leadDays: number;
+  timezone: string;
+  quietHours: QuietHours;
+  now: Date;
+}): PlannedPointsExpiryReminder | null {
+  const coming = comingPointsExpiry(input.balance, input.expiryMonths);
+  if (!coming) return null;
+  const { now } = input;
+  if (coming.expiresAt <= now || coming.expiresAt.getTime() - input.leadDays * DAY > now.getTime()) return null;
+  return {
+    key: `points-expiry:${input.customerId}:${coming.expiresAt.toISOString()}`,
+    dueAt: nextSendableTime(now, input.timezone, input.quietHours),
+    expiresAt: coming.expiresAt,
+    points: coming.points,
+  };
+}
+
+/**
+ * Why a reminder planned for points expiring at `plannedExpiresAt` must not go out now (cancelled
+ * with the reason), or null: checked again at send time, since the customer may have spent or earned
+ * points (new activity moves the expiry) or the merchant may have changed the program.
+ */
+export function whyNotRemindOfExpiry(input: { plannedExpiresAt: Date | null; balance: ExpiringBalance | null; expiryMonths: number | null; now: Date }): string | null {
+  if (!input.expiryMonths) return "points no longer expire";
+  const coming = input.balance ? comingPointsExpiry(input.balance, input.expiryMonths) : null;
+  if (!coming) return "no points left to expire";
+  if (!input.plannedExpiresAt || coming.expiresAt.getTime() !== input.plannedExpiresAt.getTime()) return "expiry date moved: new points activity";
+  if (coming.expiresAt <= input.now) return "points already expired";
+  return null;
+}
+
 // ---- who may receive it ----
 
 export interface Recipient {
@@ -381,7 +449,10 @@ export function whyNotSend(input: {
   return null;
 }
 
-export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
+export function kindEnabled(
+  kind: FollowUpKind,
+  rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled" | "pointsExpiryEnabled">,
+): boolean {
   switch (kind) {
     case "THANK_YOU":
       return rules.thankYouEnabled;
@@ -391,6 +462,8 @@ export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "than
       return rules.replenishmentEnabled;
     case "WIN_BACK":
       return rules.winBackEnabled;
+    case "POINTS_EXPIRY":
+      return rules.pointsExpiryEnabled;
   }
 }
 

@@ -44,6 +44,8 @@ export function rulesOf(settings: FollowUpSettings, timezone: string): FollowUpR
     replenishmentLeadDays: settings.replenishmentLeadDays,
     winBackEnabled: settings.winBackEnabled,
     winBackAfterDays: settings.winBackAfterDays,
+    pointsExpiryEnabled: settings.pointsExpiryEnabled,
+    pointsExpiryLeadDays: settings.pointsExpiryLeadDays,
   };
 }
 

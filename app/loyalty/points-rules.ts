@@ -327,6 +327,18 @@ export function welcomeEntries(args: {
   }];
 }
 
+/** When a balance quiet since `lastActivityAt` expires: `expiryMonths` calendar months later (UTC). */
+export function pointsExpireAt(lastActivityAt: Date, expiryMonths: number): Date {
+  const expiresAt = new Date(lastActivityAt);
+  expiresAt.setUTCMonth(expiresAt.getUTCMonth() + expiryMonths);
+  return expiresAt;
+}
+
+/** The key of the quiet spell that started at `lastActivityAt`: the expiry entry and its reminder both name it. */
+export function quietSpellKey(customerId: string, lastActivityAt: Date): string {
+  return `${customerId}:${lastActivityAt.toISOString()}`;
+}
+
 /**
  * Expiry after N months without activity: the spendable balance goes, once per quiet spell (the key
  * names the last activity, so new activity starts a new spell).
@@ -340,11 +352,9 @@ export function expiryEntries(args: {
 }): PlannedEntry[] {
   const { customerId, lastActivityAt, spendableBalance, expiryMonths, now } = args;
   if (!expiryMonths || spendableBalance <= 0) return [];
-  const expiresAt = new Date(lastActivityAt);
-  expiresAt.setUTCMonth(expiresAt.getUTCMonth() + expiryMonths);
-  if (expiresAt > now) return [];
+  if (pointsExpireAt(lastActivityAt, expiryMonths) > now) return [];
   return [{
-    key: `expiry:${customerId}:${lastActivityAt.toISOString()}`,
+    key: `expiry:${quietSpellKey(customerId, lastActivityAt)}`,
     points: -spendableBalance,
     reason: "EXPIRY",
     source: "EXPIRY",
