@@ -4,7 +4,7 @@
  * the settings are passed in; app/follow-ups/*.server.ts bring the database and the mail.
  */
 
-import { pointsExpireAt } from "../loyalty/points-rules";
+import { comingPointsExpiry, type ExpiringBalance } from "../loyalty/points-rules";
 import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
@@ -362,24 +362,11 @@ export function winBackWindow(now: Date, audience: WinBackAudience): { from: Dat
 
 // ---- points expiry reminders ----
 
-/** A customer's quiet balance as the expiry rule sees it (app/loyalty/ledger.server.ts `quietBalances`). */
-export interface ExpiringBalance {
-  lastActivityAt: Date;
-  /** Spendable now. */
-  spendable: number;
-}
-
 export interface PlannedPointsExpiryReminder {
   key: string;
   dueAt: Date;
   expiresAt: Date;
   points: number;
-}
-
-/** The coming expiry of a balance, or null when nothing will expire (no expiry, nothing spendable). */
-export function comingPointsExpiry(balance: ExpiringBalance, expiryMonths: number | null): { points: number; expiresAt: Date } | null {
-  if (!expiryMonths || balance.spendable <= 0) return null;
-  return { points: balance.spendable, expiresAt: pointsExpireAt(balance.lastActivityAt, expiryMonths) };
 }
 
 /**

@@ -334,6 +334,19 @@ export function pointsExpireAt(lastActivityAt: Date, expiryMonths: number): Date
   return expiresAt;
 }
 
+/** A customer's quiet balance as the expiry rule sees it (app/loyalty/ledger.server.ts `quietBalances`). */
+export interface ExpiringBalance {
+  lastActivityAt: Date;
+  /** Spendable now. */
+  spendable: number;
+}
+
+/** The coming expiry of a balance, or null when nothing will expire (no expiry, nothing spendable). */
+export function comingPointsExpiry(balance: ExpiringBalance, expiryMonths: number | null): { points: number; expiresAt: Date } | null {
+  if (!expiryMonths || balance.spendable <= 0) return null;
+  return { points: balance.spendable, expiresAt: pointsExpireAt(balance.lastActivityAt, expiryMonths) };
+}
+
 /** The key of the quiet spell that started at `lastActivityAt`: the expiry entry and its reminder both name it. */
 export function quietSpellKey(customerId: string, lastActivityAt: Date): string {
   return `${customerId}:${lastActivityAt.toISOString()}`;
