@@ -28,6 +28,10 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  // Rows of balance imports naming them, with the tier the previous app gave them.
+  const importedRows = customer
+    ? await tx.pointsImportRow.findMany({ where: { customerId: customer.id }, select: { points: true, tierName: true, pointsImport: { select: { fileName: true, appliedAt: true } } } })
+    : [];
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -55,6 +59,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      importedBalances: importedRows.map((row) => ({ points: row.points, tierName: row.tierName, fileName: row.pointsImport.fileName, importedAt: row.pointsImport.appliedAt })),
     }),
   ) as Prisma.InputJsonObject;
 }
@@ -79,6 +84,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   });
   await tx.referral.updateMany({ where: { friendId: customer.id }, data: { friendEmail: null } });
   await forgetContactKeys(tx, customer.id);
+  // The tier the previous app gave them is about the person; the points stay in the ledger.
+  await tx.pointsImportRow.updateMany({ where: { customerId: customer.id }, data: { tierName: null } });
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
 }

@@ -20,8 +20,9 @@ export type PointsReason =
   | "REDEMPTION"
   | "ADJUSTMENT"
   | "EXPIRY"
-  | "BIRTHDAY";
-export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
+  | "BIRTHDAY"
+  | "IMPORTED";
+export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "IMPORT";
 
 export interface PlannedEntry {
   key: string;

@@ -143,6 +143,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Points expired";
     case "BIRTHDAY":
       return "Birthday points";
+    case "IMPORTED":
+      return "Points from our previous rewards program";
   }
 }
 
