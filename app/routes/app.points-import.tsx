@@ -5,7 +5,7 @@
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, DataTable, DropZone, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 
 import { PageLoadError } from "../admin/page-load-error";
@@ -15,7 +15,6 @@ import { applyPointsImport, dryRunPointsImport, pointsImports, type PointsImport
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
-const LIMIT_TEXT = `${MAX_IMPORT_BYTES / 1_000_000} MB`;
 // The multipart envelope around the file: a request larger than the file's limit plus this is refused unread.
 const FORM_OVERHEAD_BYTES = 16_000;
 
@@ -24,7 +23,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const shop = await installedShop(db, session.shop, admin.graphql);
   const format = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: shop.ianaTimezone });
   const imports = await pointsImports(db, shop.id);
-  return { imports: imports.map((each) => ({ ...each, appliedAt: format.format(each.appliedAt) })) };
+  // The limits come with the page: the CSV reader (and its parser) stays on the server.
+  return { imports: imports.map((each) => ({ ...each, appliedAt: format.format(each.appliedAt) })), maxBytes: MAX_IMPORT_BYTES, maxRows: MAX_IMPORT_ROWS };
 };
 
 type ActionAnswer =
@@ -37,13 +37,13 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionAns
   const shop = await installedShop(db, session.shop, admin.graphql);
   const length = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(length) && length > MAX_IMPORT_BYTES + FORM_OVERHEAD_BYTES) {
-    return { ok: false, error: `The file is larger than ${LIMIT_TEXT}: split it and import each part.` };
+    return { ok: false, error: `The file is larger than ${limitText(MAX_IMPORT_BYTES)}: split it and import each part.` };
   }
   const form = await request.formData();
   const file = form.get("file");
   const intent = form.get("intent") === "apply" ? "apply" : "dry-run";
   if (!(file instanceof File) || file.size === 0) return { ok: false, error: "Choose a CSV file to import." };
-  if (file.size > MAX_IMPORT_BYTES) return { ok: false, error: `The file is larger than ${LIMIT_TEXT}: split it and import each part.` };
+  if (file.size > MAX_IMPORT_BYTES) return { ok: false, error: `The file is larger than ${limitText(MAX_IMPORT_BYTES)}: split it and import each part.` };
   const csv = await file.text();
   try {
     if (intent === "dry-run") return { ok: true, intent, fileName: file.name, report: await dryRunPointsImport(db, shop.id, csv) };
@@ -56,9 +56,10 @@ export const action = async ({ request }: ActionFunctionArgs): Promise<ActionAns
 };
 
 const number = (value: number) => value.toLocaleString("en");
+const limitText = (bytes: number) => `${bytes / 1_000_000} MB`;
 
 export default function PointsImport() {
-  const { imports } = useLoaderData<typeof loader>();
+  const { imports, maxBytes, maxRows } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -96,26 +97,28 @@ export default function PointsImport() {
                   optionally <b>tier</b>. You first see what would be imported; nothing changes until you apply it. Each customer's
                   points arrive as one "Imported balance" entry in their history, and applying the same file again adds nothing.
                 </Text>
-                <DropZone
-                  label="CSV file"
-                  accept=".csv,text/csv"
-                  allowMultiple={false}
-                  onDrop={(_all, accepted) => {
-                    const chosen = accepted[0] ?? null;
-                    setTooLarge(Boolean(chosen && chosen.size > MAX_IMPORT_BYTES));
-                    setFile(chosen && chosen.size <= MAX_IMPORT_BYTES ? chosen : null);
-                  }}
-                >
-                  {file ? (
-                    <Text as="p" alignment="center">
-                      {file.name} ({number(Math.ceil(file.size / 1000))} KB)
+                <BlockStack gap="100">
+                  <label htmlFor="points-import-file">
+                    <Text as="span" fontWeight="semibold">
+                      CSV file
                     </Text>
-                  ) : (
-                    <DropZone.FileUpload actionHint={`Up to ${LIMIT_TEXT} and ${number(MAX_IMPORT_ROWS)} rows`} />
-                  )}
-                </DropZone>
+                  </label>
+                  <input
+                    id="points-import-file"
+                    type="file"
+                    accept=".csv,text/csv"
+                    onChange={(event) => {
+                      const chosen = event.currentTarget.files?.[0] ?? null;
+                      setTooLarge(Boolean(chosen && chosen.size > maxBytes));
+                      setFile(chosen && chosen.size <= maxBytes ? chosen : null);
+                    }}
+                  />
+                  <Text as="p" tone="subdued">
+                    {file ? `${file.name} (${number(Math.ceil(file.size / 1000))} KB)` : `Up to ${limitText(maxBytes)} and ${number(maxRows)} rows`}
+                  </Text>
+                </BlockStack>
                 {tooLarge && (
-                  <Banner tone="critical" title={`That file is larger than ${LIMIT_TEXT}`}>
+                  <Banner tone="critical" title={`That file is larger than ${limitText(maxBytes)}`}>
                     <p>Split it and import each part.</p>
                   </Banner>
                 )}
