@@ -248,8 +248,9 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
     unsubscribed: context.unsubscribed.has(key),
   });
   if (reason || !customer?.email) return { status: "CANCELLED", reason: reason ?? "no email address" };
-  const expiry = followUp.kind === "POINTS_EXPIRY" ? context.expiry.get(followUp.id) : undefined;
-  if (expiry && "reason" in expiry) return { status: "CANCELLED", reason: expiry.reason };
+  const checked = followUp.kind === "POINTS_EXPIRY" ? (context.expiry.get(followUp.id) ?? { reason: "no points left to expire" }) : null;
+  if (checked && "reason" in checked) return { status: "CANCELLED", reason: checked.reason };
+  const expiry = checked;
 
   const incentive =
     followUp.kind === "NEXT_PURCHASE"
