@@ -50,6 +50,30 @@ export async function schedulePointsExpiryReminders(db: Db, now: Date): Promise<
 }
 
 /**
+ * How many reachable customers the sweep would remind now if the reminder were on: the same plan,
+ * counted (the launch checklist's "writes to N customers today"). 0 when the program's points do not expire.
+ */
+export async function pointsExpiryReminderReach(db: Db, shopId: string, now: Date): Promise<number> {
+  const [shop] = await db.$queryRaw<{ timezone: string; expiry_months: number | null }[]>`
+    SELECT s."ianaTimezone" AS timezone, p."expiryMonths" AS expiry_months FROM "Shop" s JOIN "ProgramSettings" p ON p."shopId" = s.id WHERE s.id = ${shopId}`;
+  if (!shop?.expiry_months) return 0;
+  const settings = await followUpSettings(db, shopId);
+  const due = (await quietBalances(db, shopId, now)).filter((balance) =>
+    planPointsExpiryReminder({
+      customerId: balance.customerId,
+      balance,
+      expiryMonths: shop.expiry_months,
+      leadDays: settings.pointsExpiryLeadDays,
+      timezone: shop.timezone,
+      quietHours: { start: settings.quietHoursStart, end: settings.quietHoursEnd },
+      now,
+    }),
+  );
+  if (due.length === 0) return 0;
+  return db.customer.count({ where: { shopId, id: { in: due.map((balance) => balance.customerId) }, redactedAt: null, deletedAt: null } });
+}
+
+/**
  * For the claimed reminders of one shop, the points expiring now (to write in the email) or why the
  * reminder no longer applies, by follow-up id.
  */

@@ -213,7 +213,9 @@ function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["fo
         </BlockStack>
       ) : (
         <Text as="p">
-          {AUDIENCE[item.kind]} Turning it on now writes to <span data-count={`${item.kind}-reach-now`}>0</span> customers today.
+          {AUDIENCE[item.kind]} Turning it on now writes to <span data-count={`${item.kind}-reach-now`}>{item.kind === "POINTS_EXPIRY" ? checklist.pointsExpiryReach.toLocaleString("en") : 0}</span>{" "}
+          {item.kind === "POINTS_EXPIRY" && checklist.pointsExpiryReach === 1 ? "customer" : "customers"} today
+          {item.kind === "POINTS_EXPIRY" ? " (points expiring within the lead days, before consent is checked)" : ""}.
           {item.kind === "REPLENISHMENT" ? ` ${checklist.replenishmentIntervals} products have a use-up interval.` : ""}
         </Text>
       )}

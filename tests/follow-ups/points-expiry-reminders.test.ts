@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { dispatchDueFollowUps } from "../../app/follow-ups/dispatch.server";
 import { smtpTransport, type MailTransport } from "../../app/follow-ups/mail.server";
-import { schedulePointsExpiryReminders } from "../../app/follow-ups/points-expiry-reminders.server";
+import { pointsExpiryReminderReach, schedulePointsExpiryReminders } from "../../app/follow-ups/points-expiry-reminders.server";
 import { planPointsExpiryReminder, whyNotRemindOfExpiry } from "../../app/follow-ups/rules";
 import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { appendLedgerEntries, expireInactivePoints } from "../../app/loyalty/ledger.server";
@@ -112,8 +112,11 @@ describe("points expiry reminders scheduled by the sweep, sent over SMTP", () =>
     await app?.close();
   });
 
-  it("is off until the merchant turns it on", async () => {
+  it("is off until the merchant turns it on; the launch checklist counts whom it would write to", async () => {
     expect(await schedulePointsExpiryReminders(app.db, new Date("2026-01-28T12:00:00Z"))).toBe(0);
+    // Cleo, Dan and Eve (consent is asked at send time); Finn has nothing to lose; nobody before the window.
+    expect(await pointsExpiryReminderReach(app.db, shopId, new Date("2026-01-28T12:00:00Z"))).toBe(3);
+    expect(await pointsExpiryReminderReach(app.db, shopId, new Date("2026-01-20T12:00:00Z"))).toBe(0);
     await setFollowUpKindEnabled(app.db, shopId, "POINTS_EXPIRY", true, new Date("2026-01-01T00:00:00Z"));
   });
 
