@@ -199,6 +199,15 @@
     const [, month = '', day = ''] = /^--(\d\d)-(\d\d)$/.exec(data.birthday) || [];
     field(birthday, 'birthday-month').value = month && +month;
     field(birthday, 'birthday-day').value = day && +day;
+    // "N points expire on <date>": only when the program's points expire and some are spendable.
+    const expiring = field(account, 'expiring');
+    expiring.hidden = !data.expiring;
+    if (data.expiring) {
+      expiring.textContent = fill(account.dataset.textExpiring, {
+        points: number.format(data.expiring.points),
+        date: dayIn(widget.program.timezone).format(new Date(data.expiring.expiresAt)),
+      });
+    }
     showPoints(widget, data.points);
   }
 

@@ -46,6 +46,10 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
   const shopifyRecord = customer
     ? await tx.customerShopifyRecord.findUnique({ where: { customerId: customer.id }, select: { pointsBalance: true, tier: true, tierTag: true, writtenAt: true } })
     : null;
+  // Rows of balance imports naming them, with the tier the previous app gave them.
+  const importedRows = customer
+    ? await tx.pointsImportRow.findMany({ where: { customerId: customer.id }, select: { points: true, tierName: true, pointsImport: { select: { fileName: true, appliedAt: true } } } })
+    : [];
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -79,6 +83,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       unsubscribedAt: unsubscribe?.unsubscribedAt ?? null,
       emailMarketingConsent: consent,
       shopifyRecord,
+      importedBalances: importedRows.map((row) => ({ points: row.points, tierName: row.tierName, fileName: row.pointsImport.fileName, importedAt: row.pointsImport.appliedAt })),
     }),
   ) as Prisma.InputJsonObject;
 }
@@ -105,6 +110,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   await forgetContactKeys(tx, customer.id);
   // Nothing more goes to their Shopify record or to Flow about them.
   await forgetCustomerWrites(tx, customer.id);
+  // The tier the previous app gave them is about the person; the points stay in the ledger.
+  await tx.pointsImportRow.updateMany({ where: { customerId: customer.id }, data: { tierName: null } });
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
 }

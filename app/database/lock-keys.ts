@@ -26,6 +26,11 @@ export function shopReportsLockKey(shopId: string): string {
 }
 
 /** A background job that must have one runner at a time across every process. */
+/** One points import applied at a time per shop: a double-submitted file is applied once, the other adds nothing. */
+export function pointsImportLockKey(shopId: string): string {
+  return `points-import:${shopId}`;
+}
+
 export function singleRunnerLockKey(job: string): string {
   return `job:${job}`;
 }

@@ -19,9 +19,10 @@ import { formatMoney } from "../orders/money";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { createFollowUpDiscount, DiscountRefusedError, newDiscountCode } from "../shopify/discount-codes.server";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
+import { checkPointsExpiryReminders } from "./points-expiry-reminders.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type SendKind } from "./rules";
 import { followUpSettings, refreshMarketingConsent, rulesOf } from "./schedule.server";
-import { renderEmail, templateFor, type Template } from "./templates";
+import { formatExpiryDate, renderEmail, templateFor, type Template } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
 
 export interface DispatchOptions {
@@ -56,6 +57,7 @@ interface ClaimedFollowUp {
   discountCode: string | null;
   discountShopifyId: string | null;
   discountEndsAt: Date | null;
+  pointsExpireAt: Date | null;
   claimToken: string;
 }
 
@@ -76,7 +78,7 @@ export async function claimDueFollowUps(db: PrismaClient, now: Date, limit: numb
        SET status = 'SENDING', "leaseUntil" = ${leaseUntil}, "claimToken" = ${token}, attempts = f.attempts + 1, "updatedAt" = ${now}
       FROM due WHERE f.id = due.id
     RETURNING f.id, f."shopId", f.kind::text AS kind, f."campaignId", f."customerShopifyId", f."productShopifyId", f."variantShopifyId", f."productTitle",
-              f.attempts, f."discountCode", f."discountShopifyId", f."discountEndsAt", f."claimToken"`;
+              f.attempts, f."discountCode", f."discountShopifyId", f."discountEndsAt", f."pointsExpireAt", f."claimToken"`;
 }
 
 type Outcome =
@@ -164,6 +166,8 @@ interface BatchContext {
   /** Marketing consent as Shopify holds it now, for the batch's marketing follow-ups (null: could not ask). */
   consent: Map<string, string | null>;
   campaigns: Map<string, CampaignToSend>;
+  /** Each points expiry reminder's points expiring now, or why it no longer applies, by follow-up id. */
+  expiry: Map<string, { points: number; expiresAt: Date } | { reason: string }>;
 }
 
 interface CampaignToSend {
@@ -215,6 +219,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
         },
       ]),
     ),
+    expiry: new Map(),
   };
   for (const shop of shops) {
     context.shops.set(shop.id, {
@@ -230,6 +235,14 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
   if (ledgerCustomers.length > 0) {
     const balances = await db.pointsLedgerEntry.groupBy({ by: ["customerId"], where: { customerId: { in: ledgerCustomers } }, _sum: { points: true } });
     for (const balance of balances) context.points.set(balance.customerId, balance._sum.points ?? 0);
+  }
+
+  // A points expiry reminder is checked against the ledger as it is now: spent or earned points cancel it.
+  for (const shopId of shopIds) {
+    const reminders = claimed
+      .filter((f) => f.shopId === shopId && f.kind === "POINTS_EXPIRY")
+      .map((f) => ({ id: f.id, customerId: context.customers.get(subjectKey(shopId, f.customerShopifyId))?.id ?? null, pointsExpireAt: f.pointsExpireAt }));
+    for (const [id, answer] of await checkPointsExpiryReminders(db, shopId, reminders, now)) context.expiry.set(id, answer);
   }
 
   // Consent is asked of Shopify right before sending: it is the record, and webhooks may lag.
@@ -273,6 +286,9 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
     unsubscribed: context.unsubscribed.has(key),
   });
   if (reason || !customer?.email) return { status: "CANCELLED", reason: reason ?? "no email address" };
+  const checked = followUp.kind === "POINTS_EXPIRY" ? (context.expiry.get(followUp.id) ?? { reason: "no points left to expire" }) : null;
+  if (checked && "reason" in checked) return { status: "CANCELLED", reason: checked.reason };
+  const expiry = checked;
 
   const incentive: Incentive | null =
     followUp.kind === "NEXT_PURCHASE" && settings.nextPurchaseDiscountPercent > 0
@@ -305,6 +321,8 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
       code_expires: code ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(code.endsAt) : null,
       product: followUp.productTitle,
       reorder_link: reorderLink,
+      points_expiring: expiry ? String(expiry.points) : null,
+      expiry_date: expiry ? formatExpiryDate(expiry.expiresAt, shop.timezone) : null,
     },
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl: unsubscribe,

@@ -4,10 +4,11 @@
  * the settings are passed in; app/follow-ups/*.server.ts bring the database and the mail.
  */
 
+import { comingPointsExpiry, type ExpiringBalance } from "../loyalty/points-rules";
 import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
-export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK" | "POINTS_EXPIRY";
 /** What the follow-up workers send: the automatic kinds, and a recipient of a merchant's campaign (app/campaigns/). */
 export type SendKind = FollowUpKind | "CAMPAIGN";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
@@ -22,8 +23,11 @@ export const STATUSES_BY_TAB: Record<FollowUpTab, FollowUpStatus[]> = {
   cancelled: ["CANCELLED"],
 };
 
-/** Discounts, replenishment, win-back and campaigns are marketing: they need the customer's email marketing consent. */
-export const MARKETING_KINDS: ReadonlySet<SendKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "CAMPAIGN"]);
+/**
+ * Discounts, replenishment, win-back, the points expiry reminder and campaigns are marketing: they
+ * need the customer's email marketing consent (a reminder to come and spend points is a nudge to buy).
+ */
+export const MARKETING_KINDS: ReadonlySet<SendKind> = new Set(["NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "POINTS_EXPIRY", "CAMPAIGN"]);
 
 export interface QuietHours {
   /** Local hour the quiet period starts (0–23). */
@@ -43,6 +47,8 @@ export interface FollowUpRules {
   replenishmentLeadDays: number;
   winBackEnabled: boolean;
   winBackAfterDays: number;
+  pointsExpiryEnabled: boolean;
+  pointsExpiryLeadDays: number;
 }
 
 const MINUTE = 60_000;
@@ -391,6 +397,55 @@ export function winBackWindow(now: Date, audience: WinBackAudience): { from: Dat
   return { from: new Date(lapses.from.getTime() - audience.afterDays * DAY), to: new Date(now.getTime() - audience.afterDays * DAY) };
 }
 
+// ---- points expiry reminders ----
+
+export interface PlannedPointsExpiryReminder {
+  key: string;
+  dueAt: Date;
+  expiresAt: Date;
+  points: number;
+}
+
+/**
+ * The reminder for a balance that expires within `leadDays`: one per customer and expiry date (the
+ * key names both), due now or when the shop's quiet hours end. Null before the lead window opens,
+ * once the points have expired, or when nothing would expire.
+ */
+export function planPointsExpiryReminder(input: {
+  customerId: string;
+  balance: ExpiringBalance;
+  expiryMonths: number | null;
+  leadDays: number;
+  timezone: string;
+  quietHours: QuietHours;
+  now: Date;
+}): PlannedPointsExpiryReminder | null {
+  const coming = comingPointsExpiry(input.balance, input.expiryMonths);
+  if (!coming) return null;
+  const { now } = input;
+  if (coming.expiresAt <= now || coming.expiresAt.getTime() - input.leadDays * DAY > now.getTime()) return null;
+  return {
+    key: `points-expiry:${input.customerId}:${coming.expiresAt.toISOString()}`,
+    dueAt: nextSendableTime(now, input.timezone, input.quietHours),
+    expiresAt: coming.expiresAt,
+    points: coming.points,
+  };
+}
+
+/**
+ * Why a reminder planned for points expiring at `plannedExpiresAt` must not go out now (cancelled
+ * with the reason), or null: checked again at send time, since the customer may have spent or earned
+ * points (new activity moves the expiry) or the merchant may have changed the program.
+ */
+export function whyNotRemindOfExpiry(input: { plannedExpiresAt: Date | null; balance: ExpiringBalance | null; expiryMonths: number | null; now: Date }): string | null {
+  if (!input.expiryMonths) return "points no longer expire";
+  const coming = input.balance ? comingPointsExpiry(input.balance, input.expiryMonths) : null;
+  if (!coming) return "no points left to expire";
+  if (!input.plannedExpiresAt || coming.expiresAt.getTime() !== input.plannedExpiresAt.getTime()) return "expiry date moved: new points activity";
+  if (coming.expiresAt <= input.now) return "points already expired";
+  return null;
+}
+
 // ---- who may receive it ----
 
 export interface Recipient {
@@ -418,7 +473,10 @@ export function whyNotSend(input: {
   return null;
 }
 
-export function kindEnabled(kind: SendKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
+export function kindEnabled(
+  kind: SendKind,
+  rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled" | "pointsExpiryEnabled">,
+): boolean {
   switch (kind) {
     case "THANK_YOU":
       return rules.thankYouEnabled;
@@ -431,6 +489,8 @@ export function kindEnabled(kind: SendKind, rules: Pick<FollowUpRules, "thankYou
     case "CAMPAIGN":
       // The merchant sent it; a cancelled campaign is checked by dispatch.
       return true;
+    case "POINTS_EXPIRY":
+      return rules.pointsExpiryEnabled;
   }
 }
 

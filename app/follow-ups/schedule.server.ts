@@ -48,6 +48,8 @@ export function rulesOf(settings: FollowUpSettings, timezone: string): FollowUpR
     replenishmentLeadDays: settings.replenishmentLeadDays,
     winBackEnabled: settings.winBackEnabled,
     winBackAfterDays: settings.winBackAfterDays,
+    pointsExpiryEnabled: settings.pointsExpiryEnabled,
+    pointsExpiryLeadDays: settings.pointsExpiryLeadDays,
   };
 }
 

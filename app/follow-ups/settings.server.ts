@@ -29,6 +29,8 @@ export async function followUpSettingsForm(db: PrismaClient, shopId: string) {
     winBackPastDays: settings.winBackPastDays,
     winBackDiscountPercent: settings.winBackDiscountPercent,
     winBackCodeValidDays: settings.winBackCodeValidDays,
+    pointsExpiryEnabled: settings.pointsExpiryEnabled,
+    pointsExpiryLeadDays: settings.pointsExpiryLeadDays,
     templates: templatesForForm(settings.templates),
   };
 }

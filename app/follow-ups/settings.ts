@@ -7,9 +7,9 @@
 import { z } from "zod";
 
 import { WIN_BACK_TIMINGS, type FollowUpKind, type SendKind } from "./rules";
-import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
+import { DEFAULT_TEMPLATES, formatExpiryDate, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
 
-export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
+export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "POINTS_EXPIRY"];
 
 /** The settings field that turns each kind on. */
 export const ENABLED_FIELD = {
@@ -17,6 +17,7 @@ export const ENABLED_FIELD = {
   NEXT_PURCHASE: "nextPurchaseEnabled",
   REPLENISHMENT: "replenishmentEnabled",
   WIN_BACK: "winBackEnabled",
+  POINTS_EXPIRY: "pointsExpiryEnabled",
 } as const satisfies Record<FollowUpKind, string>;
 
 /** Choices offered for past customers when win-back goes on (0: only those who lapse from now on). */
@@ -27,6 +28,7 @@ export const KIND_LABELS: Record<FollowUpKind, string> = {
   NEXT_PURCHASE: "Next-purchase discount",
   REPLENISHMENT: "Replenishment reminder",
   WIN_BACK: "Win-back",
+  POINTS_EXPIRY: "Points expiry reminder",
 };
 
 /** Any `{{…}}` the merchant wrote, known field or not. */
@@ -123,11 +125,15 @@ export const FollowUpSettingsInput = z
     /** 0: a win-back without an incentive. */
     winBackDiscountPercent: whole(0, 100),
     winBackCodeValidDays: whole(1, 365),
+    // Left out by an older form: the reminder stays off, 14 days ahead.
+    pointsExpiryEnabled: checkbox,
+    pointsExpiryLeadDays: whole(1, 90).optional().transform((days) => days ?? 14),
     templates: z.object({
       THANK_YOU: templateInput("THANK_YOU"),
       NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
       REPLENISHMENT: templateInput("REPLENISHMENT"),
       WIN_BACK: templateInput("WIN_BACK"),
+      POINTS_EXPIRY: templateInput("POINTS_EXPIRY").optional().transform((template) => template ?? { ...DEFAULT_TEMPLATES.POINTS_EXPIRY }),
     }, { error: "are required" }),
   });
 
@@ -190,6 +196,8 @@ export function previewValues(
     discount: incentive ? `${incentive.percent}%` : null,
     code_expires: incentive ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(new Date(now.getTime() + incentive.days * 86_400_000)) : null,
     product: kind === "REPLENISHMENT" ? (shop.productTitle ?? "Breakfast Tea") : null,
+    points_expiring: kind === "POINTS_EXPIRY" ? "180" : null,
+    expiry_date: kind === "POINTS_EXPIRY" ? formatExpiryDate(new Date(now.getTime() + 14 * 86_400_000), shop.timezone) : null,
     reorder_link: kind === "REPLENISHMENT" ? `${shopUrl}/cart/1:1` : incentive ? `${shopUrl}/discount/${incentive.code}` : shopUrl,
   };
 }

@@ -29,9 +29,13 @@ export const DEFAULT_TEMPLATES: Record<FollowUpKind, Template> = {
     subject: "We miss you, {{first_name}}",
     body: "Hi {{first_name}},\n\nIt's been a while since your last visit to {{shop_name}}, and a lot is new.\n\nCome back with {{discount}} off: use code {{code}} before {{code_expires}}.",
   },
+  POINTS_EXPIRY: {
+    subject: "Your {{points_expiring}} points expire on {{expiry_date}}",
+    body: "Hi {{first_name}},\n\n{{points_expiring}} of your points at {{shop_name}} expire on {{expiry_date}}. Spend them on a reward, or place an order to keep them.\n\nYour balance: {{points_balance}} points.",
+  },
 };
 
-export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "product", "reorder_link"] as const;
+export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "product", "reorder_link", "points_expiring", "expiry_date"] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null>>;
 
@@ -42,7 +46,13 @@ export const MERGE_FIELDS_BY_KIND: Record<SendKind, readonly MergeField[]> = {
   REPLENISHMENT: ["first_name", "shop_name", "points_balance", "product", "reorder_link"],
   WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
   CAMPAIGN: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
+  POINTS_EXPIRY: ["first_name", "shop_name", "points_balance", "points_expiring", "expiry_date", "reorder_link"],
 };
+
+/** The expiry date as emails and the storefront write it, in the shop's time zone ("December 21, 2026"). */
+export function formatExpiryDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone }).format(at);
+}
 
 export interface Branding {
   shopName: string;
@@ -97,7 +107,8 @@ const SAFE_COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 function callToAction(kind: SendKind, values: MergeValues): { label: string; url: string } | null {
   const url = values.reorder_link;
   if (!url) return null;
-  return { label: kind === "REPLENISHMENT" ? "Reorder now" : kind === "THANK_YOU" ? "Visit the shop" : "Shop now", url };
+  const label = kind === "REPLENISHMENT" ? "Reorder now" : kind === "THANK_YOU" ? "Visit the shop" : kind === "POINTS_EXPIRY" ? "Use my points" : "Shop now";
+  return { label, url };
 }
 
 export function renderEmail(input: {

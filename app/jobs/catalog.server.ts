@@ -17,6 +17,7 @@ import type { Env } from "../env.server";
 import { sweepWinBacks } from "../follow-ups/schedule.server";
 import { dispatchDueFollowUps } from "../follow-ups/dispatch.server";
 import { defaultFromAddress, type MailTransport } from "../follow-ups/mail.server";
+import { schedulePointsExpiryReminders } from "../follow-ups/points-expiry-reminders.server";
 import type { PrismaClient } from "../generated/prisma/client";
 import { awardBirthdayPoints, shopsWithBirthdayPoints } from "../loyalty/birthdays.server";
 import { expirePointsEverywhere } from "../loyalty/points-expiry.server";
@@ -176,6 +177,18 @@ export const JOBS: readonly JobDefinition[] = [
     async round({ db, now }) {
       const entries = await expirePointsEverywhere(db, now());
       return `${entries} balance${entries === 1 ? "" : "s"} expired`;
+    },
+  },
+  {
+    name: "points-expiry-reminders",
+    kind: "rounds",
+    description: "Schedules reminder emails for points about to expire",
+    singleRunner: "global",
+    everyMs: () => 60 * MINUTE,
+    firstAfterMs: 10 * SECOND,
+    async round({ db, now }) {
+      const scheduled = await schedulePointsExpiryReminders(db, now());
+      return `${scheduled} points expiry reminder${scheduled === 1 ? "" : "s"} scheduled`;
     },
   },
   {

@@ -4,6 +4,7 @@ export const JOB_NAMES = [
   "follow-up-dispatch",
   "win-back-sweep",
   "points-expiry",
+  "points-expiry-reminders",
   "redemption-upkeep",
   "report-rebuild",
   "history-import",

@@ -141,24 +141,41 @@ export async function adjustPoints(
 export async function expireInactivePoints(db: Db, shopId: string, now: Date): Promise<number> {
   const settings = await db.programSettings.findUnique({ where: { shopId } });
   if (!settings?.expiryMonths) return 0;
-  const candidates = await db.$queryRaw<{ id: string; last_activity: Date; spendable: bigint }[]>`
+  let expired = 0;
+  for (const candidate of await quietBalances(db, shopId, now)) {
+    const entries = expiryEntries({
+      customerId: candidate.customerId,
+      lastActivityAt: candidate.lastActivityAt,
+      spendableBalance: candidate.spendable,
+      expiryMonths: settings.expiryMonths,
+      now,
+    });
+    expired += await appendLedgerEntries(db, shopId, candidate.customerId, entries);
+  }
+  return expired;
+}
+
+export interface QuietBalance {
+  customerId: string;
+  /** The customer's last activity: their newest ledger entry or order. */
+  lastActivityAt: Date;
+  /** Spendable at `now`. */
+  spendable: number;
+}
+
+/**
+ * Each customer's last activity (any ledger entry or order) and spendable balance: what the expiry
+ * rule, the expiry reminders and the storefront's "points expire on" read. All the shop's customers
+ * with a ledger entry, or only those given.
+ */
+export async function quietBalances(db: Db, shopId: string, now: Date, customerIds: string[] | null = null): Promise<QuietBalance[]> {
+  const rows = await db.$queryRaw<{ id: string; last_activity: Date; spendable: bigint | null }[]>`
     SELECT c.id,
            GREATEST(MAX(e."createdAt"), (SELECT MAX(o."placedAt") FROM "Order" o
                                           WHERE o."shopId" = c."shopId" AND o."customerShopifyId" = c."shopifyId")) AS last_activity,
            SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS spendable
       FROM "Customer" c JOIN "PointsLedgerEntry" e ON e."customerId" = c.id
-     WHERE c."shopId" = ${shopId}
+     WHERE c."shopId" = ${shopId} AND (${customerIds}::text[] IS NULL OR c.id = ANY(${customerIds}::text[]))
      GROUP BY c.id`;
-  let expired = 0;
-  for (const candidate of candidates) {
-    const entries = expiryEntries({
-      customerId: candidate.id,
-      lastActivityAt: candidate.last_activity,
-      spendableBalance: Number(candidate.spendable ?? 0),
-      expiryMonths: settings.expiryMonths,
-      now,
-    });
-    expired += await appendLedgerEntries(db, shopId, candidate.id, entries);
-  }
-  return expired;
+  return rows.map((row) => ({ customerId: row.id, lastActivityAt: row.last_activity, spendable: Number(row.spendable ?? 0) }));
 }

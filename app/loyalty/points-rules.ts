@@ -20,8 +20,9 @@ export type PointsReason =
   | "REDEMPTION"
   | "ADJUSTMENT"
   | "EXPIRY"
-  | "BIRTHDAY";
-export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
+  | "BIRTHDAY"
+  | "IMPORTED";
+export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "IMPORT";
 
 export interface PlannedEntry {
   key: string;
@@ -327,6 +328,31 @@ export function welcomeEntries(args: {
   }];
 }
 
+/** When a balance quiet since `lastActivityAt` expires: `expiryMonths` calendar months later (UTC). */
+export function pointsExpireAt(lastActivityAt: Date, expiryMonths: number): Date {
+  const expiresAt = new Date(lastActivityAt);
+  expiresAt.setUTCMonth(expiresAt.getUTCMonth() + expiryMonths);
+  return expiresAt;
+}
+
+/** A customer's quiet balance as the expiry rule sees it (app/loyalty/ledger.server.ts `quietBalances`). */
+export interface ExpiringBalance {
+  lastActivityAt: Date;
+  /** Spendable now. */
+  spendable: number;
+}
+
+/** The coming expiry of a balance, or null when nothing will expire (no expiry, nothing spendable). */
+export function comingPointsExpiry(balance: ExpiringBalance, expiryMonths: number | null): { points: number; expiresAt: Date } | null {
+  if (!expiryMonths || balance.spendable <= 0) return null;
+  return { points: balance.spendable, expiresAt: pointsExpireAt(balance.lastActivityAt, expiryMonths) };
+}
+
+/** The key of the quiet spell that started at `lastActivityAt`: the expiry entry and its reminder both name it. */
+export function quietSpellKey(customerId: string, lastActivityAt: Date): string {
+  return `${customerId}:${lastActivityAt.toISOString()}`;
+}
+
 /**
  * Expiry after N months without activity: the spendable balance goes, once per quiet spell (the key
  * names the last activity, so new activity starts a new spell).
@@ -340,11 +366,9 @@ export function expiryEntries(args: {
 }): PlannedEntry[] {
   const { customerId, lastActivityAt, spendableBalance, expiryMonths, now } = args;
   if (!expiryMonths || spendableBalance <= 0) return [];
-  const expiresAt = new Date(lastActivityAt);
-  expiresAt.setUTCMonth(expiresAt.getUTCMonth() + expiryMonths);
-  if (expiresAt > now) return [];
+  if (pointsExpireAt(lastActivityAt, expiryMonths) > now) return [];
   return [{
-    key: `expiry:${customerId}:${lastActivityAt.toISOString()}`,
+    key: `expiry:${quietSpellKey(customerId, lastActivityAt)}`,
     points: -spendableBalance,
     reason: "EXPIRY",
     source: "EXPIRY",

@@ -8,7 +8,7 @@ import type pg from "pg";
 
 import { sharesOneSession } from "../embedded-database.server";
 import { completedPurchaseSql } from "../orders/vocabulary.server";
-import type { PointsReason } from "./points-rules";
+import { comingPointsExpiry, type PointsReason } from "./points-rules";
 import { rewardLimitText } from "./rewards.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
@@ -24,6 +24,8 @@ export type MyRewardStatus = "unused" | "used" | "expired" | "credited";
 export interface StorefrontAccount {
   customer: { id: string; firstName: string | null } | null;
   points: { balance: number; pending: number };
+  /** The spendable points that expire next and when (ISO), absent when nothing will expire. */
+  expiring?: { points: number; expiresAt: string };
   referral: { code: string; url: string } | null;
   /**
    * The active catalogue, cheapest first; a guest sees it too, nothing affordable. `image`: a free
@@ -141,6 +143,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Points expired";
     case "BIRTHDAY":
       return "Birthday points";
+    case "IMPORTED":
+      return "Points from our previous rewards program";
   }
 }
 
@@ -197,7 +201,16 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...shared,
     ...(row.birthdayPoints > 0 ? { birthday: isoMonthDay(row.birthdayMonth, row.birthdayDay) } : {}),
+    ...expiringOf(row, balance),
   };
+}
+
+/** The coming expiry, by the expiry rule's own definition of the last activity (`quietBalances` in ledger.server.ts). */
+function expiringOf(row: AccountRow, spendable: number): { expiring?: { points: number; expiresAt: string } } {
+  const stamps = [row.lastEntryAt, row.lastOrderAt].flatMap((stamp) => (stamp ? [new Date(stamp).getTime()] : []));
+  if (stamps.length === 0) return {};
+  const coming = comingPointsExpiry({ lastActivityAt: new Date(Math.max(...stamps)), spendable }, row.expiryMonths);
+  return coming ? { expiring: { points: coming.points, expiresAt: coming.expiresAt.toISOString() } } : {};
 }
 
 interface AccountRow extends ProgramForStorefront {
@@ -215,6 +228,9 @@ interface AccountRow extends ProgramForStorefront {
   available: string | null;
   pending: string | null;
   welcomeEarned: boolean | null;
+  expiryMonths: number | null;
+  lastEntryAt: string | null;
+  lastOrderAt: string | null;
   completedPurchases: number;
   myRewards: { code: string; name: string; endsAt: string; status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED"; creditAmount: string | null; creditCurrency: string | null }[] | null;
   history: { at: string; points: number; reason: PointsReason; note: string | null; orderName: string | null }[] | null;
@@ -229,9 +245,11 @@ interface AccountRow extends ProgramForStorefront {
 // stored as UTC timestamps without a zone: compared and printed in UTC, whatever the process's zone.
 const ACCOUNT_SQL = `
   SELECT s."currencyCode", s."ianaTimezone", s."uninstalledAt" IS NOT NULL AS uninstalled,
-         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."birthdayPoints", p."pendingDays",
+         p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."birthdayPoints", p."pendingDays", p."expiryMonths",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
-         c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
+         c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", balance."lastEntryAt",
+         (SELECT to_char(MAX(o."placedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM "Order" o
+           WHERE p."expiryMonths" IS NOT NULL AND o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId") AS "lastOrderAt", purchases.count AS "completedPurchases",
          mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
@@ -239,7 +257,8 @@ const ACCOUNT_SQL = `
     LEFT JOIN LATERAL (
       SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ($3::timestamptz AT TIME ZONE 'UTC')) AS available,
              SUM(e.points) FILTER (WHERE e."availableAt" > ($3::timestamptz AT TIME ZONE 'UTC')) AS pending,
-             bool_or(e.reason = 'WELCOME') AS "welcomeEarned"
+             bool_or(e.reason = 'WELCOME') AS "welcomeEarned",
+             to_char(MAX(e."createdAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastEntryAt"
         FROM "PointsLedgerEntry" e
        WHERE e."shopId" = s.id AND e."customerId" = c.id
     ) balance ON true

@@ -124,6 +124,7 @@ const AUDIENCE: Record<Exclude<FollowUpKind, "WIN_BACK">, string> = {
   THANK_YOU: "Goes to each new customer after their first paid order, from the next one on. Past orders get nothing.",
   NEXT_PURCHASE: "Goes to each new customer some days after their first paid order, from the next one on, if they agreed to email marketing. Past orders get nothing.",
   REPLENISHMENT: "Goes before a product bought from now on runs out, for products with a use-up interval, if the customer agreed to email marketing. Past orders get nothing.",
+  POINTS_EXPIRY: "Goes some days before a customer's points expire, once per expiry date, if the program's points expire and the customer agreed to email marketing.",
 };
 
 function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["followUps"][number]; checklist: LaunchChecklist; timezone: string }) {
@@ -212,7 +213,9 @@ function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["fo
         </BlockStack>
       ) : (
         <Text as="p">
-          {AUDIENCE[item.kind]} Turning it on now writes to <span data-count={`${item.kind}-reach-now`}>0</span> customers today.
+          {AUDIENCE[item.kind]} Turning it on now writes to <span data-count={`${item.kind}-reach-now`}>{item.kind === "POINTS_EXPIRY" ? checklist.pointsExpiryReach.toLocaleString("en") : 0}</span>{" "}
+          {item.kind === "POINTS_EXPIRY" && checklist.pointsExpiryReach === 1 ? "customer" : "customers"} today
+          {item.kind === "POINTS_EXPIRY" ? " (points expiring within the lead days, before consent is checked)" : ""}.
           {item.kind === "REPLENISHMENT" ? ` ${checklist.replenishmentIntervals} products have a use-up interval.` : ""}
         </Text>
       )}

@@ -88,6 +88,7 @@ const REASON_NAMES: Record<string, string> = {
   ADJUSTMENT: "Adjusted by the shop",
   EXPIRY: "Expired",
   BIRTHDAY: "Birthday points",
+  IMPORTED: "Imported balance",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */

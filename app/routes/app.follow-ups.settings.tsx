@@ -88,6 +88,9 @@ const TIMING: Record<FollowUpKind, { field: keyof Draft; label: string; help?: s
     { field: "winBackDiscountPercent", label: "Discount (%)", help: "0 sends the win-back without a code." },
     { field: "winBackCodeValidDays", label: "Code valid for (days)" },
   ],
+  POINTS_EXPIRY: [
+    { field: "pointsExpiryLeadDays", label: "Days before the points expire", help: "Sent once per expiry date, only when the program's points expire (Program page); cancelled if the customer spends or earns points first." },
+  ],
 };
 
 const ENABLED: Record<FollowUpKind, keyof Draft> = {
@@ -95,6 +98,7 @@ const ENABLED: Record<FollowUpKind, keyof Draft> = {
   NEXT_PURCHASE: "nextPurchaseEnabled",
   REPLENISHMENT: "replenishmentEnabled",
   WIN_BACK: "winBackEnabled",
+  POINTS_EXPIRY: "pointsExpiryEnabled",
 };
 
 const FIELD_LABELS: Record<string, string> = {

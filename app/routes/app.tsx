@@ -29,6 +29,7 @@ export default function App() {
         <Link to="/app/program">Program</Link>
         <Link to="/app/customers">Customers</Link>
         <Link to="/app/rewards">Rewards</Link>
+        <Link to="/app/points-import">Import points</Link>
         <Link to="/app/follow-ups">Follow-ups</Link>
         <Link to="/app/campaigns">Campaigns</Link>
         <Link to="/app/privacy">Privacy requests</Link>

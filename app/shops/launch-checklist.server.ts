@@ -6,6 +6,7 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { winBackReach } from "../follow-ups/audience.server";
+import { pointsExpiryReminderReach } from "../follow-ups/points-expiry-reminders.server";
 import type { FollowUpKind } from "../follow-ups/rules";
 import { followUpSettings } from "../follow-ups/schedule.server";
 import { ENABLED_FIELD, FOLLOW_UP_KINDS, previewEmail } from "../follow-ups/settings";
@@ -32,6 +33,7 @@ export async function launchChecklist(db: PrismaClient, shopId: string, options:
   const testSentAt = (settings.testSentAt ?? {}) as Partial<Record<FollowUpKind, string>>;
 
   const winBack = await winBackReach(db, shopId, settings, now);
+  const pointsExpiryReach = await pointsExpiryReminderReach(db, shopId, now);
 
   return {
     shop: { name, domain: shop.domain, ownerEmail: shop.email ?? shop.contactEmail, timezone: shop.ianaTimezone },
@@ -52,6 +54,7 @@ export async function launchChecklist(db: PrismaClient, shopId: string, options:
     })),
     replenishmentIntervals: intervals,
     winBack,
+    pointsExpiryReach,
   };
 }
 

@@ -30,6 +30,8 @@ const rules: FollowUpRules = {
   replenishmentLeadDays: 7,
   winBackEnabled: true,
   winBackAfterDays: 60,
+  pointsExpiryEnabled: true,
+  pointsExpiryLeadDays: 14,
 };
 const TEA = "gid://shopify/Product/1";
 const order = (id: string, placedAt: string, extra: Partial<OrderFacts> = {}): OrderFacts => ({

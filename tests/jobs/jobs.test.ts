@@ -90,6 +90,7 @@ describe("the catalog", () => {
       "follow-up-dispatch": { schedule: "every 5 s", singleRunner: "none" },
       "win-back-sweep": { schedule: "every 10 minutes", singleRunner: "global" },
       "points-expiry": { schedule: "hourly", singleRunner: "global" },
+      "points-expiry-reminders": { schedule: "hourly", singleRunner: "global" },
       "redemption-upkeep": { schedule: "every 10 minutes", singleRunner: "none" },
       "report-rebuild": { schedule: "every 15 s, for each shop that needs it", singleRunner: "per-shop" },
       "history-import": { schedule: "every minute, for each shop that needs it", singleRunner: "per-shop" },

@@ -73,6 +73,9 @@ function Balance({ account }: { account: LoyaltyAccount }) {
         <s-heading id="points-balance">{points(account, account.points.balance)}</s-heading>
         <s-text color="subdued">{t("balance.available")}</s-text>
         {account.points.pending > 0 ? <s-text>{t("balance.pending", { points: points(account, account.points.pending), days: account.program.pendingDays })}</s-text> : null}
+        {account.expiring ? (
+          <s-text>{t("balance.expiring", { points: points(account, account.expiring.points), date: shopify.i18n.formatDate(new Date(account.expiring.expiresAt), { dateStyle: "medium", timeZone: account.program.timezone }) })}</s-text>
+        ) : null}
         {account.tier ? (
           <s-stack direction="inline" gap="small" alignItems="center">
             <s-badge tone="neutral">{t("balance.tier", { tier: account.tier.name })}</s-badge>
