@@ -33,7 +33,7 @@ export function readUnsubscribeToken(token: string | null | undefined, secret: s
     const [shopId, customerShopifyId, campaignId] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as unknown[];
     if (typeof shopId !== "string" || typeof customerShopifyId !== "string") return null;
     if (campaignId !== undefined && typeof campaignId !== "string") return null;
-    return { shopId, customerShopifyId, campaignId: campaignId ?? null };
+    return campaignId === undefined ? { shopId, customerShopifyId } : { shopId, customerShopifyId, campaignId };
   } catch {
     return null;
   }

@@ -122,8 +122,12 @@ describe("the catalog", () => {
     const files = ["app", "server", "scripts"].flatMap(walk);
     const startsLoops = files.filter((file) => /(?<!function )\bstart(WebhookInbox|ProcessJobs|BackgroundJobs)\(/.test(readFileSync(file, "utf8")));
     expect(startsLoops.sort()).toEqual(["app/entry.server.tsx", "app/jobs/catalog.server.ts", "app/jobs/process.server.ts", "scripts/worker.ts"]);
-    // setInterval only in the browser (the dashboard's own refresh) and the worker's keep-alive.
-    expect(files.filter((file) => readFileSync(file, "utf8").includes("setInterval(")).sort()).toEqual(["app/routes/app.dashboard.tsx", "scripts/worker.ts"]);
+    // setInterval only in the browser (the dashboard's and a sending campaign's own refresh) and the worker's keep-alive.
+    expect(files.filter((file) => readFileSync(file, "utf8").includes("setInterval(")).sort()).toEqual([
+      "app/routes/app.campaigns.$id.tsx",
+      "app/routes/app.dashboard.tsx",
+      "scripts/worker.ts",
+    ]);
   });
 });
 
