@@ -18,7 +18,8 @@ import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import { followUpSender, isPermanentMailError, type MailTransport } from "./mail.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type FollowUpKind } from "./rules";
 import { followUpSettings, recordMarketingConsent, rulesOf } from "./schedule.server";
-import { renderEmail, templateFor } from "./templates";
+import { surveyAnswerUrl, surveyToken } from "../surveys/survey-token.server";
+import { renderEmail, surveyLinks, templateFor } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
 
 export interface DispatchOptions {
@@ -270,6 +271,12 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
     },
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl: unsubscribe,
+    survey:
+      followUp.kind === "SURVEY"
+        ? surveyLinks(settings.surveyType, shop.name, settings.surveyPoints, (score) =>
+            surveyAnswerUrl(options.appUrl, surveyToken({ shopId: followUp.shopId, followUpId: followUp.id, type: settings.surveyType }, options.secret), score),
+          )
+        : null,
   });
   const messageId = `<follow-up.${followUp.id}@${new URL(options.appUrl).hostname}>`;
   await options.transport.send({

@@ -7,7 +7,7 @@
 import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
-export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK";
+export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK" | "SURVEY";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
 
 /** The merchant's lists: a follow-up being sent right now is still "scheduled" to them (though no longer cancellable). */
@@ -41,6 +41,8 @@ export interface FollowUpRules {
   replenishmentLeadDays: number;
   winBackEnabled: boolean;
   winBackAfterDays: number;
+  surveyEnabled: boolean;
+  surveyDelayDays: number;
 }
 
 const MINUTE = 60_000;
@@ -381,7 +383,10 @@ export function whyNotSend(input: {
   return null;
 }
 
-export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled">): boolean {
+export function kindEnabled(
+  kind: FollowUpKind,
+  rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled" | "surveyEnabled">,
+): boolean {
   switch (kind) {
     case "THANK_YOU":
       return rules.thankYouEnabled;
@@ -391,7 +396,26 @@ export function kindEnabled(kind: FollowUpKind, rules: Pick<FollowUpRules, "than
       return rules.replenishmentEnabled;
     case "WIN_BACK":
       return rules.winBackEnabled;
+    case "SURVEY":
+      return rules.surveyEnabled;
   }
+}
+
+// ---- satisfaction survey ----
+
+/**
+ * When an order's survey is due: `delayDays` after Shopify fulfilled it, or, in a shop that does not
+ * fulfil through Shopify (no order of it was ever fulfilled there), after it was placed; then out of
+ * quiet hours. Null while a fulfilling shop's order waits for its fulfilment.
+ */
+export function surveyDueAt(
+  order: { placedAt: Date; fulfilledAt: Date | null },
+  shopFulfilsThroughShopify: boolean,
+  rules: Pick<FollowUpRules, "surveyDelayDays" | "timezone" | "quietHours">,
+): Date | null {
+  const from = order.fulfilledAt ?? (shopFulfilsThroughShopify ? null : order.placedAt);
+  if (!from) return null;
+  return nextSendableTime(new Date(from.getTime() + rules.surveyDelayDays * DAY), rules.timezone, rules.quietHours);
 }
 
 // ---- retries ----

@@ -7,9 +7,9 @@
 import { z } from "zod";
 
 import type { FollowUpKind } from "./rules";
-import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
+import { DEFAULT_TEMPLATES, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, surveyLinks, type MergeValues, type Template } from "./templates";
 
-export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
+export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "SURVEY"];
 
 /** The settings field that turns each kind on. */
 export const ENABLED_FIELD = {
@@ -17,6 +17,7 @@ export const ENABLED_FIELD = {
   NEXT_PURCHASE: "nextPurchaseEnabled",
   REPLENISHMENT: "replenishmentEnabled",
   WIN_BACK: "winBackEnabled",
+  SURVEY: "surveyEnabled",
 } as const satisfies Record<FollowUpKind, string>;
 
 /** Choices offered for past customers when win-back goes on (0: only those who lapse from now on). */
@@ -27,6 +28,7 @@ export const KIND_LABELS: Record<FollowUpKind, string> = {
   NEXT_PURCHASE: "Next-purchase discount",
   REPLENISHMENT: "Replenishment reminder",
   WIN_BACK: "Win-back",
+  SURVEY: "Satisfaction survey",
 };
 
 /** Any `{{…}}` the merchant wrote, known field or not. */
@@ -111,11 +113,17 @@ export const FollowUpSettingsInput = z
     /** 0: a win-back without an incentive. */
     winBackDiscountPercent: whole(0, 100),
     winBackCodeValidDays: whole(1, 365),
+    surveyEnabled: checkbox,
+    surveyDelayDays: whole(0, 90),
+    surveyType: z.enum(["NPS", "CSAT"], { error: "must be NPS or CSAT" }),
+    /** 0: no points for answering. */
+    surveyPoints: whole(0, 10_000),
     templates: z.object({
       THANK_YOU: templateInput("THANK_YOU"),
       NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
       REPLENISHMENT: templateInput("REPLENISHMENT"),
       WIN_BACK: templateInput("WIN_BACK"),
+      SURVEY: templateInput("SURVEY"),
     }, { error: "are required" }),
   });
 
@@ -197,6 +205,8 @@ export function previewEmail(
     nextPurchaseCodeValidDays: number;
     winBackDiscountPercent: number;
     winBackCodeValidDays: number;
+    surveyType?: "NPS" | "CSAT";
+    surveyPoints?: number;
   },
   unsubscribeUrl: string,
   now: Date,
@@ -207,5 +217,11 @@ export function previewEmail(
     values: previewValues(kind, shop, settings, now),
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl,
+    survey: kind === "SURVEY" ? previewSurveyLinks(settings.surveyType ?? "NPS", shop.name, settings.surveyPoints ?? 0, new URL(unsubscribeUrl).origin) : null,
   });
+}
+
+/** The survey block of a preview: its links lead to the answer page, which refuses the preview's token. */
+export function previewSurveyLinks(type: "NPS" | "CSAT", shopName: string, points: number, appOrigin: string) {
+  return surveyLinks(type, shopName, points, (score) => `${appOrigin}/surveys/answer?token=preview&score=${score}`);
 }

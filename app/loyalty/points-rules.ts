@@ -20,7 +20,8 @@ export type PointsReason =
   | "REDEMPTION"
   | "ADJUSTMENT"
   | "EXPIRY"
-  | "BIRTHDAY";
+  | "BIRTHDAY"
+  | "SURVEY";
 export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
 
 export interface PlannedEntry {

@@ -141,6 +141,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Points expired";
     case "BIRTHDAY":
       return "Birthday points";
+    case "SURVEY":
+      return "Thanks for your feedback";
   }
 }
 

@@ -87,6 +87,7 @@ const REASON_NAMES: Record<string, string> = {
   ADJUSTMENT: "Adjusted by the shop",
   EXPIRY: "Expired",
   BIRTHDAY: "Birthday points",
+  SURVEY: "Answered a survey",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */

@@ -30,6 +30,8 @@ const rules: FollowUpRules = {
   replenishmentLeadDays: 7,
   winBackEnabled: true,
   winBackAfterDays: 60,
+  surveyEnabled: false,
+  surveyDelayDays: 7,
 };
 const TEA = "gid://shopify/Product/1";
 const order = (id: string, placedAt: string, extra: Partial<OrderFacts> = {}): OrderFacts => ({
