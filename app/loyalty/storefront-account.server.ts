@@ -10,6 +10,7 @@ import { sharesOneSession } from "../embedded-database.server";
 import { completedPurchaseSql } from "../orders/vocabulary.server";
 import type { PointsReason } from "./points-rules";
 import { rewardLimitText } from "./rewards.server";
+import { SURVEY_SCALES, type SurveyType } from "../surveys/scores";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -44,6 +45,8 @@ export interface StorefrontAccount {
    * /customer-account/birthday.
    */
   birthday?: string | null;
+  /** The feedback entry's scale (the shop's survey type: NPS 0–10, CSAT 1–5), for a signed-in customer; sent with POST /apps/loyalty/feedback. */
+  feedback?: { min: number; max: number };
 }
 
 interface ProgramForStorefront {
@@ -199,6 +202,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     history: (row.history ?? []).map((entry) => ({ at: entry.at, points: entry.points, reason: historyReason(entry, entry.orderName) })),
     ...shared,
     ...(row.birthdayPoints > 0 ? { birthday: isoMonthDay(row.birthdayMonth, row.birthdayDay) } : {}),
+    feedback: { min: SURVEY_SCALES[row.feedbackType ?? "NPS"].min, max: SURVEY_SCALES[row.feedbackType ?? "NPS"].max },
   };
 }
 
@@ -213,6 +217,8 @@ interface AccountRow extends ProgramForStorefront {
   referralCode: string | null;
   birthdayMonth: number | null;
   birthdayDay: number | null;
+  /** The shop's survey type; null before its follow-up settings exist (NPS, the default). */
+  feedbackType: SurveyType | null;
   /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
   available: string | null;
   pending: string | null;
@@ -234,7 +240,8 @@ const ACCOUNT_SQL = `
          p."pointsName", p."welcomePoints", p."secondPurchaseBonus", p."pointsPerCurrencyUnit", p."referrerPoints", p."birthdayPoints", p."pendingDays",
          c.id IS NOT NULL AS "customerStored", (c."deletedAt" IS NOT NULL OR c."redactedAt" IS NOT NULL) AS "customerGone",
          c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", purchases.count AS "completedPurchases",
-         mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
+         mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards,
+         (SELECT f."surveyType"::text FROM "FollowUpSettings" f WHERE f."shopId" = s.id) AS "feedbackType"
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
