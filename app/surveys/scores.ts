@@ -64,21 +64,59 @@ export function opensIssue(type: SurveyType, score: number): boolean {
 /** SQL twin of opensIssue over a SurveyResponse row `r`; kept beside it so both say the same. */
 export const OPENS_ISSUE_SQL_TEXT = `((r.type = 'NPS' AND r.score <= 6) OR (r.type = 'CSAT' AND r.score <= 2))`;
 
+/** How many answers gave each score, per survey type: what the database counts, what the figures are made of. */
+export interface ScoreCount {
+  type: SurveyType;
+  score: number;
+  count: number;
+}
+
+export interface SurveyFigures {
+  /** % promoters − % detractors of the NPS answers, whole number; null without NPS answers. */
+  nps: number | null;
+  /** % of 4s and 5s of the CSAT answers, whole number; null without CSAT answers. */
+  csat: number | null;
+  npsResponses: number;
+  csatResponses: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  satisfied: number;
+}
+
+/** NPS and CSAT from counts: each computed once here, whatever page or report shows it. */
+export function surveyFigures(counts: readonly ScoreCount[]): SurveyFigures {
+  const figures = { npsResponses: 0, csatResponses: 0, promoters: 0, passives: 0, detractors: 0, satisfied: 0 };
+  for (const { type, score, count } of counts) {
+    if (type === "NPS") {
+      figures.npsResponses += count;
+      figures[`${npsGroup(score)}s` as "promoters" | "passives" | "detractors"] += count;
+    } else {
+      figures.csatResponses += count;
+      if (isSatisfied(score)) figures.satisfied += count;
+    }
+  }
+  const percent = (part: number, whole: number) => (whole === 0 ? null : Math.round((part * 100) / whole));
+  const difference = figures.promoters - figures.detractors;
+  return {
+    ...figures,
+    // Rounded once from the exact fraction, so −0 never shows.
+    nps: figures.npsResponses === 0 ? null : Math.round((difference * 100) / figures.npsResponses) + 0,
+    csat: percent(figures.satisfied, figures.csatResponses),
+  };
+}
+
 /**
  * Net Promoter Score of a set of NPS answers: % promoters − % detractors, rounded to a whole number
  * (−100 to 100); null with no answers.
  */
 export function netPromoterScore(scores: readonly number[]): number | null {
-  if (scores.length === 0) return null;
-  const promoters = scores.filter((score) => npsGroup(score) === "promoter").length;
-  const detractors = scores.filter((score) => npsGroup(score) === "detractor").length;
-  return Math.round(((promoters - detractors) * 100) / scores.length);
+  return surveyFigures(scores.map((score) => ({ type: "NPS", score, count: 1 }))).nps;
 }
 
 /** CSAT of a set of CSAT answers: % of 4s and 5s, rounded to a whole number; null with no answers. */
 export function customerSatisfaction(scores: readonly number[]): number | null {
-  if (scores.length === 0) return null;
-  return Math.round((scores.filter(isSatisfied).length * 100) / scores.length);
+  return surveyFigures(scores.map((score) => ({ type: "CSAT", score, count: 1 }))).csat;
 }
 
 /** Responses ÷ survey emails sent, in whole percent; null when none was sent. */
