@@ -30,6 +30,7 @@ export default function App() {
         <Link to="/app/customers">Customers</Link>
         <Link to="/app/rewards">Rewards</Link>
         <Link to="/app/follow-ups">Follow-ups</Link>
+        <Link to="/app/surveys">Surveys</Link>
         <Link to="/app/privacy">Privacy requests</Link>
         <Link to="/app/sync-issues">Sync issues</Link>
       </NavMenu>
