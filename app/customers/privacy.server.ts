@@ -28,6 +28,11 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  const surveyAnswers = await tx.surveyResponse.findMany({
+    where: { shopId, customerShopifyId },
+    orderBy: { respondedAt: "asc" },
+    select: { type: true, score: true, comment: true, source: true, orderShopifyId: true, respondedAt: true, commentedAt: true, pointsAwarded: true, resolvedAt: true },
+  });
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -55,13 +60,17 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      surveyAnswers,
     }),
   ) as Prisma.InputJsonObject;
 }
 
+/** Who an erased survey answer belongs to: no one. */
+export const ERASED_CUSTOMER = "";
+
 /**
- * customers/redact: the person's name, email, phone, address and birthday go from the customer, their orders
- * and referrals; the redacted mark also stops every follow-up to them. Amounts and points stay.
+ * customers/redact: the person's name, email, phone, address and birthday go from the customer, their orders,
+ * referrals and survey answers (their comments go; their scores stay, belonging to no one); the redacted mark also stops every follow-up to them. Amounts and points stay.
  */
 export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: string, at: Date): Promise<void> {
   const customer = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } } });
@@ -72,6 +81,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
     data: { status: "CANCELLED", cancelledAt: at, cancelReason: "customer data erased (customers/redact)" },
   });
   await tx.followUp.updateMany({ where: { shopId, customerShopifyId }, data: { toEmail: null } });
+  // Survey answers keep only their score, for the shop's NPS and CSAT: no comment, no customer, no order.
+  await tx.surveyResponse.updateMany({ where: { shopId, customerShopifyId }, data: { customerShopifyId: ERASED_CUSTOMER, comment: null, commentedAt: null, orderShopifyId: null } });
   if (!customer) return;
   await tx.customer.update({
     where: { id: customer.id },
