@@ -16,8 +16,8 @@ import { PERIOD_PRESETS, PeriodError } from "../reports/metrics";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 import { resolveSurveyResponse } from "../surveys/responses.server";
-import { COMMENT_FILTERS, surveyComments, surveyResults, type CommentFilter } from "../surveys/results.server";
-import { npsGroup } from "../surveys/scores";
+import { surveyComments, surveyResults } from "../surveys/results.server";
+import { COMMENT_FILTERS, npsGroup, type CommentFilter } from "../surveys/scores";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);

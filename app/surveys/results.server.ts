@@ -6,7 +6,7 @@
 import type { Db } from "../database/transaction";
 import { Prisma } from "../generated/prisma/client";
 import { addMonths, chartMonths, monthOf, previousPeriod, type Period } from "../reports/metrics";
-import { OPENS_ISSUE_SQL_TEXT, responseRate, surveyFigures, type ScoreCount, type SurveyFigures, type SurveyType } from "./scores";
+import { OPENS_ISSUE_SQL_TEXT, responseRate, type CommentFilter, surveyFigures, type ScoreCount, type SurveyFigures, type SurveyType } from "./scores";
 
 export interface SurveyPeriodFigures extends SurveyFigures {
   from: string;
@@ -83,8 +83,6 @@ export async function surveyResults(db: Db, shop: { id: string; ianaTimezone: st
 
 export type SurveyResults = Awaited<ReturnType<typeof surveyResults>>;
 
-export const COMMENT_FILTERS = ["all", "issues", "open", "detractors", "passives", "promoters", "unhappy", "satisfied"] as const;
-export type CommentFilter = (typeof COMMENT_FILTERS)[number];
 
 const FILTER_SQL: Record<CommentFilter, Prisma.Sql> = {
   all: Prisma.empty,

@@ -123,3 +123,7 @@ export function customerSatisfaction(scores: readonly number[]): number | null {
 export function responseRate(responses: number, sent: number): number | null {
   return sent === 0 ? null : Math.round((responses * 100) / sent);
 }
+
+/** The Surveys page's comment filters. */
+export const COMMENT_FILTERS = ["all", "issues", "open", "detractors", "passives", "promoters", "unhappy", "satisfied"] as const;
+export type CommentFilter = (typeof COMMENT_FILTERS)[number];
