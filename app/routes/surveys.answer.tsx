@@ -51,6 +51,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       points: response.pointsAwarded > 0 ? 0 : survey.points,
       pointsAwarded: response.pointsAwarded,
       check: surveyFormCheck(survey.token, env().SHOPIFY_API_SECRET),
+      // The form posts to the link without its score: the page shown after the post must not record the link's score again.
+      formAction: `?${new URLSearchParams({ token: survey.token })}`,
     },
     { headers: NO_STORE },
   );
@@ -89,6 +91,7 @@ interface Loaded {
   points: number;
   pointsAwarded: number;
   check: string;
+  formAction: string;
 }
 type Answered = { ok: true; pointsAwarded: number; score: number } | { ok: false; error: string };
 
@@ -110,7 +113,7 @@ export default function SurveyAnswer() {
         </section>
       ) : (
         // A plain form posting to this same URL (token included): it works without JavaScript.
-        <form method="post">
+        <form method="post" action={page.formAction}>
           <p style={{ fontWeight: 600 }}>{scale.question(page.shopName)}</p>
           <p role="status" data-recorded-score={page.score}>{`We recorded your answer: ${page.score}. You can change it below.`}</p>
           <fieldset style={{ border: 0, padding: 0, display: "flex", flexWrap: "wrap", gap: 4 }}>
