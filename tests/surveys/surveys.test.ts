@@ -82,7 +82,7 @@ function postAnswer(link: string, fields: Record<string, string>) {
 }
 
 describe("the survey email after fulfilment", () => {
-  let ana: { id: string; email: string };
+  let ana: { id: string; email: string | null };
   let links: Map<number, string>;
   let surveyId: string;
 
@@ -109,11 +109,11 @@ describe("the survey email after fulfilment", () => {
     expect(survey).toMatchObject({ key: `survey:${order.id}`, status: "SCHEDULED", dueAt: new Date(fulfilledAt.getTime() + 7 * DAY) });
     surveyId = survey.id;
     await drain(new Date(survey.dueAt.getTime() + 1000));
-    links = scoreLinks(ana.email);
+    links = scoreLinks(ana.email!);
   }, 60_000);
 
   it("is delivered with one link per NPS score, and the answer page refuses to be framed or cached", async () => {
-    const message = sink.received.find((each) => each.recipients.includes(ana.email))!;
+    const message = sink.received.find((each) => each.recipients.includes(ana.email!))!;
     expect(message.subject).toBe("How did we do, Ana?");
     expect(message.html).toContain(`How likely are you to recommend ${app.devStore.store.shop.name} to a friend or colleague?`);
     expect(message.html).toContain("Answer and earn 50 points.");
