@@ -12,6 +12,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { CUSTOMER_COOKIE } from "../../dev-store/hosts/storefront";
+import { legacyResourceId } from "../../dev-store/store/gid";
+import { compliancePayload, sendWebhook } from "../support/webhooks";
 import { customerDetail, searchCustomers } from "../../app/customers/directory.server";
 import { dispatchDueFollowUps } from "../../app/follow-ups/dispatch.server";
 import { smtpTransport, type MailTransport } from "../../app/follow-ups/mail.server";
@@ -240,6 +242,28 @@ describe("feedback from the storefront widget", () => {
     expect(limited.status).toBe(429);
     expect((await limited.json()).retryAfter).toBeGreaterThan(0);
     expect(await app.db.surveyResponse.count({ where: { shopId, customerShopifyId: cy.id } })).toBe(3);
+  });
+});
+
+describe("privacy", () => {
+  it("puts a customer's answers in their data request, and customers/redact erases the comment and who gave it", async () => {
+    const dee = buyer("Dee");
+    await app.devStore.webhooks.idle();
+    await app.db.surveyResponse.create({ data: { shopId, customerShopifyId: dee.id, source: "WIDGET", type: "NPS", score: 4, comment: "My address is 1 Elm St, call me", respondedAt: new Date() } });
+    const request = (topic: "customers/data_request" | "customers/redact") =>
+      sendWebhook(app, topic, {
+        ...compliancePayload<Record<string, unknown>>(app, topic),
+        customer: { id: legacyResourceId(dee.id), email: dee.email, phone: null },
+        ...(topic === "customers/redact" ? { orders_to_redact: [] } : { orders_requested: [] }),
+      });
+    expect((await request("customers/data_request")).status).toBe(200);
+    const [stored] = await app.db.complianceRequest.findMany({ where: { topic: "customers/data_request" }, orderBy: { receivedAt: "desc" }, take: 1 });
+    expect((stored.report as { surveyAnswers: unknown[] }).surveyAnswers).toEqual([expect.objectContaining({ type: "NPS", score: 4, comment: "My address is 1 Elm St, call me" })]);
+    expect((await request("customers/redact")).status).toBe(200);
+    expect(await app.db.surveyResponse.count({ where: { shopId, customerShopifyId: dee.id } })).toBe(0);
+    expect(await app.db.surveyResponse.count({ where: { shopId, comment: "My address is 1 Elm St, call me" } })).toBe(0);
+    // The score stays, belonging to no one, so past NPS does not move.
+    expect(await app.db.surveyResponse.count({ where: { shopId, customerShopifyId: "", score: 4, type: "NPS" } })).toBe(1);
   });
 });
 
