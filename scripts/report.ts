@@ -15,6 +15,7 @@ import { PrismaClient } from "../app/generated/prisma/client";
 import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/metrics";
 import { ensureReports } from "../app/reports/aggregates.server";
 import { shopReport } from "../app/reports/metrics.server";
+import { surveyResults } from "../app/surveys/results.server";
 
 /** The command's own output: the report on stdout, a usage mistake on stderr (not log lines). */
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -67,6 +68,7 @@ async function main(): Promise<number> {
     // A script may wait for a first build of the report rows; the dashboard never does.
     await ensureReports(db, shop.id);
     const report = await shopReport(db, shop, period);
+    const surveys = await surveyResults(db, shop, period);
     // The segments as the dashboard shows them; computed here only if the background job never ran for the shop.
     let segments = await shopSegments(db, shop.id);
     if (segments.computedAt === null) {
@@ -75,9 +77,11 @@ async function main(): Promise<number> {
     }
     if (options.json) {
       const { summary, ...rest } = report;
-      print(JSON.stringify({ ...summary, ...rest, segments }, null, 2));
+      // nps, csat and surveyResponses: the Surveys page's figures for the period (app/surveys/results.server.ts).
+      print(JSON.stringify({ ...summary, ...rest, segments, nps: surveys.current.nps, csat: surveys.current.csat, surveyResponses: surveys.current.responses, surveys }, null, 2));
     } else {
       printReport(report);
+      printSurveys(surveys);
       printSegments(segments, report.summary.currencyCode);
     }
     return 0;
@@ -85,6 +89,12 @@ async function main(): Promise<number> {
     await db.$disconnect();
     await embedded?.close();
   }
+}
+
+function printSurveys({ current, previous }: Awaited<ReturnType<typeof surveyResults>>) {
+  const show = (value: number | null, unit = "") => (value === null ? "—" : `${value}${unit}`);
+  print(`\nNPS ${show(current.nps)} (previous ${show(previous.nps)}), CSAT ${show(current.csat, "%")} (previous ${show(previous.csat, "%")})`);
+  print(`Survey responses ${current.responses}; response rate ${show(current.responseRate, "%")} (${current.surveysAnswered} of ${current.surveysSent} surveys sent)`);
 }
 
 function printReport(report: Awaited<ReturnType<typeof shopReport>>) {

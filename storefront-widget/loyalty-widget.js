@@ -87,7 +87,8 @@
     else if (action === 'redeem') askToConfirm(widget, button);
     else if (action === 'cancel') cancelConfirm(button.closest('[data-confirm]'));
     else if (action === 'confirm') redeem(widget, button);
-    else if (action === 'save-birthday') saveBirthday(widget, button);
+    else if (action === 'save-birthday') save(widget, button, 'birthday', ['month', 'day']);
+    else if (action === 'send-feedback') save(widget, button, 'feedback', ['score', 'comment']);
     else if (action === 'copy-code') copy(widget, button, button.closest('[data-code]').dataset.code);
     else if (action === 'copy-referral') copy(widget, button, referral.value);
     else if (action === 'share-referral') navigator.share({ title: widget.account.dataset.textShareTitle, url: referral.value }).catch(() => {});
@@ -208,17 +209,22 @@
         date: dayIn(widget.program.timezone).format(new Date(data.expiring.expiresAt)),
       });
     }
+    // The feedback entry's scale comes only for a signed-in customer.
+    const feedback = field(account, 'feedback');
+    feedback.hidden = !data.feedback;
+    Object.assign(field(feedback, 'feedback-score'), data.feedback);
     showPoints(widget, data.points);
   }
 
-  async function saveBirthday(widget, button) {
+  // Posts the section's `${path}-${name}` fields to the app; its message shows the answer.
+  async function save(widget, button, path, names) {
     const section = button.closest('section');
-    const message = field(section, 'birthday-message');
+    const message = field(section, `${path}-message`);
     button.disabled = true;
     try {
-      const data = await request(widget, 'birthday', { month: field(section, 'birthday-month').value, day: field(section, 'birthday-day').value });
-      widgets.forEach((each) => each.state === 'ready' && render(each, data.account));
-      message.textContent = widget.account.dataset.textBirthdaySaved;
+      const data = await request(widget, path, Object.fromEntries(names.map((name) => [name, field(section, `${path}-${name}`).value])));
+      if (data.account) widgets.forEach((each) => each.state === 'ready' && render(each, data.account));
+      message.textContent = message.dataset.done;
     } catch (error) {
       message.textContent = error.message;
     }

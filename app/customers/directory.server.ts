@@ -3,11 +3,12 @@
  * their points, orders, next scheduled follow-up and health mark; and one customer in full. Every
  * query is scoped to the shop, so one shop never sees another's customers.
  */
-import type { PrismaClient } from "../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/ledger.server";
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
-import { customerHealth, type CustomerHealth, type HealthThresholds } from "./health";
+import { OPENS_ISSUE_SQL_TEXT, opensIssue } from "../surveys/scores";
+import { customerHealth, HEALTH_COLOURS, type CustomerHealth, type HealthColour, type HealthThresholds } from "./health";
 import { customerNextOrder } from "./next-order.server";
 import { isSegment, type Segment } from "./segments";
 
@@ -43,6 +44,38 @@ interface CustomerRow {
   next_kind: string | null;
   next_due_at: Date | null;
   segment: string | null;
+  open_issue: boolean;
+}
+
+/** A customer's unresolved survey answer that opens an issue (opensIssue), for the customer `c`. */
+const openIssueSql = (shopId: string, customer: string) => Prisma.sql`EXISTS (
+  SELECT 1 FROM "SurveyResponse" r
+   WHERE r."shopId" = ${shopId} AND r."customerShopifyId" = ${Prisma.raw(customer)}."shopifyId" AND r."resolvedAt" IS NULL AND ${Prisma.raw(OPENS_ISSUE_SQL_TEXT)})`;
+
+/** The customer's last counted order, for the customer `c`. */
+const lastOrderSql = (shopId: string, customer: string) => Prisma.sql`(
+  SELECT MAX(o."placedAt") FROM "Order" o WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ${Prisma.raw(customer)}."shopifyId" AND ${countedOrderSql("o")})`;
+
+/** customerHealth (health.ts) in SQL, for the customer `c`: the Customers filter and the dashboard's counts. */
+function healthSql(shopId: string, customer: string, thresholds: HealthThresholds, now: Date): Prisma.Sql {
+  const lastOrder = lastOrderSql(shopId, customer);
+  return Prisma.sql`CASE WHEN ${openIssueSql(shopId, customer)} THEN 'open-issue'
+    WHEN ${lastOrder} IS NULL THEN 'no-orders'
+    WHEN ${lastOrder} <= ${new Date(now.getTime() - thresholds.lapsedDays * 86_400_000)} THEN 'lapsed'
+    WHEN ${lastOrder} <= ${new Date(now.getTime() - thresholds.slippingDays * 86_400_000)} THEN 'slipping'
+    ELSE 'recent' END`;
+}
+
+/** How many of the shop's customers (not erased nor deleted) show each colour now. */
+export async function customersByHealthColour(db: PrismaClient, shopId: string, thresholds: HealthThresholds, now: Date): Promise<Record<HealthColour, number>> {
+  const rows = await db.$queryRaw<{ health: CustomerHealth; count: number }[]>`
+    SELECT health, COUNT(*)::int AS count
+      FROM (SELECT ${healthSql(shopId, "c", thresholds, now)} AS health FROM "Customer" c
+             WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL) marks
+     GROUP BY health`;
+  const counts: Record<HealthColour, number> = { green: 0, amber: 0, red: 0, none: 0 };
+  for (const row of rows) counts[HEALTH_COLOURS[row.health]] += row.count;
+  return counts;
 }
 
 const fullName = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(" ") || null;
@@ -71,7 +104,7 @@ function summaryOf(row: CustomerRow, thresholds: HealthThresholds, now: Date): C
     orders: Number(row.orders),
     lastOrderAt: row.last_order_at?.toISOString() ?? null,
     nextFollowUp: row.next_kind && row.next_due_at ? { kind: row.next_kind, dueAt: row.next_due_at.toISOString() } : null,
-    health: customerHealth(row.last_order_at, thresholds, now),
+    health: customerHealth(row.last_order_at, thresholds, now, row.open_issue),
     segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
   };
 }
@@ -83,6 +116,8 @@ export interface CustomerSearch {
   page: number;
   /** Only the customers of this RFM segment; absent or null lists every segment and none. */
   segment?: Segment | null;
+  /** Only the customers with this health mark; absent or null lists every mark. */
+  health?: CustomerHealth | null;
 }
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
@@ -91,6 +126,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
   const pattern = query ? likePattern(query) : null;
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
   const segment = search.segment ?? null;
+  const health = search.health ? healthSql(shopId, "c", thresholds, now) : null;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.
   const rows = await db.$queryRaw<CustomerRow[]>`
     WITH page AS (
@@ -101,11 +137,13 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
          AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
          AND (${pattern}::text IS NULL
               OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
+         ${health ? Prisma.sql`AND ${health} = ${search.health}` : Prisma.empty}
        ORDER BY c."createdAt" DESC, c.id DESC
        LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
     )
     SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member, p."deletedAt" IS NOT NULL AS deleted,
-           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment
+           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment,
+           ${openIssueSql(shopId, "p")} AS open_issue
       FROM page p
       CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
                                  SUM(e.points) FILTER (WHERE e."availableAt" > ${now}) AS pending
@@ -127,7 +165,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
 export async function customerDetail(db: PrismaClient, shopId: string, customerId: string, thresholds: HealthThresholds, now: Date) {
   const customer = await db.customer.findFirst({ where: { id: customerId, shopId, redactedAt: null } });
   if (!customer) return null;
-  const [points, history, orders, followUps, referrals, segment] = await Promise.all([
+  const [points, history, orders, followUps, referrals, segment, surveyAnswers] = await Promise.all([
     pointsBalance(db, customer.id, now),
     pointsHistory(db, customer.id),
     db.order.aggregate({
@@ -151,7 +189,14 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
       where: { shopId_customerShopifyId: { shopId, customerShopifyId: customer.shopifyId } },
       select: { segment: true, recencyScore: true, frequencyScore: true, monetaryScore: true },
     }),
+    db.surveyResponse.findMany({
+      where: { shopId, customerShopifyId: customer.shopifyId },
+      orderBy: { respondedAt: "desc" },
+      take: 20,
+      select: { id: true, type: true, score: true, comment: true, source: true, respondedAt: true, resolvedAt: true },
+    }),
   ]);
+  const answers = surveyAnswers.map((answer) => ({ ...answer, opensIssue: opensIssue(answer.type, answer.score) }));
   const lastOrderAt = orders._max.placedAt;
   const nextOrder = await customerNextOrder(db, shopId, { shopifyId: customer.shopifyId, orders: orders._count._all, lastOrderAt }, now);
   return {
@@ -163,7 +208,7 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     points,
     orders: orders._count._all,
     lastOrderAt: lastOrderAt?.toISOString() ?? null,
-    health: customerHealth(lastOrderAt, thresholds, now),
+    health: customerHealth(lastOrderAt, thresholds, now, answers.some((answer) => answer.opensIssue && !answer.resolvedAt)),
     /** The RFM segment and scores as last recomputed (segments.server.ts); null without a counted order or before the first run. */
     segment:
       segment && isSegment(segment.segment)
@@ -173,6 +218,8 @@ export async function customerDetail(db: PrismaClient, shopId: string, customerI
     birthday: customer.birthdayMonth !== null && customer.birthdayDay !== null ? { month: customer.birthdayMonth, day: customer.birthdayDay } : null,
     /** The predicted next order (next-order.server.ts), or null. */
     nextOrder,
+    // Survey answers, newest first; an unhappy one unresolved is the open issue the health mark shows.
+    surveyAnswers: answers.map((answer) => ({ ...answer, respondedAt: answer.respondedAt.toISOString(), resolvedAt: answer.resolvedAt?.toISOString() ?? null })),
     followUps: followUps.map((followUp) => ({ kind: followUp.kind, dueAt: followUp.dueAt.toISOString(), productTitle: followUp.productTitle })),
     // The friends this customer referred, newest first, with why a refused one earned nothing.
     referrals: referrals.map((referral) => ({

@@ -9,6 +9,7 @@ export const FOLLOW_UP_NAMES: Record<string, string> = {
   REPLENISHMENT: "Replenishment reminder",
   WIN_BACK: "Win-back",
   CAMPAIGN: "Campaign email",
+  SURVEY: "Satisfaction survey",
 };
 
 const PROGRESS = { success: "complete", warning: "partiallyComplete", critical: "incomplete" } as const;
@@ -22,7 +23,9 @@ export function HealthMark({ health, thresholds }: { health: CustomerHealth; thr
         ? `Last order ${thresholds.slippingDays} to ${thresholds.lapsedDays - 1} days ago.`
         : health === "lapsed"
           ? `Last order ${thresholds.lapsedDays} or more days ago.`
-          : description;
+          : health === "open-issue"
+            ? `${description} See the customer's page.`
+            : description;
   return (
     <Tooltip content={`${rule} The thresholds are set on the Program page.`}>
       <span data-health={health}>

@@ -50,6 +50,11 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
   const importedRows = customer
     ? await tx.pointsImportRow.findMany({ where: { customerId: customer.id }, select: { points: true, tierName: true, pointsImport: { select: { fileName: true, appliedAt: true } } } })
     : [];
+  const surveyAnswers = await tx.surveyResponse.findMany({
+    where: { shopId, customerShopifyId },
+    orderBy: { respondedAt: "asc" },
+    select: { type: true, score: true, comment: true, source: true, orderShopifyId: true, respondedAt: true, commentedAt: true, pointsAwarded: true, resolvedAt: true },
+  });
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -84,13 +89,17 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       emailMarketingConsent: consent,
       shopifyRecord,
       importedBalances: importedRows.map((row) => ({ points: row.points, tierName: row.tierName, fileName: row.pointsImport.fileName, importedAt: row.pointsImport.appliedAt })),
+      surveyAnswers,
     }),
   ) as Prisma.InputJsonObject;
 }
 
+/** Who an erased survey answer belongs to: no one. */
+export const ERASED_CUSTOMER = "";
+
 /**
- * customers/redact: the person's name, email, phone, address and birthday go from the customer, their orders
- * and referrals; the redacted mark also stops every follow-up to them. Amounts and points stay.
+ * customers/redact: the person's name, email, phone, address and birthday go from the customer, their orders,
+ * referrals and survey answers (their comments go; their scores stay, belonging to no one); the redacted mark also stops every follow-up to them. Amounts and points stay.
  */
 export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: string, at: Date): Promise<void> {
   const customer = await tx.customer.findUnique({ where: { shopId_shopifyId: { shopId, shopifyId: customerShopifyId } } });
@@ -101,6 +110,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
     data: { status: "CANCELLED", cancelledAt: at, cancelReason: "customer data erased (customers/redact)" },
   });
   await tx.followUp.updateMany({ where: { shopId, customerShopifyId }, data: { toEmail: null } });
+  // Survey answers keep only their score, for the shop's NPS and CSAT: no comment, no customer, no order.
+  await tx.surveyResponse.updateMany({ where: { shopId, customerShopifyId }, data: { customerShopifyId: ERASED_CUSTOMER, comment: null, commentedAt: null, orderShopifyId: null } });
   if (!customer) return;
   await tx.customer.update({
     where: { id: customer.id },

@@ -22,7 +22,8 @@ import { followUpSender, isPermanentMailError, type MailTransport } from "./mail
 import { checkPointsExpiryReminders } from "./points-expiry-reminders.server";
 import { isQuietTime, kindEnabled, MARKETING_KINDS, nextSendableTime, retryDelayMs, whyNotSend, type SendKind } from "./rules";
 import { followUpSettings, refreshMarketingConsent, rulesOf } from "./schedule.server";
-import { formatExpiryDate, renderEmail, templateFor, type Template } from "./templates";
+import { surveyAnswerUrl, surveyToken } from "../surveys/survey-token.server";
+import { formatExpiryDate, renderEmail, surveyLinks, templateFor, type Template } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
 
 export interface DispatchOptions {
@@ -326,6 +327,12 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
     },
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl: unsubscribe,
+    survey:
+      followUp.kind === "SURVEY"
+        ? surveyLinks(settings.surveyType, shop.name, settings.surveyPoints, (score) =>
+            surveyAnswerUrl(options.appUrl, surveyToken({ shopId: followUp.shopId, followUpId: followUp.id, type: settings.surveyType }, options.secret), score),
+          )
+        : null,
   });
   const messageId = `<follow-up.${followUp.id}@${new URL(options.appUrl).hostname}>`;
   await options.transport.send({

@@ -8,7 +8,7 @@ import { comingPointsExpiry, type ExpiringBalance } from "../loyalty/points-rule
 import { byPlacement } from "../orders/placement";
 import { holdsPayment, isKeptPurchase } from "../orders/vocabulary";
 
-export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK" | "POINTS_EXPIRY";
+export type FollowUpKind = "THANK_YOU" | "NEXT_PURCHASE" | "REPLENISHMENT" | "WIN_BACK" | "POINTS_EXPIRY" | "SURVEY";
 /** What the follow-up workers send: the automatic kinds, and a recipient of a merchant's campaign (app/campaigns/). */
 export type SendKind = FollowUpKind | "CAMPAIGN";
 export type FollowUpStatus = "SCHEDULED" | "SENDING" | "SENT" | "CANCELLED" | "FAILED";
@@ -49,6 +49,8 @@ export interface FollowUpRules {
   winBackAfterDays: number;
   pointsExpiryEnabled: boolean;
   pointsExpiryLeadDays: number;
+  surveyEnabled: boolean;
+  surveyDelayDays: number;
 }
 
 const MINUTE = 60_000;
@@ -475,7 +477,7 @@ export function whyNotSend(input: {
 
 export function kindEnabled(
   kind: SendKind,
-  rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled" | "pointsExpiryEnabled">,
+  rules: Pick<FollowUpRules, "thankYouEnabled" | "nextPurchaseEnabled" | "replenishmentEnabled" | "winBackEnabled" | "pointsExpiryEnabled" | "surveyEnabled">,
 ): boolean {
   switch (kind) {
     case "THANK_YOU":
@@ -491,7 +493,26 @@ export function kindEnabled(
       return true;
     case "POINTS_EXPIRY":
       return rules.pointsExpiryEnabled;
+    case "SURVEY":
+      return rules.surveyEnabled;
   }
+}
+
+// ---- satisfaction survey ----
+
+/**
+ * When an order's survey is due: `delayDays` after Shopify fulfilled it, or, in a shop that does not
+ * fulfil through Shopify (no order of it was ever fulfilled there), after it was placed; then out of
+ * quiet hours. Null while a fulfilling shop's order waits for its fulfilment.
+ */
+export function surveyDueAt(
+  order: { placedAt: Date; fulfilledAt: Date | null },
+  shopFulfilsThroughShopify: boolean,
+  rules: Pick<FollowUpRules, "surveyDelayDays" | "timezone" | "quietHours">,
+): Date | null {
+  const from = order.fulfilledAt ?? (shopFulfilsThroughShopify ? null : order.placedAt);
+  if (!from) return null;
+  return nextSendableTime(new Date(from.getTime() + rules.surveyDelayDays * DAY), rules.timezone, rules.quietHours);
 }
 
 // ---- retries ----

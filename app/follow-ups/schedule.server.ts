@@ -5,7 +5,7 @@
  */
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
-import { keptPurchaseSql } from "../orders/vocabulary.server";
+import { holdingPaymentSql, keptPurchaseSql } from "../orders/vocabulary.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import {
@@ -14,6 +14,7 @@ import {
   nextSendableTime,
   planOrderFollowUps,
   replenishmentSuggestion,
+  surveyDueAt,
   WIN_BACK_RHYTHM_MIN_DAYS,
   winBackLapseWindow,
   winBackWindow,
@@ -50,6 +51,8 @@ export function rulesOf(settings: FollowUpSettings, timezone: string): FollowUpR
     winBackAfterDays: settings.winBackAfterDays,
     pointsExpiryEnabled: settings.pointsExpiryEnabled,
     pointsExpiryLeadDays: settings.pointsExpiryLeadDays,
+    surveyEnabled: settings.surveyEnabled,
+    surveyDelayDays: settings.surveyDelayDays,
   };
 }
 
@@ -314,6 +317,59 @@ export async function sweepWinBacks(db: Db, now: Date): Promise<number> {
       SELECT gen_random_uuid()::text, ${shop.id}, 'WIN_BACK'::"FollowUpKind",
              'win-back:' || audience.customer || ':' || audience.order_id, audience.customer, audience.order_id, audience."placedAt", ${dueAt}, ${now}
         FROM (${audienceSql}) audience
+      ON CONFLICT ("shopId", key) DO NOTHING`;
+  }
+  return scheduled;
+}
+
+/** A customer is asked at most once in this many days, however often they order. */
+export const SURVEY_MIN_GAP_DAYS = 30;
+/** Orders looked at per shop and sweep; the next sweep takes the rest. */
+const SURVEY_SWEEP_LIMIT = 2_000;
+
+/**
+ * For every shop with the survey on, schedules one survey per kept purchase holding a payment,
+ * placed since the survey went on (not imported), by a customer still reachable and not asked in the
+ * last SURVEY_MIN_GAP_DAYS: due surveyDelayDays after its fulfilment, or after the order in a shop
+ * that has never fulfilled an order through Shopify (see surveyDueAt). An order of a fulfilling shop
+ * waits for its fulfilment. Keyed survey:<order>, so a sweep repeated adds nothing.
+ */
+export async function sweepSurveys(db: Db, now: Date): Promise<number> {
+  const shops = await db.$queryRaw<{ id: string; timezone: string; startedAt: Date; fulfils: boolean }[]>`
+    SELECT s.id, s."ianaTimezone" AS timezone, f."surveyStartedAt" AS "startedAt",
+           EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = s.id AND o."fulfilledAt" IS NOT NULL) AS fulfils
+      FROM "Shop" s JOIN "FollowUpSettings" f ON f."shopId" = s.id
+     WHERE s."uninstalledAt" IS NULL AND f."surveyEnabled" AND f."surveyStartedAt" IS NOT NULL`;
+  let scheduled = 0;
+  for (const shop of shops) {
+    const settings = await followUpSettings(db, shop.id);
+    const rules = rulesOf(settings, shop.timezone);
+    const recent = new Date(now.getTime() - SURVEY_MIN_GAP_DAYS * 86_400_000);
+    const candidates = await db.$queryRaw<{ customer: string; order_id: string; placedAt: Date; fulfilledAt: Date | null }[]>`
+      SELECT DISTINCT ON (o."customerShopifyId") o."customerShopifyId" AS customer, o."shopifyId" AS order_id, o."placedAt", o."fulfilledAt"
+        FROM "Order" o
+        JOIN "Customer" c ON c."shopId" = o."shopId" AND c."shopifyId" = o."customerShopifyId"
+       WHERE o."shopId" = ${shop.id} AND o."placedAt" >= ${shop.startedAt} AND NOT o.imported
+         AND ${keptPurchaseSql("o")} AND ${holdingPaymentSql("o")}
+         AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL
+         AND (o."fulfilledAt" IS NOT NULL OR NOT ${shop.fulfils})
+         AND NOT EXISTS (SELECT 1 FROM "FollowUp" f
+                          WHERE f."shopId" = o."shopId" AND f.kind = 'SURVEY' AND f."customerShopifyId" = o."customerShopifyId"
+                            AND (f."orderShopifyId" = o."shopifyId" OR f."createdAt" >= ${recent}))
+       ORDER BY o."customerShopifyId", o."placedAt" DESC
+       LIMIT ${SURVEY_SWEEP_LIMIT}`;
+    const planned = candidates.flatMap((order) => {
+      const dueAt = surveyDueAt(order, shop.fulfils, rules);
+      return dueAt ? [{ ...order, dueAt }] : [];
+    });
+    if (planned.length === 0) continue;
+    scheduled += await db.$executeRaw`
+      INSERT INTO "FollowUp" (id, "shopId", kind, key, "customerShopifyId", "orderShopifyId", "orderPlacedAt", "dueAt", "createdAt", "updatedAt")
+      SELECT gen_random_uuid()::text, ${shop.id}, 'SURVEY'::"FollowUpKind", 'survey:' || p.order_id, p.customer, p.order_id,
+             p.placed_at::timestamptz AT TIME ZONE 'UTC', p.due_at::timestamptz AT TIME ZONE 'UTC', ${now}, ${now}
+        FROM unnest(${planned.map((p) => p.customer)}::text[], ${planned.map((p) => p.order_id)}::text[],
+                    ${planned.map((p) => p.placedAt.toISOString())}::text[], ${planned.map((p) => p.dueAt.toISOString())}::text[])
+             AS p(customer, order_id, placed_at, due_at)
       ON CONFLICT ("shopId", key) DO NOTHING`;
   }
   return scheduled;

@@ -31,6 +31,10 @@ export async function followUpSettingsForm(db: PrismaClient, shopId: string) {
     winBackCodeValidDays: settings.winBackCodeValidDays,
     pointsExpiryEnabled: settings.pointsExpiryEnabled,
     pointsExpiryLeadDays: settings.pointsExpiryLeadDays,
+    surveyEnabled: settings.surveyEnabled,
+    surveyDelayDays: settings.surveyDelayDays,
+    surveyType: settings.surveyType,
+    surveyPoints: settings.surveyPoints,
     templates: templatesForForm(settings.templates),
   };
 }
@@ -45,6 +49,11 @@ function winBackStart(before: { winBackEnabled: boolean; winBackStartedAt: Date 
   return enabled && !before.winBackEnabled ? now : before.winBackStartedAt;
 }
 
+/** The survey asks about orders placed from the moment it goes on: turning it on (from off) records that moment. */
+function surveyStart(before: { surveyEnabled: boolean; surveyStartedAt: Date | null }, enabled: boolean, now: Date): Date | null {
+  return enabled && !before.surveyEnabled ? now : before.surveyStartedAt;
+}
+
 /** Saves everything or nothing: a single bad field changes nothing and comes back with its message. */
 export async function saveFollowUpSettings(db: PrismaClient, shopId: string, input: unknown, now = new Date()): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
   const parsed = parseFollowUpSettings(input);
@@ -52,7 +61,11 @@ export async function saveFollowUpSettings(db: PrismaClient, shopId: string, inp
   const before = await followUpSettings(db, shopId);
   await db.followUpSettings.update({
     where: { shopId },
-    data: { ...parsed.values, winBackStartedAt: winBackStart(before, parsed.values.winBackEnabled, now) },
+    data: {
+      ...parsed.values,
+      winBackStartedAt: winBackStart(before, parsed.values.winBackEnabled, now),
+      surveyStartedAt: surveyStart(before, parsed.values.surveyEnabled, now),
+    },
   });
   return { ok: true };
 }
@@ -77,7 +90,9 @@ export async function setFollowUpKindEnabled(
     data:
       kind === "WIN_BACK"
         ? { winBackEnabled: enabled, winBackStartedAt: winBackStart(before, enabled, now), ...(enabled && pastDays !== undefined ? { winBackPastDays: pastDays } : {}) }
-        : { [ENABLED_FIELD[kind]]: enabled },
+        : kind === "SURVEY"
+          ? { surveyEnabled: enabled, surveyStartedAt: surveyStart(before, enabled, now) }
+          : { [ENABLED_FIELD[kind]]: enabled },
   });
 }
 

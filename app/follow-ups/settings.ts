@@ -7,9 +7,9 @@
 import { z } from "zod";
 
 import { WIN_BACK_TIMINGS, type FollowUpKind, type SendKind } from "./rules";
-import { DEFAULT_TEMPLATES, formatExpiryDate, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, type MergeValues, type Template } from "./templates";
+import { DEFAULT_TEMPLATES, formatExpiryDate, MERGE_FIELDS, MERGE_FIELDS_BY_KIND, renderEmail, surveyLinks, type MergeValues, type Template } from "./templates";
 
-export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "POINTS_EXPIRY"];
+export const FOLLOW_UP_KINDS: readonly FollowUpKind[] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK", "POINTS_EXPIRY", "SURVEY"];
 
 /** The settings field that turns each kind on. */
 export const ENABLED_FIELD = {
@@ -18,6 +18,7 @@ export const ENABLED_FIELD = {
   REPLENISHMENT: "replenishmentEnabled",
   WIN_BACK: "winBackEnabled",
   POINTS_EXPIRY: "pointsExpiryEnabled",
+  SURVEY: "surveyEnabled",
 } as const satisfies Record<FollowUpKind, string>;
 
 /** Choices offered for past customers when win-back goes on (0: only those who lapse from now on). */
@@ -29,6 +30,7 @@ export const KIND_LABELS: Record<FollowUpKind, string> = {
   REPLENISHMENT: "Replenishment reminder",
   WIN_BACK: "Win-back",
   POINTS_EXPIRY: "Points expiry reminder",
+  SURVEY: "Satisfaction survey",
 };
 
 /** Any `{{…}}` the merchant wrote, known field or not. */
@@ -128,12 +130,18 @@ export const FollowUpSettingsInput = z
     // Left out by an older form: the reminder stays off, 14 days ahead.
     pointsExpiryEnabled: checkbox,
     pointsExpiryLeadDays: whole(1, 90).optional().transform((days) => days ?? 14),
+    surveyEnabled: checkbox,
+    surveyDelayDays: whole(0, 90),
+    surveyType: z.enum(["NPS", "CSAT"], { error: "must be NPS or CSAT" }),
+    /** 0: no points for answering. */
+    surveyPoints: whole(0, 10_000),
     templates: z.object({
       THANK_YOU: templateInput("THANK_YOU"),
       NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
       REPLENISHMENT: templateInput("REPLENISHMENT"),
       WIN_BACK: templateInput("WIN_BACK"),
       POINTS_EXPIRY: templateInput("POINTS_EXPIRY").optional().transform((template) => template ?? { ...DEFAULT_TEMPLATES.POINTS_EXPIRY }),
+      SURVEY: templateInput("SURVEY"),
     }, { error: "are required" }),
   });
 
@@ -217,6 +225,8 @@ export function previewEmail(
     nextPurchaseCodeValidDays: number;
     winBackDiscountPercent: number;
     winBackCodeValidDays: number;
+    surveyType?: "NPS" | "CSAT";
+    surveyPoints?: number;
   },
   unsubscribeUrl: string,
   now: Date,
@@ -227,5 +237,11 @@ export function previewEmail(
     values: previewValues(kind, shop, settings, now),
     branding: { shopName: shop.name, brandColor: settings.brandColor, logoUrl: settings.logoUrl },
     unsubscribeUrl,
+    survey: kind === "SURVEY" ? previewSurveyLinks(settings.surveyType ?? "NPS", shop.name, settings.surveyPoints ?? 0, new URL(unsubscribeUrl).origin) : null,
   });
+}
+
+/** The survey block of a preview: its links lead to the answer page, which refuses the preview's token. */
+export function previewSurveyLinks(type: "NPS" | "CSAT", shopName: string, points: number, appOrigin: string) {
+  return surveyLinks(type, shopName, points, (score) => `${appOrigin}/surveys/answer?token=preview&score=${score}`);
 }

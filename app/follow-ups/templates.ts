@@ -5,6 +5,7 @@
  * A body is plain text: blank lines separate paragraphs, `{{field}}` inserts a merge field, and a
  * paragraph naming a field that has no value (no code for a win-back without an incentive) is left out.
  */
+import { SURVEY_SCALES, scoresOf, type SurveyType } from "../surveys/scores";
 import type { FollowUpKind, SendKind } from "./rules";
 
 export interface Template {
@@ -33,6 +34,10 @@ export const DEFAULT_TEMPLATES: Record<FollowUpKind, Template> = {
     subject: "Your {{points_expiring}} points expire on {{expiry_date}}",
     body: "Hi {{first_name}},\n\n{{points_expiring}} of your points at {{shop_name}} expire on {{expiry_date}}. Spend them on a reward, or place an order to keep them.\n\nYour balance: {{points_balance}} points.",
   },
+  SURVEY: {
+    subject: "How did we do, {{first_name}}?",
+    body: "Hi {{first_name}},\n\nThank you for your recent order from {{shop_name}}. One click below tells us how we did.",
+  },
 };
 
 export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "product", "reorder_link", "points_expiring", "expiry_date"] as const;
@@ -47,11 +52,22 @@ export const MERGE_FIELDS_BY_KIND: Record<SendKind, readonly MergeField[]> = {
   WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
   CAMPAIGN: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
   POINTS_EXPIRY: ["first_name", "shop_name", "points_balance", "points_expiring", "expiry_date", "reorder_link"],
+  SURVEY: ["first_name", "shop_name", "points_balance"],
 };
 
 /** The expiry date as emails and the storefront write it, in the shop's time zone ("December 21, 2026"). */
 export function formatExpiryDate(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone }).format(at);
+}
+
+/** The survey's question and one link per score (the email's one-click answers). */
+export interface SurveyLinks {
+  question: string;
+  lowLabel: string;
+  highLabel: string;
+  scores: { score: number; url: string }[];
+  /** "Answer and earn 50 points", when answering earns points. */
+  reward: string | null;
 }
 
 export interface Branding {
@@ -64,6 +80,18 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
+}
+
+/** The survey block of an email on the shop's scale, each score linking to `urlOf(score)`. */
+export function surveyLinks(type: SurveyType, shopName: string, points: number, urlOf: (score: number) => string): SurveyLinks {
+  const scale = SURVEY_SCALES[type];
+  return {
+    question: scale.question(shopName),
+    lowLabel: scale.lowLabel,
+    highLabel: scale.highLabel,
+    scores: scoresOf(type).map((score) => ({ score, url: urlOf(score) })),
+    reward: points > 0 ? `Answer and earn ${points.toLocaleString("en")} points.` : null,
+  };
 }
 
 const FIELD = /\{\{\s*([a-z_]+)\s*\}\}/g;
@@ -106,7 +134,7 @@ const SAFE_COLOUR = /^#[0-9a-fA-F]{3,8}$/;
 /** The call to action under the body: reorder a product, or visit the shop. */
 function callToAction(kind: SendKind, values: MergeValues): { label: string; url: string } | null {
   const url = values.reorder_link;
-  if (!url) return null;
+  if (!url || kind === "SURVEY") return null;
   const label = kind === "REPLENISHMENT" ? "Reorder now" : kind === "THANK_YOU" ? "Visit the shop" : kind === "POINTS_EXPIRY" ? "Use my points" : "Shop now";
   return { label, url };
 }
@@ -117,8 +145,10 @@ export function renderEmail(input: {
   values: MergeValues;
   branding: Branding;
   unsubscribeUrl: string;
+  survey?: SurveyLinks | null;
 }): RenderedEmail {
   const { kind, template, values, branding, unsubscribeUrl } = input;
+  const survey = kind === "SURVEY" ? (input.survey ?? null) : null;
   const subject = fill(template.subject, values).replace(/\s+/g, " ").trim();
   const body = paragraphs(template.body, values);
   const action = callToAction(kind, values);
@@ -128,6 +158,9 @@ export function renderEmail(input: {
   const text = [
     ...body,
     ...(action ? [`${action.label}: ${action.url}`] : []),
+    ...(survey
+      ? [`${survey.question} (${survey.lowLabel}, ${survey.highLabel})`, ...(survey.reward ? [survey.reward] : []), survey.scores.map(({ score, url }) => `${score}: ${url}`).join("\n")]
+      : []),
     `--\nYou are receiving this because you shopped at ${branding.shopName}.\nUnsubscribe: ${unsubscribeUrl}`,
   ].join("\n\n");
 
@@ -136,6 +169,16 @@ export function renderEmail(input: {
     : `<span style="font-size:22px;font-weight:bold;color:#ffffff">${shop}</span>`;
   const button = action
     ? `<tr><td style="padding:8px 32px 24px"><a href="${escapeHtml(action.url)}" style="display:inline-block;background:${colour};color:#ffffff;text-decoration:none;font-weight:bold;padding:12px 24px;border-radius:6px">${escapeHtml(action.label)}</a></td></tr>`
+    : "";
+  const surveyRow = survey
+    ? `<tr><td class="pad" style="padding:8px 32px 24px"><p style="margin:0 0 12px;font-size:16px;font-weight:bold">${escapeHtml(survey.question)}</p>
+${survey.reward ? `<p style="margin:0 0 12px;font-size:14px">${escapeHtml(survey.reward)}</p>` : ""}<table role="presentation" cellspacing="0" cellpadding="0"><tr>${survey.scores
+        .map(
+          ({ score, url }) =>
+            `<td style="padding:2px"><a href="${escapeHtml(url)}" data-score="${score}" style="display:inline-block;min-width:28px;text-align:center;background:${colour};color:#ffffff;text-decoration:none;font-weight:bold;padding:10px 6px;border-radius:4px">${score}</a></td>`,
+        )
+        .join("")}</tr></table>
+<p style="margin:8px 0 0;font-size:12px;color:#6b7280">${escapeHtml(survey.lowLabel)} · ${escapeHtml(survey.highLabel)}</p></td></tr>`
     : "";
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -148,7 +191,7 @@ export function renderEmail(input: {
 <tr><td class="pad" style="padding:24px 32px 8px;font-size:16px;line-height:1.5">
 ${body.map((paragraph) => `<p style="margin:0 0 16px">${escapeHtml(paragraph).replace(/\n/g, "<br>")}</p>`).join("\n")}
 </td></tr>
-${button}
+${button}${surveyRow}
 <tr><td class="pad" style="padding:16px 32px 24px;border-top:1px solid #e5e7eb;font-size:12px;color:#6b7280">You are receiving this because you shopped at ${shop}. <a href="${escapeHtml(unsubscribeUrl)}" style="color:#6b7280">Unsubscribe</a></td></tr>
 </table></td></tr></table></body></html>`;
   return { subject, html, text };

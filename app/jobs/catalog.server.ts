@@ -14,7 +14,7 @@ import { recomputeShopSegments, SEGMENTS_EVERY_MS, segmentsWaitMs, shopsForSegme
 import { allowLongStatements } from "../database-timeouts.server";
 import { sharesOneSession } from "../embedded-database.server";
 import type { Env } from "../env.server";
-import { sweepWinBacks } from "../follow-ups/schedule.server";
+import { sweepSurveys, sweepWinBacks } from "../follow-ups/schedule.server";
 import { dispatchDueFollowUps } from "../follow-ups/dispatch.server";
 import { defaultFromAddress, type MailTransport } from "../follow-ups/mail.server";
 import { schedulePointsExpiryReminders } from "../follow-ups/points-expiry-reminders.server";
@@ -165,6 +165,18 @@ export const JOBS: readonly JobDefinition[] = [
         { timeout: WIN_BACK_SWEEP_TIMEOUT_MS, maxWait: MINUTE },
       );
       return `${scheduled} win-back${scheduled === 1 ? "" : "s"} scheduled`;
+    },
+  },
+  {
+    name: "survey-sweep",
+    kind: "rounds",
+    description: "Schedules satisfaction surveys for fulfilled orders",
+    singleRunner: "global",
+    everyMs: () => 10 * MINUTE,
+    firstAfterMs: 0,
+    async round({ db, now }) {
+      const scheduled = await sweepSurveys(db, now());
+      return scheduled > 0 ? `${scheduled} survey${scheduled === 1 ? "" : "s"} scheduled` : null;
     },
   },
   {

@@ -3,6 +3,7 @@ export const JOB_NAMES = [
   "webhook-inbox",
   "follow-up-dispatch",
   "win-back-sweep",
+  "survey-sweep",
   "points-expiry",
   "points-expiry-reminders",
   "redemption-upkeep",

@@ -21,7 +21,8 @@ export type PointsReason =
   | "ADJUSTMENT"
   | "EXPIRY"
   | "BIRTHDAY"
-  | "IMPORTED";
+  | "IMPORTED"
+  | "SURVEY";
 export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "IMPORT";
 
 export interface PlannedEntry {

@@ -10,6 +10,7 @@ import { sharesOneSession } from "../embedded-database.server";
 import { completedPurchaseSql } from "../orders/vocabulary.server";
 import { comingPointsExpiry, type PointsReason } from "./points-rules";
 import { rewardLimitText } from "./rewards.server";
+import { SURVEY_SCALES, type SurveyType } from "../surveys/scores";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -46,6 +47,8 @@ export interface StorefrontAccount {
    * /customer-account/birthday.
    */
   birthday?: string | null;
+  /** The feedback entry's scale (the shop's survey type: NPS 0–10, CSAT 1–5), for a signed-in customer; sent with POST /apps/loyalty/feedback. */
+  feedback?: { min: number; max: number };
 }
 
 interface ProgramForStorefront {
@@ -145,6 +148,8 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Birthday points";
     case "IMPORTED":
       return "Points from our previous rewards program";
+    case "SURVEY":
+      return "Thanks for your feedback";
   }
 }
 
@@ -202,6 +207,7 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     ...shared,
     ...(row.birthdayPoints > 0 ? { birthday: isoMonthDay(row.birthdayMonth, row.birthdayDay) } : {}),
     ...expiringOf(row, balance),
+    feedback: { min: SURVEY_SCALES[row.feedbackType ?? "NPS"].min, max: SURVEY_SCALES[row.feedbackType ?? "NPS"].max },
   };
 }
 
@@ -224,6 +230,8 @@ interface AccountRow extends ProgramForStorefront {
   referralCode: string | null;
   birthdayMonth: number | null;
   birthdayDay: number | null;
+  /** The shop's survey type; null before its follow-up settings exist (NPS, the default). */
+  feedbackType: SurveyType | null;
   /** SUM of an integer column: PostgreSQL's bigint, which pg hands over as a string. */
   available: string | null;
   pending: string | null;
@@ -250,7 +258,8 @@ const ACCOUNT_SQL = `
          c."firstName", c."referralCode", c."birthdayMonth", c."birthdayDay", balance.available, balance.pending, balance."welcomeEarned", balance."lastEntryAt",
          (SELECT to_char(MAX(o."placedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM "Order" o
            WHERE p."expiryMonths" IS NOT NULL AND o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId") AS "lastOrderAt", purchases.count AS "completedPurchases",
-         mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards
+         mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards,
+         (SELECT f."surveyType"::text FROM "FollowUpSettings" f WHERE f."shopId" = s.id) AS "feedbackType"
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2

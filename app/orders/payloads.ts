@@ -97,6 +97,7 @@ export const OrderPayload = z.object({
     }),
   ),
   refunds: z.array(RefundPayload).default([]),
+  fulfillments: z.array(z.object({ created_at: timestamp, status: z.string().nullish() })).default([]),
 });
 
 export interface CustomerSnapshot {
@@ -151,6 +152,8 @@ export interface OrderSnapshot {
   test: boolean;
   cancelledAt: Date | null;
   cancelReason: string | null;
+  /** The earliest successful fulfilment Shopify lists (surveys are timed from it); absent or null while unfulfilled. */
+  fulfilledAt?: Date | null;
   placedAt: Date;
   shopifyUpdatedAt: Date;
   customer: CustomerSnapshot | null;
@@ -299,6 +302,7 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
     test: payload.test ?? false,
     cancelledAt: date(payload.cancelled_at),
     cancelReason: payload.cancel_reason ?? null,
+    fulfilledAt: earliestFulfilment(payload.fulfillments),
     placedAt: new Date(payload.created_at),
     shopifyUpdatedAt: new Date(payload.updated_at),
     customer: payload.customer ? customerSnapshot(payload.customer) : null,
@@ -310,6 +314,14 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
     lineItems,
     refunds: payload.refunds.map((refund) => refundSnapshot(refund, orderId)),
   };
+}
+
+/** Shopify's fulfilment statuses that did not ship anything. */
+const UNSHIPPED_FULFILMENT = new Set(["cancelled", "error", "failure"]);
+
+function earliestFulfilment(fulfillments: { created_at: string; status?: string | null }[]): Date | null {
+  const times = fulfillments.filter((f) => !UNSHIPPED_FULFILMENT.has(f.status ?? "")).map((f) => new Date(f.created_at).getTime());
+  return times.length ? new Date(Math.min(...times)) : null;
 }
 
 /**

@@ -186,19 +186,20 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
                     ${column((o) => formatAmount(o.tax))}::numeric[], ${column((o) => formatAmount(o.totalDiscounts))}::numeric[],
                     ${column((o) => formatAmount(o.total))}::numeric[], ${column((o) => JSON.stringify(o.discountCodes))}::text[],
                     ${column((o) => o.test)}::boolean[], ${column((o) => iso(o.cancelledAt))}::timestamptz[], ${column((o) => o.cancelReason)}::text[],
+                    ${column((o) => iso(o.fulfilledAt ?? null))}::timestamptz[],
                     ${column((o) => iso(o.placedAt))}::timestamptz[], ${column((o) => iso(o.shopifyUpdatedAt))}::timestamptz[],
                     ${newRowIds(snapshots.length)}::text[])
-             AS t(gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason,
+             AS t(gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, fulfilled,
                   placed, updated, id)
        ORDER BY t.gid
     ),
     stored AS (
       INSERT INTO "Order" (id, "shopId", "shopifyId", name, "customerShopifyId", email, "currencyCode", "financialStatus", subtotal, shipping,
-                           tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "placedAt", "shopifyUpdatedAt",
+                           tax, "totalDiscounts", total, "discountCodes", test, "cancelledAt", "cancelReason", "fulfilledAt", "placedAt", "shopifyUpdatedAt",
                            imported, "createdAt", "updatedAt")
       SELECT i.id, ${shopId}, i.gid, i.name, i.customer, i.email, i.currency, i.status, i.subtotal, i.shipping,
              i.tax, i.discounts, i.total, CASE WHEN i.codes = '[]' THEN '{}'::text[] ELSE ARRAY(SELECT json_array_elements_text(i.codes::json)) END,
-             i.test, i.cancelled AT TIME ZONE 'UTC', i.reason, i.placed AT TIME ZONE 'UTC', i.updated AT TIME ZONE 'UTC', ${options.imported === true},
+             i.test, i.cancelled AT TIME ZONE 'UTC', i.reason, i.fulfilled AT TIME ZONE 'UTC', i.placed AT TIME ZONE 'UTC', i.updated AT TIME ZONE 'UTC', ${options.imported === true},
              now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
         FROM input i
       ON CONFLICT ("shopId", "shopifyId") DO UPDATE SET
@@ -209,6 +210,7 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
         "totalDiscounts" = EXCLUDED."totalDiscounts", total = EXCLUDED.total, "discountCodes" = EXCLUDED."discountCodes", test = EXCLUDED.test,
         "cancelledAt" = COALESCE(EXCLUDED."cancelledAt", "Order"."cancelledAt"),
         "cancelReason" = CASE WHEN EXCLUDED."cancelledAt" IS NULL THEN "Order"."cancelReason" ELSE EXCLUDED."cancelReason" END,
+        "fulfilledAt" = LEAST("Order"."fulfilledAt", EXCLUDED."fulfilledAt"),
         "placedAt" = EXCLUDED."placedAt", "shopifyUpdatedAt" = EXCLUDED."shopifyUpdatedAt", "updatedAt" = EXCLUDED."updatedAt"
       WHERE ${ORDER_IS_FRESH}
       RETURNING id, "shopifyId", xmax = 0 AS created

@@ -10,6 +10,8 @@ import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, prese
 import { reportsReady } from "./aggregates.server";
 import { prepareReportsInBackground } from "./background-rebuild.server";
 import { cohortRetention, firstCountedDay, monthlyRates, shopReport } from "./metrics.server";
+import { customersByHealthColour, healthThresholdsOf } from "../customers/directory.server";
+import { surveyResults } from "../surveys/results.server";
 
 interface ShopForDashboard {
   id: string;
@@ -44,14 +46,18 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     return { error: null, preparing: true, failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
   }
   const today = localDate(now, shop.ianaTimezone);
-  const [report, months, cohorts, historyStart, segments] = await Promise.all([
+  const [report, months, cohorts, historyStart, segments, surveys, health] = await Promise.all([
     shopReport(db, shop, period),
     monthlyRates(db, shop.id, period.to, chartMonths(period), today),
     cohortRetention(db, shop.id, period.to),
     firstCountedDay(db, shop.id),
     shopSegments(db, shop.id),
+    surveyResults(db, shop, period),
+    db.programSettings
+      .findUnique({ where: { shopId: shop.id }, select: { healthSlippingDays: true, healthLapsedDays: true } })
+      .then((settings) => customersByHealthColour(db, shop.id, healthThresholdsOf(settings ?? { healthSlippingDays: 60, healthLapsedDays: 180 }), now)),
   ]);
   // The previous period is only a fair comparison when the shop's orders go back to its first day.
   const previousIncomplete = historyStart !== null && report.previous.from < historyStart;
-  return { error: null, preparing: false, today, period, preset, report, months, cohorts, historyStart, previousIncomplete, segments } as const;
+  return { error: null, preparing: false, today, period, preset, report, months, cohorts, historyStart, previousIncomplete, segments, surveys, health } as const;
 }

@@ -13,7 +13,7 @@ import { countedOrderSql } from "../orders/vocabulary.server";
 import { ORDER_SALES_SQL, addDays, addMonths, moneyValueOfPoints, monthOf, ratio, roundMoney, type Period } from "./metrics";
 
 /** Reasons whose added points are issued points (an adjustment only when it adds). */
-export const ISSUING_REASONS = ["WELCOME", "SECOND_PURCHASE", "SPEND", "REFERRAL", "BIRTHDAY", "ADJUSTMENT"] as const;
+export const ISSUING_REASONS = ["WELCOME", "SECOND_PURCHASE", "SPEND", "REFERRAL", "BIRTHDAY", "SURVEY", "ADJUSTMENT"] as const;
 
 const issuingList = Prisma.raw(ISSUING_REASONS.map((reason) => `'${reason}'`).join(", "));
 

@@ -125,6 +125,7 @@ const AUDIENCE: Record<Exclude<FollowUpKind, "WIN_BACK">, string> = {
   NEXT_PURCHASE: "Goes to each new customer some days after their first paid order, from the next one on, if they agreed to email marketing. Past orders get nothing.",
   REPLENISHMENT: "Goes before a product bought from now on runs out, for products with a use-up interval, if the customer agreed to email marketing. Past orders get nothing.",
   POINTS_EXPIRY: "Goes some days before a customer's points expire, once per expiry date, if the program's points expire and the customer agreed to email marketing.",
+  SURVEY: "Asks each customer how you did, some days after their order is fulfilled (or after the order if you do not fulfil through Shopify), at most once a month. Orders from now on only; answers appear on the Surveys page.",
 };
 
 function FollowUpStep({ item, checklist, timezone }: { item: LaunchChecklist["followUps"][number]; checklist: LaunchChecklist; timezone: string }) {

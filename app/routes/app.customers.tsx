@@ -23,6 +23,7 @@ import { PageLoadError } from "../admin/page-load-error";
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import { customerSearchText, healthThresholdsOf, searchCustomers } from "../customers/directory.server";
 import { isSegment, SEGMENTS } from "../customers/segments";
+import { CUSTOMER_HEALTHS, HEALTH_LABELS, isCustomerHealth } from "../customers/health";
 import db from "../db.server";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -36,15 +37,17 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const asked = params.get("segment") ?? "";
   // An unknown segment (a hand-edited link) lists everyone rather than no one.
   const segment = isSegment(asked) ? asked : null;
+  const askedHealth = params.get("health") ?? "";
+  const health = isCustomerHealth(askedHealth) ? askedHealth : null;
   const thresholds = healthThresholdsOf(shop.settings);
-  const result = await searchCustomers(db, shop.id, { query, page, segment }, thresholds, new Date());
-  return { ...result, query, segment, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
+  const result = await searchCustomers(db, shop.id, { query, page, segment, health }, thresholds, new Date());
+  return { ...result, query, segment, health, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
 };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 
 export default function Customers() {
-  const { customers, page, hasNext, query, segment, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
+  const { customers, page, hasNext, query, segment, health, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const submit = useSubmit();
   const [, setSearchParams] = useSearchParams();
@@ -54,7 +57,7 @@ export default function Customers() {
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
   // The search and segment as URL parameters, for the filter, the pages and the export.
-  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...more });
+  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(health ? { health } : {}), ...more });
   const exportCsv = async () => {
     setExporting(true);
     setExportError(null);
@@ -75,7 +78,7 @@ export default function Customers() {
             method="get"
             onSubmit={(event) => {
               event.preventDefault();
-              submit({ query: search.trim(), ...(segment ? { segment } : {}) }, { method: "get", replace: true });
+              submit({ query: search.trim(), ...(segment ? { segment } : {}), ...(health ? { health } : {}) }, { method: "get", replace: true });
             }}
           >
             <InlineStack gap="300" blockAlign="end" wrap={false}>
@@ -102,7 +105,16 @@ export default function Customers() {
                   labelHidden
                   options={[{ label: "All segments", value: "" }, ...SEGMENTS.map((name) => ({ label: name, value: name }))]}
                   value={segment ?? ""}
-                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(value ? { segment: value } : {}) })}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(health ? { health } : {}), ...(value ? { segment: value } : {}) })}
+                />
+              </Box>
+              <Box minWidth="160px">
+                <Select
+                  label="Health"
+                  labelHidden
+                  options={[{ label: "Any health", value: "" }, ...CUSTOMER_HEALTHS.map((value) => ({ label: HEALTH_LABELS[value].label, value }))]}
+                  value={health ?? ""}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(value ? { health: value } : {}) })}
                 />
               </Box>
               <Button submit loading={searching}>

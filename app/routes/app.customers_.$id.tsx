@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Form, isRouteErrorResponse, useActionData, useFetcher, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState, type ReactNode } from "react";
 import { z } from "zod";
@@ -89,6 +89,7 @@ const REASON_NAMES: Record<string, string> = {
   EXPIRY: "Expired",
   BIRTHDAY: "Birthday points",
   IMPORTED: "Imported balance",
+  SURVEY: "Answered a survey",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */
@@ -198,6 +199,7 @@ export default function CustomerPage() {
         <Layout.Section variant="oneThird">
           <BlockStack gap="400">
             <InsightsCard insights={customer} timezone={timezone} />
+            {customer.surveyAnswers.length > 0 && <SurveyAnswers answers={customer.surveyAnswers} timezone={timezone} />}
             <Card>
               <Form method="post" data-form="adjust-points">
                 <input type="hidden" name="adjustmentId" value={adjustmentId} />
@@ -339,4 +341,49 @@ export function ErrorBoundary() {
     );
   }
   return <PageLoadError what="The customer" page="Customer" />;
+}
+
+type SurveyAnswer = ReturnType<typeof useLoaderData<typeof loader>>["customer"]["surveyAnswers"][number];
+
+/** The customer's survey answers; an unhappy one is an open issue (the amber mark) until resolved here or on the Surveys page. */
+function SurveyAnswers({ answers, timezone }: { answers: SurveyAnswer[]; timezone: string }) {
+  const fetcher = useFetcher();
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Survey answers
+        </Text>
+        {answers.map((answer) => {
+          const open = answer.opensIssue && !answer.resolvedAt;
+          return (
+            <div key={answer.id} data-survey-answer={answer.id} data-open-issue={open ? "true" : "false"}>
+              <BlockStack gap="100">
+                <InlineStack gap="200" blockAlign="center">
+                  <Badge tone={open ? "warning" : undefined}>{`${answer.type} ${answer.score}`}</Badge>
+                  <Text as="span" tone="subdued" variant="bodySm">
+                    {`${formatDate(answer.respondedAt, timezone)} · ${answer.source === "EMAIL" ? "survey email" : "storefront widget"}`}
+                  </Text>
+                </InlineStack>
+                {answer.comment ? <Text as="p">{answer.comment}</Text> : null}
+                {open ? (
+                  <InlineStack>
+                    <Button
+                      size="slim"
+                      loading={fetcher.state !== "idle" && fetcher.formData?.get("responseId") === answer.id}
+                      onClick={() => fetcher.submit({ responseId: answer.id }, { method: "post", action: "/app/surveys" })}
+                    >
+                      Mark resolved
+                    </Button>
+                  </InlineStack>
+                ) : answer.opensIssue && answer.resolvedAt ? (
+                  <Text as="p" tone="subdued" variant="bodySm">{`Resolved ${formatDate(answer.resolvedAt, timezone)}`}</Text>
+                ) : null}
+              </BlockStack>
+            </div>
+          );
+        })}
+      </BlockStack>
+    </Card>
+  );
 }

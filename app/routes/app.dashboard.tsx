@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -26,7 +26,9 @@ import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 
 import { downloadFromApp } from "../admin/download";
 import { PageLoadError } from "../admin/page-load-error";
+import type { HealthColour } from "../customers/health";
 import { SegmentsCard } from "../customers/segments-card";
+import type { SurveyResults } from "../surveys/results.server";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
 import { CHART_SERIES, monthLabel } from "../reports/chart-labels";
@@ -633,6 +635,7 @@ export default function Dashboard() {
             </Card>
             <ProgramEarningsSection report={report} currencyCode={currencyCode} />
             <SegmentsCard segments={data.segments} currencyCode={currencyCode} timezone={data.timezone} />
+            <SatisfactionCard surveys={data.surveys} health={data.health} />
             <Text as="p" tone="subdued" variant="bodySm">
               {METRIC_DEFINITIONS.countedOrders} Hover a metric's name for its definition.
             </Text>
@@ -645,4 +648,48 @@ export default function Dashboard() {
 
 export function ErrorBoundary() {
   return <PageLoadError what="The dashboard" page="Dashboard" />;
+}
+
+/** NPS and CSAT for the period (the Surveys page's figures) and the customers of each health colour now. */
+function SatisfactionCard({ surveys, health }: { surveys: SurveyResults; health: Record<HealthColour, number> }) {
+  const show = (value: number | null, unit = "") => (value === null ? "—" : `${value}${unit}`);
+  const colours: { colour: HealthColour; label: string; tone: "success" | "warning" | "critical" | undefined; filter: string }[] = [
+    { colour: "green", label: "Recent buyers", tone: "success", filter: "health=recent" },
+    { colour: "amber", label: "Slipping or open issue", tone: "warning", filter: "health=slipping" },
+    { colour: "red", label: "Lapsed", tone: "critical", filter: "health=lapsed" },
+    { colour: "none", label: "No orders", tone: undefined, filter: "health=no-orders" },
+  ];
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <InlineStack align="space-between">
+          <Text as="h2" variant="headingMd">
+            Satisfaction and customer health
+          </Text>
+          <Link to="/app/surveys">Surveys</Link>
+        </InlineStack>
+        <InlineStack gap="600">
+          <Text as="p">
+            NPS <span data-metric="dashboard-nps" data-value={surveys.current.nps ?? ""}>{show(surveys.current.nps)}</span>
+            {` (previous ${show(surveys.previous.nps)})`}
+          </Text>
+          <Text as="p">
+            CSAT <span data-metric="dashboard-csat" data-value={surveys.current.csat ?? ""}>{show(surveys.current.csat, "%")}</span>
+            {` (previous ${show(surveys.previous.csat, "%")})`}
+          </Text>
+          <Text as="p">
+            Responses <span data-metric="dashboard-survey-responses" data-value={surveys.current.responses}>{surveys.current.responses}</span>
+          </Text>
+        </InlineStack>
+        <InlineStack gap="300">
+          {colours.map(({ colour, label, tone, filter }) => (
+            <Link key={colour} to={`/app/customers?${filter}`}>
+              <Badge tone={tone}>{`${label}: ${health[colour].toLocaleString("en")}`}</Badge>
+              <span hidden data-health-colour={colour} data-value={health[colour]} />
+            </Link>
+          ))}
+        </InlineStack>
+      </BlockStack>
+    </Card>
+  );
 }

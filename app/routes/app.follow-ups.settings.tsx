@@ -11,7 +11,16 @@ import { useMemo, useState } from "react";
 import { PageLoadError } from "../admin/page-load-error";
 import db from "../db.server";
 import type { FollowUpKind } from "../follow-ups/rules";
-import { FOLLOW_UP_KINDS, KIND_LABELS, WIN_BACK_PAST_DAYS_CHOICES, nestFormFields, parseFollowUpSettings, previewValues, type FieldErrors } from "../follow-ups/settings";
+import {
+  FOLLOW_UP_KINDS,
+  KIND_LABELS,
+  WIN_BACK_PAST_DAYS_CHOICES,
+  nestFormFields,
+  parseFollowUpSettings,
+  previewSurveyLinks,
+  previewValues,
+  type FieldErrors,
+} from "../follow-ups/settings";
 import { winBackReach } from "../follow-ups/audience.server";
 import { followUpSettings } from "../follow-ups/schedule.server";
 import { followUpSettingsForm, saveFollowUpSettings, type FollowUpSettingsFormValues } from "../follow-ups/settings.server";
@@ -91,6 +100,10 @@ const TIMING: Record<FollowUpKind, { field: keyof Draft; label: string; help?: s
   POINTS_EXPIRY: [
     { field: "pointsExpiryLeadDays", label: "Days before the points expire", help: "Sent once per expiry date, only when the program's points expire (Program page); cancelled if the customer spends or earns points first." },
   ],
+  SURVEY: [
+    { field: "surveyDelayDays", label: "Days after fulfilment", help: "Or after the order, if you do not fulfil orders through Shopify." },
+    { field: "surveyPoints", label: "Points for answering", help: "Given once per survey when the customer submits the answer page; 0 gives none." },
+  ],
 };
 
 const ENABLED: Record<FollowUpKind, keyof Draft> = {
@@ -99,6 +112,7 @@ const ENABLED: Record<FollowUpKind, keyof Draft> = {
   REPLENISHMENT: "replenishmentEnabled",
   WIN_BACK: "winBackEnabled",
   POINTS_EXPIRY: "pointsExpiryEnabled",
+  SURVEY: "surveyEnabled",
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -172,6 +186,7 @@ export default function FollowUpSettings() {
       ),
       branding: { shopName: shop.name, brandColor: draft.brandColor, logoUrl: live.logoUrl ? null : draft.logoUrl || null },
       unsubscribeUrl: `${appUrl}/follow-ups/unsubscribe?token=preview`,
+      survey: kind === "SURVEY" ? previewSurveyLinks(draft.surveyType === "CSAT" ? "CSAT" : "NPS", shop.name, number(draft.surveyPoints, form.surveyPoints), new URL(appUrl).origin) : null,
     });
   }, [kind, draft, shop, form, now, appUrl, live]);
 
@@ -308,6 +323,19 @@ export default function FollowUpSettings() {
                     error={errorOf("winBackPastDays")}
                   />
                 </BlockStack>
+              )}
+              {kind === "SURVEY" && (
+                <Select
+                  label="Question"
+                  options={[
+                    { value: "NPS", label: "NPS: how likely to recommend the shop, 0 to 10" },
+                    { value: "CSAT", label: "CSAT: how satisfied with the order, 1 to 5" },
+                  ]}
+                  value={draft.surveyType}
+                  onChange={(value) => set("surveyType", value)}
+                  helpText="Each score in the email is a link: one click records it. The Surveys page shows the results."
+                  error={errorOf("surveyType")}
+                />
               )}
               {kind === "REPLENISHMENT" && (
                 <InlineStack>

@@ -32,6 +32,7 @@ export default function App() {
         <Link to="/app/points-import">Import points</Link>
         <Link to="/app/follow-ups">Follow-ups</Link>
         <Link to="/app/campaigns">Campaigns</Link>
+        <Link to="/app/surveys">Surveys</Link>
         <Link to="/app/privacy">Privacy requests</Link>
         <Link to="/app/sync-issues">Sync issues</Link>
       </NavMenu>

@@ -25,6 +25,10 @@ export const FRIEND_CODES_PER_REFERRER: RateLimit = { name: "friend-codes:referr
 export const BIRTHDAY_PER_CUSTOMER: RateLimit = { name: "birthday:customer", limit: 10, windowSeconds: 3600 };
 export const BIRTHDAY_PER_IP: RateLimit = { name: "birthday:ip", limit: 30, windowSeconds: 3600 };
 
+/** Feedback from the widget: a few answers a day from one customer, more from one address. */
+export const FEEDBACK_PER_CUSTOMER: RateLimit = { name: "feedback:customer", limit: 3, windowSeconds: 86_400 };
+export const FEEDBACK_PER_IP: RateLimit = { name: "feedback:ip", limit: 20, windowSeconds: 3600 };
+
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** Counts this request against each limit (subject: a customer GID or an IP); refused when any is over. */
@@ -45,7 +49,7 @@ export async function takeRateLimits(db: PrismaClient, shopDomain: string, check
   return retryAfterSeconds > 0 ? { allowed: false, retryAfterSeconds } : { allowed: true };
 }
 
-const RATE_LIMITS = [REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER, BIRTHDAY_PER_CUSTOMER, BIRTHDAY_PER_IP];
+const RATE_LIMITS = [REDEEM_PER_CUSTOMER, REDEEM_PER_IP, REFERRAL_PER_CUSTOMER, REFERRAL_PER_IP, FRIEND_CODES_PER_REFERRER, BIRTHDAY_PER_CUSTOMER, BIRTHDAY_PER_IP, FEEDBACK_PER_CUSTOMER, FEEDBACK_PER_IP];
 
 function rateLimitKey(limit: RateLimit, shopDomain: string, subject: string): string {
   return `${limit.name}:${shopDomain}:${subject}`;

@@ -32,6 +32,8 @@ const rules: FollowUpRules = {
   winBackAfterDays: 60,
   pointsExpiryEnabled: true,
   pointsExpiryLeadDays: 14,
+  surveyEnabled: false,
+  surveyDelayDays: 7,
 };
 const TEA = "gid://shopify/Product/1";
 const order = (id: string, placedAt: string, extra: Partial<OrderFacts> = {}): OrderFacts => ({

@@ -20,6 +20,9 @@ const valid = {
   winBackAfterDays: "60",
   winBackDiscountPercent: "0",
   winBackCodeValidDays: "30",
+  surveyDelayDays: "7",
+  surveyType: "NPS",
+  surveyPoints: "0",
   templates: DEFAULT_TEMPLATES,
 };
 

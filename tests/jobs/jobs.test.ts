@@ -89,6 +89,7 @@ describe("the catalog", () => {
       "webhook-inbox": { schedule: expect.stringMatching(/^continuous: woken the moment a delivery is accepted/), singleRunner: "none" },
       "follow-up-dispatch": { schedule: "every 5 s", singleRunner: "none" },
       "win-back-sweep": { schedule: "every 10 minutes", singleRunner: "global" },
+      "survey-sweep": { schedule: "every 10 minutes", singleRunner: "global" },
       "points-expiry": { schedule: "hourly", singleRunner: "global" },
       "points-expiry-reminders": { schedule: "hourly", singleRunner: "global" },
       "redemption-upkeep": { schedule: "every 10 minutes", singleRunner: "none" },
