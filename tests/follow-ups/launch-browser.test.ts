@@ -80,7 +80,7 @@ describe("the Home page's launch checklist in a browser", () => {
     const { page, frame } = await openHome();
     const shop = await app.db.shop.findUniqueOrThrow({ where: { id: shopId } });
     await frame.getByText(`Installed ${inShopZone(shop.installedAt)}`).waitFor();
-    await frame.getByText("1 of 8 done.", { exact: false }).waitFor();
+    await frame.getByText("1 of 9 done.", { exact: false }).waitFor();
     const embed = frame.getByRole("region", { name: "Turn on the app embed in your theme" });
     await expect(embed.getByRole("link", { name: "Open the theme editor" }).getAttribute("href")).resolves.toBe(
       `https://${app.devStore.config.shop}/admin/themes/current/editor?context=apps&activateAppId=${TEST_APP.apiKey}/launcher`,
@@ -96,7 +96,7 @@ describe("the Home page's launch checklist in a browser", () => {
     // Three seeded rewards are active; the earning rules are not saved yet.
     await expect(frame.getByRole("region", { name: "Choose the rewards" }).getByText("Done").isVisible()).resolves.toBe(true);
     await expect(frame.getByRole("region", { name: "Set the earning rules" }).getByText("To do").isVisible()).resolves.toBe(true);
-    await frame.getByText("2 of 8 done.", { exact: false }).waitFor();
+    await frame.getByText("2 of 9 done.", { exact: false }).waitFor();
   });
 
   it("win-back: shows who it reaches now, previews and test-sends the email, and once on reaches exactly those customers", async () => {
@@ -155,7 +155,7 @@ describe("the Home page's launch checklist in a browser", () => {
     await expect(thankYou.locator("[data-count=THANK_YOU-reach-now]").innerText()).resolves.toBe("0");
     await thankYou.getByRole("button", { name: "Turn on thank-you" }).click();
     await thankYou.getByText("Thank-you is on.").waitFor();
-    await frame.getByText("4 of 8 done.", { exact: false }).waitFor();
+    await frame.getByText("4 of 9 done.", { exact: false }).waitFor();
     await screenshot(page, "home-thank-you-on");
 
     const tia = app.devStore.store.createCustomer({ email: "tia@example.com", firstName: "Tia", hasAccount: true, emailMarketing: "SUBSCRIBED" });
