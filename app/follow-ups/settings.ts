@@ -130,18 +130,19 @@ export const FollowUpSettingsInput = z
     // Left out by an older form: the reminder stays off, 14 days ahead.
     pointsExpiryEnabled: checkbox,
     pointsExpiryLeadDays: whole(1, 90).optional().transform((days) => days ?? 14),
+    // Left out by an older form: the survey stays off, NPS, 7 days after fulfilment, no points.
     surveyEnabled: checkbox,
-    surveyDelayDays: whole(0, 90),
-    surveyType: z.enum(["NPS", "CSAT"], { error: "must be NPS or CSAT" }),
+    surveyDelayDays: whole(0, 90).optional().transform((days) => days ?? 7),
+    surveyType: z.enum(["NPS", "CSAT"], { error: "must be NPS or CSAT" }).optional().transform((type) => type ?? "NPS"),
     /** 0: no points for answering. */
-    surveyPoints: whole(0, 10_000),
+    surveyPoints: whole(0, 10_000).optional().transform((points) => points ?? 0),
     templates: z.object({
       THANK_YOU: templateInput("THANK_YOU"),
       NEXT_PURCHASE: templateInput("NEXT_PURCHASE"),
       REPLENISHMENT: templateInput("REPLENISHMENT"),
       WIN_BACK: templateInput("WIN_BACK"),
       POINTS_EXPIRY: templateInput("POINTS_EXPIRY").optional().transform((template) => template ?? { ...DEFAULT_TEMPLATES.POINTS_EXPIRY }),
-      SURVEY: templateInput("SURVEY"),
+      SURVEY: templateInput("SURVEY").optional().transform((template) => template ?? { ...DEFAULT_TEMPLATES.SURVEY }),
     }, { error: "are required" }),
   });
 
