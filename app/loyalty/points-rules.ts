@@ -20,8 +20,10 @@ export type PointsReason =
   | "REDEMPTION"
   | "ADJUSTMENT"
   | "EXPIRY"
-  | "BIRTHDAY";
-export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY";
+  | "BIRTHDAY"
+  | "TIER_BONUS"
+  | "TIER_ENTRY";
+export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "TIER";
 
 export interface PlannedEntry {
   key: string;

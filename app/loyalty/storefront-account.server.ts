@@ -141,6 +141,10 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Points expired";
     case "BIRTHDAY":
       return "Birthday points";
+    case "TIER_BONUS":
+      return orderName ? `Tier bonus on order ${orderName}` : "Tier bonus on an order";
+    case "TIER_ENTRY":
+      return entry.note || "Tier reward";
   }
 }
 

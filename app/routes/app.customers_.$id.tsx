@@ -87,6 +87,8 @@ const REASON_NAMES: Record<string, string> = {
   ADJUSTMENT: "Adjusted by the shop",
   EXPIRY: "Expired",
   BIRTHDAY: "Birthday points",
+  TIER_BONUS: "Tier multiplier",
+  TIER_ENTRY: "Tier reached",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */
