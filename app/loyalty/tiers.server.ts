@@ -439,3 +439,23 @@ export async function tierReport(db: Db, shopId: string): Promise<{ tier: string
     repeatRate: Number(row.members) > 0 ? Number(row.repeaters) / Number(row.members) : 0,
   }));
 }
+
+/**
+ * Why this customer may not redeem a reward that requires `minTierId` (tier-only rewards), or null:
+ * they hold a lower tier or none. The widget shows the same sentence before they try.
+ */
+export async function tierRefusal(db: Db, shopId: string, customerId: string, minTierId: string | null): Promise<string | null> {
+  if (!minTierId) return null;
+  const [required, held] = await Promise.all([
+    db.tier.findFirst({ where: { id: minTierId, shopId }, select: { name: true, threshold: true } }),
+    db.customerTier.findUnique({ where: { customerId }, select: { tier: { select: { name: true, threshold: true } } } }),
+  ]);
+  if (!required) return null;
+  return tierRefusalText(required, held?.tier ?? null);
+}
+
+/** The refusal sentence for a tier-only reward, or null when the held tier is high enough. */
+export function tierRefusalText(required: { name: string; threshold: number }, held: { name: string; threshold: number } | null): string | null {
+  if (held && held.threshold >= required.threshold) return null;
+  return `This reward is for ${required.name} members and above; ${held ? `you are ${held.name}` : "you have no tier yet"}.`;
+}
