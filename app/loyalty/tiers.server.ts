@@ -166,7 +166,14 @@ function tierBonusEntries(ladder: TierLadder, facts: CustomerFacts, now: Date): 
  * their orders, their tier (the override, else what they hold by the rules), a TierChange and the entry
  * rewards when it moved. Returns how many customers changed tier.
  */
-export async function recomputeCustomerTiers(tx: Tx, shopId: string, customers: { id: string; shopifyId: string }[], now: Date, ladder?: TierLadder | null): Promise<number> {
+export async function recomputeCustomerTiers(
+  tx: Tx,
+  shopId: string,
+  customers: { id: string; shopifyId: string }[],
+  now: Date,
+  ladder?: TierLadder | null,
+  options: { clearedOverride?: { note: string | null } } = {},
+): Promise<number> {
   if (customers.length === 0) return 0;
   ladder ??= await tierLadder(tx, shopId);
   if (!ladder) return 0;
@@ -185,10 +192,12 @@ export async function recomputeCustomerTiers(tx: Tx, shopId: string, customers: 
     const earned = heldTierAt(ladder, fact.events, now, after);
     const to = row?.overrideTierId ? tierOf(row.overrideTierId) : earned;
     const from = tierOf(row?.tierId);
-    if ((from?.id ?? null) === (to?.id ?? null)) continue;
+    const cleared = options.clearedOverride;
+    if ((from?.id ?? null) === (to?.id ?? null) && !cleared) continue;
     changed++;
-    const why = row?.overrideTierId ? "OVERRIDE" : tierChangeWhy(ladder, from, to, heldTierAt(ladder, fact.events, now, after, "gross"));
-    await recordTierChange(tx, { shopId, customerId: customer.id, from, to, reason: why, note: row?.overrideTierId ? row.overrideReason : null, now });
+    const why = cleared ? "OVERRIDE_CLEARED" : row?.overrideTierId ? "OVERRIDE" : tierChangeWhy(ladder, from, to, heldTierAt(ladder, fact.events, now, after, "gross"));
+    const note = cleared ? cleared.note : row?.overrideTierId ? row.overrideReason : null;
+    await recordTierChange(tx, { shopId, customerId: customer.id, from, to, reason: why, note, now });
     planned.push(...entryRewards(ladder, customer.id, from, to, now).map((entry) => ({ customerId: customer.id, entry })));
   }
   await appendCustomersLedgerEntries(tx, shopId, planned);
@@ -247,11 +256,8 @@ export async function setTierOverride(db: PrismaClient, args: { shopId: string; 
       await recordTierChange(tx, { shopId: args.shopId, customerId: customer.id, from, to: tier, reason: "OVERRIDE", note: reason, now: args.now });
       if (ladder) await appendCustomersLedgerEntries(tx, args.shopId, entryRewards(ladder, customer.id, from, tier, args.now).map((entry) => ({ customerId: customer.id, entry })));
     } else {
-      // Cleared: the record says so, then the customer holds what they earned (a change of its own when it differs).
-      await tx.tierChange.create({
-        data: { shopId: args.shopId, customerId: customer.id, fromTierId: from?.id ?? null, fromTierName: from?.name ?? null, toTierId: from?.id ?? null, toTierName: from?.name ?? null, reason: "OVERRIDE_CLEARED", note: reason || null, createdAt: args.now },
-      });
-      await recomputeCustomerTiers(tx, args.shopId, [customer], args.now, ladder);
+      // Cleared: the customer holds what they earned again, recorded as the clearing (even when it is the same tier).
+      await recomputeCustomerTiers(tx, args.shopId, [customer], args.now, ladder, { clearedOverride: { note: reason || null } });
     }
   });
 }

@@ -1,42 +1,43 @@
+-- CreateEnum
+CREATE TYPE "TierBasis" AS ENUM ('POINTS_EARNED', 'AMOUNT_SPENT');
+
+-- CreateEnum
+CREATE TYPE "TierChangeReason" AS ENUM ('EARNED', 'DOWNGRADED', 'REFUND', 'OVERRIDE', 'OVERRIDE_CLEARED');
+
+-- AlterEnum
+
+
+ALTER TYPE "PointsReason" ADD VALUE 'TIER_BONUS';
+ALTER TYPE "PointsReason" ADD VALUE 'TIER_ENTRY';
+
+-- AlterEnum
+ALTER TYPE "PointsSource" ADD VALUE 'TIER';
+
 -- AlterTable
-ALTER TABLE "FollowUpSettings" ADD COLUMN     "winBackGraceFactor" DECIMAL(4,2) NOT NULL DEFAULT 1.5,
-ADD COLUMN     "winBackTiming" TEXT NOT NULL DEFAULT 'FIXED';
+ALTER TABLE "ProgramSettings" ADD COLUMN     "tierBasis" "TierBasis" NOT NULL DEFAULT 'POINTS_EARNED',
+ADD COLUMN     "tierRetentionDays" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "tierWindowMonths" INTEGER;
+
+-- AlterTable
+ALTER TABLE "Reward" ADD COLUMN     "minTierId" TEXT;
 
 -- CreateTable
-CREATE TABLE "NextOrderPrediction" (
+CREATE TABLE "Tier" (
+    "id" TEXT NOT NULL,
     "shopId" TEXT NOT NULL,
-    "customerShopifyId" TEXT NOT NULL,
-    "orders" INTEGER NOT NULL,
-    "firstOrderAt" TIMESTAMP(3) NOT NULL,
-    "lastOrderAt" TIMESTAMP(3) NOT NULL,
-    "meanGapDays" DOUBLE PRECISION NOT NULL,
-    "expectedGapDays" DOUBLE PRECISION NOT NULL,
-    "expectedNextAt" TIMESTAMP(3) NOT NULL,
+    "name" TEXT NOT NULL,
+    "threshold" INTEGER NOT NULL,
+    "multiplierPercent" INTEGER NOT NULL DEFAULT 100,
+    "entryRewardPoints" INTEGER NOT NULL DEFAULT 0,
+    "benefits" TEXT NOT NULL DEFAULT '',
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "NextOrderPrediction_pkey" PRIMARY KEY ("shopId","customerShopifyId")
+    CONSTRAINT "Tier_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
-CREATE TABLE "NextOrderState" (
-    "shopId" TEXT NOT NULL,
-    "computedAt" TIMESTAMP(3) NOT NULL,
-    "gaps" INTEGER NOT NULL,
-    "medianGapDays" DOUBLE PRECISION,
-    "customers" INTEGER NOT NULL,
-
-    CONSTRAINT "NextOrderState_pkey" PRIMARY KEY ("shopId")
-);
-
--- CreateIndex
-CREATE INDEX "NextOrderPrediction_shopId_expectedNextAt_idx" ON "NextOrderPrediction"("shopId", "expectedNextAt");
-
--- AddForeignKey
-ALTER TABLE "NextOrderPrediction" ADD CONSTRAINT "NextOrderPrediction_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "NextOrderState" ADD CONSTRAINT "NextOrderState_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
-CustomerTier" (
+CREATE TABLE "CustomerTier" (
     "customerId" TEXT NOT NULL,
     "shopId" TEXT NOT NULL,
     "tierId" TEXT,
