@@ -56,6 +56,7 @@ function orderVersion(args: { orderId: string; customerId: string; placedAt: str
   payload.created_at = args.placedAt;
   payload.updated_at = args.updatedAt ?? args.placedAt;
   payload.financial_status = args.status;
+  payload.test = false;
   payload.cancelled_at = args.cancelledAt ?? null;
   payload.customer = { ...payload.customer, admin_graphql_api_id: args.customerId, state: "disabled", email: `${randomUUID()}@example.com` };
   payload.subtotal_price_set = { shop_money: { amount: args.amount, currency_code: "USD" }, presentment_money: { amount: args.amount, currency_code: "USD" } };
