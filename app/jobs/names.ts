@@ -9,6 +9,7 @@ export const JOB_NAMES = [
   "history-import",
   "customer-segments",
   "birthday-points",
+  "tier-recompute",
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];
