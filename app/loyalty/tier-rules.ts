@@ -200,3 +200,9 @@ export function pointsEvents(entries: { points: number; reason: string; createdA
       gross: TAKE_BACK_REASONS.has(entry.reason) ? 0 : entry.points,
     }));
 }
+
+/** The refusal sentence for a tier-only reward, or null when the held tier is high enough. */
+export function tierRefusalText(required: { name: string; threshold: number }, held: { name: string; threshold: number } | null): string | null {
+  if (held && held.threshold >= required.threshold) return null;
+  return `This reward is for ${required.name} members and above; ${held ? `you are ${held.name}` : "you have no tier yet"}.`;
+}

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { lockSubjects } from "../database/subject-locks.server";
 import type { Db, Tx } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
-import { parseAmount } from "../orders/money";
+import { formatAmount, parseAmount } from "../orders/money";
 import { completedPurchaseSql, countedOrderSql, keptPurchaseSql, paidSql } from "../orders/vocabulary.server";
 import { ORDER_SALES_SQL } from "../reports/metrics";
 import { appendCustomersLedgerEntries } from "./ledger.server";
@@ -22,6 +22,7 @@ import {
   spendEvents,
   tierAtPlacement,
   tierBonusPoints,
+  tierRefusalText,
   tierChangeWhy,
   tierEntryKey,
   tiersReached,
@@ -460,8 +461,45 @@ export async function tierRefusal(db: Db, shopId: string, customerId: string, mi
   return tierRefusalText(required, held?.tier ?? null);
 }
 
-/** The refusal sentence for a tier-only reward, or null when the held tier is high enough. */
-export function tierRefusalText(required: { name: string; threshold: number }, held: { name: string; threshold: number } | null): string | null {
-  if (held && held.threshold >= required.threshold) return null;
-  return `This reward is for ${required.name} members and above; ${held ? `you are ${held.name}` : "you have no tier yet"}.`;
+/** What the storefront widget and the customer account page show of tiers. */
+export interface StorefrontTiers {
+  /** The ladder, lowest first: what each tier takes and gives. */
+  tiers: { name: string; benefits: string; multiplier: string; from: string }[];
+  /** The signed-in customer's tier (null: none yet), with what the next one still takes. */
+  tier: { name: string; benefits: string; next: TierToGo | null } | null;
+  /** A signed-in customer without a tier: what the first one takes. */
+  firstTier?: TierToGo | null;
+}
+
+/** The next tier and what it still takes: points, or (amount spent) an amount in the shop's currency. */
+export type TierToGo = { name: string; pointsToGo: number; amountToGo?: string };
+
+/** The shop's tiers for a shopper (customerId null: a guest); null when the shop has no tiers. */
+export async function storefrontTiers(db: Db, shopDomain: string, customerGid: string | null, now: Date): Promise<StorefrontTiers | null> {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true, currencyCode: true, settings: { select: { pointsName: true } } } });
+  if (!shop) return null;
+  const customer = customerGid
+    ? await db.customer.findFirst({ where: { shopId: shop.id, shopifyId: customerGid, deletedAt: null, redactedAt: null }, select: { id: true, shopifyId: true } })
+    : null;
+  const ladder = await tierLadder(db, shop.id);
+  if (!ladder) return null;
+  const money = (amount: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: shop.currencyCode }).format(amount);
+  const pointsName = shop.settings?.pointsName ?? "points";
+  const tiers = sortedLadder(ladder.tiers).map((tier) => ({
+    name: tier.name,
+    benefits: tier.benefits ?? "",
+    multiplier: tier.multiplierPercent > 100 ? `${tier.multiplierPercent / 100}× ${pointsName}` : "",
+    from: ladder.basis === "AMOUNT_SPENT" ? `${money(tier.threshold)} spent` : `${tier.threshold.toLocaleString("en-US")} ${pointsName} earned`,
+  }));
+  if (!customer) return { tiers, tier: null };
+  const view = await customerTierView(db, shop.id, customer, now);
+  if (!view) return { tiers, tier: null };
+  const { next, remaining } = view.progress;
+  const toGo: TierToGo | null = next
+    ? ladder.basis === "AMOUNT_SPENT"
+      ? { name: next.name, pointsToGo: 0, amountToGo: money(Number(formatAmount(remaining))) }
+      : { name: next.name, pointsToGo: remaining }
+    : null;
+  if (!view.tier) return { tiers, tier: null, firstTier: toGo };
+  return { tiers, tier: { name: view.tier.name, benefits: view.tier.benefits, next: toGo } };
 }
