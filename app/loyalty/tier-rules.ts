@@ -206,3 +206,6 @@ export function tierRefusalText(required: { name: string; threshold: number }, h
   if (held && held.threshold >= required.threshold) return null;
   return `This reward is for ${required.name} members and above; ${held ? `you are ${held.name}` : "you have no tier yet"}.`;
 }
+
+/** The longest reason a merchant may give for an override. */
+export const MAX_OVERRIDE_REASON = 500;

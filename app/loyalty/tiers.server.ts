@@ -23,6 +23,7 @@ import {
   tierAtPlacement,
   tierBonusPoints,
   tierRefusalText,
+  MAX_OVERRIDE_REASON,
   tierChangeWhy,
   tierEntryKey,
   tiersReached,
@@ -228,7 +229,6 @@ async function recordTierChange(
 
 export class TierOverrideError extends Error {}
 
-export const MAX_OVERRIDE_REASON = 500;
 
 /**
  * The merchant puts a customer in a tier whatever they earned (until cleared), or clears it (tierId

@@ -10,7 +10,8 @@ import { customerDetail, healthThresholdsOf } from "../customers/directory.serve
 import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import db from "../db.server";
 import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
-import { customerTierView, MAX_OVERRIDE_REASON, setTierOverride, tierHistory, TierOverrideError } from "../loyalty/tiers.server";
+import { MAX_OVERRIDE_REASON } from "../loyalty/tier-rules";
+import { customerTierView, setTierOverride, tierHistory, TierOverrideError } from "../loyalty/tiers.server";
 import { formatAmount } from "../orders/money";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
