@@ -31,16 +31,16 @@ export const DEFAULT_TEMPLATES: Record<FollowUpKind, Template> = {
   },
 };
 
-export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "product", "reorder_link"] as const;
+export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "product", "reorder_link"] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null>>;
 
 /** The merge fields each kind fills (a win-back's code only when the shop gives an incentive). */
 export const MERGE_FIELDS_BY_KIND: Record<FollowUpKind, readonly MergeField[]> = {
-  THANK_YOU: ["first_name", "shop_name", "points_balance", "reorder_link"],
-  NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
-  REPLENISHMENT: ["first_name", "shop_name", "points_balance", "product", "reorder_link"],
-  WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
+  THANK_YOU: ["first_name", "shop_name", "points_balance", "tier", "reorder_link"],
+  NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "reorder_link"],
+  REPLENISHMENT: ["first_name", "shop_name", "points_balance", "tier", "product", "reorder_link"],
+  WIN_BACK: ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "reorder_link"],
 };
 
 export interface Branding {
