@@ -36,15 +36,18 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const asked = params.get("segment") ?? "";
   // An unknown segment (a hand-edited link) lists everyone rather than no one.
   const segment = isSegment(asked) ? asked : null;
+  const tiers = await db.tier.findMany({ where: { shopId: shop.id }, orderBy: { threshold: "asc" }, select: { id: true, name: true } });
+  // An unknown tier (a hand-edited link, a removed tier) lists everyone rather than no one.
+  const tierId = tiers.find((tier) => tier.id === params.get("tier"))?.id ?? null;
   const thresholds = healthThresholdsOf(shop.settings);
-  const result = await searchCustomers(db, shop.id, { query, page, segment }, thresholds, new Date());
-  return { ...result, query, segment, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
+  const result = await searchCustomers(db, shop.id, { query, page, segment, tierId }, thresholds, new Date());
+  return { ...result, query, segment, tierId, tiers, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
 };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 
 export default function Customers() {
-  const { customers, page, hasNext, query, segment, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
+  const { customers, page, hasNext, query, segment, tierId, tiers, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const submit = useSubmit();
   const [, setSearchParams] = useSearchParams();
@@ -54,7 +57,7 @@ export default function Customers() {
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
   // The search and segment as URL parameters, for the filter, the pages and the export.
-  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...more });
+  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(tierId ? { tier: tierId } : {}), ...more });
   const exportCsv = async () => {
     setExporting(true);
     setExportError(null);
@@ -68,7 +71,7 @@ export default function Customers() {
   };
 
   return (
-    <Page title="Customers" subtitle={`Their ${pointsName}, orders, segment, next follow-up and health`}>
+    <Page title="Customers" subtitle={`Their ${pointsName}, orders, segment, tier, next follow-up and health`}>
       <BlockStack gap="400">
         <Card>
           <Form
@@ -102,9 +105,20 @@ export default function Customers() {
                   labelHidden
                   options={[{ label: "All segments", value: "" }, ...SEGMENTS.map((name) => ({ label: name, value: name }))]}
                   value={segment ?? ""}
-                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(value ? { segment: value } : {}) })}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(tierId ? { tier: tierId } : {}), ...(value ? { segment: value } : {}) })}
                 />
               </Box>
+              {tiers.length > 0 ? (
+                <Box minWidth="150px">
+                  <Select
+                    label="Tier"
+                    labelHidden
+                    options={[{ label: "All tiers", value: "" }, ...tiers.map((tier) => ({ label: tier.name, value: tier.id }))]}
+                    value={tierId ?? ""}
+                    onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(value ? { tier: value } : {}) })}
+                  />
+                </Box>
+              ) : null}
               <Button submit loading={searching}>
                 Search
               </Button>
@@ -140,6 +154,7 @@ export default function Customers() {
                 { title: "Customer" },
                 { title: "Health" },
                 { title: "Segment" },
+                { title: "Tier" },
                 { title: `Balance`, alignment: "end" },
                 { title: "Pending", alignment: "end" },
                 { title: "Orders", alignment: "end" },
@@ -172,6 +187,15 @@ export default function Customers() {
                   <IndexTable.Cell>
                     {customer.segment ? (
                       <span data-segment={customer.segment}>{customer.segment}</span>
+                    ) : (
+                      <Text as="span" tone="subdued">
+                        —
+                      </Text>
+                    )}
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    {customer.tier ? (
+                      <span data-tier={customer.tier}>{customer.tier}</span>
                     ) : (
                       <Text as="span" tone="subdued">
                         —
