@@ -209,3 +209,7 @@ export function tierRefusalText(required: { name: string; threshold: number }, h
 
 /** The longest reason a merchant may give for an override. */
 export const MAX_OVERRIDE_REASON = 500;
+
+/** What the dashboard's and the report's tier table mean (tierReport in tiers.server.ts computes it). */
+export const TIER_REPORT_DEFINITION =
+  "Members per tier: customers holding the tier now (No tier: the others). Average order value and repeat rate over their counted orders of all time: sales ÷ counted orders, and the share of members with 2 or more counted orders.";
