@@ -238,7 +238,7 @@ export default function Tiers() {
                 Add a tier
               </Text>
               <TierForm
-                key={result?.ok ? `new-${Date.now()}` : "new"}
+                key={`new-${tiers.length}`}
                 tier={{ id: null, name: "", threshold: "", multiplierPercent: "100", entryRewardPoints: "0", benefits: "" }}
                 errors={errorsFor("save-tier", null)}
                 unit={unit}
