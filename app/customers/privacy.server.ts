@@ -28,6 +28,13 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
         select: { status: true, refusalReason: true, friendEmail: true, createdAt: true, rewardedAt: true },
       })
     : [];
+  const tierChanges = customer
+    ? await tx.tierChange.findMany({
+        where: { customerId: customer.id },
+        orderBy: [{ createdAt: "asc" }, { sequence: "asc" }],
+        select: { fromTierName: true, toTierName: true, reason: true, note: true, createdAt: true },
+      })
+    : [];
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -55,6 +62,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       pointsHistory: ledger,
       pointsBalance: ledger.reduce((sum, entry) => sum + entry.points, 0),
       referrals,
+      tierChanges,
     }),
   ) as Prisma.InputJsonObject;
 }
@@ -81,4 +89,7 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   await forgetContactKeys(tx, customer.id);
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
+  // So may a tier override's reason.
+  await tx.tierChange.updateMany({ where: { customerId: customer.id, note: { not: null } }, data: { note: "(redacted)" } });
+  await tx.customerTier.updateMany({ where: { customerId: customer.id, overrideReason: { not: null } }, data: { overrideReason: "(redacted)" } });
 }
