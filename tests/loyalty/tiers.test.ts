@@ -21,6 +21,7 @@ import {
   tierReport,
   TierOverrideError,
 } from "../../app/loyalty/tiers.server";
+import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { samplePayload, sendWebhook } from "../support/webhooks";
 
@@ -245,6 +246,25 @@ describe("tier-only rewards", () => {
     const goldCustomer = gid("Customer");
     await send("orders/paid", orderVersion({ orderId: gid("Order"), customerId: goldCustomer, placedAt: at(52), amount: "500.00", status: "paid" }));
     expect(await tierRefusal(app.db, shopId, (await customerOf(goldCustomer)).id, gold.id)).toBe(null);
+
+    // Through the storefront's signed app proxy: the widget shows the reward locked with the reason,
+    // and redeeming it is refused with the same sentence, the points untouched.
+    const reward = await app.db.reward.create({ data: { shopId, name: "Gold tasting box", kind: "FREE_SHIPPING", pointsCost: 50, minTierId: gold.id } });
+    const account = (await (await fetch(`${app.appUrl}/proxy/customer?${signedAppProxyQuery(silverCustomer)}`)).json()) as {
+      rewards: { id: string; affordable: boolean; tier?: string; locked?: string }[];
+      tier: { name: string; next: { name: string; amountToGo?: string } | null } | null;
+    };
+    expect(account.rewards.find((r) => r.id === reward.id)).toMatchObject({ affordable: false, tier: "Gold", locked: "This reward is for Gold members and above; you are Silver." });
+    expect(account.tier).toMatchObject({ name: "Silver", next: { name: "Gold", amountToGo: "$250.00" } });
+    const before = await balanceOf(silverCustomer);
+    const refused = await fetch(`${app.appUrl}/proxy/redeem?${signedAppProxyQuery(silverCustomer)}`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ rewardId: reward.id, idempotencyKey: randomUUID() }),
+    });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).error).toBe("This reward is for Gold members and above; you are Silver.");
+    expect(await balanceOf(silverCustomer)).toBe(before);
   });
 });
 
