@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 
 import { recomputeShopSegments, shopSegments, type ShopSegments } from "../app/customers/segments.server";
+import { tierReport } from "../app/loyalty/tiers.server";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../app/embedded-database.server";
 import { PrismaClient } from "../app/generated/prisma/client";
 import { METRIC_DEFINITIONS, PeriodError, parsePeriod } from "../app/reports/metrics";
@@ -75,14 +76,20 @@ async function main(): Promise<number> {
       await recomputeShopSegments(db, shop.id, new Date());
       segments = await shopSegments(db, shop.id);
     }
+    // The VIP tiers as the dashboard shows them (empty when the shop has no tiers).
+    const tiers = (await db.tier.count({ where: { shopId: shop.id } })) > 0 ? await tierReport(db, shop.id) : [];
     if (options.json) {
       const { summary, ...rest } = report;
       // nps, csat and surveyResponses: the Surveys page's figures for the period (app/surveys/results.server.ts).
-      print(JSON.stringify({ ...summary, ...rest, segments, nps: surveys.current.nps, csat: surveys.current.csat, surveyResponses: surveys.current.responses, surveys }, null, 2));
+      print(JSON.stringify({ ...summary, ...rest, segments, tiers, nps: surveys.current.nps, csat: surveys.current.csat, surveyResponses: surveys.current.responses, surveys }, null, 2));
     } else {
       printReport(report);
       printSurveys(surveys);
       printSegments(segments, report.summary.currencyCode);
+      if (tiers.length > 0) {
+        print(`\nVIP tiers (members now, all-time counted orders):`);
+        for (const row of tiers) print(`${row.tier.padEnd(12)}  ${String(row.members).padStart(9)}  ${`${row.averageOrderValue} ${report.summary.currencyCode}`.padStart(18)}  ${`${(row.repeatRate * 100).toFixed(2)}%`.padStart(8)}`);
+      }
     }
     return 0;
   } finally {

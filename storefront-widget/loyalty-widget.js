@@ -147,11 +147,14 @@
       item.dataset.cost = reward.cost;
       // A minimum balance can ask more than the cost: the reward stays locked below it.
       item.dataset.needs = reward.needs || reward.cost;
+      // A tier-only reward stays locked below its tier, whatever the balance.
+      if (reward.locked) item.dataset.tierLocked = 1;
       setText(item, 'name', reward.name);
       setText(item, 'cost', number.format(reward.cost));
       const note = field(item, 'note');
-      if (note && reward.note) {
-        note.textContent = reward.note;
+      const text = reward.locked || reward.note;
+      if (note && text) {
+        note.textContent = text;
         note.hidden = false;
       }
       const image = field(item, 'image');
@@ -180,6 +183,13 @@
       field(item, 'apply').href = discountLink(widget, reward.code);
     });
     field(account, 'mine').hidden = !mine.length;
+    // The VIP tier (present when the shop has tiers): its name, benefits and what the next one takes.
+    const tier = field(account, 'tier');
+    const next = data.tier ? data.tier.next : data.firstTier;
+    tier.hidden = !data.tier && !next;
+    setText(tier, 'tier-name', data.tier ? data.tier.name : '');
+    setText(tier, 'tier-benefits', data.tier ? data.tier.benefits : '');
+    setText(tier, 'tier-next', next ? fill(account.dataset.textTierNext, { amount: next.amountToGo || `${number.format(next.pointsToGo)} ${pointsName(widget)}`, tier: next.name }) : account.dataset.textTierTop);
     fillList(account, 'history', data.history || [], (item, entry) => {
       setText(item, 'reason', entry.reason);
       const at = field(item, 'at');
@@ -256,9 +266,9 @@
     pending.hidden = !points.pending;
     // Rewards the new balance no longer covers (or now covers) follow it without another request.
     const items = [...account.querySelectorAll('[data-reward-id]')];
-    items.forEach((item) => item.classList.toggle('is-locked', Number(item.dataset.needs) > points.balance));
+    items.forEach((item) => item.classList.toggle('is-locked', !!item.dataset.tierLocked || Number(item.dataset.needs) > points.balance));
     // Progress to the cheapest reward the balance does not reach yet (the catalogue comes cheapest first).
-    const next = items.find((item) => Number(item.dataset.needs) > points.balance);
+    const next = items.find((item) => !item.dataset.tierLocked && Number(item.dataset.needs) > points.balance);
     const progress = field(account, 'progress');
     progress.hidden = !next;
     if (next) {

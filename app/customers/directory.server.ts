@@ -28,6 +28,8 @@ export interface CustomerSummary {
   health: CustomerHealth;
   /** The RFM segment (segments.server.ts), as last recomputed; null without a counted order. */
   segment: Segment | null;
+  /** The VIP tier held (loyalty/tiers.server.ts), as last computed; null for none. */
+  tier: string | null;
 }
 
 interface CustomerRow {
@@ -45,6 +47,7 @@ interface CustomerRow {
   next_due_at: Date | null;
   segment: string | null;
   open_issue: boolean;
+  tier: string | null;
 }
 
 /** A customer's unresolved survey answer that opens an issue (opensIssue), for the customer `c`. */
@@ -106,6 +109,7 @@ function summaryOf(row: CustomerRow, thresholds: HealthThresholds, now: Date): C
     nextFollowUp: row.next_kind && row.next_due_at ? { kind: row.next_kind, dueAt: row.next_due_at.toISOString() } : null,
     health: customerHealth(row.last_order_at, thresholds, now, row.open_issue),
     segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
+    tier: row.tier,
   };
 }
 
@@ -118,6 +122,8 @@ export interface CustomerSearch {
   segment?: Segment | null;
   /** Only the customers with this health mark; absent or null lists every mark. */
   health?: CustomerHealth | null;
+  /** Only the customers holding this tier (its id); absent or null lists every tier and none. */
+  tierId?: string | null;
 }
 
 /** A page of the shop's customers, newest first, matching the search; `hasNext` when more follow. */
@@ -127,14 +133,18 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
   const offset = (Math.max(1, search.page) - 1) * CUSTOMERS_PER_PAGE;
   const segment = search.segment ?? null;
   const health = search.health ? healthSql(shopId, "c", thresholds, now) : null;
+  const tierId = search.tierId ?? null;
   // The page is picked first, so the points, orders and follow-ups are read for its rows only.
   const rows = await db.$queryRaw<CustomerRow[]>`
     WITH page AS (
-      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt", cs.segment
+      SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."deletedAt", c."createdAt", cs.segment, t.name AS tier
         FROM "Customer" c
         LEFT JOIN "CustomerSegment" cs ON cs."shopId" = c."shopId" AND cs."customerShopifyId" = c."shopifyId"
+        LEFT JOIN "CustomerTier" ct ON ct."customerId" = c.id
+        LEFT JOIN "Tier" t ON t.id = ct."tierId"
        WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
          AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
+         AND (${tierId}::text IS NULL OR ct."tierId" = ${tierId}::text)
          AND (${pattern}::text IS NULL
               OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
          ${health ? Prisma.sql`AND ${health} = ${search.health}` : Prisma.empty}
@@ -142,7 +152,7 @@ export async function searchCustomers(db: PrismaClient, shopId: string, search: 
        LIMIT ${CUSTOMERS_PER_PAGE + 1} OFFSET ${offset}
     )
     SELECT p.id, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member, p."deletedAt" IS NOT NULL AS deleted,
-           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment,
+           b.available, b.pending, o.orders, o.last_order_at, f.kind::text AS next_kind, f."dueAt" AS next_due_at, p.segment, p.tier,
            ${openIssueSql(shopId, "p")} AS open_issue
       FROM page p
       CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available,
@@ -251,6 +261,8 @@ export interface CustomerExportRow {
   lastOrderAt: string | null;
   health: CustomerHealth;
   segment: Segment | null;
+  /** The VIP tier held; null for none. */
+  tier: string | null;
   /** The RFM scores, 1 to 5; null without a counted order. */
   recencyScore: number | null;
   frequencyScore: number | null;
@@ -268,6 +280,7 @@ interface ExportRow {
   orders: bigint;
   last_order_at: Date | null;
   segment: string | null;
+  tier: string | null;
   r: number | null;
   f: number | null;
   m: number | null;
@@ -287,6 +300,7 @@ export async function* customersForExport(
   const query = customerSearchText(search.query);
   const pattern = query ? likePattern(query) : null;
   const segment = search.segment ?? null;
+  const tierId = search.tierId ?? null;
   let after: { createdAt: Date; id: string } | null = null;
   for (;;) {
     const afterAt: Date | null = after?.createdAt ?? null;
@@ -294,19 +308,22 @@ export async function* customersForExport(
     const rows: ExportRow[] = await db.$queryRaw<ExportRow[]>`
       WITH page AS (
         SELECT c.id, c."shopifyId", c."firstName", c."lastName", c.email, c."hasAccount", c."createdAt",
-               cs.segment, cs."recencyScore", cs."frequencyScore", cs."monetaryScore"
+               cs.segment, cs."recencyScore", cs."frequencyScore", cs."monetaryScore", t.name AS tier
           FROM "Customer" c
           LEFT JOIN "CustomerSegment" cs ON cs."shopId" = c."shopId" AND cs."customerShopifyId" = c."shopifyId"
+          LEFT JOIN "CustomerTier" ct ON ct."customerId" = c.id
+          LEFT JOIN "Tier" t ON t.id = ct."tierId"
          WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
            AND (${pattern}::text IS NULL
                 OR concat_ws(' ', c."firstName", c."lastName") ILIKE ${pattern} OR c.email ILIKE ${pattern})
            AND (${segment}::text IS NULL OR cs.segment = ${segment}::text)
+           AND (${tierId}::text IS NULL OR ct."tierId" = ${tierId}::text)
            AND (${afterAt}::timestamp IS NULL OR (c."createdAt", c.id) < (${afterAt}::timestamp, ${afterId}::text))
          ORDER BY c."createdAt" DESC, c.id DESC
          LIMIT ${EXPORT_BATCH}
       )
       SELECT p.id, p."createdAt" AS created_at, p."firstName" AS first_name, p."lastName" AS last_name, p.email, ${memberSql("p")} AS member,
-             b.available, o.orders, o.last_order_at, p.segment, p."recencyScore" AS r, p."frequencyScore" AS f, p."monetaryScore" AS m
+             b.available, o.orders, o.last_order_at, p.segment, p.tier, p."recencyScore" AS r, p."frequencyScore" AS f, p."monetaryScore" AS m
         FROM page p
         CROSS JOIN LATERAL (SELECT SUM(e.points) FILTER (WHERE e."availableAt" <= ${now}) AS available
                               FROM "PointsLedgerEntry" e WHERE e."customerId" = p.id) b
@@ -323,6 +340,7 @@ export async function* customersForExport(
       lastOrderAt: row.last_order_at?.toISOString() ?? null,
       health: customerHealth(row.last_order_at, thresholds, now),
       segment: row.segment !== null && isSegment(row.segment) ? row.segment : null,
+      tier: row.tier,
       recencyScore: row.r,
       frequencyScore: row.f,
       monetaryScore: row.m,

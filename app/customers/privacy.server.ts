@@ -55,6 +55,13 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
     orderBy: { respondedAt: "asc" },
     select: { type: true, score: true, comment: true, source: true, orderShopifyId: true, respondedAt: true, commentedAt: true, pointsAwarded: true, resolvedAt: true },
   });
+  const tierChanges = customer
+    ? await tx.tierChange.findMany({
+        where: { customerId: customer.id },
+        orderBy: [{ createdAt: "asc" }, { sequence: "asc" }],
+        select: { fromTierName: true, toTierName: true, reason: true, note: true, createdAt: true },
+      })
+    : [];
   return JSON.parse(
     JSON.stringify({
       customer: customer && {
@@ -90,6 +97,7 @@ export async function customerDataReport(tx: Tx, shopId: string, customerShopify
       shopifyRecord,
       importedBalances: importedRows.map((row) => ({ points: row.points, tierName: row.tierName, fileName: row.pointsImport.fileName, importedAt: row.pointsImport.appliedAt })),
       surveyAnswers,
+      tierChanges,
     }),
   ) as Prisma.InputJsonObject;
 }
@@ -125,4 +133,7 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
   await tx.pointsImportRow.updateMany({ where: { customerId: customer.id }, data: { tierName: null } });
   // The one edit the ledger allows: a merchant's free-text reason may name the person.
   await tx.pointsLedgerEntry.updateMany({ where: { customerId: customer.id, reason: "ADJUSTMENT" }, data: { note: "(redacted)" } });
+  // So may a tier override's reason.
+  await tx.tierChange.updateMany({ where: { customerId: customer.id, note: { not: null } }, data: { note: "(redacted)" } });
+  await tx.customerTier.updateMany({ where: { customerId: customer.id, overrideReason: { not: null } }, data: { overrideReason: "(redacted)" } });
 }

@@ -25,6 +25,7 @@ import { followUpSettings, refreshMarketingConsent, rulesOf } from "./schedule.s
 import { surveyAnswerUrl, surveyToken } from "../surveys/survey-token.server";
 import { formatExpiryDate, renderEmail, surveyLinks, templateFor, type Template } from "./templates";
 import { unsubscribeToken, unsubscribeUrl } from "./unsubscribe-token.server";
+import { customerTiers } from "../loyalty/tiers.server";
 
 export interface DispatchOptions {
   db: PrismaClient;
@@ -164,6 +165,8 @@ interface BatchContext {
   customers: Map<string, { id: string; email: string | null; firstName: string | null; redactedAt: Date | null; deletedAt: Date | null }>;
   unsubscribed: Set<string>;
   points: Map<string, number>;
+  /** The customer's VIP tier name by customer id (absent: none, and a paragraph naming {{tier}} is left out). */
+  tiers: Map<string, string>;
   /** Marketing consent as Shopify holds it now, for the batch's marketing follow-ups (null: could not ask). */
   consent: Map<string, string | null>;
   campaigns: Map<string, CampaignToSend>;
@@ -201,6 +204,7 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
     customers: new Map(customers.map((customer) => [subjectKey(customer.shopId, customer.shopifyId), customer])),
     unsubscribed: new Set(unsubscribes.map((row) => subjectKey(row.shopId, row.customerShopifyId))),
     points: new Map(),
+    tiers: new Map(),
     consent: new Map(),
     campaigns: new Map(
       campaigns.map((campaign) => [
@@ -236,6 +240,10 @@ async function loadContext(options: DispatchOptions, claimed: ClaimedFollowUp[],
   if (ledgerCustomers.length > 0) {
     const balances = await db.pointsLedgerEntry.groupBy({ by: ["customerId"], where: { customerId: { in: ledgerCustomers } }, _sum: { points: true } });
     for (const balance of balances) context.points.set(balance.customerId, balance._sum.points ?? 0);
+    for (const shopId of shopIds) {
+      const held = await customerTiers(db, shopId, customers.filter((customer) => customer.shopId === shopId).map((customer) => customer.id));
+      for (const [customerId, tier] of held) if (tier) context.tiers.set(customerId, tier.name);
+    }
   }
 
   // A points expiry reminder is checked against the ledger as it is now: spent or earned points cancel it.
@@ -317,6 +325,7 @@ async function sendOne(options: DispatchOptions, context: BatchContext, followUp
       first_name: customer.firstName,
       shop_name: shop.name,
       points_balance: String(context.points.get(customer.id) ?? 0),
+      tier: context.tiers.get(customer.id) ?? null,
       code: code?.code ?? null,
       discount: code && incentive ? ("percent" in incentive ? `${incentive.percent}%` : formatMoney(incentive.amount, shop.currencyCode)) : null,
       code_expires: code ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(code.endsAt) : null,

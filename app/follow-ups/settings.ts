@@ -201,6 +201,7 @@ export function previewValues(
     first_name: "Ana",
     shop_name: shop.name,
     points_balance: "240",
+    tier: "Gold",
     code: incentive?.code ?? null,
     discount: incentive ? `${incentive.percent}%` : null,
     code_expires: incentive ? new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: shop.timezone }).format(new Date(now.getTime() + incentive.days * 86_400_000)) : null,

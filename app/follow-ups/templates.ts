@@ -40,19 +40,19 @@ export const DEFAULT_TEMPLATES: Record<FollowUpKind, Template> = {
   },
 };
 
-export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "product", "reorder_link", "points_expiring", "expiry_date"] as const;
+export const MERGE_FIELDS = ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "product", "reorder_link", "points_expiring", "expiry_date"] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string | null>>;
 
 /** The merge fields each kind fills (a win-back's or a campaign's code only when it gives an incentive). */
 export const MERGE_FIELDS_BY_KIND: Record<SendKind, readonly MergeField[]> = {
-  THANK_YOU: ["first_name", "shop_name", "points_balance", "reorder_link"],
-  NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
-  REPLENISHMENT: ["first_name", "shop_name", "points_balance", "product", "reorder_link"],
-  WIN_BACK: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
-  CAMPAIGN: ["first_name", "shop_name", "points_balance", "code", "discount", "code_expires", "reorder_link"],
-  POINTS_EXPIRY: ["first_name", "shop_name", "points_balance", "points_expiring", "expiry_date", "reorder_link"],
-  SURVEY: ["first_name", "shop_name", "points_balance"],
+  THANK_YOU: ["first_name", "shop_name", "points_balance", "tier", "reorder_link"],
+  NEXT_PURCHASE: ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "reorder_link"],
+  REPLENISHMENT: ["first_name", "shop_name", "points_balance", "tier", "product", "reorder_link"],
+  WIN_BACK: ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "reorder_link"],
+  CAMPAIGN: ["first_name", "shop_name", "points_balance", "tier", "code", "discount", "code_expires", "reorder_link"],
+  POINTS_EXPIRY: ["first_name", "shop_name", "points_balance", "tier", "points_expiring", "expiry_date", "reorder_link"],
+  SURVEY: ["first_name", "shop_name", "points_balance", "tier"],
 };
 
 /** The expiry date as emails and the storefront write it, in the shop's time zone ("December 21, 2026"). */

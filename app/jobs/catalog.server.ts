@@ -21,6 +21,7 @@ import { schedulePointsExpiryReminders } from "../follow-ups/points-expiry-remin
 import type { PrismaClient } from "../generated/prisma/client";
 import { awardBirthdayPoints, shopsWithBirthdayPoints } from "../loyalty/birthdays.server";
 import { expirePointsEverywhere } from "../loyalty/points-expiry.server";
+import { recomputeAllShopTiers, shopsWithTiers } from "../loyalty/tiers.server";
 import { runRedemptionUpkeep } from "../loyalty/redemption-upkeep.server";
 import { historyImportsToResume, pauseHistoryImports, resumeHistoryImport } from "../orders/history-import.server";
 import { rebuildShopReports } from "../reports/background-rebuild.server";
@@ -299,6 +300,24 @@ export const JOBS: readonly JobDefinition[] = [
       return `${sent} write${sent === 1 ? "" : "s"} sent${failed > 0 ? `, ${failed} to try again` : ""}`;
     },
   },
+  {
+    name: "tier-recompute",
+    kind: "shop-rounds",
+    description: "Recomputes customers' VIP tiers daily (a rolling window passing old purchases, the retention period ending), and at once when the merchant changes the ladder",
+    singleRunner: "per-shop",
+    everyMs: () => 24 * 60 * MINUTE,
+    firstAfterMs: 20 * SECOND,
+    // Daily for every shop with tiers; woken for one shop, every customer of it (the ladder changed).
+    shops: async ({ db }, woken) => {
+      const shops = await shopsWithTiers(db);
+      const wokenShops = await db.shop.findMany({ where: { id: { in: [...woken] } }, select: { id: true, domain: true } });
+      return [...new Map([...shops, ...wokenShops].map((shop) => [shop.id, shop])).values()];
+    },
+    async round({ db, now }, shop) {
+      const changed = await recomputeAllShopTiers(db, shop.id, now());
+      return `${changed} customer${changed === 1 ? "" : "s"} changed tier`;
+    },
+  },
 ];
 
 export function jobDefinition(name: JobName): JobDefinition {
@@ -311,7 +330,16 @@ export function jobDefinition(name: JobName): JobDefinition {
 export function describeSchedule(job: JobDefinition, settings: Env): string {
   if (job.kind === "loop") return job.schedule;
   const every = job.everyMs(settings);
-  const words = every % MINUTE === 0 ? (every === 60 * MINUTE ? "hourly" : every === MINUTE ? "every minute" : `every ${every / MINUTE} minutes`) : `every ${every / SECOND} s`;
+  const words =
+    every % MINUTE === 0
+      ? every === 24 * 60 * MINUTE
+        ? "daily"
+        : every === 60 * MINUTE
+          ? "hourly"
+          : every === MINUTE
+            ? "every minute"
+            : `every ${every / MINUTE} minutes`
+      : `every ${every / SECOND} s`;
   return job.kind === "shop-rounds" ? `${words}, for each shop that needs it` : words;
 }
 
@@ -331,8 +359,11 @@ export function jobsForProcess(
   if (!settings.DATABASE_URL) return { jobs: all.filter((name) => name !== "webhook-inbox" || settings.PROCESS_WEBHOOKS_IN_APP), wokenOnly: [] };
   return {
     jobs: all.filter((name) =>
-      name === "webhook-inbox" ? settings.PROCESS_WEBHOOKS_IN_APP : name === "history-import" || name === "report-rebuild" || name === "customer-segments",
+      name === "webhook-inbox"
+        ? settings.PROCESS_WEBHOOKS_IN_APP
+        : name === "history-import" || name === "report-rebuild" || name === "customer-segments" || name === "tier-recompute",
     ),
-    wokenOnly: ["report-rebuild", "customer-segments"],
+    // A ladder changed in the admin is recomputed at once by the app; the daily run is the workers'.
+    wokenOnly: ["report-rebuild", "customer-segments", "tier-recompute"],
   };
 }

@@ -12,6 +12,7 @@ export const JOB_NAMES = [
   "customer-segments",
   "birthday-points",
   "shopify-writes",
+  "tier-recompute",
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];

@@ -21,9 +21,11 @@ export type PointsReason =
   | "ADJUSTMENT"
   | "EXPIRY"
   | "BIRTHDAY"
+  | "TIER_BONUS"
+  | "TIER_ENTRY"
   | "IMPORTED"
   | "SURVEY";
-export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "IMPORT";
+export type PointsSource = "CUSTOMER" | "ORDER" | "REFERRAL" | "REDEMPTION" | "ADJUSTMENT" | "EXPIRY" | "TIER" | "IMPORT";
 
 export interface PlannedEntry {
   key: string;

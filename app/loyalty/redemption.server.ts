@@ -36,6 +36,7 @@ import { appendLedgerEntries, pointsBalance } from "./ledger.server";
 import { pointsText } from "./storefront-account.server";
 import { flowCustomerId } from "../shop-tools/flow-triggers";
 import { enqueueFlowTrigger } from "../shop-tools/outbox.server";
+import { tierRefusal } from "./tiers.server";
 
 const DAY_MS = 86_400_000;
 /** An order placed just before a code's end can reach us later than that: expiry waits this long. */
@@ -169,6 +170,8 @@ export async function redeemReward(db: PrismaClient, shopify: ShopifyAccess, req
       if (earlier && earlier.status !== "FAILED") return earlier;
       const reward = await tx.reward.findFirst({ where: { id: request.rewardId, shopId: shop.id, active: true } });
       if (!reward) throw new Refusal(404, "This reward is no longer available.");
+      const belowTier = await tierRefusal(tx, shop.id, customer.id, reward.minTierId);
+      if (belowTier) throw new Refusal(409, belowTier);
       const spendable = await spendablePoints(tx, customer.id, request.now);
       const limited = await limitRefusal(tx, reward, customer.id, spendable, { now: request.now, pointsName, timeZone: shop.ianaTimezone });
       if (limited) throw new Refusal(409, limited);

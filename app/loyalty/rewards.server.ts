@@ -57,6 +57,8 @@ export const RewardInput = z.preprocess(
       limitPerCustomer: z.preprocess(blankIsNull, wholeNumber(1, 1000).nullable()).default(null),
       limitPeriodDays: z.preprocess(blankIsNull, wholeNumber(1, 3650).nullable()).default(null),
       minimumBalance: z.preprocess(blankIsNull, wholeNumber(1, 100_000_000).nullable()).default(null),
+      /** Tier-only: the lowest tier that may redeem it (a tier of the shop's, checked on saving); empty: everyone. */
+      minTierId: z.preprocess(blankIsNull, z.string().max(40, "is not a tier of your shop").nullable()).default(null),
       returnPointsOnExpiry: checkbox.default(false),
       active: checkbox.default(true),
     })
@@ -110,6 +112,7 @@ export function defaultRewards(currencyCode: string): (RewardFields & { defaultK
     limitPerCustomer: null,
     limitPeriodDays: null,
     minimumBalance: null,
+    minTierId: null,
   };
   return [
     { defaultKey: "amount-off-5", name: `${money("5", currencyCode)} off your order`, kind: "AMOUNT_OFF", pointsCost: 500, amountOff: "5", percentageOff: null, ...common },
@@ -159,6 +162,9 @@ export async function saveReward(db: Db, shopId: string, rewardId: string | null
       return { ok: false, errors: { form: "Shopify did not answer about the product: try again" } };
     }
     if (!product) return { ok: false, errors: { productVariantId: "is not a product variant in your shop" } };
+  }
+  if (parsed.data.minTierId && !(await db.tier.findFirst({ where: { id: parsed.data.minTierId, shopId }, select: { id: true } }))) {
+    return { ok: false, errors: { minTierId: "is not a tier of your shop" } };
   }
   const data = { ...parsed.data, productTitle: product?.title ?? null, productImageUrl: product?.imageUrl ?? null };
   if (!rewardId) return { ok: true, reward: await db.reward.create({ data: { shopId, ...data } }) };

@@ -19,6 +19,7 @@ import {
 } from "./points-rules";
 import { shopProgram, type ShopProgram } from "./program.server";
 import { rewardReferralsOnFirstPurchase } from "./referrals.server";
+import { recomputeCustomerTiers } from "./tiers.server";
 
 /**
  * Welcome points when this version, or the stored one, says the customer has an account: a version
@@ -183,6 +184,8 @@ export async function settleCustomersPoints(
        WHERE o."shopId" = ${shop.id} AND o."shopifyId" = e.gid`;
   }
   await rewardReferralsOnFirstPurchase(tx, shop, settlements.map(({ customer }) => ({ friend: customer, orders: ordersOf(customer) })), now);
+  // Last: the tier reads the points just settled (and refunds and cancellations move it).
+  await recomputeCustomerTiers(tx, shop.id, settlements.map(({ customer }) => customer), now);
 }
 
 /**

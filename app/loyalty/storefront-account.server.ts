@@ -11,6 +11,8 @@ import { completedPurchaseSql } from "../orders/vocabulary.server";
 import { comingPointsExpiry, type PointsReason } from "./points-rules";
 import { rewardLimitText } from "./rewards.server";
 import { SURVEY_SCALES, type SurveyType } from "../surveys/scores";
+import { tierRefusalText } from "./tier-rules";
+import type { StorefrontTiers } from "./tiers.server";
 
 /** The storefront path the app proxy serves (shopify.app.toml: [app_proxy] prefix/subpath). */
 export const APP_PROXY_PATH = "/apps/loyalty";
@@ -31,9 +33,10 @@ export interface StorefrontAccount {
   /**
    * The active catalogue, cheapest first; a guest sees it too, nothing affordable. `image`: a free
    * product's picture; `note`: its limits ("Once every 30 days"); `needs`: the balance it takes when a
-   * minimum balance asks more than its cost. Each is absent when there is none.
+   * minimum balance asks more than its cost; `tier`: the tier it is for (tier-only rewards), `locked`: why
+   * a signed-in customer below that tier cannot redeem it. Each is absent when there is none.
    */
-  rewards: { id: string; name: string; cost: number; affordable: boolean; image?: string; note?: string; needs?: number }[];
+  rewards: { id: string; name: string; cost: number; affordable: boolean; image?: string; note?: string; needs?: number; tier?: string; locked?: string }[];
   /** Unused codes and store credit (soonest ending first), then used and expired ones (newest first). `credit`: store credit's amount, shown instead of a code. */
   myRewards: { code: string; name: string; endsAt: string; status: MyRewardStatus; credit?: string }[];
   history: { at: string; points: number; reason: string }[];
@@ -49,6 +52,10 @@ export interface StorefrontAccount {
   birthday?: string | null;
   /** The feedback entry's scale (the shop's survey type: NPS 0–10, CSAT 1–5), for a signed-in customer; sent with POST /apps/loyalty/feedback. */
   feedback?: { min: number; max: number };
+  /** Present when the shop has VIP tiers (tiers.server.ts `storefrontTiers`): the ladder, and the customer's tier and progress. */
+  tiers?: StorefrontTiers["tiers"];
+  tier?: StorefrontTiers["tier"];
+  firstTier?: StorefrontTiers["firstTier"];
 }
 
 interface ProgramForStorefront {
@@ -150,6 +157,10 @@ export function historyReason(entry: { reason: PointsReason; note: string | null
       return "Points from our previous rewards program";
     case "SURVEY":
       return "Thanks for your feedback";
+    case "TIER_BONUS":
+      return orderName ? `Tier bonus on order ${orderName}` : "Tier bonus on an order";
+    case "TIER_ENTRY":
+      return entry.note || "Tier reward";
   }
 }
 
@@ -174,11 +185,15 @@ export async function storefrontAccount(sql: SqlQuery, shopDomain: string, custo
     rewards: (row.rewards ?? []).map((reward) => {
       const needs = Math.max(reward.cost, reward.minimumBalance ?? 0);
       const note = rewardLimitText(reward, row.pointsName);
+      // A tier-only reward says so to everyone; a customer below its tier cannot afford it, whatever their balance.
+      const locked = reward.minTier ? tierRefusalText(reward.minTier, known ? row.heldTier : null) : null;
       return {
         id: reward.id,
         name: reward.name,
         cost: reward.cost,
-        affordable: needs <= balance,
+        affordable: needs <= balance && !locked,
+        ...(reward.minTier ? { tier: reward.minTier.name } : {}),
+        ...(locked && known ? { locked } : {}),
         ...(reward.image ? { image: reward.image } : {}),
         ...(note ? { note } : {}),
         ...(needs > reward.cost ? { needs } : {}),
@@ -243,8 +258,19 @@ interface AccountRow extends ProgramForStorefront {
   myRewards: { code: string; name: string; endsAt: string; status: "ISSUED" | "USED" | "EXPIRED" | "CREDITED"; creditAmount: string | null; creditCurrency: string | null }[] | null;
   history: { at: string; points: number; reason: PointsReason; note: string | null; orderName: string | null }[] | null;
   rewards:
-    | { id: string; name: string; cost: number; image: string | null; limitPerCustomer: number | null; limitPeriodDays: number | null; minimumBalance: number | null }[]
+    | {
+        id: string;
+        name: string;
+        cost: number;
+        image: string | null;
+        limitPerCustomer: number | null;
+        limitPeriodDays: number | null;
+        minimumBalance: number | null;
+        minTier: { name: string; threshold: number } | null;
+      }[]
     | null;
+  /** The customer's tier as last computed (null: none, or a guest). */
+  heldTier: { name: string; threshold: number } | null;
 }
 
 // $1 shop domain, $2 customer GID (null: a guest), $3 now (ISO, UTC), $4 history length, $5 redeemed
@@ -259,7 +285,9 @@ const ACCOUNT_SQL = `
          (SELECT to_char(MAX(o."placedAt"), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') FROM "Order" o
            WHERE p."expiryMonths" IS NOT NULL AND o."shopId" = s.id AND o."customerShopifyId" = c."shopifyId") AS "lastOrderAt", purchases.count AS "completedPurchases",
          mine.list AS "myRewards", history.entries AS history, rewards.list AS rewards,
-         (SELECT f."surveyType"::text FROM "FollowUpSettings" f WHERE f."shopId" = s.id) AS "feedbackType"
+         (SELECT f."surveyType"::text FROM "FollowUpSettings" f WHERE f."shopId" = s.id) AS "feedbackType",
+         (SELECT json_build_object('name', t.name, 'threshold', t.threshold) FROM "CustomerTier" ct JOIN "Tier" t ON t.id = ct."tierId"
+           WHERE ct."customerId" = c.id AND ct."shopId" = s.id) AS "heldTier"
     FROM "Shop" s
     JOIN "ProgramSettings" p ON p."shopId" = s.id
     LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = $2
@@ -306,9 +334,11 @@ const ACCOUNT_SQL = `
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object(
                'id', r.id, 'name', r.name, 'cost', r."pointsCost", 'image', r."productImageUrl",
-               'limitPerCustomer', r."limitPerCustomer", 'limitPeriodDays', r."limitPeriodDays", 'minimumBalance', r."minimumBalance"
+               'limitPerCustomer', r."limitPerCustomer", 'limitPeriodDays', r."limitPeriodDays", 'minimumBalance', r."minimumBalance",
+               'minTier', CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object('name', t.name, 'threshold', t.threshold) END
              ) ORDER BY r."pointsCost", r."createdAt") AS list
         FROM "Reward" r
+        LEFT JOIN "Tier" t ON t.id = r."minTierId" AND t."shopId" = s.id
        WHERE r."shopId" = s.id AND r.active
     ) rewards ON true
    WHERE s.domain = $1`;

@@ -5,6 +5,7 @@
  * change) it answers "preparing" at once and the rows are built in the background.
  */
 import { shopSegments } from "../customers/segments.server";
+import { tierReport } from "../loyalty/tiers.server";
 import type { PrismaClient } from "../generated/prisma/client";
 import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
 import { reportsReady } from "./aggregates.server";
@@ -46,7 +47,7 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     return { error: null, preparing: true, failed, today: localDate(now, shop.ianaTimezone), period, preset } as const;
   }
   const today = localDate(now, shop.ianaTimezone);
-  const [report, months, cohorts, historyStart, segments, surveys, health] = await Promise.all([
+  const [report, months, cohorts, historyStart, segments, surveys, health, tiers] = await Promise.all([
     shopReport(db, shop, period),
     monthlyRates(db, shop.id, period.to, chartMonths(period), today),
     cohortRetention(db, shop.id, period.to),
@@ -56,8 +57,9 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     db.programSettings
       .findUnique({ where: { shopId: shop.id }, select: { healthSlippingDays: true, healthLapsedDays: true } })
       .then((settings) => customersByHealthColour(db, shop.id, healthThresholdsOf(settings ?? { healthSlippingDays: 60, healthLapsedDays: 180 }), now)),
+    db.tier.count({ where: { shopId: shop.id } }).then((count) => (count > 0 ? tierReport(db, shop.id) : [])),
   ]);
   // The previous period is only a fair comparison when the shop's orders go back to its first day.
   const previousIncomplete = historyStart !== null && report.previous.from < historyStart;
-  return { error: null, preparing: false, today, period, preset, report, months, cohorts, historyStart, previousIncomplete, segments, surveys, health } as const;
+  return { error: null, preparing: false, today, period, preset, report, months, cohorts, historyStart, previousIncomplete, segments, surveys, health, tiers } as const;
 }

@@ -11,11 +11,11 @@ import { authenticate } from "../shopify.server";
 /** A text a spreadsheet would read as a formula (=, +, -, @, a tab or a return first) is kept as text. */
 const text = (value: string | null) => (value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
-const HEADINGS = ["Name", "Email", "Member", "Points", "Orders", "Last order", "Health", "Segment", "Recency score", "Frequency score", "Monetary score"];
+const HEADINGS = ["Name", "Email", "Member", "Points", "Orders", "Last order", "Health", "Segment", "Tier", "Recency score", "Frequency score", "Monetary score"];
 
 /**
- * GET /app/customers/csv?query&segment: every customer the Customers page lists for that search and
- * segment (not only the page shown), with their RFM segment, as a CSV download streamed a batch at a time.
+ * GET /app/customers/csv?query&segment&tier: every customer the Customers page lists for that search,
+ * segment and tier (not only the page shown), with their RFM segment and VIP tier, as a CSV download streamed a batch at a time.
  */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
@@ -25,7 +25,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   if (segment !== null && !isSegment(segment)) {
     return new Response(`No segment is called ${JSON.stringify(segment.slice(0, 100))}\n`, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }
-  const search = { query: customerSearchText(params.get("query") ?? ""), segment };
+  const tier = params.get("tier") || null;
+  const tierId = tier === null ? null : ((await db.tier.findFirst({ where: { id: tier, shopId: shop.id }, select: { id: true } }))?.id ?? null);
+  if (tier !== null && tierId === null) {
+    return new Response(`No tier has the id ${JSON.stringify(tier.slice(0, 100))}\n`, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+  const search = { query: customerSearchText(params.get("query") ?? ""), segment, tierId };
   const batches = customersForExport(db, shop.id, search, healthThresholdsOf(shop.settings), new Date());
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -45,6 +50,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
           customer.lastOrderAt,
           HEALTH_LABELS[customer.health].label,
           customer.segment,
+          text(customer.tier),
           customer.recencyScore,
           customer.frequencyScore,
           customer.monetaryScore,

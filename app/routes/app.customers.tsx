@@ -39,15 +39,18 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const segment = isSegment(asked) ? asked : null;
   const askedHealth = params.get("health") ?? "";
   const health = isCustomerHealth(askedHealth) ? askedHealth : null;
+  const tiers = await db.tier.findMany({ where: { shopId: shop.id }, orderBy: { threshold: "asc" }, select: { id: true, name: true } });
+  // An unknown tier (a hand-edited link, a removed tier) lists everyone rather than no one.
+  const tierId = tiers.find((tier) => tier.id === params.get("tier"))?.id ?? null;
   const thresholds = healthThresholdsOf(shop.settings);
-  const result = await searchCustomers(db, shop.id, { query, page, segment, health }, thresholds, new Date());
-  return { ...result, query, segment, health, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
+  const result = await searchCustomers(db, shop.id, { query, page, segment, health, tierId }, thresholds, new Date());
+  return { ...result, query, segment, health, tierId, tiers, thresholds, pointsName: shop.settings.pointsName, timezone: shop.ianaTimezone };
 };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 
 export default function Customers() {
-  const { customers, page, hasNext, query, segment, health, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
+  const { customers, page, hasNext, query, segment, health, tierId, tiers, thresholds, pointsName, timezone } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const submit = useSubmit();
   const [, setSearchParams] = useSearchParams();
@@ -57,7 +60,7 @@ export default function Customers() {
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
   // The search and segment as URL parameters, for the filter, the pages and the export.
-  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(health ? { health } : {}), ...more });
+  const filters = (more: Record<string, string> = {}) => ({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(health ? { health } : {}), ...(tierId ? { tier: tierId } : {}), ...more });
   const exportCsv = async () => {
     setExporting(true);
     setExportError(null);
@@ -71,7 +74,7 @@ export default function Customers() {
   };
 
   return (
-    <Page title="Customers" subtitle={`Their ${pointsName}, orders, segment, next follow-up and health`}>
+    <Page title="Customers" subtitle={`Their ${pointsName}, orders, segment, tier, next follow-up and health`}>
       <BlockStack gap="400">
         <Card>
           <Form
@@ -105,7 +108,7 @@ export default function Customers() {
                   labelHidden
                   options={[{ label: "All segments", value: "" }, ...SEGMENTS.map((name) => ({ label: name, value: name }))]}
                   value={segment ?? ""}
-                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(health ? { health } : {}), ...(value ? { segment: value } : {}) })}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(health ? { health } : {}), ...(tierId ? { tier: tierId } : {}), ...(value ? { segment: value } : {}) })}
                 />
               </Box>
               <Box minWidth="160px">
@@ -114,9 +117,20 @@ export default function Customers() {
                   labelHidden
                   options={[{ label: "Any health", value: "" }, ...CUSTOMER_HEALTHS.map((value) => ({ label: HEALTH_LABELS[value].label, value }))]}
                   value={health ?? ""}
-                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(value ? { health: value } : {}) })}
+                  onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(tierId ? { tier: tierId } : {}), ...(value ? { health: value } : {}) })}
                 />
               </Box>
+              {tiers.length > 0 ? (
+                <Box minWidth="150px">
+                  <Select
+                    label="Tier"
+                    labelHidden
+                    options={[{ label: "All tiers", value: "" }, ...tiers.map((tier) => ({ label: tier.name, value: tier.id }))]}
+                    value={tierId ?? ""}
+                    onChange={(value) => setSearchParams({ ...(query ? { query } : {}), ...(segment ? { segment } : {}), ...(health ? { health } : {}), ...(value ? { tier: value } : {}) })}
+                  />
+                </Box>
+              ) : null}
               <Button submit loading={searching}>
                 Search
               </Button>
@@ -152,6 +166,7 @@ export default function Customers() {
                 { title: "Customer" },
                 { title: "Health" },
                 { title: "Segment" },
+                { title: "Tier" },
                 { title: `Balance`, alignment: "end" },
                 { title: "Pending", alignment: "end" },
                 { title: "Orders", alignment: "end" },
@@ -184,6 +199,15 @@ export default function Customers() {
                   <IndexTable.Cell>
                     {customer.segment ? (
                       <span data-segment={customer.segment}>{customer.segment}</span>
+                    ) : (
+                      <Text as="span" tone="subdued">
+                        —
+                      </Text>
+                    )}
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    {customer.tier ? (
+                      <span data-tier={customer.tier}>{customer.tier}</span>
                     ) : (
                       <Text as="span" tone="subdued">
                         —

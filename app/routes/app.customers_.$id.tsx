@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, isRouteErrorResponse, useActionData, useFetcher, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, InlineGrid, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState, type ReactNode } from "react";
 import { z } from "zod";
 
@@ -11,6 +11,9 @@ import { FOLLOW_UP_NAMES, HealthMark } from "../customers/health-mark";
 import { InsightsCard } from "../customers/insights-card";
 import db from "../db.server";
 import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
+import { MAX_OVERRIDE_REASON } from "../loyalty/tier-rules";
+import { customerTierView, setTierOverride, tierHistory, TierOverrideError } from "../loyalty/tiers.server";
+import { formatAmount } from "../orders/money";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
 
@@ -20,8 +23,23 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const customer = await customerDetail(db, shop.id, params.id ?? "", healthThresholdsOf(shop.settings), new Date());
   // Another shop's customer is as unknown here as one that never existed.
   if (!customer) throw new Response("No such customer", { status: 404 });
+  const stored = await db.customer.findFirstOrThrow({ where: { id: params.id ?? "", shopId: shop.id }, select: { id: true, shopifyId: true } });
+  const [tierView, tierChanges] = await Promise.all([customerTierView(db, shop.id, stored, new Date()), tierHistory(db, shop.id, stored.id)]);
   return {
     customer,
+    currencyCode: shop.currencyCode,
+    tiers: tierView
+      ? {
+          held: tierView.tier,
+          override: tierView.override ? { reason: tierView.override.reason, at: tierView.override.at.toISOString() } : null,
+          basis: tierView.basis,
+          progress: tierView.basis === "AMOUNT_SPENT" ? formatAmount(tierView.progress.progress) : String(tierView.progress.progress),
+          next: tierView.progress.next?.name ?? null,
+          remaining: tierView.basis === "AMOUNT_SPENT" ? formatAmount(tierView.progress.remaining) : String(tierView.progress.remaining),
+          ladder: tierView.ladder.map((tier) => ({ id: tier.id, name: tier.name })),
+          changes: tierChanges.map((change) => ({ ...change, createdAt: change.createdAt.toISOString() })),
+        }
+      : null,
     thresholds: healthThresholdsOf(shop.settings),
     pointsName: shop.settings.pointsName,
     timezone: shop.ianaTimezone,
@@ -51,6 +69,20 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
   const form = Object.fromEntries(await request.formData());
+  if (form.intent === "tier-override" || form.intent === "clear-override") {
+    const tierId = form.intent === "tier-override" ? String(form.tierId ?? "") : null;
+    if (tierId === "") return { ok: false as const, tier: true, errors: { tierId: "Choose the tier to put the customer in" } as Record<string, string> };
+    try {
+      await setTierOverride(db, { shopId: shop.id, customerId: params.id ?? "", tierId, reason: String(form.tierReason ?? ""), now: new Date() });
+      return { ok: true as const, tier: true, errors: {} as Record<string, string> };
+    } catch (error) {
+      if (error instanceof TierOverrideError) {
+        if (error.message === "No such customer in this shop") throw new Response("No such customer", { status: 404 });
+        return { ok: false as const, tier: true, errors: { tierReason: error.message } as Record<string, string> };
+      }
+      throw error;
+    }
+  }
   const parsed = AdjustmentInput.safeParse(form);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -90,6 +122,8 @@ const REASON_NAMES: Record<string, string> = {
   BIRTHDAY: "Birthday points",
   IMPORTED: "Imported balance",
   SURVEY: "Answered a survey",
+  TIER_BONUS: "Tier multiplier",
+  TIER_ENTRY: "Tier reached",
 };
 
 /** Why a referral earned nothing, in the merchant's words. */
@@ -102,13 +136,20 @@ const REFERRAL_REFUSALS: Record<string, string> = {
   daily_code_limit: "Refused: the link's 10 friend codes for the day were given out",
   unknown_code: "Refused: unknown referral code",
 };
+const TIER_CHANGE_NAMES: Record<string, string> = {
+  EARNED: "earned",
+  DOWNGRADED: "downgraded",
+  REFUND: "refund",
+  OVERRIDE: "override",
+  OVERRIDE_CLEARED: "override cleared",
+};
 const REFERRAL_STATES: Record<string, string> = { PENDING: "Waiting for the friend's first order", REWARDED: "Rewarded" };
 
 const formatDate = (iso: string, timezone: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "medium", timeZone: timezone });
 const signed = (points: number) => (points > 0 ? `+${points.toLocaleString("en")}` : points.toLocaleString("en"));
 
 export default function CustomerPage() {
-  const { customer, thresholds, pointsName, timezone, adjustmentId } = useLoaderData<typeof loader>();
+  const { customer, thresholds, pointsName, timezone, adjustmentId, tiers, currencyCode } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [points, setPoints] = useState("");
@@ -120,7 +161,11 @@ export default function CustomerPage() {
       setReason("");
     }
   }, [result]);
-  const errors = result?.ok === false ? result.errors : {};
+  const isTierResult = result !== undefined && "tier" in result;
+  const errors = result?.ok === false && !isTierResult ? result.errors : {};
+  const tierErrors = result?.ok === false && isTierResult ? result.errors : {};
+  const [overrideTier, setOverrideTier] = useState("");
+  const [tierReason, setTierReason] = useState("");
   const now = Date.now();
 
   return (
@@ -132,6 +177,7 @@ export default function CustomerPage() {
         <InlineStack gap="100">
           <HealthMark health={customer.health} thresholds={thresholds} />
           {customer.member ? <Badge>Member</Badge> : null}
+          {tiers?.held ? <Badge tone="info">{`${tiers.held.name} tier`}</Badge> : null}
           {customer.deleted ? <Badge tone="critical">Deleted in Shopify</Badge> : null}
         </InlineStack>
       }
@@ -207,7 +253,7 @@ export default function CustomerPage() {
                   <Text as="h2" variant="headingMd">
                     Adjust {pointsName}
                   </Text>
-                  {result?.ok && navigation.state === "idle" && (
+                  {result?.ok && !isTierResult && "adjusted" in result && navigation.state === "idle" && (
                     <Banner tone="success">
                       <p>
                         {signed(result.adjusted)} {pointsName} recorded. The balance is now {result.balance.total.toLocaleString("en")}.
@@ -249,6 +295,77 @@ export default function CustomerPage() {
                 </BlockStack>
               </Form>
             </Card>
+            {tiers ? (
+              <Card>
+                <BlockStack gap="300">
+                  <Text as="h2" variant="headingMd">
+                    VIP tier
+                  </Text>
+                  <Text as="p" variant="headingLg">
+                    <span data-tier={tiers.held?.name ?? ""}>{tiers.held?.name ?? "No tier"}</span>
+                  </Text>
+                  <Text as="p" tone="subdued" variant="bodySm">
+                    {tiers.override
+                      ? `Set by the shop on ${formatDate(tiers.override.at, timezone)}: ${tiers.override.reason}`
+                      : `${tiers.basis === "AMOUNT_SPENT" ? `${tiers.progress} ${currencyCode} spent` : `${tiers.progress} ${pointsName} earned`}${
+                          tiers.next ? `; ${tiers.remaining} more for ${tiers.next}` : "; the top tier"
+                        }`}
+                  </Text>
+                  <Form method="post" data-form="tier-override">
+                    <input type="hidden" name="intent" value="tier-override" />
+                    <BlockStack gap="200">
+                      <Select
+                        label="Put in a tier"
+                        name="tierId"
+                        options={[{ label: "Choose a tier", value: "" }, ...tiers.ladder.map((tier) => ({ label: tier.name, value: tier.id }))]}
+                        value={overrideTier}
+                        onChange={setOverrideTier}
+                        error={tierErrors.tierId}
+                      />
+                      <TextField
+                        label="Reason"
+                        name="tierReason"
+                        autoComplete="off"
+                        value={tierReason}
+                        onChange={setTierReason}
+                        maxLength={MAX_OVERRIDE_REASON}
+                        error={tierErrors.tierReason}
+                        helpText="Kept in the tier history. The customer stays in this tier until the override is cleared."
+                      />
+                      <InlineStack align="end">
+                        <Button submit>Override tier</Button>
+                      </InlineStack>
+                    </BlockStack>
+                  </Form>
+                  {tiers.override ? (
+                    <Form method="post" data-form="clear-override">
+                      <input type="hidden" name="intent" value="clear-override" />
+                      <Button submit variant="plain">
+                        Clear the override
+                      </Button>
+                    </Form>
+                  ) : null}
+                  <BlockStack gap="100">
+                    <Text as="h3" variant="headingSm">
+                      Tier history
+                    </Text>
+                    {tiers.changes.length === 0 ? (
+                      <Text as="p" tone="subdued">
+                        No tier changes yet.
+                      </Text>
+                    ) : (
+                      <div data-tier-history>
+                        {tiers.changes.map((change, index) => (
+                          <Text as="p" variant="bodySm" key={`${change.createdAt}-${index}`}>
+                            {`${formatDate(change.createdAt, timezone)} · ${change.fromTierName ?? "No tier"} → ${change.toTierName ?? "No tier"} · ${TIER_CHANGE_NAMES[change.reason] ?? change.reason}${change.note ? `: ${change.note}` : ""}`}
+                          </Text>
+                        ))}
+                      </div>
+                    )}
+                  </BlockStack>
+                </BlockStack>
+              </Card>
+            ) : null}
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">

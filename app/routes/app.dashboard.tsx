@@ -29,6 +29,7 @@ import { PageLoadError } from "../admin/page-load-error";
 import type { HealthColour } from "../customers/health";
 import { SegmentsCard } from "../customers/segments-card";
 import type { SurveyResults } from "../surveys/results.server";
+import { TIER_REPORT_DEFINITION } from "../loyalty/tier-rules";
 import db from "../db.server";
 import { loadDashboard } from "../reports/dashboard.server";
 import { CHART_SERIES, monthLabel } from "../reports/chart-labels";
@@ -636,6 +637,20 @@ export default function Dashboard() {
             <ProgramEarningsSection report={report} currencyCode={currencyCode} />
             <SegmentsCard segments={data.segments} currencyCode={currencyCode} timezone={data.timezone} />
             <SatisfactionCard surveys={data.surveys} health={data.health} />
+            {data.tiers.length > 0 ? (
+              <Card>
+                <BlockStack gap="300">
+                  <SectionHeading level="h2" title="VIP tiers" definition={TIER_REPORT_DEFINITION} />
+                  <div data-tier-report>
+                    <DataTable
+                      columnContentTypes={["text", "numeric", "numeric", "numeric"]}
+                      headings={["Tier", "Members", `Average order value (${currencyCode})`, "Repeat rate"]}
+                      rows={data.tiers.map((row) => [row.tier, row.members.toLocaleString("en"), row.averageOrderValue, `${(row.repeatRate * 100).toFixed(1)}%`])}
+                    />
+                  </div>
+                </BlockStack>
+              </Card>
+            ) : null}
             <Text as="p" tone="subdued" variant="bodySm">
               {METRIC_DEFINITIONS.countedOrders} Hover a metric's name for its definition.
             </Text>

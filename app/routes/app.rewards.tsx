@@ -35,16 +35,18 @@ async function productChoices(graphql: AdminGraphql): Promise<{ label: string; v
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session, admin } = await authenticate.admin(request);
   const shop = await installedShop(db, session.shop, admin.graphql);
-  const [rewards, redeemed, products] = await Promise.all([
+  const [rewards, redeemed, products, tiers] = await Promise.all([
     rewardsOf(db, shop.id),
     db.redemption.groupBy({ by: ["rewardId"], where: { shopId: shop.id, status: { in: ["ISSUED", "USED", "EXPIRED", "CREDITED"] } }, _count: { _all: true } }),
     productChoices(admin.graphql as unknown as AdminGraphql),
+    db.tier.findMany({ where: { shopId: shop.id }, orderBy: { threshold: "asc" }, select: { id: true, name: true } }),
   ]);
   const redemptions = new Map(redeemed.map((row) => [row.rewardId, row._count._all]));
   return {
     currencyCode: shop.currencyCode,
     pointsName: shop.settings.pointsName,
     products,
+    tiers,
     rewards: rewards.map((reward) => ({
       id: reward.id,
       name: reward.name,
@@ -60,10 +62,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       limitPerCustomer: reward.limitPerCustomer?.toString() ?? "",
       limitPeriodDays: reward.limitPeriodDays?.toString() ?? "",
       minimumBalance: reward.minimumBalance?.toString() ?? "",
+      minTierId: reward.minTierId ?? "",
       returnPointsOnExpiry: reward.returnPointsOnExpiry,
       active: reward.active,
       value: rewardValueText(reward, shop.currencyCode),
-      limits: rewardLimitText(reward, shop.settings.pointsName),
+      limits: [rewardLimitText(reward, shop.settings.pointsName), tiers.find((tier) => tier.id === reward.minTierId)?.name.replace(/$/, " and above")].filter(Boolean).join(" · ") || null,
       redemptions: redemptions.get(reward.id) ?? 0,
     })),
   };
@@ -103,6 +106,7 @@ const FIELD_LABELS: Record<string, string> = {
   limitPerCustomer: "Times per customer",
   limitPeriodDays: "Period",
   minimumBalance: "Minimum balance",
+  minTierId: "For tier",
   returnPointsOnExpiry: "Give points back",
   active: "Show on the storefront",
 };
@@ -121,6 +125,7 @@ interface Draft {
   limitPerCustomer: string;
   limitPeriodDays: string;
   minimumBalance: string;
+  minTierId: string;
   returnPointsOnExpiry: boolean;
   active: boolean;
 }
@@ -139,6 +144,7 @@ const NEW_REWARD: Draft = {
   limitPerCustomer: "",
   limitPeriodDays: "",
   minimumBalance: "",
+  minTierId: "",
   returnPointsOnExpiry: true,
   active: true,
 };
@@ -147,7 +153,7 @@ const NEW_REWARD: Draft = {
 const VALUE_FIELD: Record<string, string> = { AMOUNT_OFF: "amountOff", PERCENTAGE_OFF: "percentageOff", STORE_CREDIT: "storeCreditAmount", FREE_PRODUCT: "productVariantId" };
 
 export default function Rewards() {
-  const { rewards, currencyCode, pointsName, products } = useLoaderData<typeof loader>();
+  const { rewards, currencyCode, pointsName, products, tiers } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -163,6 +169,7 @@ export default function Rewards() {
     "limitPerCustomer",
     "limitPeriodDays",
     "minimumBalance",
+    tiers.length > 0 ? "minTierId" : "",
     draft?.kind === "STORE_CREDIT" ? "" : "minimumSubtotal",
     VALUE_FIELD[draft?.kind ?? ""] ?? "",
   ]);
@@ -243,6 +250,14 @@ export default function Rewards() {
                     <TextField label="Period" helpText="Days the limit counts back; empty: ever" type="number" min={1} suffix="days" {...field("limitPeriodDays")} />
                     <TextField label="Minimum balance" helpText={`The ${pointsName} a customer needs before redeeming; empty: the cost`} type="number" min={1} {...field("minimumBalance")} />
                   </FormLayout.Group>
+                  {tiers.length > 0 ? (
+                    <Select
+                      label="For tier"
+                      helpText="Only customers holding this tier or a higher one can redeem it"
+                      options={[{ label: "Every customer", value: "" }, ...tiers.map((tier) => ({ label: `${tier.name} and above`, value: tier.id }))]}
+                      {...field("minTierId")}
+                    />
+                  ) : null}
                   {isCredit ? null : (
                     <Checkbox
                       label={`Give the ${pointsName} back when a code expires unused`}
@@ -315,6 +330,7 @@ export default function Rewards() {
                             limitPerCustomer: reward.limitPerCustomer,
                             limitPeriodDays: reward.limitPeriodDays,
                             minimumBalance: reward.minimumBalance,
+                            minTierId: reward.minTierId,
                             returnPointsOnExpiry: reward.returnPointsOnExpiry,
                             active: reward.active,
                           })

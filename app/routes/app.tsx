@@ -27,6 +27,7 @@ export default function App() {
         </Link>
         <Link to="/app/dashboard">Dashboard</Link>
         <Link to="/app/program">Program</Link>
+        <Link to="/app/tiers">VIP tiers</Link>
         <Link to="/app/customers">Customers</Link>
         <Link to="/app/rewards">Rewards</Link>
         <Link to="/app/points-import">Import points</Link>

@@ -5,8 +5,9 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 
-import { pool } from "../db.server";
+import db, { pool } from "../db.server";
 import { storefrontAccount } from "../loyalty/storefront-account.server";
+import { storefrontTiers } from "../loyalty/tiers.server";
 import { accountError, verifiedAccountCustomer } from "../storefront/customer-account.server";
 
 export const loader = async ({ request, context }: LoaderFunctionArgs) => {
@@ -14,7 +15,8 @@ export const loader = async ({ request, context }: LoaderFunctionArgs) => {
   if (customer instanceof Response) return customer;
   const account = await storefrontAccount(pool, customer.shop, customer.customerGid);
   if (!account) return accountError(request, 404, "This shop's rewards program is not available.");
-  return customer.cors(Response.json(account, { headers: { "Cache-Control": "private, no-store" } }));
+  const tiers = await storefrontTiers(db, customer.shop, customer.customerGid, new Date());
+  return customer.cors(Response.json({ ...account, ...tiers }, { headers: { "Cache-Control": "private, no-store" } }));
 };
 
 // The loader also answers a preflight (OPTIONS), through verifiedAccountCustomer; other methods get a readable 405.

@@ -5,8 +5,9 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 
-import { pool } from "../db.server";
+import db, { pool } from "../db.server";
 import { storefrontAccount } from "../loyalty/storefront-account.server";
+import { storefrontTiers } from "../loyalty/tiers.server";
 import { proxyError, verifiedShopper } from "../storefront/app-proxy.server";
 
 const CUSTOMER_CACHE = "private, no-store";
@@ -18,5 +19,6 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   if (shopper instanceof Response) return shopper;
   const account = await storefrontAccount(pool, shopper.shop, shopper.customerGid);
   if (!account) return proxyError(404, "This shop's rewards program is not available.");
-  return Response.json(account, { headers: { "Cache-Control": shopper.customerGid ? CUSTOMER_CACHE : GUEST_CACHE } });
+  const tiers = await storefrontTiers(db, shopper.shop, shopper.customerGid, new Date());
+  return Response.json({ ...account, ...tiers }, { headers: { "Cache-Control": shopper.customerGid ? CUSTOMER_CACHE : GUEST_CACHE } });
 };

@@ -63,6 +63,7 @@ export async function liveSinceInstall(options: LivedInOptions): Promise<LivedIn
   // The install happened when the history says: orders after it earn points and follow-ups.
   await database.query(`UPDATE "Shop" SET "installedAt" = $1 WHERE domain = $2`, [options.installedAt, shop]);
   await turnOnFollowUps(options);
+  await defineTierLadder(options);
 
   const before = devStore.store.orders().length;
   player.playUntil(options.now);
@@ -133,6 +134,27 @@ async function giveFeedback({ devStore }: LivedInOptions) {
       body: JSON.stringify({ score, comment }),
     });
     if (!response.ok) throw new Error(`Feedback from ${customer.id} failed: ${response.status} ${await response.text()}`);
+  }
+}
+
+/**
+ * The merchant's VIP ladder, saved through the VIP tiers page's own action with a session token:
+ * tiers by lifetime amount spent, Bronze, Silver and Gold, each earning more on spend than the last.
+ */
+export const DEMO_TIERS = [
+  { name: "Bronze", threshold: "50", multiplierPercent: "100", entryRewardPoints: "0", benefits: "Early access to new blends" },
+  { name: "Silver", threshold: "200", multiplierPercent: "125", entryRewardPoints: "100", benefits: "1.25x points on every order" },
+  { name: "Gold", threshold: "500", multiplierPercent: "150", entryRewardPoints: "250", benefits: "1.5x points and free shipping rewards" },
+];
+
+async function defineTierLadder({ devStore, appUrl }: LivedInOptions) {
+  const url = `${appUrl}/app/tiers?_data=${encodeURIComponent("routes/app.tiers")}`;
+  const headers = { Authorization: `Bearer ${devStore.sessionToken()}`, "User-Agent": DESKTOP_USER_AGENT, "Content-Type": "application/x-www-form-urlencoded" };
+  const forms = [{ intent: "program", tierBasis: "AMOUNT_SPENT", tierWindowMonths: "", tierRetentionDays: "30" }, ...DEMO_TIERS.map((tier) => ({ intent: "save-tier", ...tier }))];
+  for (const form of forms) {
+    const saved = await fetch(url, { method: "POST", headers, body: new URLSearchParams(form) });
+    const answer = (await saved.json()) as { ok: boolean; errors?: Record<string, string> };
+    if (!saved.ok || !answer.ok) throw new Error(`Saving the VIP tiers failed: ${saved.status} ${JSON.stringify(answer)}`);
   }
 }
 

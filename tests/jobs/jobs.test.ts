@@ -98,6 +98,7 @@ describe("the catalog", () => {
       "customer-segments": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
       "birthday-points": { schedule: "hourly, for each shop that needs it", singleRunner: "per-shop" },
       "shopify-writes": { schedule: "every 5 s, for each shop that needs it", singleRunner: "per-shop" },
+      "tier-recompute": { schedule: "daily, for each shop that needs it", singleRunner: "per-shop" },
     });
   });
 
@@ -106,8 +107,8 @@ describe("the catalog", () => {
     // The embedded database belongs to the app: it runs everything itself.
     expect(jobsForProcess("app", settings)).toEqual({ jobs: [...JOB_NAMES], wokenOnly: [] });
     expect(jobsForProcess("app", { ...settings, DATABASE_URL: "postgresql://db/app" })).toEqual({
-      jobs: ["webhook-inbox", "report-rebuild", "history-import", "customer-segments"],
-      wokenOnly: ["report-rebuild", "customer-segments"],
+      jobs: ["webhook-inbox", "report-rebuild", "history-import", "customer-segments", "tier-recompute"],
+      wokenOnly: ["report-rebuild", "customer-segments", "tier-recompute"],
     });
     expect(jobsForProcess("app", { ...settings, DATABASE_URL: "postgresql://db/app", PROCESS_WEBHOOKS_IN_APP: false }).jobs).not.toContain("webhook-inbox");
   });

@@ -79,7 +79,7 @@ function Balance({ account }: { account: LoyaltyAccount }) {
         {account.tier ? (
           <s-stack direction="inline" gap="small" alignItems="center">
             <s-badge tone="neutral">{t("balance.tier", { tier: account.tier.name })}</s-badge>
-            {account.tier.next ? <s-text color="subdued">{t("balance.next_tier", { points: points(account, account.tier.next.pointsToGo), tier: account.tier.next.name })}</s-text> : null}
+            {account.tier.next ? <s-text color="subdued">{t("balance.next_tier", { points: account.tier.next.amountToGo ?? points(account, account.tier.next.pointsToGo), tier: account.tier.next.name })}</s-text> : null}
           </s-stack>
         ) : null}
       </s-stack>

@@ -8,12 +8,9 @@ import { APP_URL } from "./app-url";
 
 /**
  * The account the page shows: the storefront widget's (storefrontAccount, which carries the birthday
- * when the program gives birthday points), plus what the program may add later. A section is shown only when the app's answer carries its field.
+ * when the program gives birthday points, and the tier when it has tiers). A section is shown only when the app's answer carries its field.
  */
-export interface LoyaltyAccount extends StorefrontAccount {
-  /** The customer's tier, once the program has tiers. */
-  tier?: { name: string; next: { name: string; pointsToGo: number } | null } | null;
-}
+export type LoyaltyAccount = StorefrontAccount;
 
 export type RedeemAnswer =
   | { ok: true; code: string; reward: string; endsAt: string; account: LoyaltyAccount }
