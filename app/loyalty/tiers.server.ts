@@ -12,6 +12,8 @@ import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { formatAmount, parseAmount } from "../orders/money";
 import { completedPurchaseSql, countedOrderSql, keptPurchaseSql, paidSql } from "../orders/vocabulary.server";
 import { ORDER_SALES_SQL } from "../reports/metrics";
+import { flowCustomerId } from "../shop-tools/flow-triggers";
+import { enqueueCustomerRecords, enqueueFlowTrigger } from "../shop-tools/outbox.server";
 import { appendCustomersLedgerEntries } from "./ledger.server";
 import type { PlannedEntry } from "./points-rules";
 import {
@@ -217,9 +219,20 @@ async function recordTierChange(
   change: { shopId: string; customerId: string; from: TierStep | null; to: TierStep | null; reason: "EARNED" | "DOWNGRADED" | "REFUND" | "OVERRIDE" | "OVERRIDE_CLEARED"; note: string | null; now: Date },
 ): Promise<void> {
   const { shopId, customerId, from, to, reason, note, now } = change;
-  await tx.tierChange.create({
+  const recorded = await tx.tierChange.create({
     data: { shopId, customerId, fromTierId: from?.id ?? null, fromTierName: from?.name ?? null, toTierId: to?.id ?? null, toTierName: to?.name ?? null, reason, note, createdAt: now },
+    select: { id: true, customer: { select: { shopifyId: true } } },
   });
+  // Shopify's own tools hear of it in the same transaction: the customer's record (the tier metafield
+  // and tag) is queued again, and Flow's "tier changed" is sent once per change (keyed by it).
+  await enqueueCustomerRecords(tx, shopId, [customerId]);
+  await enqueueFlowTrigger(
+    tx,
+    shopId,
+    "tier-changed",
+    { customer_id: flowCustomerId(recorded.customer.shopifyId), Tier: to?.name ?? "", "Previous tier": from?.name ?? "" },
+    `tier-change:${recorded.id}`,
+  );
   await tx.customerTier.upsert({
     where: { customerId },
     create: { customerId, shopId, tierId: to?.id ?? null, computedAt: now },

@@ -1,15 +1,13 @@
 /**
- * The one place Shopify's tools read a customer's VIP tier from (the `tier` metafield, the tier tag).
- *
- * The tiers feature will export `customerTiers(db, shopId, customerIds)` from app/loyalty/tiers.server.ts.
- * Until it does, nobody has a tier here, so no `tier` metafield and no tier tag is written. To wire it:
- * import that function and return `customerTiers(db, shopId, customerIds)` below; the tiers feature
- * queues the changed customers' records (enqueueCustomerRecords) and sends "tier changed"
- * (enqueueFlowTrigger with the "tier-changed" handle) in the transaction that changes a tier.
+ * The one place Shopify's tools read a customer's VIP tier from (the `tier` metafield, the tier tag):
+ * the tier each customer holds now, as the tiers feature keeps it (app/loyalty/tiers.server.ts). A tier
+ * change queues the customer's record and the "tier changed" Flow trigger in its own transaction
+ * (`recordTierChange` there), so the job that writes the record reads the new tier here.
  */
 import type { Db } from "../database/transaction";
+import { customerTiers } from "../loyalty/tiers.server";
 
 export type CustomerTier = { name: string } | null;
 export type TierReader = (db: Db, shopId: string, customerIds: string[]) => Promise<Map<string, CustomerTier>>;
 
-export const customerTiersForShopify: TierReader = async (_db, _shopId, customerIds) => new Map(customerIds.map((id) => [id, null]));
+export const customerTiersForShopify: TierReader = (db, shopId, customerIds) => customerTiers(db, shopId, customerIds);

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { adjustPoints, appendLedgerEntries } from "../../app/loyalty/ledger.server";
+import { customerTiers, recomputeAllShopTiers, saveTier, saveTierProgram } from "../../app/loyalty/tiers.server";
 import { updateProgramSettings } from "../../app/loyalty/settings.server";
 import { FlowPayloadError, enqueueCustomerRecords, enqueueFlowTrigger } from "../../app/shop-tools/outbox.server";
 import type { CustomerTier, TierReader } from "../../app/shop-tools/customer-tiers.server";
@@ -87,7 +88,7 @@ describe("the points balance on the customer record", () => {
     await flush(calls);
     expect(calls.filter((call) => call === "metafieldsSet")).toHaveLength(1);
     expect(balanceMetafield(gid)).toMatchObject({ type: "number_integer", value: "165" });
-    // No tier module yet: no tier metafield.
+    // No tier ladder: no tier metafield.
     expect(tierMetafield(gid)).toBeUndefined();
     expect(await app.db.shopifyWrite.count({ where: { customerId: id, kind: "CUSTOMER_RECORD" } })).toBe(0);
   });
@@ -226,6 +227,30 @@ describe("Flow triggers", () => {
     expect(runsFor(numericId).filter((run) => run.handle === "tier-changed")).toEqual([
       { handle: "tier-changed", payload: { customer_id: numericId, Tier: "Gold", "Previous tier": "Silver" }, receivedAt: expect.any(String) },
     ]);
+  });
+});
+
+describe("the VIP tier, from the tiers the merchant defined", () => {
+  it("writes the tier a customer reaches to their record and sends Flow's tier changed once", async () => {
+    const { gid, id, numericId } = await shopper();
+    await adjust(id, 150);
+    await flush();
+    expect(tierMetafield(gid)).toBeUndefined();
+    // The merchant defines a ladder by points earned: Insider from 200 (the welcome 100 and the 150 given by hand are earned points).
+    expect(await saveTierProgram(app.db, shopId, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+    expect(await saveTier(app.db, shopId, null, { name: "Insider", threshold: "200", multiplierPercent: "100", entryRewardPoints: "0", benefits: "" })).toEqual({ ok: true });
+    await recomputeAllShopTiers(app.db, shopId, new Date());
+    const held = (await customerTiers(app.db, shopId, [id])).get(id);
+    expect(held).toEqual({ name: "Insider" });
+
+    await flush();
+    expect(tierMetafield(gid)).toMatchObject({ type: "single_line_text_field", value: "Insider" });
+    const changed = store().flowTriggerRuns().filter((run) => run.handle === "tier-changed" && run.payload.customer_id === numericId);
+    expect(changed).toEqual([{ handle: "tier-changed", payload: { customer_id: numericId, Tier: "Insider", "Previous tier": "" }, receivedAt: expect.any(String) }]);
+    // Recomputing again changes nothing: no second trigger.
+    await recomputeAllShopTiers(app.db, shopId, new Date());
+    await flush();
+    expect(store().flowTriggerRuns().filter((run) => run.handle === "tier-changed" && run.payload.customer_id === numericId)).toHaveLength(1);
   });
 });
 
