@@ -10,8 +10,9 @@
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { reachableByMarketingEmailSql } from "../follow-ups/audience.server";
-import { followUpSender, type MailTransport } from "../follow-ups/mail.server";
+import type { MailTransport } from "../follow-ups/mail.server";
 import { followUpSettings, refreshMarketingConsent } from "../follow-ups/schedule.server";
+import { deliverTest, testAddress, testUnsubscribeUrl } from "../follow-ups/test-send.server";
 import { logger } from "../logger.server";
 import { campaignAttribution } from "../reports/program-earnings.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
@@ -246,25 +247,16 @@ export async function sendTestCampaign(input: {
     db.shop.findUniqueOrThrow({ where: { id: shopId }, select: { name: true, domain: true, email: true, contactEmail: true, ianaTimezone: true, currencyCode: true } }),
     followUpSettings(db, shopId),
   ]);
-  const to = shop.email ?? shop.contactEmail;
+  const to = testAddress(shop);
   if (!to) throw new CampaignRefusedError("The shop has no email address to send a test to");
   const name = shop.name ?? shop.domain;
   const email = previewCampaignEmail(
     input.campaign,
     { name, domain: shop.domain, timezone: shop.ianaTimezone, currencyCode: shop.currencyCode },
     settings,
-    // A test's link unsubscribes nobody: it opens the page that says the link is not valid.
-    new URL("/follow-ups/unsubscribe?token=test", input.appUrl).toString(),
+    testUnsubscribeUrl(input.appUrl),
     now,
   );
-  await input.transport.send({
-    ...followUpSender(settings, { name, contactEmail: shop.contactEmail }, input.defaultFromAddress),
-    to,
-    subject: `[Test] ${email.subject}`,
-    html: email.html,
-    text: email.text,
-    messageId: `<campaign-test.${now.getTime()}.${shopId}@${new URL(input.appUrl).hostname}>`,
-    headers: { "X-Follow-Up-Kind": "CAMPAIGN", "X-Follow-Up-Test": "yes", "Auto-Submitted": "auto-generated" },
-  });
+  await deliverTest({ ...input, settings, shop: { name, contactEmail: shop.contactEmail }, to, kind: "CAMPAIGN", email, messageIdPart: "campaign-test" });
   return { to };
 }

@@ -5,8 +5,8 @@
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { followUpSender, type MailTransport } from "./mail.server";
-import type { FollowUpKind } from "./rules";
-import { followUpSettings } from "./schedule.server";
+import type { FollowUpKind, SendKind } from "./rules";
+import { followUpSettings, type FollowUpSettings } from "./schedule.server";
 import { recordTestSend } from "./settings.server";
 import { previewEmail } from "./settings";
 
@@ -25,26 +25,53 @@ export async function sendTestFollowUp(input: {
     followUpSettings(db, shopId),
     db.orderLineItem.findFirst({ where: { order: { shopId }, productShopifyId: { not: null } }, orderBy: { order: { placedAt: "desc" } }, select: { title: true } }),
   ]);
-  const to = shop.email ?? shop.contactEmail;
+  const to = testAddress(shop);
   if (!to) throw new Error("The shop has no email address to send a test to");
   const name = shop.name ?? shop.domain;
   const email = previewEmail(
     kind,
     { name, domain: shop.domain, timezone: shop.ianaTimezone, productTitle: product?.title ?? null },
     settings,
-    // A test's link unsubscribes nobody: it opens the page that says the link is not valid.
-    new URL("/follow-ups/unsubscribe?token=test", input.appUrl).toString(),
+    testUnsubscribeUrl(input.appUrl),
     now,
   );
-  await input.transport.send({
-    ...followUpSender(settings, { name, contactEmail: shop.contactEmail }, input.defaultFromAddress),
-    to,
-    subject: `[Test] ${email.subject}`,
-    html: email.html,
-    text: email.text,
-    messageId: `<follow-up-test.${kind.toLowerCase()}.${now.getTime()}.${shopId}@${new URL(input.appUrl).hostname}>`,
-    headers: { "X-Follow-Up-Kind": kind, "X-Follow-Up-Test": "yes", "Auto-Submitted": "auto-generated" },
-  });
+  await deliverTest({ ...input, settings, shop: { name, contactEmail: shop.contactEmail }, to, kind, email, messageIdPart: `follow-up-test.${kind.toLowerCase()}` });
   await recordTestSend(db, shopId, kind, now);
   return { to };
+}
+
+/** Where a test goes: the merchant's own address (the shop's email, else its contact address), or null. */
+export function testAddress(shop: { email: string | null; contactEmail: string | null }): string | null {
+  return shop.email ?? shop.contactEmail;
+}
+
+/** A test's unsubscribe link unsubscribes nobody: it opens the page that says the link is not valid. */
+export function testUnsubscribeUrl(appUrl: string): string {
+  return new URL("/follow-ups/unsubscribe?token=test", appUrl).toString();
+}
+
+/** Sends a rendered test email (a follow-up kind's or a campaign's) from the sender customers would see, marked as a test. */
+export async function deliverTest(input: {
+  transport: MailTransport;
+  settings: FollowUpSettings;
+  shop: { name: string; contactEmail: string | null };
+  shopId: string;
+  to: string;
+  kind: SendKind;
+  email: { subject: string; html: string; text: string };
+  /** Names the test in its Message-ID (`<part>.<time>.<shop>@<app host>`). */
+  messageIdPart: string;
+  appUrl: string;
+  defaultFromAddress: string;
+  now: Date;
+}): Promise<void> {
+  await input.transport.send({
+    ...followUpSender(input.settings, input.shop, input.defaultFromAddress),
+    to: input.to,
+    subject: `[Test] ${input.email.subject}`,
+    html: input.email.html,
+    text: input.email.text,
+    messageId: `<${input.messageIdPart}.${input.now.getTime()}.${input.shopId}@${new URL(input.appUrl).hostname}>`,
+    headers: { "X-Follow-Up-Kind": input.kind, "X-Follow-Up-Test": "yes", "Auto-Submitted": "auto-generated" },
+  });
 }
