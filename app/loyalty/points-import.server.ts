@@ -7,18 +7,24 @@
 import { createHash } from "node:crypto";
 
 import { pointsImportLockKey } from "../database/lock-keys";
+import { lockSubjects } from "../database/subject-locks.server";
 import type { Db } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 import { appendCustomersLedgerEntries } from "./ledger.server";
 import { readPointsCsv, type PointsCsvProblem } from "./points-import";
+import { overrideTier, tierLadder } from "./tiers.server";
 
 export interface MatchedImportRow {
   line: number;
   customerId: string;
   /** What the merchant sees: the customer's name and email. */
   customerLabel: string;
+  /** The customer's Shopify id (their lock's subject). */
+  shopifyId: string;
   points: number;
   tierName: string | null;
+  /** The shop's VIP tier the row names (matched by name, any case), or null for none. */
+  tierId: string | null;
   /** Imported before (this file or another): applying adds nothing for it. */
   alreadyImported: boolean;
 }
@@ -48,6 +54,9 @@ export async function dryRunPointsImport(db: Db, shopId: string, csv: string): P
   // Two customers may share an email in Shopify; the oldest id wins, as the follow-ups' contact keys do.
   for (const customer of [...customers].sort((a, b) => a.shopifyId.localeCompare(b.shopifyId))) if (customer.email && !byEmail.has(customer.email)) byEmail.set(customer.email, customer);
   const byId = new Map(customers.map((customer) => [customer.shopifyId, customer]));
+  // A tier column names one of the shop's VIP tiers, whatever its case.
+  const tiers = await db.tier.findMany({ where: { shopId }, select: { id: true, name: true } });
+  const tierByName = new Map(tiers.map((tier) => [tier.name.toLowerCase(), tier.id]));
 
   const matched: MatchedImportRow[] = [];
   const unmatched: PointsCsvProblem[] = [...problems];
@@ -57,6 +66,11 @@ export async function dryRunPointsImport(db: Db, shopId: string, csv: string): P
     const customer = "email" in row.customer ? byEmail.get(row.customer.email) : byId.get(row.customer.shopifyId);
     if (!customer) {
       unmatched.push({ line: row.line, value, reason: "unknown customer: no customer of this shop has it" });
+      continue;
+    }
+    const tierId = row.tierName ? (tierByName.get(row.tierName.toLowerCase()) ?? null) : null;
+    if (row.tierName && !tierId) {
+      unmatched.push({ line: row.line, value, reason: `unknown tier "${row.tierName}": add it on the VIP tiers page first, or leave the tier empty` });
       continue;
     }
     const first = firstLineOf.get(customer.id);
@@ -71,6 +85,8 @@ export async function dryRunPointsImport(db: Db, shopId: string, csv: string): P
       customerLabel: [customer.name, customer.email].filter(Boolean).join(" · ") || customer.shopifyId,
       points: row.points,
       tierName: row.tierName,
+      tierId,
+      shopifyId: customer.shopifyId,
       alreadyImported: false,
     });
   }
@@ -86,8 +102,8 @@ export async function dryRunPointsImport(db: Db, shopId: string, csv: string): P
 }
 
 /**
- * Applies the file: one IMPORTED entry per matched row not imported before, and a record of the
- * import with its rows (the tier names kept as given). Returns the report as applied and the points added.
+ * Applies the file: one IMPORTED entry per matched row not imported before, the VIP tier a row names
+ * as the customer's override, and a record of the import with its rows (the tier names kept as given). Returns the report as applied and the points added.
  */
 export async function applyPointsImport(
   db: PrismaClient,
@@ -113,6 +129,17 @@ export async function applyPointsImport(
         },
       })),
     );
+    // A tier brought over becomes an override with its reason, in the customers' tier history; the
+    // previous program already rewarded reaching it, so it gives no entry reward. Already held: nothing.
+    const tiered = report.matched.filter((row) => row.tierId);
+    if (tiered.length > 0) {
+      await lockSubjects(tx, shopId, tiered.map((row) => row.shopifyId));
+      const ladder = await tierLadder(tx, shopId);
+      for (const row of tiered) {
+        const reason = `Imported from the previous program (${args.fileName.slice(0, 100)}, line ${row.line})`;
+        await overrideTier(tx, { shopId, customer: { id: row.customerId, shopifyId: row.shopifyId }, ladder, tierId: row.tierId, reason, now, entryRewards: false });
+      }
+    }
     const addedPoints = report.matched.reduce((sum, row) => sum + (row.alreadyImported ? 0 : row.points), 0);
     const record = await tx.pointsImport.create({
       data: {

@@ -256,24 +256,39 @@ export async function setTierOverride(db: PrismaClient, args: { shopId: string; 
   await db.$transaction(async (tx) => {
     await lockSubjects(tx, args.shopId, [customer.shopifyId]);
     const ladder = await tierLadder(tx, args.shopId);
-    const tier = args.tierId ? ladder?.tiers.find((t) => t.id === args.tierId) : null;
-    if (args.tierId && !tier) throw new TierOverrideError("No such tier in this shop");
-    const row = await tx.customerTier.findUnique({ where: { customerId: customer.id } });
-    if (!args.tierId && !row?.overrideTierId) return;
-    const from = row?.tierId ? (ladder?.tiers.find((t) => t.id === row.tierId) ?? null) : null;
-    await tx.customerTier.upsert({
-      where: { customerId: customer.id },
-      create: { customerId: customer.id, shopId: args.shopId, tierId: from?.id ?? null, computedAt: args.now, overrideTierId: tier?.id ?? null, overrideReason: tier ? reason : null, overrideAt: tier ? args.now : null },
-      update: { overrideTierId: tier?.id ?? null, overrideReason: tier ? reason : null, overrideAt: tier ? args.now : null },
-    });
-    if (tier) {
-      await recordTierChange(tx, { shopId: args.shopId, customerId: customer.id, from, to: tier, reason: "OVERRIDE", note: reason, now: args.now });
-      if (ladder) await appendCustomersLedgerEntries(tx, args.shopId, entryRewards(ladder, customer.id, from, tier, args.now).map((entry) => ({ customerId: customer.id, entry })));
-    } else {
-      // Cleared: the customer holds what they earned again, recorded as the clearing (even when it is the same tier).
-      await recomputeCustomerTiers(tx, args.shopId, [customer], args.now, ladder, { clearedOverride: { note: reason || null } });
-    }
+    await overrideTier(tx, { shopId: args.shopId, customer, ladder, tierId: args.tierId, reason, now: args.now, entryRewards: true });
   });
+}
+
+/**
+ * Puts a customer (locked by the caller) in a tier whatever they earned, or clears the override
+ * (tierId null), in the caller's transaction: the merchant's override, or a tier brought over by a
+ * balance import (`entryRewards: false`: the previous program already rewarded reaching it). Setting
+ * the override the customer already has changes nothing.
+ */
+export async function overrideTier(
+  tx: Tx,
+  args: { shopId: string; customer: { id: string; shopifyId: string }; ladder: TierLadder | null; tierId: string | null; reason: string; now: Date; entryRewards: boolean },
+): Promise<void> {
+  const { shopId, customer, ladder, reason, now } = args;
+  const tier = args.tierId ? ladder?.tiers.find((t) => t.id === args.tierId) : null;
+  if (args.tierId && !tier) throw new TierOverrideError("No such tier in this shop");
+  const row = await tx.customerTier.findUnique({ where: { customerId: customer.id } });
+  if (!args.tierId && !row?.overrideTierId) return;
+  if (tier && row?.overrideTierId === tier.id) return;
+  const from = row?.tierId ? (ladder?.tiers.find((t) => t.id === row.tierId) ?? null) : null;
+  await tx.customerTier.upsert({
+    where: { customerId: customer.id },
+    create: { customerId: customer.id, shopId, tierId: from?.id ?? null, computedAt: now, overrideTierId: tier?.id ?? null, overrideReason: tier ? reason : null, overrideAt: tier ? now : null },
+    update: { overrideTierId: tier?.id ?? null, overrideReason: tier ? reason : null, overrideAt: tier ? now : null },
+  });
+  if (tier) {
+    await recordTierChange(tx, { shopId, customerId: customer.id, from, to: tier, reason: "OVERRIDE", note: reason, now });
+    if (ladder && args.entryRewards) await appendCustomersLedgerEntries(tx, shopId, entryRewards(ladder, customer.id, from, tier, now).map((entry) => ({ customerId: customer.id, entry })));
+  } else {
+    // Cleared: the customer holds what they earned again, recorded as the clearing (even when it is the same tier).
+    await recomputeCustomerTiers(tx, shopId, [customer], now, ladder, { clearedOverride: { note: reason || null } });
+  }
 }
 
 /** A customer's tier as the admin, the widget and the account page show it. */

@@ -11,7 +11,8 @@
  * once in time order, one delivery at a time; once shuffled, every delivery one to three times (a
  * repeat under Shopify's same event id or as a separate event), 16 in flight. Both must end with the
  * same balances, the same net points per customer, order and reason, the same live follow-ups and the
- * same report rows; the win-back, timed by each customer's own rhythm and swept after both, included.
+ * same report rows and the same VIP tiers (a ladder by amount spent, its multiplier and entry rewards);
+ * the win-back, timed by each customer's own rhythm and swept after both, included.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recomputeShopPredictions } from "../../app/customers/next-order.server";
 import { setReplenishmentInterval, sweepWinBacks } from "../../app/follow-ups/schedule.server";
 import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
+import { saveTier, saveTierProgram } from "../../app/loyalty/tiers.server";
 import { rebuildReports } from "../../app/reports/aggregates.server";
 import { added, deliveriesOf, history, idsFor, outcome, referralsBeforeDeliveries, reportDays, type Delivery } from "../support/order-histories";
 import { startTestApp, type TestApp } from "../support/test-app";
@@ -42,6 +44,11 @@ beforeAll(async () => {
   // Win-back timed by each customer's own rhythm (their predicted gap, else the shop's): swept after each run's deliveries.
   await setFollowUpKindEnabled(app.db, shopId, "WIN_BACK", true, new Date());
   await app.db.followUpSettings.update({ where: { shopId }, data: { winBackTiming: "RHYTHM", winBackGraceFactor: 1.5 } });
+  // VIP tiers by amount spent (the orders are 10.00 to 80.00): the multiplier by the tier held at each
+  // order's placement, the entry rewards and the tier held must converge too.
+  expect(await saveTierProgram(app.db, shopId, { tierBasis: "AMOUNT_SPENT", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+  expect(await saveTier(app.db, shopId, null, { name: "Silver", threshold: "60", multiplierPercent: "150", entryRewardPoints: "50", benefits: "" })).toEqual({ ok: true });
+  expect(await saveTier(app.db, shopId, null, { name: "Gold", threshold: "150", multiplierPercent: "200", entryRewardPoints: "100", benefits: "" })).toEqual({ ok: true });
   // The report rows are kept up to date from here on, so each delivery's changes to them are compared.
   await rebuildReports(app.db, shopId);
 }, 120_000);

@@ -14,6 +14,7 @@ import { PrismaClient } from "../../app/generated/prisma/client";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { MAX_IMPORT_ROWS, PointsCsvError, readPointsCsv } from "../../app/loyalty/points-import";
 import { applyPointsImport, dryRunPointsImport } from "../../app/loyalty/points-import.server";
+import { customerTiers, saveTier, saveTierProgram, tierHistory } from "../../app/loyalty/tiers.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -42,6 +43,10 @@ beforeAll(async () => {
   // Only in the other shop: the same email must not match there from this shop, nor this shop's from there.
   people.zoe = await customerOf(otherShop.id, "zoe@example.com", "Zoe");
   people.otherAna = await customerOf(otherShop.id, "ana@example.com", "Ana");
+  // The shop's VIP ladder, which the file's tier column names (in another case, as exports write it).
+  expect(await saveTierProgram(db, shop.id, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+  expect(await saveTier(db, shop.id, null, { name: "Silver", threshold: "500", multiplierPercent: "100", entryRewardPoints: "25", benefits: "" })).toEqual({ ok: true });
+  expect(await saveTier(db, shop.id, null, { name: "GOLD", threshold: "2000", multiplierPercent: "150", entryRewardPoints: "100", benefits: "" })).toEqual({ ok: true });
 }, 60_000);
 afterAll(async () => {
   await db?.$disconnect();
@@ -94,6 +99,14 @@ describe("the dry run", () => {
   });
 });
 
+describe("a tier the shop does not have", () => {
+  it("leaves the row unmatched with the reason, so nothing of it is applied", async () => {
+    const report = await dryRunPointsImport(db, shop.id, "email,points,tier\nana@example.com,10,Platinum\nben@example.com,20,silver\n");
+    expect(report.unmatched).toEqual([{ line: 2, value: "ana@example.com", reason: 'unknown tier "Platinum": add it on the VIP tiers page first, or leave the tier empty' }]);
+    expect(report.matched.map(({ line, tierName, tierId }) => ({ line, tierName, tierId }))).toEqual([{ line: 3, tierName: "silver", tierId: expect.any(String) }]);
+  });
+});
+
 describe("applying", () => {
   it("adds one IMPORTED entry per matched row and records the import with its tiers", async () => {
     const applied = await applyPointsImport(db, { shopId: shop.id, fileName: "smile-export.csv", csv: file(), now: NOW });
@@ -122,6 +135,19 @@ describe("applying", () => {
     expect(again.added).toBe(0);
     expect(await balanceOf("ana")).toBe(1200);
     expect(await db.pointsLedgerEntry.count({ where: { shopId: shop.id } })).toBe(3);
+  });
+
+  it("gives each row's tier as an override in the customer's tier history, once, without the tier's entry reward", async () => {
+    const held = await customerTiers(db, shop.id, [people.ana.id, people.ben.id, people.cy.id]);
+    expect(Object.fromEntries([...held].map(([id, tier]) => [id, tier?.name ?? null]))).toEqual({ [people.ana.id]: "GOLD", [people.ben.id]: null, [people.cy.id]: "Silver" });
+    const history = await tierHistory(db, shop.id, people.ana.id);
+    expect(history.map(({ reason, toTierName, note }) => ({ reason, toTierName, note }))).toEqual([
+      { reason: "OVERRIDE", toTierName: "GOLD", note: "Imported from the previous program (smile-export.csv, line 2)" },
+    ]);
+    expect(await db.pointsLedgerEntry.count({ where: { shopId: shop.id, reason: "TIER_ENTRY" } })).toBe(0);
+    // The file again (the next test applies it) keeps the one change.
+    await applyPointsImport(db, { shopId: shop.id, fileName: "smile-export.csv", csv: file(), now: NOW });
+    expect(await db.tierChange.count({ where: { customerId: people.ana.id } })).toBe(1);
   });
 
   it("the same row in another file adds nothing; a new row does", async () => {

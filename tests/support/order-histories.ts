@@ -12,6 +12,7 @@ import { expect } from "vitest";
 import type { PrismaClient } from "../../app/generated/prisma/client";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
 import { recordReferral } from "../../app/loyalty/referrals.server";
+import { customerTiers } from "../../app/loyalty/tiers.server";
 import type { TestApp } from "./test-app";
 import { samplePayload, sendWebhook, type SendWebhookOptions } from "./webhooks";
 
@@ -319,7 +320,11 @@ export async function outcome(db: PrismaClient, shopId: string, ids: Ids, plan: 
     )
     .sort();
 
-  return { balances, net, followUps, reportOrders, referrals, orders };
+  // The VIP tier each customer holds (none without a ladder).
+  const held = await customerTiers(db, shopId, customers.map((customer) => customer.id));
+  const tiers = Object.fromEntries(customers.map((customer) => [name(customer.shopifyId), held.get(customer.id)?.name ?? "-"]));
+
+  return { balances, net, followUps, reportOrders, referrals, orders, tiers };
 }
 
 /** The shop's day rows, to compare what each run added to them. */
