@@ -159,7 +159,7 @@ describe("the campaign form", () => {
         errors: {
           name: "is required",
           audience: "must be one of the listed audiences",
-          subject: "{{firstname}} is not a merge field. Use {{first_name}}, {{shop_name}}, {{points_balance}}, {{code}}, {{discount}}, {{code_expires}}, {{reorder_link}}",
+          subject: "{{firstname}} is not a merge field. Use {{first_name}}, {{shop_name}}, {{points_balance}}, {{tier}}, {{code}}, {{discount}}, {{code_expires}}, {{reorder_link}}",
           body: "is required",
           discountValue: "must be a whole number",
           discountValidDays: "must be a whole number",

@@ -316,7 +316,8 @@ describe("storefront widget", () => {
     // My rewards: the unused code with its end date, copy and apply; used and expired ones marked.
     const mine = dialog.getByRole("region", { name: "My rewards" }).getByRole("listitem");
     const spring = mine.filter({ hasText: "BEAN-SPRING-5" });
-    const endDate = new Intl.DateTimeFormat("en", { dateStyle: "medium" }).format(new Date(proxyApp.accounts.get(String(legacyResourceId(maya)))!.myRewards[0].endsAt));
+    // Dates are the shop's (Pacific/Auckland): after 11:00 UTC its day is already tomorrow.
+    const endDate = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: PROGRAM.timezone }).format(new Date(proxyApp.accounts.get(String(legacyResourceId(maya)))!.myRewards[0].endsAt));
     await expect(spring.innerText()).resolves.toContain(`Use by ${endDate}`);
     await expect(spring.getByRole("link", { name: "Apply to cart" }).getAttribute("href")).resolves.toBe("/discount/BEAN-SPRING-5?redirect=%2Fcart");
     await expect(mine.filter({ hasText: "BEAN-WINTER-10" }).innerText()).resolves.toContain("Expired");
