@@ -61,10 +61,11 @@ describe("the loyalty page in the customer's account", () => {
 
     const extension = page.frameLocator("iframe.customer-account-extension");
     await extension.getByRole("heading", { name: "Rewards", level: 1 }).waitFor();
-    await expect(extension.getByText("Hi Maya, here is what your points can do.").isVisible()).resolves.toBe(true);
+    // Visible, waited for (the page renders in steps as its answer arrives).
+    await extension.getByText("Hi Maya, here is what your points can do.").waitFor();
     const balance = extension.getByRole("heading", { name: "1,500 points", exact: true });
     await balance.waitFor();
-    await expect(extension.getByText(`Order ${order.name}`).isVisible()).resolves.toBe(true);
+    await extension.getByText(`Order ${order.name}`).waitFor();
     await screenshot(page, "customer-account-page");
 
     // Redeem the $5 off: the code is shown, the balance drops, the code is in the shop for Maya only.
@@ -82,8 +83,8 @@ describe("the loyalty page in the customer's account", () => {
     await expect(extension.getByRole("button", { name: "Redeem 10% off your order" }).isDisabled()).resolves.toBe(false);
     await extension.getByRole("button", { name: "Redeem 10% off your order" }).click();
     await extension.getByRole("heading", { name: "0 points", exact: true }).waitFor();
-    await expect(extension.getByRole("button", { name: "Redeem Free shipping" }).isDisabled()).resolves.toBe(true);
     await extension.getByText("800 points more to go").waitFor();
+    await expect.poll(() => extension.getByRole("button", { name: "Redeem Free shipping" }).isDisabled()).toBe(true);
 
     // The referral link copies to the clipboard.
     const referral = extension.getByRole("region", { name: "Refer a friend" });
