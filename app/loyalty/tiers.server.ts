@@ -504,15 +504,19 @@ export type TierToGo = { name: string; pointsToGo: number; amountToGo?: string }
 
 /** The shop's tiers for a shopper (customerId null: a guest); null when the shop has no tiers. */
 export async function storefrontTiers(db: Db, shopDomain: string, customerGid: string | null, now: Date): Promise<StorefrontTiers | null> {
-  const shop = await db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true, currencyCode: true, settings: { select: { pointsName: true } } } });
-  if (!shop) return null;
-  const customer = customerGid
-    ? await db.customer.findFirst({ where: { shopId: shop.id, shopifyId: customerGid, deletedAt: null, redactedAt: null }, select: { id: true, shopifyId: true } })
-    : null;
+  // Every storefront and account request asks: one plain statement answers a shop without tiers.
+  const [shop] = await db.$queryRaw<{ id: string; currencyCode: string; pointsName: string | null; customerId: string | null; hasTiers: boolean }[]>`
+    SELECT s.id, s."currencyCode", p."pointsName", c.id AS "customerId", EXISTS (SELECT 1 FROM "Tier" t WHERE t."shopId" = s.id) AS "hasTiers"
+      FROM "Shop" s
+      LEFT JOIN "ProgramSettings" p ON p."shopId" = s.id
+      LEFT JOIN "Customer" c ON c."shopId" = s.id AND c."shopifyId" = ${customerGid} AND c."deletedAt" IS NULL AND c."redactedAt" IS NULL
+     WHERE s.domain = ${shopDomain}`;
+  if (!shop?.hasTiers) return null;
+  const customer = shop.customerId && customerGid ? { id: shop.customerId, shopifyId: customerGid } : null;
   const ladder = await tierLadder(db, shop.id);
   if (!ladder) return null;
   const money = (amount: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: shop.currencyCode }).format(amount);
-  const pointsName = shop.settings?.pointsName ?? "points";
+  const pointsName = shop.pointsName ?? "points";
   const tiers = sortedLadder(ladder.tiers).map((tier) => ({
     name: tier.name,
     benefits: tier.benefits ?? "",
