@@ -2,13 +2,15 @@
  * The customer account extension against the real app in headless Chromium, on the dev store's
  * customer account pages: a customer signs in on the storefront, opens Rewards from their account and
  * sees their balance, redeems a reward and sees the code (which exists in the shop), copies their
- * referral link, and opens an order's status page, which says what the order earned.
+ * referral link, and opens an order's status page, which says what the order earned; with VIP tiers,
+ * the tier the customer holds and what the next one takes.
  */
 import { randomUUID } from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { adjustPoints } from "../../app/loyalty/ledger.server";
+import { recomputeAllShopTiers, saveTier, saveTierProgram } from "../../app/loyalty/tiers.server";
 import { DESKTOP_USER_AGENT, launchBrowser, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
@@ -129,6 +131,33 @@ describe("the loyalty page in the customer's account", () => {
     await page.getByRole("button", { name: /Bo Sand/ }).click();
     const response = await page.goto(`${app.devStore.storefrontUrl}${orderPath}`);
     expect(response?.status()).toBe(404);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+  it("shows the VIP tier the customer holds and what the next one takes, once the shop has tiers", async () => {
+    const store = app.devStore.store;
+    const kim = store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Kim", lastName: "Park", hasAccount: true });
+    await app.devStore.webhooks.idle();
+    const stored = await app.db.customer.findUniqueOrThrow({ where: { shopId_shopifyId: { shopId, shopifyId: kim.id } } });
+    // Tiers by points earned: Kim's welcome 100 + 200 given by hand reach Silver (250), not Gold (1,000).
+    await adjustPoints(app.db, { shopId, customerId: stored.id, points: 200, reason: "Thanks for being here", now: new Date() });
+    expect(await saveTierProgram(app.db, shopId, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+    expect(await saveTier(app.db, shopId, null, { name: "Silver", threshold: "250", multiplierPercent: "100", entryRewardPoints: "0", benefits: "" })).toEqual({ ok: true });
+    expect(await saveTier(app.db, shopId, null, { name: "Gold", threshold: "1000", multiplierPercent: "150", entryRewardPoints: "0", benefits: "" })).toEqual({ ok: true });
+    await recomputeAllShopTiers(app.db, shopId, new Date());
+
+    const context = await browser.newContext({ userAgent: DESKTOP_USER_AGENT, viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(app.devStore.storefrontUrl);
+    await page.getByText("Signed in as").click();
+    await page.getByRole("button", { name: /Kim Park/ }).click();
+    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByRole("navigation", { name: "Account pages" }).getByRole("link", { name: "Rewards" }).click();
+    const extension = page.frameLocator("iframe.customer-account-extension");
+    await extension.getByText("Tier: Silver").waitFor();
+    await extension.getByText("700 points to Gold").waitFor();
+    await screenshot(page, "customer-account-tier");
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 60_000);
