@@ -8,6 +8,7 @@ import type { Browser, FrameLocator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { pointsBalance } from "../../app/loyalty/ledger.server";
+import { customerTiers, saveTier, saveTierProgram } from "../../app/loyalty/tiers.server";
 import { launchBrowser, openEmbeddedAdmin, screenshot } from "../support/browser";
 import { startTestApp, type TestApp } from "../support/test-app";
 
@@ -20,6 +21,9 @@ beforeAll(async () => {
   app = await startTestApp();
   shopId = await app.installAndImportHistory();
   await app.db.programSettings.update({ where: { shopId }, data: { welcomePoints: 0 } });
+  // The file's tier column names the shop's Gold tier.
+  expect(await saveTierProgram(app.db, shopId, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+  expect(await saveTier(app.db, shopId, null, { name: "Gold", threshold: "5000", multiplierPercent: "150", entryRewardPoints: "0", benefits: "" })).toEqual({ ok: true });
   app.devStore.store.createCustomer({ email: emails.ada, firstName: "Ada", lastName: "Moss", hasAccount: true });
   app.devStore.store.createCustomer({ email: emails.bo, firstName: "Bo", lastName: "Reed", hasAccount: true });
   await app.devStore.webhooks.idle();
@@ -70,6 +74,9 @@ describe("the Import points page", () => {
     await frame.getByText("Imported 1,500 points").waitFor();
     expect(await balanceOf(emails.ada)).toBe(1200);
     expect(await balanceOf(emails.bo)).toBe(300);
+    // Ada's row named the Gold tier: she holds it, by an override the import records.
+    const ada = await app.db.customer.findFirstOrThrow({ where: { shopId, email: emails.ada } });
+    expect((await customerTiers(app.db, shopId, [ada.id])).get(ada.id)).toEqual({ name: "Gold" });
     await expect(frame.getByText("old-app.csv", { exact: true }).first().isVisible()).resolves.toBe(true);
     await screenshot(page, "points-import-applied");
 
