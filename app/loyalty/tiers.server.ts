@@ -301,8 +301,15 @@ export interface CustomerTierView {
 }
 
 /** The customer's tier now, with the progress toward the next; null when the shop has no tiers. */
-export async function customerTierView(db: Db, shopId: string, customer: { id: string; shopifyId: string }, now: Date): Promise<CustomerTierView | null> {
-  const ladder = await tierLadder(db, shopId);
+export async function customerTierView(
+  db: Db,
+  shopId: string,
+  customer: { id: string; shopifyId: string },
+  now: Date,
+  /** The shop's ladder when the caller has read it already. */
+  knownLadder?: TierLadder | null,
+): Promise<CustomerTierView | null> {
+  const ladder = knownLadder === undefined ? await tierLadder(db, shopId) : knownLadder;
   if (!ladder) return null;
   const facts = (await customerFacts(db, shopId, ladder, [customer])).get(customer.id)!;
   const row = await db.customerTier.findUnique({ where: { customerId: customer.id } });
@@ -524,7 +531,7 @@ export async function storefrontTiers(db: Db, shopDomain: string, customerGid: s
     from: ladder.basis === "AMOUNT_SPENT" ? `${money(tier.threshold)} spent` : `${tier.threshold.toLocaleString("en-US")} ${pointsName} earned`,
   }));
   if (!customer) return { tiers, tier: null };
-  const view = await customerTierView(db, shop.id, customer, now);
+  const view = await customerTierView(db, shop.id, customer, now, ladder);
   if (!view) return { tiers, tier: null };
   const { next, remaining } = view.progress;
   const toGo: TierToGo | null = next
