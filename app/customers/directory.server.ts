@@ -4,6 +4,7 @@
  * query is scoped to the shop, so one shop never sees another's customers.
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import type { Db } from "../database/transaction";
 import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/ledger.server";
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
@@ -70,7 +71,7 @@ function healthSql(shopId: string, customer: string, thresholds: HealthThreshold
 }
 
 /** How many of the shop's customers (not erased nor deleted) show each colour now. */
-export async function customersByHealthColour(db: PrismaClient, shopId: string, thresholds: HealthThresholds, now: Date): Promise<Record<HealthColour, number>> {
+export async function customersByHealthColour(db: Db, shopId: string, thresholds: HealthThresholds, now: Date): Promise<Record<HealthColour, number>> {
   const rows = await db.$queryRaw<{ health: CustomerHealth; count: number }[]>`
     SELECT health, COUNT(*)::int AS count
       FROM (SELECT ${healthSql(shopId, "c", thresholds, now)} AS health FROM "Customer" c

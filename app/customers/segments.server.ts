@@ -113,7 +113,8 @@ export async function recomputeShopSegments(db: PrismaClient, shopId: string, no
         )
         INSERT INTO "SegmentState" ("shopId", "computedAt", customers)
         SELECT ${shopId}, ${now}, (SELECT COUNT(*)::int FROM per_customer)
-        ON CONFLICT ("shopId") DO UPDATE SET "computedAt" = EXCLUDED."computedAt", customers = EXCLUDED.customers
+        -- The customer base is counted again for these segments (base-figures.server.ts).
+        ON CONFLICT ("shopId") DO UPDATE SET "computedAt" = EXCLUDED."computedAt", customers = EXCLUDED.customers, figures = NULL
         RETURNING customers`;
       return state.customers;
     },
@@ -152,19 +153,26 @@ export interface ShopSegments {
   segments: SegmentFigures[];
 }
 
-/** Each segment's customers, revenue and repeat rate, from the stored segments (every segment listed, in SEGMENTS order). */
-export async function shopSegments(db: Db, shopId: string): Promise<ShopSegments> {
-  const [rows, state] = await Promise.all([
-    db.$queryRaw<{ segment: string; customers: number; revenue: string; repeat: number }[]>`
-      SELECT segment, COUNT(*)::int AS customers, ROUND(SUM(revenue), 2)::text AS revenue, COUNT(*) FILTER (WHERE orders >= 2)::int AS repeat
-        FROM "CustomerSegment" WHERE "shopId" = ${shopId} GROUP BY segment`,
-    db.segmentState.findUnique({ where: { shopId }, select: { computedAt: true } }),
-  ]);
+/** Each segment's customers, revenue and repeat rate, counted from the stored segments (every segment listed, in SEGMENTS order). */
+export async function segmentFigures(db: Db, shopId: string): Promise<SegmentFigures[]> {
+  const rows = await db.$queryRaw<{ segment: string; customers: number; revenue: string; repeat: number }[]>`
+    SELECT segment, COUNT(*)::int AS customers, ROUND(SUM(revenue), 2)::text AS revenue, COUNT(*) FILTER (WHERE orders >= 2)::int AS repeat
+      FROM "CustomerSegment" WHERE "shopId" = ${shopId} GROUP BY segment`;
   const bySegment = new Map(rows.map((row) => [row.segment, row]));
-  const segments = SEGMENTS.map((segment) => {
+  return SEGMENTS.map((segment) => {
     const row = bySegment.get(segment);
     if (!row) return { segment, customers: 0, revenue: "0.00", repeatRate: null };
     return { segment, customers: row.customers, revenue: row.revenue, repeatRate: ratio(row.repeat, row.customers) };
   });
+}
+
+/**
+ * Each segment's figures as of the last recompute: counted by the job right after it placed them
+ * (SegmentState.figures, base-figures.server.ts), or from the stored segments before that.
+ */
+export async function shopSegments(db: Db, shopId: string): Promise<ShopSegments> {
+  const state = await db.segmentState.findUnique({ where: { shopId }, select: { computedAt: true, figures: true } });
+  const kept = state?.figures as { segments?: SegmentFigures[] } | null | undefined;
+  const segments = Array.isArray(kept?.segments) ? kept.segments : await segmentFigures(db, shopId);
   return { computedAt: state?.computedAt.toISOString() ?? null, customers: segments.reduce((sum, s) => sum + s.customers, 0), segments };
 }

@@ -9,6 +9,7 @@
  * - "per-shop": one process at a time per shop (an advisory lock per job and shop).
  * - "global": one process at a time across all of them (an advisory lock per job); the others skip that round.
  */
+import { recordCustomerBaseFigures } from "../customers/base-figures.server";
 import { recomputeShopPredictions } from "../customers/next-order.server";
 import { recomputeShopSegments, SEGMENTS_EVERY_MS, segmentsWaitMs, shopsForSegments } from "../customers/segments.server";
 import { allowLongStatements } from "../database-timeouts.server";
@@ -26,6 +27,7 @@ import { runRedemptionUpkeep } from "../loyalty/redemption-upkeep.server";
 import { historyImportsToResume, pauseHistoryImports, resumeHistoryImport } from "../orders/history-import.server";
 import { rebuildShopReports } from "../reports/background-rebuild.server";
 import { shopsWithStaleReports } from "../reports/aggregates.server";
+import { shopsWithUnsummedPointsDays, sumClosedPointsDays } from "../reports/points-days.server";
 import type { AdminGraphql } from "../shopify/admin-graphql.server";
 import { sendShopifyWrites, shopsWithShopifyWrites } from "../shop-tools/shopify-writes.server";
 import { startWebhookInbox } from "../webhooks/inbox-processor.server";
@@ -222,16 +224,20 @@ export const JOBS: readonly JobDefinition[] = [
   {
     name: "report-rebuild",
     kind: "shop-rounds",
-    description: "Rebuilds the dashboard's report rows when they are missing or out of date",
+    description: "Rebuilds the dashboard's report rows when they are missing or out of date, and sums each day of the points ledger once it has closed",
     singleRunner: "per-shop",
     everyMs: () => 15 * SECOND,
     firstAfterMs: 0,
     shops: async ({ db }) => {
-      const ids = await shopsWithStaleReports(db);
+      const ids = [...new Set([...(await shopsWithStaleReports(db)), ...(await shopsWithUnsummedPointsDays(db))])];
       if (ids.length === 0) return [];
       return db.shop.findMany({ where: { id: { in: ids } }, select: { id: true, domain: true } });
     },
-    round: async ({ db }, shop) => ((await rebuildShopReports(db, shop.id)) ? "report rows rebuilt" : "report rows already current"),
+    async round({ db }, shop) {
+      if (await rebuildShopReports(db, shop.id)) return "report rows rebuilt";
+      const days = await sumClosedPointsDays(db, shop.id);
+      return days > 0 ? `points of ${days} closed day${days === 1 ? "" : "s"} summed` : "report rows already current";
+    },
   },
   {
     name: "history-import",
@@ -270,6 +276,8 @@ export const JOBS: readonly JobDefinition[] = [
       const customers = await recomputeShopSegments(db, shop.id, now());
       // The next-order predictions read the same orders and are wanted as soon as the segments.
       const predicted = await recomputeShopPredictions(db, shop.id, now());
+      // The dashboard's customer base (health colours, customers below zero, segment figures) for these segments.
+      await recordCustomerBaseFigures(db, shop.id, now());
       return `${customers} customer${customers === 1 ? "" : "s"} placed in segments, ${predicted} next order${predicted === 1 ? "" : "s"} predicted`;
     },
   },

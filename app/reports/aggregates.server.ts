@@ -5,8 +5,9 @@
  * - ReportOrder: one row per counted order, with the days of its customer's previous two counted
  *   orders (`prevDay`, `prev2Day`), its revenue, the customer's membership and first month.
  * - ReportWindow (runs of 2 and 3 consecutive orders of one customer by first and last day),
- *   ReportDay (orders, revenue, and the runs ending and starting on each day) and ReportCohort
- *   (customers by first month and month ordered) are aggregates of ReportOrder.
+ *   ReportDay (orders, revenue, and the runs ending and starting on each day), ReportCohort
+ *   (customers by first month and month ordered) and ReportCustomer (each customer's days ordered
+ *   on, a multirange: the customers of two windows of days apart) are aggregates of ReportOrder.
  *
  * For a period P, with N1 orders in P, N2 runs of 2 and N3 runs of 3 lying wholly in P: a customer
  * with k ≥ 1 orders in P has k, k−1 and max(k−2, 0) of them, so customers = N1 − N2 and customers
@@ -26,6 +27,7 @@ import type { Tx } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
+import { sumClosedPointsDays } from "./points-days.server";
 
 /** The local date of an order, DST-correct: "placedAt" is UTC without a zone. */
 const localDay = (timezone: string) => Prisma.sql`(o."placedAt" AT TIME ZONE 'UTC' AT TIME ZONE ${timezone})::date`;
@@ -131,6 +133,9 @@ async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, cust
   const after = new Map(desired.map((row) => [row.order_id, row]));
   const removed = existing.filter((row) => !after.has(row.order_id));
   const changed = desired.filter((row) => !before.has(row.order_id) || !same(before.get(row.order_id)!, row));
+  // Customers whose ReportOrder rows change (a changed buyer's old one too) get their days again.
+  const rowsChanged = new Set([...removed, ...changed].map((row) => row.customer));
+  for (const row of changed) if (before.has(row.order_id)) rowsChanged.add(before.get(row.order_id)!.customer);
   if (removed.length === 0 && changed.length === 0) return;
 
   const deltas = new AggregateDeltas();
@@ -142,8 +147,26 @@ async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, cust
     await tx.$executeRaw`DELETE FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${removed.map((row) => row.order_id)}::text[])`;
   }
   if (changed.length > 0) await writeReportOrders(tx, shopId, changed);
+  const counted = new Set(desired.map((row) => row.customer));
+  await writeReportCustomers(tx, shopId, desired.filter((row) => rowsChanged.has(row.customer)), [...rowsChanged].filter((customer) => !counted.has(customer)));
 
   await applyAggregateDeltas(tx, shopId, deltas);
+}
+
+/**
+ * The ReportCustomer rows of customers whose ReportOrder rows changed: their days again from
+ * `rows` (all their counted orders), and no row for those left without one (`gone`).
+ */
+async function writeReportCustomers(tx: Tx, shopId: string, rows: ReportOrderRow[], gone: string[]): Promise<void> {
+  if (gone.length > 0) await tx.$executeRaw`DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${gone}::text[])`;
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "ReportCustomer" ("shopId", "customerShopifyId", "firstDay", "lastDay", days)
+    SELECT ${shopId}, d.customer, MIN(d.day), MAX(d.day), range_agg(daterange(d.day, d.day + 1))
+      FROM unnest(${rows.map((row) => row.customer)}::text[], ${rows.map((row) => row.day)}::date[]) AS d(customer, day)
+     GROUP BY d.customer
+     ORDER BY d.customer
+    ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE SET "firstDay" = EXCLUDED."firstDay", "lastDay" = EXCLUDED."lastDay", days = EXCLUDED.days`;
 }
 
 async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[]): Promise<void> {
@@ -382,8 +405,14 @@ async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { o
         SELECT ${shopId}, "firstMonth", date_trunc('month', day)::date, COUNT(DISTINCT "customerShopifyId")
           FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY 2, 3`;
       await tx.$executeRaw`
-        INSERT INTO "ReportState" ("shopId", timezone, "rebuiltAt") VALUES (${shopId}, ${shop.ianaTimezone}, ${now})
-        ON CONFLICT ("shopId") DO UPDATE SET timezone = EXCLUDED.timezone, "rebuiltAt" = EXCLUDED."rebuiltAt"`;
+        INSERT INTO "ReportCustomer" ("shopId", "customerShopifyId", "firstDay", "lastDay", days)
+        SELECT ${shopId}, "customerShopifyId", MIN(day), MAX(day), range_agg(daterange(day, day + 1))
+          FROM "ReportOrder" WHERE "shopId" = ${shopId} GROUP BY "customerShopifyId"`;
+      await tx.$executeRaw`
+        INSERT INTO "ReportState" ("shopId", timezone, "rebuiltAt", "pointsThrough") VALUES (${shopId}, ${shop.ianaTimezone}, ${now}, NULL)
+        ON CONFLICT ("shopId") DO UPDATE SET timezone = EXCLUDED.timezone, "rebuiltAt" = EXCLUDED."rebuiltAt", "pointsThrough" = NULL`;
+      // The ledger's closed days, summed in this time zone.
+      await sumClosedPointsDays(tx, shopId);
       return true;
     },
     { timeout: REBUILD_TIMEOUT_MS, maxWait: 60_000 },
@@ -395,4 +424,6 @@ async function deleteShopReportRows(tx: Tx, shopId: string): Promise<void> {
   await tx.$executeRaw`DELETE FROM "ReportDay" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportWindow" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportCohort" WHERE "shopId" = ${shopId}`;
+  await tx.$executeRaw`DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId}`;
+  await tx.$executeRaw`DELETE FROM "ReportPointsDay" WHERE "shopId" = ${shopId}`;
 }

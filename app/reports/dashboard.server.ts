@@ -11,7 +11,7 @@ import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, prese
 import { reportsReady } from "./aggregates.server";
 import { prepareReportsInBackground } from "./background-rebuild.server";
 import { cohortRetention, firstCountedDay, monthlyRates, shopReport } from "./metrics.server";
-import { customersByHealthColour, healthThresholdsOf } from "../customers/directory.server";
+import { healthCounts } from "../customers/base-figures.server";
 import { surveyResults } from "../surveys/results.server";
 
 interface ShopForDashboard {
@@ -54,9 +54,7 @@ export async function loadDashboard(db: PrismaClient, shop: ShopForDashboard, pa
     firstCountedDay(db, shop.id),
     shopSegments(db, shop.id),
     surveyResults(db, shop, period),
-    db.programSettings
-      .findUnique({ where: { shopId: shop.id }, select: { healthSlippingDays: true, healthLapsedDays: true } })
-      .then((settings) => customersByHealthColour(db, shop.id, healthThresholdsOf(settings ?? { healthSlippingDays: 60, healthLapsedDays: 180 }), now)),
+    healthCounts(db, shop.id, now),
     db.tier.count({ where: { shopId: shop.id } }).then((count) => (count > 0 ? tierReport(db, shop.id) : [])),
   ]);
   // The previous period is only a fair comparison when the shop's orders go back to its first day.

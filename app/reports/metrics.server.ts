@@ -3,7 +3,8 @@
  * `npm run report` all show. The arithmetic and definitions are in metrics.ts.
  */
 import type { PrismaClient } from "../generated/prisma/client";
-import { pointsLiability } from "../loyalty/ledger.server";
+import { customersInDebt } from "../customers/base-figures.server";
+import { pointsOutstanding } from "./points-days.server";
 import { programEarnings, type ProgramEarnings } from "./program-earnings.server";
 import {
   EMPTY_TOTALS,
@@ -228,7 +229,7 @@ async function retainedCustomers(db: PrismaClient, shopId: string, earlier: Peri
  * its last day), and those who are both. While the two windows touch or overlap (a period no longer
  * than the threshold) both = start + end − customers of the two windows together, all from the day
  * aggregates; a longer period leaves a gap between them, and the customers ordering in both windows
- * are read from the report rows of those days.
+ * are counted from each customer's days (ReportCustomer).
  */
 export async function customerRetention(db: PrismaClient, shopId: string, period: Period, lapsedDays: number): Promise<RetentionMetrics> {
   const atStart = customerWindow(addDays(period.from, -1), lapsedDays);
@@ -247,12 +248,15 @@ export async function customerRetention(db: PrismaClient, shopId: string, period
   });
 }
 
+/**
+ * Customers with a counted order in both windows of days: the ReportCustomer rows (each customer's
+ * days as a multirange) of customers whose orders reach the later window, by its index only.
+ */
 async function customersInBoth(db: PrismaClient, shopId: string, a: Period, b: Period): Promise<number> {
   const [row] = await db.$queryRaw<{ customers: number }[]>`
-    SELECT COUNT(*)::int AS customers FROM (
-      SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND day BETWEEN ${a.from}::date AND ${a.to}::date
-      INTERSECT
-      SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND day BETWEEN ${b.from}::date AND ${b.to}::date) AS both_windows`;
+    SELECT COUNT(*)::int AS customers FROM "ReportCustomer"
+     WHERE "shopId" = ${shopId} AND "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
+       AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]')`;
   return Number(row.customers);
 }
 
@@ -314,6 +318,16 @@ async function lapsedDaysOf(db: PrismaClient, shopId: string): Promise<number> {
   return settings?.healthLapsedDays ?? DEFAULT_LAPSED_DAYS;
 }
 
+/**
+ * Every balance summed (from the ledger's day sums, points-days.server.ts) and the customers below
+ * zero (as the customer-segments job last counted them, base-figures.server.ts): the dashboard's and
+ * the home page's points outstanding.
+ */
+export async function pointsLiabilityNow(db: PrismaClient, shop: { id: string; ianaTimezone: string }): Promise<{ points: number; customersInDebt: number }> {
+  const [points, inDebt] = await Promise.all([pointsOutstanding(db, shop), customersInDebt(db, shop.id)]);
+  return { points, customersInDebt: inDebt };
+}
+
 interface ShopForReport {
   id: string;
   domain: string;
@@ -325,7 +339,7 @@ interface ShopForReport {
 export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReportWithEarnings> {
   const previous = previousPeriod(period);
   const lapsedDays = await lapsedDaysOf(db, shop.id);
-  const liabilityNow = pointsLiability(db, shop.id);
+  const liabilityNow = pointsLiabilityNow(db, shop);
   const [[current, before], clv, previousClv, liability, retention, previousRetention, earnings] = await Promise.all([
     periodTotals(db, shop.id, [period, previous]),
     lifetimeValue(db, shop.id, period.to),

@@ -46,7 +46,7 @@ export const METRIC_DEFINITIONS = {
     "Customer retention rate = (customers at the end − new customers in the period) ÷ customers at the start. A customer, at the end of a day, is someone with a counted order in the lapsed threshold's days up to it (Program page, “Lapsed after”; 180 by default). Customers at the start are those at the end of the day before the period; new customers are customers at the end who were not at the start (first orders and customers won back), so the rate is the share of the start's customers still customers at the end.",
   churnRate: "Churn rate = 1 − customer retention rate: the share of the start's customers who are no longer customers at the end of the period (no counted order in the lapsed threshold's days up to it).",
   pointsIssued:
-    "Points issued: points customers earned (welcome, orders, second-purchase bonus, referrals, birthdays, and adjustments that add), by when they were written, pending ones included.",
+    "Points issued: points customers earned (welcome, orders, second-purchase bonus, referrals, birthdays, survey answers, VIP tier bonuses and entry rewards, and adjustments that add; not balances imported from another program), by when they were written, pending ones included.",
   pointsRedeemed:
     "Points redeemed: points spent on rewards, less points given back for a reward code that failed or expired unused.",
   pointsExpired: "Points expired: points taken from balances quiet for the program's expiry period.",

@@ -11,11 +11,7 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
 import { countedOrderSql } from "../orders/vocabulary.server";
 import { ORDER_SALES_SQL, addDays, addMonths, moneyValueOfPoints, monthOf, ratio, roundMoney, type Period } from "./metrics";
-
-/** Reasons whose added points are issued points (an adjustment only when it adds). */
-export const ISSUING_REASONS = ["WELCOME", "SECOND_PURCHASE", "SPEND", "REFERRAL", "BIRTHDAY", "SURVEY", "ADJUSTMENT"] as const;
-
-const issuingList = Prisma.raw(ISSUING_REASONS.map((reason) => `'${reason}'`).join(", "));
+import { pointsSums } from "./points-days.server";
 
 export interface PointsMonth {
   /** First day of the month (shop's time zone). */
@@ -92,22 +88,14 @@ export async function programEarnings(db: PrismaClient, shop: ShopForEarnings, p
   };
 }
 
-const pointSums = Prisma.sql`
-  COALESCE(SUM(points) FILTER (WHERE points > 0 AND reason::text IN (${issuingList})), 0)::bigint AS issued,
-  COALESCE(-SUM(points) FILTER (WHERE reason = 'REDEMPTION'), 0)::bigint AS redeemed,
-  COALESCE(-SUM(points) FILTER (WHERE reason = 'EXPIRY'), 0)::bigint AS expired`;
-
 async function pointsInPeriod(db: PrismaClient, shop: ShopForEarnings, period: Period) {
-  const [row] = await db.$queryRaw<{ issued: bigint; redeemed: bigint; expired: bigint }[]>`
-    SELECT ${pointSums} FROM "PointsLedgerEntry"
-     WHERE "shopId" = ${shop.id} AND "createdAt" >= ${localMidnight(period.from, shop.ianaTimezone)}
-       AND "createdAt" < ${localMidnight(addDays(period.to, 1), shop.ianaTimezone)}`;
-  return { pointsIssued: Number(row.issued), pointsRedeemed: Number(row.redeemed), pointsExpired: Number(row.expired) };
+  const [sums] = await pointsSums(db, shop, [period]);
+  return { pointsIssued: sums.issued, pointsRedeemed: sums.redeemed, pointsExpired: sums.expired };
 }
 
 /**
- * The `months` months up to `to`'s month. Each month's sums read only its own entries (a range of
- * the ledger's shop-and-time index per month); the outstanding points at its end are the shop's
+ * The `months` months up to `to`'s month, each a range of days (points-days.server.ts: the summed
+ * days, then the ledger's entries since); the outstanding points at a month's end are the shop's
  * outstanding points now less everything written after that end, so no history before the chart is read.
  */
 async function pointsMonths(
@@ -119,28 +107,17 @@ async function pointsMonths(
 ): Promise<Omit<PointsMonth, "outstandingValue">[]> {
   const first = addMonths(monthOf(to), -(months - 1));
   const starts = Array.from({ length: months }, (_, index) => addMonths(first, index));
-  // Each month ends at the next one's start, the last at the end of `to` (a month still running).
-  const ends = starts.map((start, index) => (index === months - 1 ? addDays(to, 1) : starts[index + 1]));
-  const [rows, [after]] = await Promise.all([
-    db.$queryRaw<{ month: string; issued: bigint; redeemed: bigint; expired: bigint; net: bigint }[]>`
-      SELECT b.month, ${pointSums}, COALESCE(SUM(points), 0)::bigint AS net
-        FROM unnest(${starts}::text[], ${ends}::text[]) AS b(month, end_day)
-        LEFT JOIN "PointsLedgerEntry" e ON e."shopId" = ${shop.id}
-         AND e."createdAt" >= ((b.month::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
-         AND e."createdAt" < ((b.end_day::date::timestamp AT TIME ZONE ${shop.ianaTimezone}) AT TIME ZONE 'UTC')
-       GROUP BY b.month`,
-    db.$queryRaw<{ net: bigint }[]>`
-      SELECT COALESCE(SUM(points), 0)::bigint AS net FROM "PointsLedgerEntry"
-       WHERE "shopId" = ${shop.id} AND "createdAt" >= ${localMidnight(addDays(to, 1), shop.ianaTimezone)}`,
-  ]);
-  const byMonth = new Map(rows.map((row) => [row.month, row]));
+  // Each month ends the day before the next one's start, the last on `to` (a month still running).
+  const ends = starts.map((start, index) => (index === months - 1 ? to : addDays(starts[index + 1], -1)));
+  const sums = await pointsSums(db, shop, [...starts.map((start, index) => ({ from: start, to: ends[index] })), { from: addDays(to, 1), to: null }]);
+  const after = sums[months];
   // Walk back from the end of `to`: a month's end holds what the next month's end holds less that month's net.
-  let outstanding = outstandingNow - Number(after.net);
+  let outstanding = outstandingNow - after.net;
   const result: Omit<PointsMonth, "outstandingValue">[] = [];
   for (let index = months - 1; index >= 0; index--) {
-    const row = byMonth.get(starts[index]);
-    result.unshift({ month: starts[index], issued: Number(row?.issued ?? 0), redeemed: Number(row?.redeemed ?? 0), expired: Number(row?.expired ?? 0), outstanding });
-    outstanding -= Number(row?.net ?? 0);
+    const month = sums[index];
+    result.unshift({ month: starts[index], issued: month.issued, redeemed: month.redeemed, expired: month.expired, outstanding });
+    outstanding -= month.net;
   }
   return result;
 }

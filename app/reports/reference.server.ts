@@ -56,3 +56,30 @@ export async function referenceTotals(db: PrismaClient, shopId: string, timezone
     },
   };
 }
+
+/**
+ * The period's customer retention counts from scratch (METRIC_DEFINITIONS.customerRetentionRate):
+ * the customers with a counted order in the lapsed threshold's days up to the day before the period,
+ * in those up to its last day, and in both, read from the orders themselves.
+ */
+export async function referenceRetentionCounts(
+  db: PrismaClient,
+  shopId: string,
+  timezone: string,
+  period: Period,
+  lapsedDays: number,
+): Promise<{ customersAtStart: number; customersAtEnd: number; retainedCustomers: number }> {
+  const [row] = await db.$queryRaw<{ at_start: number; at_end: number; both: number }[]>`
+    WITH days AS (
+      SELECT o."customerShopifyId" AS customer, (o."placedAt" AT TIME ZONE 'UTC' AT TIME ZONE ${timezone})::date AS day
+        FROM "Order" o WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")}
+    ), marks AS (
+      SELECT customer,
+             bool_or(day BETWEEN ${period.from}::date - ${lapsedDays}::int AND ${period.from}::date - 1) AS at_start,
+             bool_or(day BETWEEN ${period.to}::date - (${lapsedDays}::int - 1) AND ${period.to}::date) AS at_end
+        FROM days GROUP BY customer
+    )
+    SELECT COUNT(*) FILTER (WHERE at_start)::int AS at_start, COUNT(*) FILTER (WHERE at_end)::int AS at_end,
+           COUNT(*) FILTER (WHERE at_start AND at_end)::int AS both FROM marks`;
+  return { customersAtStart: Number(row.at_start), customersAtEnd: Number(row.at_end), retainedCustomers: Number(row.both) };
+}

@@ -12,7 +12,7 @@ import { KIND_LABELS, WIN_BACK_PAST_DAYS_CHOICES } from "../follow-ups/settings"
 import { setFollowUpKindEnabled } from "../follow-ups/settings.server";
 import { sendTestFollowUp } from "../follow-ups/test-send.server";
 import { defaultFromAddress } from "../follow-ups/mail.server";
-import { pointsLiability } from "../loyalty/ledger.server";
+import { pointsLiabilityNow } from "../reports/metrics.server";
 import { wakeJob } from "../jobs/wake.server";
 import { historyImportProgress } from "../orders/history-import.server";
 import { installedShop } from "../shops/installation.server";
@@ -25,7 +25,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const settings = env();
   const [historyImport, liability, checklist] = await Promise.all([
     historyImportProgress(db, shop.id),
-    pointsLiability(db, shop.id),
+    pointsLiabilityNow(db, shop),
     launchChecklist(db, shop.id, { apiKey: settings.SHOPIFY_API_KEY, appUrl: settings.SHOPIFY_APP_URL, now: new Date() }),
   ]);
   // The history-import job resumes an import whose process stopped; a visit only wakes it.

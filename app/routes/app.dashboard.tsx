@@ -636,7 +636,7 @@ export default function Dashboard() {
             </Card>
             <ProgramEarningsSection report={report} currencyCode={currencyCode} />
             <SegmentsCard segments={data.segments} currencyCode={currencyCode} timezone={data.timezone} />
-            <SatisfactionCard surveys={data.surveys} health={data.health} />
+            <SatisfactionCard surveys={data.surveys} health={data.health.counts} healthAsOf={data.health.asOf} timezone={data.timezone} />
             {data.tiers.length > 0 ? (
               <Card>
                 <BlockStack gap="300">
@@ -665,8 +665,8 @@ export function ErrorBoundary() {
   return <PageLoadError what="The dashboard" page="Dashboard" />;
 }
 
-/** NPS and CSAT for the period (the Surveys page's figures) and the customers of each health colour now. */
-function SatisfactionCard({ surveys, health }: { surveys: SurveyResults; health: Record<HealthColour, number> }) {
+/** NPS and CSAT for the period (the Surveys page's figures) and the customers of each health colour, as last counted. */
+function SatisfactionCard({ surveys, health, healthAsOf, timezone }: { surveys: SurveyResults; health: Record<HealthColour, number>; healthAsOf: string; timezone: string }) {
   const show = (value: number | null, unit = "") => (value === null ? "—" : `${value}${unit}`);
   const colours: { colour: HealthColour; label: string; tone: "success" | "warning" | "critical" | undefined; filter: string }[] = [
     { colour: "green", label: "Recent buyers", tone: "success", filter: "health=recent" },
@@ -704,6 +704,10 @@ function SatisfactionCard({ surveys, health }: { surveys: SurveyResults; health:
             </Link>
           ))}
         </InlineStack>
+        <Text as="p" tone="subdued" variant="bodySm">
+          Customer health as of {new Date(healthAsOf).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: timezone })}, counted with
+          the segments after orders arrive and every hour.
+        </Text>
       </BlockStack>
     </Card>
   );

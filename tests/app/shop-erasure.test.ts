@@ -194,6 +194,8 @@ function valueFor(column: Column, tag: string, catalogue: Catalogue): unknown {
       return "{}";
     case "ARRAY":
       return "{}";
+    case "datemultirange":
+      return "{[2027-01-02,2027-01-03)}";
     case "USER-DEFINED": {
       const label = catalogue.enumLabels.get(column.udtName);
       if (label === undefined) throw new Error(`${column.table}.${column.name}: type ${column.udtName} is not an enum this test knows how to fill`);

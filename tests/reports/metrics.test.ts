@@ -14,8 +14,8 @@ import { shopProgram, type ShopProgram } from "../../app/loyalty/program.server"
 import { syncCustomer, syncOrder } from "../../app/orders/sync.server";
 import { ensureReports, rebuildReports } from "../../app/reports/aggregates.server";
 import { addDays, addMonths, periodMetrics, previousPeriod, type Period } from "../../app/reports/metrics";
-import { cohortRetention, monthlyRates, periodTotals, shopReport } from "../../app/reports/metrics.server";
-import { referenceTotals } from "../../app/reports/reference.server";
+import { cohortRetention, customerRetention, monthlyRates, periodTotals, shopReport } from "../../app/reports/metrics.server";
+import { referenceRetentionCounts, referenceTotals } from "../../app/reports/reference.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -279,6 +279,16 @@ describe("aggregates against a from-scratch computation on random shops", () => 
           expect(periodMetrics(fromAggregates[index].all)).toEqual(periodMetrics(expected.all));
         }
       }
+      // Retention by the customers' days (ReportCustomer) against the orders themselves, with thresholds
+      // shorter and longer than the periods (the two ends' days apart, touching and overlapping).
+      for (const lapsedDays of [7, 45, 180]) {
+        for (const period of periods.slice(0, 8)) {
+          const { customersAtStart, customersAtEnd, retainedCustomers } = await customerRetention(db, shop.id, period, lapsedDays);
+          expect({ customersAtStart, customersAtEnd, retainedCustomers }, `${lapsedDays} days: ${period.from} – ${period.to}`).toEqual(
+            await referenceRetentionCounts(db, shop.id, timezone, period, lapsedDays),
+          );
+        }
+      }
       const incremental = await reportRows(shop.id);
       await rebuildReports(db, shop.id);
       expect(await reportRows(shop.id)).toEqual(incremental);
@@ -292,13 +302,14 @@ function normalise<T extends { all: { revenue: string }; members: { revenue: str
 }
 
 async function reportRows(shopId: string) {
-  const [orders, days, windows, cohorts] = await Promise.all([
+  const [orders, days, windows, cohorts, customers] = await Promise.all([
     db.$queryRaw`SELECT "orderShopifyId", "customerShopifyId", member, day::text, "firstMonth"::text, "prevDay"::text, "prev2Day"::text, revenue::text FROM "ReportOrder" WHERE "shopId" = ${shopId} ORDER BY 1`,
     db.$queryRaw`SELECT day::text, member, orders, revenue::text, "pairsEnding", "triplesEnding", "pairsStarting", "triplesStarting", "pairsFromEarlierMonths", "triplesFromEarlierMonths" FROM "ReportDay" WHERE "shopId" = ${shopId} ORDER BY 1, 2`,
     db.$queryRaw`SELECT "endDay"::text, "startDay"::text, member, pairs, triples FROM "ReportWindow" WHERE "shopId" = ${shopId} ORDER BY 1, 2, 3`,
     db.$queryRaw`SELECT "firstMonth"::text, month::text, customers FROM "ReportCohort" WHERE "shopId" = ${shopId} ORDER BY 1, 2`,
+    db.$queryRaw`SELECT "customerShopifyId", "firstDay"::text, "lastDay"::text, days::text FROM "ReportCustomer" WHERE "shopId" = ${shopId} ORDER BY 1`,
   ]);
-  return { orders, days, windows, cohorts };
+  return { orders, days, windows, cohorts, customers };
 }
 
 function mulberry32(seed: number) {

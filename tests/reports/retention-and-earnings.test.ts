@@ -11,7 +11,7 @@ import { shopProgram, type ShopProgram } from "../../app/loyalty/program.server"
 import { parseAmount } from "../../app/orders/money";
 import type { OrderSnapshot } from "../../app/orders/payloads";
 import { syncOrder } from "../../app/orders/sync.server";
-import { ensureReports } from "../../app/reports/aggregates.server";
+import { ensureReports, rebuildReports } from "../../app/reports/aggregates.server";
 import { customerRetention, shopReport } from "../../app/reports/metrics.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -206,6 +206,8 @@ describe("what the program earns", () => {
         entry("2026-04-01T01:00:00Z", "SPEND", 500), // after the period
       ],
     });
+    // Entries dated in the past, as no transaction writes them: the report rows (the ledger's day sums too) are built again over them.
+    await rebuildReports(db, shop.id);
     // Amount-off rewards: 5.00 for 500 points (0.01 a point) beats 10.00 for 2,000 (0.005); the
     // inactive one (1.00 a point) and the percentage one do not count.
     const reward = await db.reward.create({ data: { shopId: shop.id, name: "$5 off", kind: "AMOUNT_OFF", pointsCost: 500, amountOff: "5.00" } });
