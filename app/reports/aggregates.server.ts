@@ -26,7 +26,7 @@ import { shopReportsLockKey, subjectLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
-import { fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
+import { addDays, fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
 import { sumClosedPointsDays } from "./points-days.server";
 
 /** The local date of an order, DST-correct: "placedAt" is UTC without a zone. */
@@ -72,12 +72,47 @@ interface ReportOrderRow {
 const ROW_COLUMNS = Prisma.sql`order_id, customer, member, to_char(day, 'YYYY-MM-DD') AS day, to_char(first_month, 'YYYY-MM-DD') AS first_month,
   to_char(prev_day, 'YYYY-MM-DD') AS prev_day, to_char(prev2_day, 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue`;
 
-/** The shop's time zone when its report rows are maintained in it, else null (a rebuild is due). */
-async function maintainedTimezone(tx: Tx, shopId: string): Promise<string | null> {
-  const [row] = await tx.$queryRaw<{ timezone: string }[]>`
-    SELECT s."ianaTimezone" AS timezone FROM "Shop" s JOIN "ReportState" r ON r."shopId" = s.id AND r.timezone = s."ianaTimezone"
+/**
+ * A pair of windows of `lapsedDays` days ending on startDay and on endDay, whose customers in both
+ * are kept in ReportRetention (metrics.server.ts counts them the first time a period asks).
+ */
+export interface RetentionKey {
+  lapsedDays: number;
+  startDay: string;
+  endDay: string;
+}
+
+/** Whether days (YYYY-MM-DD) hold one in each of the key's two windows. */
+export function inBothWindows(days: Iterable<string>, key: RetentionKey): boolean {
+  const [startFrom, endFrom] = [addDays(key.startDay, -(key.lapsedDays - 1)), addDays(key.endDay, -(key.lapsedDays - 1))];
+  let start = false;
+  let end = false;
+  for (const day of days) {
+    if (day >= startFrom && day <= key.startDay) start = true;
+    if (day >= endFrom && day <= key.endDay) end = true;
+  }
+  return start && end;
+}
+
+interface MaintainedState {
+  timezone: string;
+  retention: RetentionKey[];
+}
+
+/**
+ * The shop's time zone when its report rows are maintained in it (else null: a rebuild is due), and
+ * the retention counts kept for it. Read under the shop's shared reports lock, so no count is added
+ * or dropped (both take the lock exclusively) until the caller's transaction ends.
+ */
+async function maintainedState(tx: Tx, shopId: string): Promise<MaintainedState | null> {
+  const [row] = await tx.$queryRaw<{ timezone: string; retention: RetentionKey[] }[]>`
+    SELECT s."ianaTimezone" AS timezone,
+           COALESCE((SELECT json_agg(json_build_object('lapsedDays', k."lapsedDays", 'startDay', to_char(k."startDay", 'YYYY-MM-DD'),
+                                                       'endDay', to_char(k."endDay", 'YYYY-MM-DD')))
+                       FROM "ReportRetention" k WHERE k."shopId" = s.id), '[]'::json) AS retention
+      FROM "Shop" s JOIN "ReportState" r ON r."shopId" = s.id AND r.timezone = s."ianaTimezone"
      WHERE s.id = ${shopId}`;
-  return row?.timezone ?? null;
+  return row ? { timezone: row.timezone, retention: row.retention } : null;
 }
 
 /**
@@ -92,34 +127,34 @@ export async function recordOrderForReports(tx: Tx, shopId: string, orderShopify
 export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopifyIds: string[]): Promise<void> {
   if (orderShopifyIds.length === 0) return;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
-  const timezone = await maintainedTimezone(tx, shopId);
-  if (!timezone) return;
+  const state = await maintainedState(tx, shopId);
+  if (!state) return;
   // The customers the orders belong to now, and those they were counted for before (a changed buyer).
   const customers = await tx.$queryRaw<{ customer: string }[]>`
     SELECT "customerShopifyId" AS customer FROM "Order"
      WHERE "shopId" = ${shopId} AND "shopifyId" = ANY(${orderShopifyIds}::text[]) AND "customerShopifyId" IS NOT NULL
     UNION
     SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${orderShopifyIds}::text[])`;
-  await recomputeCustomers(tx, shopId, timezone, customers.map((row) => row.customer));
+  await recomputeCustomers(tx, shopId, state, customers.map((row) => row.customer));
 }
 
 /** A customer's membership changed (customers/update): their rows move between members and non-members. */
 export async function recordCustomerForReports(tx: Tx, shopId: string, customerShopifyId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
-  const timezone = await maintainedTimezone(tx, shopId);
-  if (!timezone) return;
-  await recomputeCustomers(tx, shopId, timezone, [customerShopifyId]);
+  const state = await maintainedState(tx, shopId);
+  if (!state) return;
+  await recomputeCustomers(tx, shopId, state, [customerShopifyId]);
 }
 
-/** `timezone`: the one the shop's report rows are maintained in (the caller checked, under the shop's shared lock). */
-async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, customers: string[]): Promise<void> {
+/** `state`: the shop's, as read under its shared reports lock (the time zone its rows are kept in, its retention counts). */
+async function recomputeCustomers(tx: Tx, shopId: string, state: MaintainedState, customers: string[]): Promise<void> {
   if (customers.length === 0) return;
   const sorted = [...new Set(customers)].sort();
   // The same keys as the order sync's locks, so a customer's orders are chained one transaction at a time.
   const keys = sorted.map((customer) => subjectLockKey(shopId, customer));
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k ORDER BY k`;
 
-  const desired = await tx.$queryRaw<ReportOrderRow[]>`SELECT ${ROW_COLUMNS} FROM (${countedOrderRows(shopId, timezone, sorted)}) AS rows`;
+  const desired = await tx.$queryRaw<ReportOrderRow[]>`SELECT ${ROW_COLUMNS} FROM (${countedOrderRows(shopId, state.timezone, sorted)}) AS rows`;
   const existing = await tx.$queryRaw<ReportOrderRow[]>`
     SELECT "orderShopifyId" AS order_id, "customerShopifyId" AS customer, member, to_char(day, 'YYYY-MM-DD') AS day,
            to_char("firstMonth", 'YYYY-MM-DD') AS first_month, to_char("prevDay", 'YYYY-MM-DD') AS prev_day,
@@ -147,20 +182,55 @@ async function recomputeCustomers(tx: Tx, shopId: string, timezone: string, cust
     await tx.$executeRaw`DELETE FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${removed.map((row) => row.order_id)}::text[])`;
   }
   if (changed.length > 0) await writeReportOrders(tx, shopId, changed);
-  const counted = new Set(desired.map((row) => row.customer));
-  await writeReportCustomers(tx, shopId, desired.filter((row) => rowsChanged.has(row.customer)), [...rowsChanged].filter((customer) => !counted.has(customer)));
+  await writeReportCustomers(tx, shopId, state.retention, existing, desired, rowsChanged);
 
   await applyAggregateDeltas(tx, shopId, deltas);
 }
 
 /**
- * The ReportCustomer rows of customers whose ReportOrder rows changed: their days again from
- * `rows` (all their counted orders), and no row for those left without one (`gone`).
+ * The ReportCustomer rows of the customers whose ReportOrder rows changed (`changed`): their days
+ * again from their counted orders, no row for those left without one; and each kept retention
+ * count moved by the difference those customers make to it (their days before: `existing`). One
+ * statement; the counts' rows are written in key order, as the day rows are (no deadlock).
  */
-async function writeReportCustomers(tx: Tx, shopId: string, rows: ReportOrderRow[], gone: string[]): Promise<void> {
-  if (gone.length > 0) await tx.$executeRaw`DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${gone}::text[])`;
-  if (rows.length === 0) return;
+async function writeReportCustomers(
+  tx: Tx,
+  shopId: string,
+  retention: RetentionKey[],
+  existing: ReportOrderRow[],
+  desired: ReportOrderRow[],
+  changed: Set<string>,
+): Promise<void> {
+  if (changed.size === 0) return;
+  const daysOf = (rows: ReportOrderRow[]) => {
+    const days = new Map<string, string[]>();
+    for (const row of rows) if (changed.has(row.customer)) (days.get(row.customer) ?? days.set(row.customer, []).get(row.customer)!).push(row.day);
+    return days;
+  };
+  const [before, after] = [daysOf(existing), daysOf(desired)];
+  const gone = [...changed].filter((customer) => !after.has(customer));
+  const rows = [...after].flatMap(([customer, days]) => days.map((day) => ({ customer, day })));
+  const moved = retention
+    .map((key) => {
+      let delta = 0;
+      for (const customer of changed) delta += Number(inBothWindows(after.get(customer) ?? [], key)) - Number(inBothWindows(before.get(customer) ?? [], key));
+      return { key, delta };
+    })
+    .filter(({ delta }) => delta !== 0)
+    .sort((a, b) => (retentionOrder(a.key) < retentionOrder(b.key) ? -1 : 1));
   await tx.$executeRaw`
+    WITH gone AS (
+      DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${gone}::text[])
+    ), retention AS (
+      -- Only counts the transaction saw under its shared lock: each one's row is there.
+      INSERT INTO "ReportRetention" ("shopId", "lapsedDays", "startDay", "endDay", customers)
+      SELECT ${shopId}, k.lapsed_days, k.start_day, k.end_day, k.delta
+        FROM unnest(${moved.map(({ key }) => key.lapsedDays)}::int[], ${moved.map(({ key }) => key.startDay)}::date[],
+                    ${moved.map(({ key }) => key.endDay)}::date[], ${moved.map(({ delta }) => delta)}::int[]) WITH ORDINALITY
+             AS k(lapsed_days, start_day, end_day, delta, position)
+       ORDER BY k.position
+      ON CONFLICT ("shopId", "lapsedDays", "startDay", "endDay") DO UPDATE SET customers = "ReportRetention".customers + EXCLUDED.customers
+    )
     INSERT INTO "ReportCustomer" ("shopId", "customerShopifyId", "firstDay", "lastDay", days)
     SELECT ${shopId}, d.customer, MIN(d.day), MAX(d.day), range_agg(daterange(d.day, d.day + 1))
       FROM unnest(${rows.map((row) => row.customer)}::text[], ${rows.map((row) => row.day)}::date[]) AS d(customer, day)
@@ -168,6 +238,8 @@ async function writeReportCustomers(tx: Tx, shopId: string, rows: ReportOrderRow
      ORDER BY d.customer
     ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE SET "firstDay" = EXCLUDED."firstDay", "lastDay" = EXCLUDED."lastDay", days = EXCLUDED.days`;
 }
+
+const retentionOrder = (key: RetentionKey) => `${String(key.lapsedDays).padStart(5, "0")}|${key.startDay}|${key.endDay}`;
 
 async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[]): Promise<void> {
   await tx.$executeRaw`
@@ -426,4 +498,5 @@ async function deleteShopReportRows(tx: Tx, shopId: string): Promise<void> {
   await tx.$executeRaw`DELETE FROM "ReportCohort" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId}`;
   await tx.$executeRaw`DELETE FROM "ReportPointsDay" WHERE "shopId" = ${shopId}`;
+  await tx.$executeRaw`DELETE FROM "ReportRetention" WHERE "shopId" = ${shopId}`;
 }

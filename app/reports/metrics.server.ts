@@ -2,8 +2,10 @@
  * A period's report from the aggregates (aggregates.server.ts): what the dashboard, its CSV and
  * `npm run report` all show. The arithmetic and definitions are in metrics.ts.
  */
-import type { PrismaClient } from "../generated/prisma/client";
 import { customersInDebt } from "../customers/base-figures.server";
+import { shopReportsLockKey } from "../database/lock-keys";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { reportsReady } from "./aggregates.server";
 import { pointsOutstanding } from "./points-days.server";
 import { programEarnings, type ProgramEarnings } from "./program-earnings.server";
 import {
@@ -229,7 +231,7 @@ async function retainedCustomers(db: PrismaClient, shopId: string, earlier: Peri
  * its last day), and those who are both. While the two windows touch or overlap (a period no longer
  * than the threshold) both = start + end − customers of the two windows together, all from the day
  * aggregates; a longer period leaves a gap between them, and the customers ordering in both windows
- * are counted from each customer's days (ReportCustomer).
+ * are kept per pair of days (customersInBoth).
  */
 export async function customerRetention(db: PrismaClient, shopId: string, period: Period, lapsedDays: number): Promise<RetentionMetrics> {
   const atStart = customerWindow(addDays(period.from, -1), lapsedDays);
@@ -238,7 +240,7 @@ export async function customerRetention(db: PrismaClient, shopId: string, period
   const windows = touching ? [atStart, atEnd, { from: atStart.from, to: atEnd.to }] : [atStart, atEnd];
   const [totals, inBoth] = await Promise.all([
     periodTotals(db, shopId, windows),
-    touching ? Promise.resolve(null) : customersInBoth(db, shopId, atStart, atEnd),
+    touching ? Promise.resolve(null) : customersInBoth(db, shopId, lapsedDays, atStart, atEnd),
   ]);
   const [start, end] = [totals[0].all.customers, totals[1].all.customers];
   return retentionMetrics({
@@ -249,16 +251,41 @@ export async function customerRetention(db: PrismaClient, shopId: string, period
 }
 
 /**
- * Customers with a counted order in both windows of days: the ReportCustomer rows (each customer's
- * days as a multirange) of customers whose orders reach the later window, by its index only.
+ * Customers with a counted order in both windows of `lapsedDays` days (apart), the first ending on
+ * `a.to` and the second on `b.to`. Kept in ReportRetention once counted, and kept exact there by the
+ * report upkeep. The first time, they are counted from each customer's days (ReportCustomer, by its
+ * index only) under the shop's exclusive reports lock: every transaction that changed report rows
+ * has committed, and none changes them until the count is stored, so the upkeep moves it from there.
+ * While the rows await a rebuild (a time zone change) nothing is kept.
  */
-async function customersInBoth(db: PrismaClient, shopId: string, a: Period, b: Period): Promise<number> {
-  const [row] = await db.$queryRaw<{ customers: number }[]>`
-    SELECT COUNT(*)::int AS customers FROM "ReportCustomer"
-     WHERE "shopId" = ${shopId} AND "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
-       AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]')`;
-  return Number(row.customers);
+async function customersInBoth(db: PrismaClient, shopId: string, lapsedDays: number, a: Period, b: Period): Promise<number> {
+  const key = Prisma.sql`"shopId" = ${shopId} AND "lapsedDays" = ${lapsedDays} AND "startDay" = ${a.to}::date AND "endDay" = ${b.to}::date`;
+  const [kept] = await db.$queryRaw<{ customers: number }[]>`SELECT customers FROM "ReportRetention" WHERE ${key}`;
+  if (kept) return Number(kept.customers);
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
+    const [again] = await tx.$queryRaw<{ customers: number }[]>`SELECT customers FROM "ReportRetention" WHERE ${key}`;
+    if (again) return Number(again.customers);
+    const [row] = await tx.$queryRaw<{ customers: number }[]>`
+      SELECT COUNT(*)::int AS customers FROM "ReportCustomer"
+       WHERE "shopId" = ${shopId} AND "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
+         AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]')`;
+    if (await reportsReady(tx, shopId)) {
+      // The newest KEPT_RETENTION_COUNTS stay (a day's periods and the days before it); older ones go.
+      await tx.$executeRaw`
+        DELETE FROM "ReportRetention" WHERE "shopId" = ${shopId} AND ("lapsedDays", "startDay", "endDay") NOT IN (
+          SELECT "lapsedDays", "startDay", "endDay" FROM "ReportRetention" WHERE "shopId" = ${shopId}
+           ORDER BY "createdAt" DESC, "endDay" DESC LIMIT ${KEPT_RETENTION_COUNTS - 1})`;
+      await tx.$executeRaw`
+        INSERT INTO "ReportRetention" ("shopId", "lapsedDays", "startDay", "endDay", customers)
+        VALUES (${shopId}, ${lapsedDays}, ${a.to}::date, ${b.to}::date, ${row.customers})`;
+    }
+    return Number(row.customers);
+  });
 }
+
+/** Retention counts kept per shop: the presets' periods and the ones before them over a few days, and some custom ones. */
+const KEPT_RETENTION_COUNTS = 48;
 
 export interface LifetimeValue {
   value: string | null;

@@ -13,6 +13,8 @@ import type { OrderSnapshot } from "../../app/orders/payloads";
 import { syncOrder } from "../../app/orders/sync.server";
 import { ensureReports, rebuildReports } from "../../app/reports/aggregates.server";
 import { customerRetention, shopReport } from "../../app/reports/metrics.server";
+import { referenceRetentionCounts } from "../../app/reports/reference.server";
+import { connectionLimitOf } from "../../app/embedded-database.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -159,6 +161,47 @@ describe("customer retention and churn", () => {
     // The previous period, Jan 29 … Feb 28: start days Dec 30 … Jan 28 hold C3 only; end days Jan 30 …
     // Feb 28 hold C1, C2, C5, C8; C3 is not among them: 0 kept of 1, rate 0, churn 1.
     expect(report.previousRetention).toMatchObject({ customersAtStart: 1, customersAtEnd: 4, newCustomers: 4, customerRetentionRate: 0, churnRate: 1 });
+  });
+
+  it("keeps each period's count exact while orders arrive concurrently with its first reading", async () => {
+    const shop = await newShop({ healthLapsedDays: 30 });
+    // Several connections on the PostgreSQL server (one session on the embedded database).
+    const pool = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url, max: connectionLimitOf(database.url, 8) }) });
+    try {
+      const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const next = random(7);
+      const crafted = (id: number): CraftedOrder => ({
+        id,
+        customer: 1 + Math.floor(next() * 25),
+        placedAt: new Date(Date.parse("2026-01-01T12:00:00Z") + Math.floor(next() * 120) * 86_400_000).toISOString(),
+        cancelled: next() < 0.1,
+      });
+      await sync(shop, Array.from({ length: 60 }, (_, index) => crafted(index + 1)));
+      const periods = [
+        { from: "2026-03-01", to: "2026-03-31" },
+        { from: "2026-02-10", to: "2026-04-20" },
+        { from: "2026-01-20", to: "2026-03-05" },
+      ];
+      const later = Array.from({ length: 60 }, (_, index) => crafted(index + 61));
+      // Three lanes of order syncs (each a transaction at a time) beside the periods' first readings.
+      const lane = async (orders: CraftedOrder[]) => {
+        for (const order of orders) await pool.$transaction((tx) => syncOrder(tx, shop, snapshot(order), new Date("2027-01-01T00:00:00Z")));
+      };
+      await Promise.all([
+        ...[0, 1, 2].map((index) => lane(later.filter((_, position) => position % 3 === index))),
+        ...periods.map(async (period, index) => {
+          await new Promise((resolve) => setTimeout(resolve, 20 * index));
+          return customerRetention(pool, shop.id, period, 30);
+        }),
+      ]);
+      expect(await db.reportRetention.count({ where: { shopId: shop.id } })).toBe(periods.length);
+      for (const period of periods) {
+        const { customersAtStart, customersAtEnd, retainedCustomers } = await customerRetention(db, shop.id, period, 30);
+        expect({ customersAtStart, customersAtEnd, retainedCustomers }).toEqual(await referenceRetentionCounts(db, shop.id, "UTC", period, 30));
+      }
+    } finally {
+      await pool.$disconnect();
+    }
   });
 
   it("has no rate without customers at the start", async () => {

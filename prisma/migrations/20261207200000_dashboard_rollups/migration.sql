@@ -17,6 +17,21 @@ CREATE INDEX "ReportCustomer_shopId_lastDay_idx" ON "ReportCustomer"("shopId", "
 
 ALTER TABLE "ReportCustomer" ADD CONSTRAINT "ReportCustomer_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+-- Customers in both of two windows of days apart (a retention period longer than the lapsed
+-- threshold), counted once per pair of days and threshold, then kept exact by the report upkeep.
+CREATE TABLE "ReportRetention" (
+    "shopId" TEXT NOT NULL,
+    "lapsedDays" INTEGER NOT NULL,
+    "startDay" DATE NOT NULL,
+    "endDay" DATE NOT NULL,
+    "customers" INTEGER NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ReportRetention_pkey" PRIMARY KEY ("shopId","lapsedDays","startDay","endDay")
+);
+
+ALTER TABLE "ReportRetention" ADD CONSTRAINT "ReportRetention_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
 -- The ledger summed per local day, for days no transaction can still write to (the ledger is
 -- append-only and an entry is stamped with its transactions start).
 CREATE TABLE "ReportPointsDay" (
