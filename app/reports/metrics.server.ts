@@ -5,7 +5,7 @@
 import { customersInDebt } from "../customers/base-figures.server";
 import { shopReportsLockKey } from "../database/lock-keys";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
-import { reportsReady } from "./aggregates.server";
+import { reportsReady, type RetentionKey } from "./aggregates.server";
 import { pointsOutstanding } from "./points-days.server";
 import { programEarnings, type ProgramEarnings } from "./program-earnings.server";
 import {
@@ -13,7 +13,6 @@ import {
   addMonths,
   change,
   customerLifetimeValue,
-  customerWindow,
   monthOf,
   retentionMetrics,
   type RetentionMetrics,
@@ -227,65 +226,81 @@ async function retainedCustomers(db: PrismaClient, shopId: string, earlier: Peri
 
 /**
  * The period's customer retention (METRIC_DEFINITIONS.customerRetentionRate): customers at its start
- * (a counted order in the `lapsedDays` days up to the day before it) and at its end (in those up to
- * its last day), and those who are both. While the two windows touch or overlap (a period no longer
- * than the threshold) both = start + end − customers of the two windows together, all from the day
- * aggregates; a longer period leaves a gap between them, and the customers ordering in both windows
- * are kept per pair of days (customersInBoth).
+ * (a counted order in the `lapsedDays` days up to the day before it), at its end (in those up to its
+ * last day), and those who are both, each a count of customers in two windows of days (the same
+ * window twice for the first two), kept per shop (keptRetentionCounts).
  */
 export async function customerRetention(db: PrismaClient, shopId: string, period: Period, lapsedDays: number): Promise<RetentionMetrics> {
-  const atStart = customerWindow(addDays(period.from, -1), lapsedDays);
-  const atEnd = customerWindow(period.to, lapsedDays);
-  const touching = atEnd.from <= addDays(atStart.to, 1);
-  const windows = touching ? [atStart, atEnd, { from: atStart.from, to: atEnd.to }] : [atStart, atEnd];
-  const [totals, inBoth] = await Promise.all([
-    periodTotals(db, shopId, windows),
-    touching ? Promise.resolve(null) : customersInBoth(db, shopId, lapsedDays, atStart, atEnd),
+  const [start, end] = [addDays(period.from, -1), period.to];
+  const [customersAtStart, customersAtEnd, retainedCustomers] = await keptRetentionCounts(db, shopId, [
+    { lapsedDays, startDay: start, endDay: start },
+    { lapsedDays, startDay: end, endDay: end },
+    { lapsedDays, startDay: start, endDay: end },
   ]);
-  const [start, end] = [totals[0].all.customers, totals[1].all.customers];
-  return retentionMetrics({
-    customersAtStart: start,
-    customersAtEnd: end,
-    retainedCustomers: inBoth ?? start + end - totals[2].all.customers,
-  });
+  return retentionMetrics({ customersAtStart, customersAtEnd, retainedCustomers });
 }
+
+const keyText = (key: RetentionKey) => `${key.lapsedDays}|${key.startDay}|${key.endDay}`;
 
 /**
- * Customers with a counted order in both windows of `lapsedDays` days (apart), the first ending on
- * `a.to` and the second on `b.to`. Kept in ReportRetention once counted, and kept exact there by the
- * report upkeep. The first time, they are counted from each customer's days (ReportCustomer, by its
- * index only) under the shop's exclusive reports lock: every transaction that changed report rows
- * has committed, and none changes them until the count is stored, so the upkeep moves it from there.
- * While the rows await a rebuild (a time zone change) nothing is kept.
+ * Customers with a counted order in both windows of each key (RetentionKey: `lapsedDays` days ending
+ * on startDay, and on endDay), in the order given. Kept in ReportRetention once counted and kept exact
+ * there by the report upkeep (aggregates.server.ts). Those not kept yet are counted from each
+ * customer's days (ReportCustomer, by its index only, in one pass) under the shop's exclusive reports
+ * lock: every transaction that changed report rows has committed, and none changes them until the
+ * counts are stored, so the upkeep moves them from there. While the rows await a rebuild (a time zone
+ * change) nothing is kept.
  */
-async function customersInBoth(db: PrismaClient, shopId: string, lapsedDays: number, a: Period, b: Period): Promise<number> {
-  const key = Prisma.sql`"shopId" = ${shopId} AND "lapsedDays" = ${lapsedDays} AND "startDay" = ${a.to}::date AND "endDay" = ${b.to}::date`;
-  const [kept] = await db.$queryRaw<{ customers: number }[]>`SELECT customers FROM "ReportRetention" WHERE ${key}`;
-  if (kept) return Number(kept.customers);
+async function keptRetentionCounts(db: PrismaClient, shopId: string, keys: RetentionKey[]): Promise<number[]> {
+  const read = async (tx: PrismaClient | Prisma.TransactionClient) => {
+    const rows = await tx.$queryRaw<{ lapsed_days: number; start_day: string; end_day: string; customers: number }[]>`
+      SELECT r."lapsedDays" AS lapsed_days, to_char(r."startDay", 'YYYY-MM-DD') AS start_day, to_char(r."endDay", 'YYYY-MM-DD') AS end_day, r.customers
+        FROM "ReportRetention" r
+        JOIN unnest(${keys.map((key) => key.lapsedDays)}::int[], ${keys.map((key) => key.startDay)}::date[], ${keys.map((key) => key.endDay)}::date[])
+             AS k(lapsed_days, start_day, end_day)
+          ON r."lapsedDays" = k.lapsed_days AND r."startDay" = k.start_day AND r."endDay" = k.end_day
+       WHERE r."shopId" = ${shopId}`;
+    return new Map(rows.map((row) => [keyText({ lapsedDays: Number(row.lapsed_days), startDay: row.start_day, endDay: row.end_day }), Number(row.customers)]));
+  };
+  const kept = await read(db);
+  if (keys.every((key) => kept.has(keyText(key)))) return keys.map((key) => kept.get(keyText(key))!);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${shopReportsLockKey(shopId)}, 0))`;
-    const [again] = await tx.$queryRaw<{ customers: number }[]>`SELECT customers FROM "ReportRetention" WHERE ${key}`;
-    if (again) return Number(again.customers);
-    const [row] = await tx.$queryRaw<{ customers: number }[]>`
-      SELECT COUNT(*)::int AS customers FROM "ReportCustomer"
-       WHERE "shopId" = ${shopId} AND "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
-         AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]')`;
-    if (await reportsReady(tx, shopId)) {
-      // The newest KEPT_RETENTION_COUNTS stay (a day's periods and the days before it); older ones go.
-      await tx.$executeRaw`
-        DELETE FROM "ReportRetention" WHERE "shopId" = ${shopId} AND ("lapsedDays", "startDay", "endDay") NOT IN (
-          SELECT "lapsedDays", "startDay", "endDay" FROM "ReportRetention" WHERE "shopId" = ${shopId}
-           ORDER BY "createdAt" DESC, "endDay" DESC LIMIT ${KEPT_RETENTION_COUNTS - 1})`;
-      await tx.$executeRaw`
-        INSERT INTO "ReportRetention" ("shopId", "lapsedDays", "startDay", "endDay", customers)
-        VALUES (${shopId}, ${lapsedDays}, ${a.to}::date, ${b.to}::date, ${row.customers})`;
+    const counts = await read(tx);
+    const missing = [...new Map(keys.filter((key) => !counts.has(keyText(key))).map((key) => [keyText(key), key])).values()];
+    if (missing.length > 0) {
+      const windows = missing.map((key) => ({
+        key,
+        a: { from: addDays(key.startDay, -(key.lapsedDays - 1)), to: key.startDay },
+        b: { from: addDays(key.endDay, -(key.lapsedDays - 1)), to: key.endDay },
+      }));
+      const columns = windows.map(
+        ({ a, b }, index) => Prisma.sql`COUNT(*) FILTER (WHERE "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
+          AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]'))::int AS ${Prisma.raw(`c${index}`)}`,
+      );
+      const [row] = await tx.$queryRaw<Record<string, number>[]>`
+        SELECT ${Prisma.join(columns)} FROM "ReportCustomer"
+         WHERE "shopId" = ${shopId} AND "lastDay" >= ${windows.map(({ b }) => b.from).sort()[0]}::date`;
+      windows.forEach(({ key }, index) => counts.set(keyText(key), Number(row[`c${index}`])));
+      if (await reportsReady(tx, shopId)) {
+        // The newest KEPT_RETENTION_COUNTS stay (the periods shown over the last few days); older ones go.
+        await tx.$executeRaw`
+          DELETE FROM "ReportRetention" WHERE "shopId" = ${shopId} AND ("lapsedDays", "startDay", "endDay") NOT IN (
+            SELECT "lapsedDays", "startDay", "endDay" FROM "ReportRetention" WHERE "shopId" = ${shopId}
+             ORDER BY "createdAt" DESC, "endDay" DESC LIMIT ${Math.max(0, KEPT_RETENTION_COUNTS - missing.length)})`;
+        await tx.$executeRaw`
+          INSERT INTO "ReportRetention" ("shopId", "lapsedDays", "startDay", "endDay", customers)
+          SELECT ${shopId}, k.lapsed_days, k.start_day, k.end_day, k.customers
+            FROM unnest(${missing.map((key) => key.lapsedDays)}::int[], ${missing.map((key) => key.startDay)}::date[], ${missing.map((key) => key.endDay)}::date[],
+                        ${missing.map((key) => counts.get(keyText(key))!)}::int[]) AS k(lapsed_days, start_day, end_day, customers)`;
+      }
     }
-    return Number(row.customers);
+    return keys.map((key) => counts.get(keyText(key))!);
   });
 }
 
-/** Retention counts kept per shop: the presets' periods and the ones before them over a few days, and some custom ones. */
-const KEPT_RETENTION_COUNTS = 48;
+/** Retention counts kept per shop: three per period shown (two shared with the period before), over a few days. */
+const KEPT_RETENTION_COUNTS = 64;
 
 export interface LifetimeValue {
   value: string | null;
