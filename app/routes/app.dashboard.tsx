@@ -705,6 +705,7 @@ function SatisfactionCard({ surveys, health, healthAsOf, timezone }: { surveys: 
           ))}
         </InlineStack>
         <Text as="p" tone="subdued" variant="bodySm">
+          <span hidden data-health-as-of={healthAsOf} />
           Customer health as of {new Date(healthAsOf).toLocaleString("en", { dateStyle: "medium", timeStyle: "short", timeZone: timezone })}, counted with
           the segments after orders arrive and every hour.
         </Text>

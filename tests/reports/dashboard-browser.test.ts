@@ -8,6 +8,8 @@ import { promisify } from "node:util";
 import type { Browser, FrameLocator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { recordCustomerBaseFigures } from "../../app/customers/base-figures.server";
+import { customersByHealthColour } from "../../app/customers/directory.server";
 import { addDays, localDate } from "../../app/reports/metrics";
 import { launchBrowser, openPage, screenshot, DESKTOP_USER_AGENT } from "../support/browser";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
@@ -164,6 +166,21 @@ describe("the dashboard in a browser", () => {
     await screenshot(page, "dashboard-program-earnings");
     await frame.locator("[data-metric=customerRetentionRate]").scrollIntoViewIfNeeded();
     await screenshot(page, "dashboard-retention");
+
+    // The health colours as the segments job counts them after placing the segments (done here, as the
+    // job does, so no count of the import still running is read): the Customers list's marks, counted
+    // at the moment the card names.
+    await recordCustomerBaseFigures(app.db, shopId, new Date());
+    await page.reload();
+    await frame.locator("[data-health-as-of]").waitFor({ state: "attached" });
+    const asOf = await frame.locator("[data-health-as-of]").getAttribute("data-health-as-of");
+    const counted = await customersByHealthColour(app.db, shopId, { slippingDays: 60, lapsedDays: 180 }, new Date(asOf!));
+    for (const colour of ["green", "amber", "red", "none"] as const) {
+      expect(await frame.locator(`[data-health-colour=${colour}]`).getAttribute("data-value"), colour).toBe(String(counted[colour]));
+    }
+    expect(counted.green + counted.amber + counted.red + counted.none).toBeGreaterThan(0);
+    await frame.getByText("Customer health as of").scrollIntoViewIfNeeded();
+    await screenshot(page, "dashboard-health");
     await page.context().close();
   });
 
