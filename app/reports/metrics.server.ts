@@ -4,6 +4,7 @@
  */
 import { customersInDebt } from "../customers/base-figures.server";
 import { shopReportsLockKey } from "../database/lock-keys";
+import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { reportsReady, type RetentionKey } from "./aggregates.server";
 import { pointsOutstanding } from "./points-days.server";
@@ -252,7 +253,7 @@ const keyText = (key: RetentionKey) => `${key.lapsedDays}|${key.startDay}|${key.
  * change) nothing is kept.
  */
 async function keptRetentionCounts(db: PrismaClient, shopId: string, keys: RetentionKey[]): Promise<number[]> {
-  const read = async (tx: PrismaClient | Prisma.TransactionClient) => {
+  const read = async (tx: Db) => {
     const rows = await tx.$queryRaw<{ lapsed_days: number; start_day: string; end_day: string; customers: number }[]>`
       SELECT r."lapsedDays" AS lapsed_days, to_char(r."startDay", 'YYYY-MM-DD') AS start_day, to_char(r."endDay", 'YYYY-MM-DD') AS end_day, r.customers
         FROM "ReportRetention" r
