@@ -29,10 +29,10 @@ import {
 } from "../shopify/operations";
 import {
   BulkCustomerLine,
-  BulkLineItemLine,
-  BulkOrderLine,
   bulkCustomerSnapshot,
   bulkOrderSnapshot,
+  readBulkLineItemLine,
+  readBulkOrderLine,
   type CustomerSnapshot,
   type OrderSnapshot,
 } from "./payloads";
@@ -455,7 +455,7 @@ async function checkForeignKeysOnce(pool: pg.Pool, client: pg.PoolClient, shopId
 
 const customerOf = (entry: ImportedLine): CustomerSnapshot => bulkCustomerSnapshot(BulkCustomerLine.parse(entry.line));
 const orderOf = (entry: ImportedLine): OrderSnapshot =>
-  bulkOrderSnapshot(BulkOrderLine.parse(entry.line), entry.lineItems.map((item) => BulkLineItemLine.parse(item)));
+  bulkOrderSnapshot(readBulkOrderLine(entry.line), entry.lineItems.map((item) => readBulkLineItemLine(item)));
 
 /** A root line's snapshot, or null when the schemas refuse it: left out with a warning (its fields, never its values). */
 function parsedLine<T>(shopId: string, entry: ImportedLine, snapshotOf: (entry: ImportedLine) => T): T | null {
