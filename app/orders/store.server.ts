@@ -267,26 +267,26 @@ export interface WrittenOrder {
  */
 export function lineItemsReplace(written: WrittenOrder[], batch: OrderSnapshot[]): StoreStatement | null {
   if (written.length === 0) return null;
-  const writtenGids = new Set(written.map((order) => order.shopifyId));
-  const lines = newestOrders(batch).filter((snapshot) => writtenGids.has(snapshot.shopifyId)).flatMap((snapshot) => snapshot.lineItems.map((line) => ({ order: snapshot.shopifyId, line })));
+  // Each line carries its order's row id, read from the written rows here rather than joined in SQL.
+  const rowIds = new Map(written.map((order) => [order.shopifyId, order.id]));
+  const lines = newestOrders(batch).flatMap((snapshot) => {
+    const orderId = rowIds.get(snapshot.shopifyId);
+    return orderId === undefined ? [] : snapshot.lineItems.map((line) => ({ orderId, line }));
+  });
   const lineColumn = (value: (line: OrderSnapshot["lineItems"][number]) => ArrayElement) => sqlArray(lines.map((entry) => value(entry.line)));
   // Only an updated order has earlier lines: they are found through the orderId index by their ids
   // (a join with the written rows may scan every stored line instead).
   const updatedIds = written.filter((order) => !order.created).map((order) => order.id);
   return Prisma.sql`
-    WITH written AS (
-      SELECT * FROM unnest(${sqlArray(written.map((order) => order.id))}::text[], ${sqlArray(written.map((order) => order.shopifyId))}::text[]) AS w(id, gid)
-    ),
-    replaced AS (DELETE FROM "OrderLineItem" li WHERE li."orderId" = ANY(${sqlArray(updatedIds)}::text[]))
+    WITH replaced AS (DELETE FROM "OrderLineItem" li WHERE li."orderId" = ANY(${sqlArray(updatedIds)}::text[]))
     INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-    SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-      FROM written w
-      JOIN unnest(${sqlArray(lines.map((entry) => entry.order))}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
+    SELECT l.id, l.order_id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+      FROM unnest(${sqlArray(lines.map((entry) => entry.orderId))}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
                   ${lineColumn((l) => l.productShopifyId)}::text[], ${lineColumn((l) => l.variantShopifyId)}::text[],
                   ${lineColumn((l) => l.title)}::text[], ${lineColumn((l) => l.quantity)}::int[],
                   ${lineColumn((l) => formatAmount(l.price))}::numeric[], ${lineColumn((l) => formatAmount(l.discount))}::numeric[],
                   ${sqlArray(newRowIds(lines.length))}::text[])
-           AS l(order_gid, gid, product, variant, title, quantity, price, discount, id) ON l.order_gid = w.gid`;
+           AS l(order_id, gid, product, variant, title, quantity, price, discount, id)`;
 }
 
 /** Runs a statement built here and resolves to its rows: `$queryRaw` in a `Tx`, or the import's pg client. */
