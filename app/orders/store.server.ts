@@ -107,6 +107,10 @@ export function sqlArray(values: readonly ArrayElement[]): string {
 
 /** The newest version of each order or customer in a batch (a batch may hold two versions of one). */
 function newestOfEach<T extends { shopifyId: string }>(snapshots: T[], newer: (a: T, b: T) => boolean): T[] {
+  // A bulk export lists its records in GID order: strictly ascending GIDs hold no two versions of one.
+  let ascending = true;
+  for (let n = 1; n < snapshots.length && ascending; n++) ascending = snapshots[n - 1].shopifyId < snapshots[n].shopifyId;
+  if (ascending) return snapshots;
   const newest = new Map<string, T>();
   for (const snapshot of snapshots) {
     const held = newest.get(snapshot.shopifyId);
