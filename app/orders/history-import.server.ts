@@ -243,17 +243,25 @@ async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWait
 /** The lines of a streamed body, pulled one chunk at a time so memory stays flat whatever the file's size. */
 export async function* jsonLines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
+  // The start of a line the previous chunks began; only it is joined with the next chunk, so a chunk's
+  // text is never copied whole into a joined string.
   let rest = "";
   for await (const chunk of body) {
-    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    let newline: number;
-    let start = 0;
-    while ((newline = rest.indexOf("\n", start)) !== -1) {
-      const line = rest.slice(start, newline);
+    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    let newline = text.indexOf("\n");
+    if (newline === -1) {
+      rest += text;
+      continue;
+    }
+    const first = rest + text.slice(0, newline);
+    if (first.trim()) yield first;
+    let start = newline + 1;
+    while ((newline = text.indexOf("\n", start)) !== -1) {
+      const line = text.slice(start, newline);
       start = newline + 1;
       if (line.trim()) yield line;
     }
-    rest = rest.slice(start);
+    rest = text.slice(start);
   }
   rest += decoder.decode();
   if (rest.trim()) yield rest;
