@@ -4,7 +4,7 @@
  * server. Peak RSS is also measured on a 100,000-order file: flat memory means the two match.
  */
 import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -45,6 +45,36 @@ async function writeHistoryFile(file: string, orders: number): Promise<void> {
   await once(out, "finish");
 }
 
+/** CPU milliseconds a local process has used (utime + stime, /proc/<pid>/stat), or null where it cannot be read. */
+function processCpuMs(pid: number): number | null {
+  if (!existsSync(`/proc/${pid}/stat`)) return null;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * The CPU the database's backends have used since `start`: its connections' server processes, read
+ * from /proc, so only when the server runs on this machine. They are sampled while they live (the
+ * pool keeps them for the whole import).
+ */
+function backendCpu(admin: pg.Client, database: string) {
+  const used = new Map<number, { first: number; last: number }>();
+  let local = true;
+  const sample = async () => {
+    const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [database]);
+    for (const { pid } of rows) {
+      const ms = processCpuMs(pid);
+      if (ms === null) local = false;
+      else used.set(pid, { first: used.get(pid)?.first ?? ms, last: ms });
+    }
+  };
+  return {
+    sample,
+    totalMs: () => (local && used.size > 0 ? [...used.values()].reduce((sum, { first, last }) => sum + last - first, 0) : null),
+  };
+}
+
 async function importFile(serverUrl: string, file: string) {
   const name = `loyalty_bench_${randomBytes(4).toString("hex")}`;
   const admin = survivesDroppedConnection(new pg.Client({ connectionString: serverUrl }), "bench database");
@@ -64,12 +94,35 @@ async function importFile(serverUrl: string, file: string) {
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    // The pool's connections are opened before the clock starts, so their CPU is counted from here.
+    await Promise.all(Array.from({ length: 3 }, () => pool.connect())).then((clients) => clients.forEach((client) => client.release()));
+    const backends = backendCpu(admin, name);
+    await backends.sample();
+    const backendSampler = setInterval(() => void backends.sample().catch(() => undefined), 500);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await importHistoryLines(db, shop.id, "orders", jsonLines(createReadStream(file)), { pool, now: new Date() }).finally(() => clearInterval(sampler));
+    const result = await importHistoryLines(db, shop.id, "orders", jsonLines(createReadStream(file)), { pool, now: new Date() }).finally(() => {
+      clearInterval(sampler);
+      clearInterval(backendSampler);
+    });
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    await backends.sample();
+    const per100k = 100_000 / result.rows;
+    const nodeCpuMs = ((cpu.user + cpu.system) / 1000) * per100k;
+    const backendMs = backends.totalMs();
     const stored = await db.order.count();
     const lineItems = await db.orderLineItem.count();
-    return { ordersPerSecond: result.rows / seconds, seconds, peakMb: peak / 2 ** 20, growthMb: (peak - baseline) / 2 ** 20, stored, lineItems };
+    return {
+      ordersPerSecond: result.rows / seconds,
+      seconds,
+      peakMb: peak / 2 ** 20,
+      growthMb: (peak - baseline) / 2 ** 20,
+      stored,
+      lineItems,
+      nodeCpuMs,
+      backendCpuMs: backendMs === null ? null : backendMs * per100k,
+    };
   } finally {
     // The pool goes before its database, so dropping it ends no connection still in use.
     await db.$disconnect().catch(() => undefined);
@@ -92,7 +145,11 @@ export async function run(): Promise<BenchRow[]> {
     const first = await importFile(serverUrl, small);
     const second = await importFile(serverUrl, large);
     return [
-      { name: `history import, ${second.stored.toLocaleString("en")} orders`, value: Math.round(second.ordersPerSecond), unit: "orders/s", target: ">= 25000", note: `${second.seconds.toFixed(0)} s, ${second.stored} orders + ${second.lineItems} line items stored; batches of 5,000 read through zod, two at once through the order store's statements on pg, reports and progress through Prisma in file order` },
+      { name: `history import, ${second.stored.toLocaleString("en")} orders`, value: Math.round(second.ordersPerSecond), unit: "orders/s", target: ">= 25000", note: `${second.seconds.toFixed(0)} s, ${second.stored} orders + ${second.lineItems} line items stored; batches of 5,000 read through the schemas' checks, two at once through the order store's statements on pg, reports and progress through Prisma in file order` },
+      { name: `history import: the import process's CPU per 100,000 orders`, value: Math.round(second.nodeCpuMs), unit: "ms", note: `process.cpuUsage over the ${second.stored.toLocaleString("en")}-order import (all its threads)` },
+      ...(second.backendCpuMs === null
+        ? []
+        : [{ name: `history import: the database backends' CPU per 100,000 orders`, value: Math.round(second.backendCpuMs), unit: "ms", note: "the import's connections' server processes, from /proc" }]),
       { name: `history import peak RSS, ${second.stored.toLocaleString("en")} orders`, value: Math.round(second.peakMb), unit: "MB", note: `+${second.growthMb.toFixed(0)} MB while importing` },
       { name: `history import peak RSS, ${first.stored.toLocaleString("en")} orders`, value: Math.round(first.peakMb), unit: "MB", note: `+${first.growthMb.toFixed(0)} MB while importing; ${Math.round(first.ordersPerSecond)} orders/s` },
     ];

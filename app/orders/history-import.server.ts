@@ -29,10 +29,10 @@ import {
 } from "../shopify/operations";
 import {
   BulkCustomerLine,
-  BulkLineItemLine,
-  BulkOrderLine,
   bulkCustomerSnapshot,
   bulkOrderSnapshot,
+  readBulkLineItemLine,
+  readBulkOrderLine,
   type CustomerSnapshot,
   type OrderSnapshot,
 } from "./payloads";
@@ -243,17 +243,25 @@ async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWait
 /** The lines of a streamed body, pulled one chunk at a time so memory stays flat whatever the file's size. */
 export async function* jsonLines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
+  // The start of a line the previous chunks began; only it is joined with the next chunk, so a chunk's
+  // text is never copied whole into a joined string.
   let rest = "";
   for await (const chunk of body) {
-    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    let newline: number;
-    let start = 0;
-    while ((newline = rest.indexOf("\n", start)) !== -1) {
-      const line = rest.slice(start, newline);
+    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    let newline = text.indexOf("\n");
+    if (newline === -1) {
+      rest += text;
+      continue;
+    }
+    const first = rest + text.slice(0, newline);
+    if (first.trim()) yield first;
+    let start = newline + 1;
+    while ((newline = text.indexOf("\n", start)) !== -1) {
+      const line = text.slice(start, newline);
       start = newline + 1;
       if (line.trim()) yield line;
     }
-    rest = rest.slice(start);
+    rest = text.slice(start);
   }
   rest += decoder.decode();
   if (rest.trim()) yield rest;
@@ -409,25 +417,31 @@ const WRITERS = 2;
 async function inTransaction(pool: pg.Pool, shopId: string, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   try {
-    await client.query("BEGIN");
-    await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
     // The batch's commit does not wait for its flush: the batch's progress commits after it, and waits
     // for the flush of every record before its own, the batch's included. A crash before that loses the
     // batch with its progress, and the resumed import writes it again. (Webhooks keep synchronous commits.)
-    await client.query("SET LOCAL synchronous_commit = off");
+    // Sent together with BEGIN (and, once the pool is known to be allowed it, the setting below): one round trip.
+    await client.query(skipsRowChecks.has(pool) ? `${BATCH_BEGIN}; ${SKIP_ROW_CHECKS}` : BATCH_BEGIN);
+    await client.query(LONG_STATEMENTS_SQL, [String(IMPORT_BATCH_TIMEOUT_MS)]);
     await checkForeignKeysOnce(pool, client, shopId);
     await work(client);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
+    // The next batch tries the setting again (the role's rights may have changed).
+    skipsRowChecks.delete(pool);
     throw error;
   } finally {
     client.release();
   }
 }
 
+const BATCH_BEGIN = "BEGIN; SET LOCAL synchronous_commit = off";
+const SKIP_ROW_CHECKS = "SET LOCAL session_replication_role = replica";
 /** Pools whose role may not set session_replication_role: they keep the row-by-row checks. */
 const checksEveryRow = new WeakSet<pg.Pool>();
+/** Pools whose role may: their batches set it with BEGIN, without the savepoint that tries it. */
+const skipsRowChecks = new WeakSet<pg.Pool>();
 
 /**
  * A batch's rows reference only the shop and the batch's own orders, so their foreign keys hold by
@@ -437,16 +451,19 @@ const checksEveryRow = new WeakSet<pg.Pool>();
  * (about a third of a batch's time in the database, docs/decisions/order-store.md) are then skipped
  * for this transaction only (`session_replication_role = replica`, which also skips triggers: these
  * tables have none). Only a role allowed that setting (a superuser, or one granted SET on it) skips
- * them; any other keeps the checks. Throws when the shop is gone.
+ * them; any other keeps the checks. The first batch on a pool tries the setting in a savepoint; the
+ * later ones know the answer. Throws when the shop is gone.
  */
 async function checkForeignKeysOnce(pool: pg.Pool, client: pg.PoolClient, shopId: string): Promise<void> {
   if (checksEveryRow.has(pool)) return;
   const shop = await client.query(`SELECT 1 FROM "Shop" WHERE id = $1 FOR KEY SHARE`, [shopId]);
   if (shop.rowCount === 0) throw new Error("the shop is gone (erased): its history import stops");
+  if (skipsRowChecks.has(pool)) return;
   await client.query("SAVEPOINT foreign_keys");
   try {
-    await client.query("SET LOCAL session_replication_role = replica");
+    await client.query(SKIP_ROW_CHECKS);
     await client.query("RELEASE SAVEPOINT foreign_keys");
+    skipsRowChecks.add(pool);
   } catch {
     await client.query("ROLLBACK TO SAVEPOINT foreign_keys");
     checksEveryRow.add(pool);
@@ -455,7 +472,7 @@ async function checkForeignKeysOnce(pool: pg.Pool, client: pg.PoolClient, shopId
 
 const customerOf = (entry: ImportedLine): CustomerSnapshot => bulkCustomerSnapshot(BulkCustomerLine.parse(entry.line));
 const orderOf = (entry: ImportedLine): OrderSnapshot =>
-  bulkOrderSnapshot(BulkOrderLine.parse(entry.line), entry.lineItems.map((item) => BulkLineItemLine.parse(item)));
+  bulkOrderSnapshot(readBulkOrderLine(entry.line), entry.lineItems.map((item) => readBulkLineItemLine(item)));
 
 /** A root line's snapshot, or null when the schemas refuse it: left out with a warning (its fields, never its values). */
 function parsedLine<T>(shopId: string, entry: ImportedLine, snapshotOf: (entry: ImportedLine) => T): T | null {

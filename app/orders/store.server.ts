@@ -59,20 +59,58 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 export function newRowIds(count: number): string[] {
   const bytes = randomBytes(16 * count);
   const millis = Date.now();
-  const ids: string[] = new Array(count);
+  // Written as text into one buffer, read as one string, and each id a slice of it.
+  const text = Buffer.allocUnsafe(36 * count);
   for (let n = 0; n < count; n++) {
     const at = 16 * n;
     bytes.writeUIntBE(millis, at, 6);
     bytes[at + 6] = 0x70 | (bytes[at + 6] & 0x0f);
     bytes[at + 8] = 0x80 | (bytes[at + 8] & 0x3f);
-    const hex = bytes.toString("hex", at, at + 16);
-    ids[n] = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    let out = 36 * n;
+    for (let index = 0; index < 16; index++) {
+      if (index === 4 || index === 6 || index === 8 || index === 10) text[out++] = DASH;
+      const byte = bytes[at + index];
+      text[out++] = HEX_DIGITS[byte >> 4];
+      text[out++] = HEX_DIGITS[byte & 0x0f];
+    }
   }
+  const all = text.toString("latin1");
+  const ids: string[] = new Array(count);
+  for (let n = 0; n < count; n++) ids[n] = all.slice(36 * n, 36 * n + 36);
   return ids;
+}
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+const DASH = "-".charCodeAt(0);
+
+type ArrayElement = string | number | boolean | null | undefined;
+/**
+ * A column of a batch as one PostgreSQL array literal (`{"a","b",NULL}`), cast to its type in the
+ * statement (`::text[]`, `::numeric[]`). pg would build the same literal element by element, with two
+ * regular-expression replacements and new strings for each; a column whose values need no escaping
+ * (ids, amounts, dates: nearly all of them) is one `join` here.
+ */
+export function sqlArray(values: readonly ArrayElement[]): string {
+  if (values.length === 0) return "{}";
+  let plain = true;
+  for (let n = 0; n < values.length && plain; n++) {
+    const value = values[n];
+    plain = value !== null && value !== undefined && (typeof value !== "string" || !(value.includes('"') || value.includes("\\")));
+  }
+  if (plain) return `{"${values.join('","')}"}`;
+  const elements: string[] = new Array(values.length);
+  for (let n = 0; n < values.length; n++) {
+    const value = values[n];
+    elements[n] = value === null || value === undefined ? "NULL" : `"${String(value).replace(/["\\]/g, "\\$&")}"`;
+  }
+  return `{${elements.join(",")}}`;
 }
 
 /** The newest version of each order or customer in a batch (a batch may hold two versions of one). */
 function newestOfEach<T extends { shopifyId: string }>(snapshots: T[], newer: (a: T, b: T) => boolean): T[] {
+  // A bulk export lists its records in GID order: strictly ascending GIDs hold no two versions of one.
+  let ascending = true;
+  for (let n = 1; n < snapshots.length && ascending; n++) ascending = snapshots[n - 1].shopifyId < snapshots[n].shopifyId;
+  if (ascending) return snapshots;
   const newest = new Map<string, T>();
   for (const snapshot of snapshots) {
     const held = newest.get(snapshot.shopifyId);
@@ -113,7 +151,7 @@ export function customerUpsert(shopId: string, batch: CustomerSnapshot[]): Store
   if (batch.length === 0) return null;
   // Of two versions in one batch the later dated wins; on a tie, the later in the batch.
   const snapshots = newestOfEach(batch, (held, next) => time(held.shopifyUpdatedAt) > time(next.shopifyUpdatedAt));
-  const column = <T>(value: (snapshot: CustomerSnapshot) => T) => snapshots.map(value);
+  const column = (value: (snapshot: CustomerSnapshot) => ArrayElement) => sqlArray(snapshots.map(value));
   return Prisma.sql`
     WITH input AS (
       SELECT t.*
@@ -121,7 +159,7 @@ export function customerUpsert(shopId: string, batch: CustomerSnapshot[]): Store
                     ${column((c) => c.firstName)}::text[], ${column((c) => c.lastName)}::text[], ${column((c) => c.phone)}::text[],
                     ${column((c) => c.addressKey)}::text[], ${column((c) => c.hasAccount)}::boolean[],
                     ${column((c) => iso(c.shopifyCreatedAt))}::timestamptz[], ${column((c) => iso(c.shopifyUpdatedAt))}::timestamptz[],
-                    ${column(() => newReferralCode())}::text[], ${newRowIds(snapshots.length)}::text[])
+                    ${column(() => newReferralCode())}::text[], ${sqlArray(newRowIds(snapshots.length))}::text[])
              AS t(gid, email, first, last, phone, address, account, created, updated, code, id)
        ORDER BY t.gid
     ),
@@ -175,7 +213,7 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
     }
   }
   const snapshots = newestOrders(batch);
-  const column = <T>(value: (snapshot: OrderSnapshot) => T) => snapshots.map(value);
+  const column = (value: (snapshot: OrderSnapshot) => ArrayElement) => sqlArray(snapshots.map(value));
   return Prisma.sql`
     WITH input AS (
       SELECT t.*
@@ -188,7 +226,7 @@ export function orderUpsert(shopId: string, batch: OrderSnapshot[], options: Sto
                     ${column((o) => o.test)}::boolean[], ${column((o) => iso(o.cancelledAt))}::timestamptz[], ${column((o) => o.cancelReason)}::text[],
                     ${column((o) => iso(o.fulfilledAt ?? null))}::timestamptz[],
                     ${column((o) => iso(o.placedAt))}::timestamptz[], ${column((o) => iso(o.shopifyUpdatedAt))}::timestamptz[],
-                    ${newRowIds(snapshots.length)}::text[])
+                    ${sqlArray(newRowIds(snapshots.length))}::text[])
              AS t(gid, name, customer, email, currency, status, subtotal, shipping, tax, discounts, total, codes, test, cancelled, reason, fulfilled,
                   placed, updated, id)
        ORDER BY t.gid
@@ -233,26 +271,26 @@ export interface WrittenOrder {
  */
 export function lineItemsReplace(written: WrittenOrder[], batch: OrderSnapshot[]): StoreStatement | null {
   if (written.length === 0) return null;
-  const writtenGids = new Set(written.map((order) => order.shopifyId));
-  const lines = newestOrders(batch).filter((snapshot) => writtenGids.has(snapshot.shopifyId)).flatMap((snapshot) => snapshot.lineItems.map((line) => ({ order: snapshot.shopifyId, line })));
-  const lineColumn = <T>(value: (line: OrderSnapshot["lineItems"][number]) => T) => lines.map((entry) => value(entry.line));
+  // Each line carries its order's row id, read from the written rows here rather than joined in SQL.
+  const rowIds = new Map(written.map((order) => [order.shopifyId, order.id]));
+  const lines = newestOrders(batch).flatMap((snapshot) => {
+    const orderId = rowIds.get(snapshot.shopifyId);
+    return orderId === undefined ? [] : snapshot.lineItems.map((line) => ({ orderId, line }));
+  });
+  const lineColumn = (value: (line: OrderSnapshot["lineItems"][number]) => ArrayElement) => sqlArray(lines.map((entry) => value(entry.line)));
   // Only an updated order has earlier lines: they are found through the orderId index by their ids
   // (a join with the written rows may scan every stored line instead).
   const updatedIds = written.filter((order) => !order.created).map((order) => order.id);
   return Prisma.sql`
-    WITH written AS (
-      SELECT * FROM unnest(${written.map((order) => order.id)}::text[], ${written.map((order) => order.shopifyId)}::text[]) AS w(id, gid)
-    ),
-    replaced AS (DELETE FROM "OrderLineItem" li WHERE li."orderId" = ANY(${updatedIds}::text[]))
+    WITH replaced AS (DELETE FROM "OrderLineItem" li WHERE li."orderId" = ANY(${sqlArray(updatedIds)}::text[]))
     INSERT INTO "OrderLineItem" (id, "orderId", "shopifyId", "productShopifyId", "variantShopifyId", title, quantity, price, discount)
-    SELECT l.id, w.id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
-      FROM written w
-      JOIN unnest(${lines.map((entry) => entry.order)}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
+    SELECT l.id, l.order_id, l.gid, l.product, l.variant, l.title, l.quantity, l.price, l.discount
+      FROM unnest(${sqlArray(lines.map((entry) => entry.orderId))}::text[], ${lineColumn((l) => l.shopifyId)}::text[],
                   ${lineColumn((l) => l.productShopifyId)}::text[], ${lineColumn((l) => l.variantShopifyId)}::text[],
                   ${lineColumn((l) => l.title)}::text[], ${lineColumn((l) => l.quantity)}::int[],
                   ${lineColumn((l) => formatAmount(l.price))}::numeric[], ${lineColumn((l) => formatAmount(l.discount))}::numeric[],
-                  ${newRowIds(lines.length)}::text[])
-           AS l(order_gid, gid, product, variant, title, quantity, price, discount, id) ON l.order_gid = w.gid`;
+                  ${sqlArray(newRowIds(lines.length))}::text[])
+           AS l(order_id, gid, product, variant, title, quantity, price, discount, id)`;
 }
 
 /** Runs a statement built here and resolves to its rows: `$queryRaw` in a `Tx`, or the import's pg client. */
@@ -283,7 +321,7 @@ export async function storeOrder(tx: Tx, shopId: string, snapshot: OrderSnapshot
 /** The refunds' insert: the first copy of each is kept, whether or not its order has arrived (it picks them up). */
 export function refundInsert(shopId: string, refunds: RefundSnapshot[]): StoreStatement | null {
   if (refunds.length === 0) return null;
-  const column = <T>(value: (refund: RefundSnapshot) => T) => refunds.map(value);
+  const column = (value: (refund: RefundSnapshot) => ArrayElement) => sqlArray(refunds.map(value));
   return Prisma.sql`
     INSERT INTO "OrderRefund" (id, "shopId", "shopifyId", "orderShopifyId", subtotal, discrepancy, shipping, tax, total, "refundedAt", "createdAt")
     SELECT r.id, ${shopId}, r.gid, r.order_gid, r.subtotal, r.discrepancy, r.shipping, r.tax, r.total,
@@ -292,7 +330,7 @@ export function refundInsert(shopId: string, refunds: RefundSnapshot[]): StoreSt
                   ${column((r) => formatAmount(r.subtotal))}::numeric[], ${column((r) => formatAmount(r.discrepancy))}::numeric[],
                   ${column((r) => formatAmount(r.shipping))}::numeric[], ${column((r) => formatAmount(r.tax))}::numeric[],
                   ${column((r) => formatAmount(r.total))}::numeric[], ${column((r) => iso(r.refundedAt))}::timestamptz[],
-                  ${newRowIds(refunds.length)}::text[])
+                  ${sqlArray(newRowIds(refunds.length))}::text[])
            AS r(gid, order_gid, subtotal, discrepancy, shipping, tax, total, at, id)
      ORDER BY r.gid
     ON CONFLICT ("shopId", "shopifyId") DO NOTHING`;

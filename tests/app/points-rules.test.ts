@@ -112,6 +112,16 @@ describe("history import helpers", () => {
     for await (const line of jsonLines(chunks())) lines.push(line);
     expect(lines).toEqual(['{"id":1}', '{"id":2}', '{"id":3}']);
   });
+
+  it("reads a line longer than a chunk, and characters split between chunks", async () => {
+    const bytes = new TextEncoder().encode('{"title":"Café ☕"}\n\n{"id":2}');
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 3) yield bytes.slice(at, at + 3);
+    }
+    const lines: string[] = [];
+    for await (const line of jsonLines(chunks())) lines.push(line);
+    expect(lines).toEqual(['{"title":"Café ☕"}', '{"id":2}']);
+  });
 });
 
 describe("refund rounding", () => {
