@@ -222,12 +222,15 @@ async function writeReportCustomers(
     WITH gone AS (
       DELETE FROM "ReportCustomer" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${gone}::text[])
     ), retention AS (
-      -- Only counts the transaction saw under its shared lock: each one's row is there.
+      -- Only counts the transaction saw under its shared lock, whose rows stay until it ends: an
+      -- insert here is always the conflict's update (the EXISTS makes sure no delta becomes a count).
       INSERT INTO "ReportRetention" ("shopId", "lapsedDays", "startDay", "endDay", customers)
       SELECT ${shopId}, k.lapsed_days, k.start_day, k.end_day, k.delta
         FROM unnest(${moved.map(({ key }) => key.lapsedDays)}::int[], ${moved.map(({ key }) => key.startDay)}::date[],
                     ${moved.map(({ key }) => key.endDay)}::date[], ${moved.map(({ delta }) => delta)}::int[]) WITH ORDINALITY
              AS k(lapsed_days, start_day, end_day, delta, position)
+       WHERE EXISTS (SELECT 1 FROM "ReportRetention" r WHERE r."shopId" = ${shopId} AND r."lapsedDays" = k.lapsed_days
+                        AND r."startDay" = k.start_day AND r."endDay" = k.end_day)
        ORDER BY k.position
       ON CONFLICT ("shopId", "lapsedDays", "startDay", "endDay") DO UPDATE SET customers = "ReportRetention".customers + EXCLUDED.customers
     )
