@@ -10,11 +10,13 @@ import { customerDataReport, redactCustomer } from "../customers/privacy.server"
 import {
   CustomerPayload,
   customerSnapshot,
+  keptOrderSnapshot,
   OrderPayload,
   orderSnapshot,
   refundOrderGid,
   RefundWebhookPayload,
   refundSnapshot,
+  revivedOrderSnapshot,
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
 import type { Tx } from "../database/transaction";
@@ -47,6 +49,13 @@ export type Reading<T> = { ok: true; value: T; shopId?: string } | { ok: false; 
 export interface TopicHandler<T> {
   /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
   read(payload: unknown, rawBody: string, shop: string): Reading<T>;
+  /**
+   * What acceptance keeps of a read value beside the raw body, as text, so the processor need not
+   * parse and check the body again; `revive` reads it back, or answers null (kept by another version
+   * of the app) and the body is read instead.
+   */
+  keep?(value: T): string;
+  revive?(kept: string): T | null;
   /**
    * The customers and orders (GIDs) the delivery is about, customer first: the processor locks them
    * for the whole batch before applying it. None for a topic about the shop itself.
@@ -83,6 +92,8 @@ const orderTopic = topic({
     if (!parsed.success) return refused(parsed.error.issues);
     return reading(() => orderSnapshot(parsed.data));
   },
+  keep: keptOrderSnapshot,
+  revive: revivedOrderSnapshot,
   subjects: orderSubjects,
   queuesOrders: true,
   async handle(_tx, delivery, snapshot, _now, batch) {
