@@ -1,8 +1,8 @@
 /**
  * What the app does with each webhook topic, in two halves: `read` checks a payload with zod (the route
  * runs it before accepting a delivery, so a malformed one gets a 422 and nothing is stored; the inbox
- * processor runs it again on the stored body), and `handle` applies it in the processor's transaction,
- * the one that marks the delivery processed.
+ * processor runs it again on the stored body, unless the topic's `keep` stored what was read beside
+ * it), and `handle` applies it in the processor's transaction, the one that marks the delivery processed.
  */
 import { z } from "zod";
 
