@@ -14,6 +14,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 
 import { median, percentile, type BenchRow } from "./table";
@@ -29,6 +30,24 @@ const DRAIN_POLL_MS = 100;
 const WORKER_COUNTS = [2, 4];
 // Deliveries that warm a newly started worker up (its modules loaded, its connections open).
 const WARM_UP = 100;
+
+/**
+ * CPU milliseconds (user + system) a process has used so far, from /proc (Linux; 0 elsewhere or once it
+ * is gone). Figures a loaded machine blurs less than wall-clock time: what one order costs the worker
+ * and the database, whoever else shares the cores.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
 
 export async function run(): Promise<BenchRow[]> {
   process.env.DATABASE_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -74,14 +93,24 @@ export async function run(): Promise<BenchRow[]> {
     const alone: { rate: number; p50: number; p99: number }[] = [];
     const busy: { rate: number; p50: number; p99: number }[] = [];
     const applied: number[] = [];
+    const workerCpu: number[] = [];
+    const databaseCpu: number[] = [];
+    // The PostgreSQL backends serving the bench's database (the worker's connections among them), by pid.
+    const backends = async () => (await app.db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`).map((row) => row.pid);
+    const backendsCpu = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuMs(pid)]));
     for (let round = 0; round < ROUNDS; round++) {
       // The app accepting alone (the worker paused), then the worker draining what it accepted.
       worker.kill("SIGSTOP");
       alone.push(await load(2 * round * REQUESTS));
+      const workerBefore = cpuMs(worker.pid);
+      const backendsBefore = backendsCpu(await backends());
       worker.kill("SIGCONT");
       const draining = performance.now();
       await inboxApplied(app.db, 10 * 60_000, DRAIN_POLL_MS);
       applied.push(REQUESTS / ((performance.now() - draining) / 1000));
+      workerCpu.push((cpuMs(worker.pid) - workerBefore) / REQUESTS);
+      // Backends opened during the drain count from zero.
+      databaseCpu.push((await backends()).reduce((sum, pid) => sum + cpuMs(pid) - (backendsBefore.get(pid) ?? 0), 0) / REQUESTS);
       // The app accepting while the worker applies at the same time.
       busy.push(await load((2 * round + 1) * REQUESTS));
       await inboxApplied(app.db, 10 * 60_000, DRAIN_POLL_MS);
@@ -116,6 +145,13 @@ export async function run(): Promise<BenchRow[]> {
       { name: "orders/paid accepted per second, worker applying", value: Math.round(m(busy, "rate")), unit: "/s", target: ">= 1500", note: "the worker shares the 2 cores" },
       { name: "orders/paid acceptance p99, worker applying", value: m(busy, "p99"), unit: "ms", target: "< 50" },
       { name: "orders/paid orders applied per second", value: Math.round(median(applied)), unit: "/s", target: ">= 1000", note: "one npm run worker process, WEBHOOK_LANES lanes, draining a burst" },
+      { name: "orders/paid worker CPU per order applied", value: Number(median(workerCpu).toFixed(3)), unit: "ms", note: "user + system CPU of the worker process while it drains a burst" },
+      {
+        name: "orders/paid PostgreSQL CPU per order applied",
+        value: Number(median(databaseCpu).toFixed(3)),
+        unit: "ms",
+        note: "user + system CPU of the database's backends while the worker drains a burst",
+      },
       ...WORKER_COUNTS.map((count) => ({
         name: `orders/paid orders applied per second, ${count} worker processes`,
         value: Math.round(appliedBy.get(count)!),

@@ -5,6 +5,7 @@
  */
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { holdingPaymentSql, keptPurchaseSql } from "../orders/vocabulary.server";
 import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
@@ -109,10 +110,11 @@ export async function scheduleFollowUpsForOrders(
            (c.id IS NOT NULL AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL) AS reachable,
            COALESCE((SELECT json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title))
                        FROM "OrderLineItem" l WHERE l."orderId" = o.id), '[]'::json) AS lines
-      FROM "Order" o
+      FROM unnest(${[...new Set(orderShopifyIds)]}::text[]) AS orders(shopify_id)
+      -- Each order by its unique key (as in customer-orders-sql.server.ts: not the shop's whole list when statistics are stale).
+      CROSS JOIN LATERAL (SELECT * FROM "Order" WHERE "shopId" = ${shopId} AND "shopifyId" = orders.shopify_id OFFSET 0) AS o
       JOIN "Shop" s ON s.id = o."shopId"
-      LEFT JOIN "Customer" c ON c."shopId" = o."shopId" AND c."shopifyId" = o."customerShopifyId"
-     WHERE o."shopId" = ${shopId} AND o."shopifyId" = ANY(${[...new Set(orderShopifyIds)]}::text[])`;
+      LEFT JOIN "Customer" c ON c."shopId" = o."shopId" AND c."shopifyId" = o."customerShopifyId"`;
   const orderById = new Map(stored.map((order) => [order.shopifyId, order]));
   // Each customer's orders in the order given; round k plans the k-th of each.
   const queues = new Map<string, StoredOrderFacts[]>();
@@ -128,12 +130,13 @@ export async function scheduleFollowUpsForOrders(
   const settings = await (knownSettings ?? followUpSettings(tx, shopId));
   const customerOrders = await tx.$queryRaw<(CustomerOrderFacts & { customerShopifyId: string })[]>`
     SELECT o."customerShopifyId", o."shopifyId", o."placedAt", o."financialStatus", o."cancelledAt", o.test, o.imported,
-           COALESCE(array_agg(l."productShopifyId") FILTER (WHERE l."productShopifyId" IS NOT NULL), '{}') AS "productShopifyIds",
-           COALESCE(json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title))
-                      FILTER (WHERE l."productShopifyId" IS NOT NULL), '[]'::json) AS lines
-      FROM "Order" o LEFT JOIN "OrderLineItem" l ON l."orderId" = o.id
-     WHERE o."shopId" = ${shopId} AND o."customerShopifyId" = ANY(${customerShopifyIds}::text[])
-     GROUP BY o.id`;
+           COALESCE(l."productShopifyIds", '{}') AS "productShopifyIds", COALESCE(l.lines, '[]'::json) AS lines
+      FROM ${customersOrdersSql(shopId, customerShopifyIds)}
+      -- Each order's lines aggregated on their own (one row per order): no grouping of every order's lines together.
+      CROSS JOIN LATERAL (
+        SELECT array_agg(l."productShopifyId") AS "productShopifyIds",
+               json_agg(json_build_object('productShopifyId', l."productShopifyId", 'variantShopifyId', l."variantShopifyId", 'title', l.title)) AS lines
+          FROM "OrderLineItem" l WHERE l."orderId" = o.id AND l."productShopifyId" IS NOT NULL) AS l`;
   const ordersOf = new Map<string, CustomerOrderFacts[]>();
   for (const { customerShopifyId, ...order } of customerOrders) ordersOf.set(customerShopifyId, [...(ordersOf.get(customerShopifyId) ?? []), order]);
   const intervals = productIds.length

@@ -6,6 +6,7 @@
 import { lockSubjects } from "../database/subject-locks.server";
 import type { Tx } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
+import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { formatAmount, parseAmount } from "../orders/money";
 import { appendCustomersLedgerEntries, appendLedgerEntries, settlementEntriesByCustomer } from "./ledger.server";
 import {
@@ -70,6 +71,7 @@ export async function settleCustomerPoints(
 export type SettledCustomer = { id: string; shopifyId: string; email?: string | null };
 
 type SettledOrder = {
+  id: string;
   customerShopifyId: string;
   shopifyId: string;
   financialStatus: string;
@@ -102,9 +104,9 @@ export async function settleCustomersPoints(
   settlements = [...merged.values()];
   // Amounts as text: exact decimals for parseAmount, never floats.
   const allOrders = await tx.$queryRaw<SettledOrder[]>`
-    SELECT "customerShopifyId", "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping,
+    SELECT id, "customerShopifyId", "shopifyId", "financialStatus", "cancelledAt", "placedAt", subtotal::text AS subtotal, shipping::text AS shipping,
            tax::text AS tax, "pointsEarnedOn"::text AS "earnedOn"
-      FROM "Order" WHERE "shopId" = ${shop.id} AND "customerShopifyId" = ANY(${settlements.map(({ customer }) => customer.shopifyId)}::text[])`;
+      FROM ${customersOrdersSql(shop.id, settlements.map(({ customer }) => customer.shopifyId))}`;
   const ordersByCustomer = new Map<string, SettledOrder[]>();
   for (const order of allOrders) {
     const orders = ordersByCustomer.get(order.customerShopifyId);
@@ -123,7 +125,7 @@ export async function settleCustomersPoints(
   const ledgers = await settlementEntriesByCustomer(tx, settlements.map(({ customer }) => customer.id), allTouched.map((order) => order.shopifyId));
 
   const planned: { customerId: string; entry: PlannedEntry }[] = [];
-  const earnedOn: { shopifyId: string; amount: string }[] = [];
+  const earnedOn: { id: string; amount: string }[] = [];
   for (const settlement of settlements) {
     const { customer } = settlement;
     const orders = ordersOf(customer);
@@ -159,7 +161,7 @@ export async function settleCustomersPoints(
       const eligible = eligibleAmount(forPoints, shop.settings);
       const earns = spent.some((entry) => entry.key === orderKeys.spend(order.shopifyId) || entry.key === orderKeys.editSpend(order.shopifyId, eligible));
       if (earns || (forPoints.earnedOn === null && existing.some((entry) => entry.key === orderKeys.spend(order.shopifyId)))) {
-        earnedOn.push({ shopifyId: order.shopifyId, amount: formatAmount(eligible) });
+        earnedOn.push({ id: order.id, amount: formatAmount(eligible) });
       }
       return spent;
     });
@@ -178,10 +180,12 @@ export async function settleCustomersPoints(
   }
   await appendCustomersLedgerEntries(tx, shop.id, planned);
   if (earnedOn.length > 0) {
+    // By primary key (the orders were just read): one index probe per order, whatever the statistics
+    // say of the shop's orders (by shop and GID, stale ones made it a hash join over the whole shop).
     await tx.$executeRaw`
       UPDATE "Order" o SET "pointsEarnedOn" = e.amount
-        FROM unnest(${earnedOn.map((e) => e.shopifyId)}::text[], ${earnedOn.map((e) => e.amount)}::numeric[]) AS e(gid, amount)
-       WHERE o."shopId" = ${shop.id} AND o."shopifyId" = e.gid`;
+        FROM unnest(${earnedOn.map((e) => e.id)}::text[], ${earnedOn.map((e) => e.amount)}::numeric[]) AS e(id, amount)
+       WHERE o.id = e.id`;
   }
   await rewardReferralsOnFirstPurchase(tx, shop, settlements.map(({ customer }) => ({ friend: customer, orders: ordersOf(customer) })), now);
   // Last: the tier reads the points just settled (and refunds and cancellations move it).

@@ -320,6 +320,40 @@ export function orderSnapshot(payload: z.infer<typeof OrderPayload>): OrderSnaps
   };
 }
 
+/** A snapshot as JSON holds it: its dates as ISO strings. */
+type Kept<T> = T extends Date ? string : T extends (infer U)[] ? Kept<U>[] : T extends object ? { [K in keyof T]: Kept<T[K]> } : T;
+
+/** The kept form's version: a delivery kept by another version of the app is read again from its body. */
+const KEPT_ORDER_VERSION = 1;
+
+/**
+ * The snapshot as the inbox keeps it beside the raw body (webhooks/inbox.server.ts), so the processor
+ * reads it back with one small JSON.parse instead of parsing, checking and reading the payload again.
+ */
+export function keptOrderSnapshot(snapshot: OrderSnapshot): string {
+  return JSON.stringify({ v: KEPT_ORDER_VERSION, order: snapshot });
+}
+
+const keptDate = (value: string | null | undefined) => (value === null || value === undefined ? null : new Date(value));
+
+/** What `keptOrderSnapshot` kept, or null when another version kept it (then the body is read). */
+export function revivedOrderSnapshot(kept: string): OrderSnapshot | null {
+  const { v, order } = JSON.parse(kept) as { v: unknown; order: Kept<OrderSnapshot> };
+  if (v !== KEPT_ORDER_VERSION) return null;
+  const { fulfilledAt, ...rest } = order;
+  return {
+    ...rest,
+    cancelledAt: keptDate(order.cancelledAt),
+    ...(fulfilledAt === undefined ? {} : { fulfilledAt: keptDate(fulfilledAt) }),
+    placedAt: new Date(order.placedAt),
+    shopifyUpdatedAt: new Date(order.shopifyUpdatedAt),
+    customer: order.customer
+      ? { ...order.customer, shopifyCreatedAt: keptDate(order.customer.shopifyCreatedAt), shopifyUpdatedAt: keptDate(order.customer.shopifyUpdatedAt) }
+      : null,
+    refunds: order.refunds.map((refund) => ({ ...refund, refundedAt: new Date(refund.refundedAt) })),
+  };
+}
+
 /** Shopify's fulfilment statuses that did not ship anything. */
 const UNSHIPPED_FULFILMENT = new Set(["cancelled", "error", "failure"]);
 

@@ -25,6 +25,7 @@ import { allowLongStatements } from "../database-timeouts.server";
 import { shopReportsLockKey, subjectLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
+import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { addDays, fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
 import { sumClosedPointsDays } from "./points-days.server";
@@ -37,14 +38,19 @@ const localDay = (timezone: string) => Prisma.sql`(o."placedAt" AT TIME ZONE 'UT
  * links, of these customers only, or of every customer (null).
  */
 function countedOrderRows(shopId: string, timezone: string, customers: string[] | null): Prisma.Sql {
-  const ofCustomers = customers ? Prisma.sql`AND o."customerShopifyId" = ANY(${customers}::text[])` : Prisma.empty;
+  // A batch's customers: their orders and their Customer rows looked up one customer at a time
+  // (customer-orders-sql.server.ts), whatever the statistics; the whole shop: one scan and one join.
+  const orders = customers ? customersOrdersSql(shopId, customers) : Prisma.sql`"Order" o`;
+  const customer = customers
+    ? Prisma.sql`LEFT JOIN LATERAL (SELECT * FROM "Customer" WHERE "shopId" = ${shopId} AND "shopifyId" = c.customer OFFSET 0) AS cu ON true`
+    : Prisma.sql`LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = c.customer`;
   return Prisma.sql`
   WITH counted AS (
     SELECT o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at,
            ${localDay(timezone)} AS day,
            ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
-      FROM "Order" o
-     WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")} ${ofCustomers}
+      FROM ${orders}
+     WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")}
   )
   SELECT c.order_id, c.customer,
          ${memberSql("cu")} AS member,
@@ -54,7 +60,7 @@ function countedOrderRows(shopId: string, timezone: string, customers: string[] 
          LAG(c.day, 2) OVER chain AS prev2_day,
          c.revenue
     FROM counted c
-    LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = c.customer
+    ${customer}
   WINDOW chain AS (PARTITION BY c.customer ORDER BY c.placed_at, c.order_id)`;
 }
 
@@ -131,8 +137,10 @@ export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopif
   if (!state) return;
   // The customers the orders belong to now, and those they were counted for before (a changed buyer).
   const customers = await tx.$queryRaw<{ customer: string }[]>`
-    SELECT "customerShopifyId" AS customer FROM "Order"
-     WHERE "shopId" = ${shopId} AND "shopifyId" = ANY(${orderShopifyIds}::text[]) AND "customerShopifyId" IS NOT NULL
+    SELECT o."customerShopifyId" AS customer FROM unnest(${orderShopifyIds}::text[]) AS orders(shopify_id)
+      -- Each order by its unique key (as in customer-orders-sql.server.ts: not the shop's whole list when statistics are stale).
+      CROSS JOIN LATERAL (SELECT * FROM "Order" WHERE "shopId" = ${shopId} AND "shopifyId" = orders.shopify_id OFFSET 0) AS o
+     WHERE o."customerShopifyId" IS NOT NULL
     UNION
     SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${orderShopifyIds}::text[])`;
   await recomputeCustomers(tx, shopId, state, customers.map((row) => row.customer));

@@ -75,8 +75,10 @@ export function ledgerInsertWithShopifyWrites(shopId: string, insert: Prisma.Sql
              CASE WHEN c."shopifyId" ~ '^gid://shopify/Customer/[0-9]{1,18}$' THEN split_part(c."shopifyId", '/', 5)::bigint END AS legacy_id,
              (SELECT COALESCE(SUM(e.points), 0) FROM "PointsLedgerEntry" e WHERE e."customerId" = c.id)
              + (SELECT SUM(i.points) FROM inserted i WHERE i."customerId" = c.id) AS balance
-        FROM "Customer" c
-       WHERE c.id IN (SELECT "customerId" FROM inserted) AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL
+        FROM (SELECT DISTINCT "customerId" FROM inserted) AS written
+        -- Each customer by primary key: with stale statistics an IN over the table compared every customer with every entry.
+        CROSS JOIN LATERAL (SELECT * FROM "Customer" WHERE id = written."customerId" OFFSET 0) AS c
+       WHERE c."redactedAt" IS NULL AND c."deletedAt" IS NULL
     ),
     records AS (
       INSERT INTO "ShopifyWrite" AS w (id, "shopId", kind, key, "customerId", "dueAt")

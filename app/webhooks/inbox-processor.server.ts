@@ -59,6 +59,7 @@ interface InboxRow {
   webhookId: string;
   triggeredAt: Date | null;
   body: string | null;
+  snapshot: string | null;
   attempts: number;
 }
 
@@ -77,19 +78,36 @@ interface ReadDelivery {
   delivery: InboxDelivery;
 }
 
-/** Reads a stored delivery again (its handler's zod check); throws what a failed attempt records. */
+/**
+ * A stored delivery's value: what acceptance kept of it (the topic's `keep`), else its body read again
+ * (its handler's zod check); throws what a failed attempt records.
+ */
 function readDelivery(row: InboxRow): ReadDelivery {
   const handler = WEBHOOK_TOPICS[row.topic];
   if (!handler) throw new Error(`no handler for topic ${row.topic}`);
-  const rawBody = row.body ?? "";
-  const reading = handler.read(JSON.parse(rawBody), rawBody, row.shopDomain);
-  if (!reading.ok) throw new Error(`unexpected payload: ${reading.issues.map((issue) => issue.message).join("; ")}`);
   return {
     row,
     handler,
-    value: reading.value,
+    value: keptValue(handler, row) ?? readBody(handler, row),
     delivery: { topic: row.topic, shop: row.shopDomain, eventId: row.eventId, webhookId: row.webhookId, triggeredAt: row.triggeredAt },
   };
+}
+
+/** What acceptance kept, or null: none kept, kept by another version, or not readable (the body decides then). */
+function keptValue(handler: TopicHandler<unknown>, row: InboxRow): unknown {
+  if (row.snapshot === null || !handler.revive) return null;
+  try {
+    return handler.revive(row.snapshot);
+  } catch {
+    return null;
+  }
+}
+
+function readBody(handler: TopicHandler<unknown>, row: InboxRow): unknown {
+  const rawBody = row.body ?? "";
+  const reading = handler.read(JSON.parse(rawBody), rawBody, row.shopDomain);
+  if (!reading.ok) throw new Error(`unexpected payload: ${reading.issues.map((issue) => issue.message).join("; ")}`);
+  return reading.value;
 }
 
 /** What one batch did: rows it took, applied, left for later (a subject busy in another transaction), failed. */
@@ -169,7 +187,7 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
     const outcome = await db.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<InboxRow[]>`
-          SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, attempts FROM "WebhookEvent"
+          SELECT id, topic, "shopDomain", "eventId", "webhookId", "triggeredAt", body, snapshot, attempts FROM "WebhookEvent"
            WHERE "processedAt" IS NULL AND "deadAt" IS NULL AND "nextAttemptAt" <= ${now()}
              AND (${onlyId}::text IS NULL OR id = ${onlyId}::text)
            ORDER BY sequence
@@ -204,7 +222,7 @@ async function applyBatch(db: PrismaClient, now: () => Date, maxAttempts: number
         await batch.finish();
         if (applied.length > 0) {
           await tx.$executeRaw`
-            UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, "lastError" = NULL WHERE id = ANY(${applied}::text[])`;
+            UPDATE "WebhookEvent" SET "processedAt" = ${now()}, body = NULL, snapshot = NULL, "lastError" = NULL WHERE id = ANY(${applied}::text[])`;
         }
         if (refused.length > 0) await recordFailures(tx, refused, now(), maxAttempts);
         return { taken: rows.length, applied: applied.length, busy: readable.length - ready.length, failed: refused.length };
@@ -302,8 +320,8 @@ async function recordFailures(db: Db, failures: { row: InboxRow; error: unknown 
 export async function purgeDeadDeliveryBodies(db: PrismaClient, now: Date, days = DEFAULT_DEAD_BODY_DAYS): Promise<number> {
   const before = new Date(now.getTime() - days * 24 * 3600 * 1000);
   return db.$executeRaw`
-    UPDATE "WebhookEvent" SET body = NULL
-     WHERE "deadAt" IS NOT NULL AND body IS NOT NULL AND "deadAt" <= ${before}`;
+    UPDATE "WebhookEvent" SET body = NULL, snapshot = NULL
+     WHERE "deadAt" IS NOT NULL AND (body IS NOT NULL OR snapshot IS NOT NULL) AND "deadAt" <= ${before}`;
 }
 
 /** Starts the lanes; each is woken at once by a delivery this process accepts. */

@@ -24,9 +24,9 @@ export function onDeliveryAccepted(listener: () => void): () => void {
 }
 
 /** A delivery ready for the inbox: the row's values, in the order of the INSERT's columns. */
-type InboxRow = [shop: string, eventId: string, webhookId: string, topic: string, triggeredAt: string | null, body: string];
+type InboxRow = [shop: string, eventId: string, webhookId: string, topic: string, triggeredAt: string | null, body: string, snapshot: string | null];
 
-const COLUMNS = 6;
+const COLUMNS = 7;
 // One statement text, prepared once per connection, for each batch size up to this.
 const MAX_BATCH = 64;
 // Batches on their way to the database at once; the deliveries that arrive meanwhile wait for the next.
@@ -34,12 +34,12 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 
 const insertStatements = Array.from({ length: MAX_BATCH + 1 }, (_, size) => {
   const rows = Array.from({ length: size }, (_, row) => {
-    const [shop, eventId, webhookId, topic, triggeredAt, body] = Array.from({ length: COLUMNS }, (_, column) => `$${row * COLUMNS + column + 1}`);
-    return `(gen_random_uuid()::text, ${shop}, ${eventId}, ${webhookId}, ${topic}, ${triggeredAt}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', ${body}, now() AT TIME ZONE 'UTC')`;
+    const [shop, eventId, webhookId, topic, triggeredAt, body, snapshot] = Array.from({ length: COLUMNS }, (_, column) => `$${row * COLUMNS + column + 1}`);
+    return `(gen_random_uuid()::text, ${shop}, ${eventId}, ${webhookId}, ${topic}, ${triggeredAt}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', ${body}, ${snapshot}, now() AT TIME ZONE 'UTC')`;
   });
   return {
     name: `accept-webhooks-${size}`,
-    text: `INSERT INTO "WebhookEvent" (id, "shopDomain", "eventId", "webhookId", topic, "triggeredAt", "receivedAt", body, "nextAttemptAt")
+    text: `INSERT INTO "WebhookEvent" (id, "shopDomain", "eventId", "webhookId", topic, "triggeredAt", "receivedAt", body, snapshot, "nextAttemptAt")
       VALUES ${rows.join(", ")}
       ON CONFLICT ("shopDomain", "eventId", topic) DO NOTHING`,
   };
@@ -328,7 +328,9 @@ export async function acceptDelivery(delivery: WebhookDelivery, options: AcceptO
       const stored = await within(storedShopifyId(options.pool, shop), timeoutMs);
       if (stored && stored !== reading.shopId) return refusedPayload(topic, shop, [{ path: ["shop_id"], message: "is not the id of the X-Shopify-Shop-Domain's shop" }]);
     }
-    await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody]), timeoutMs);
+    // What was read is kept beside the body (for the topics that keep it): the processor reads it back instead of the body.
+    const kept = handler.keep?.(reading.value) ?? null;
+    await within(inboxWriter(options.pool, timeoutMs).store([shop, eventId, webhookId, topic, triggeredAt, rawBody, kept]), timeoutMs);
   } catch (error) {
     // A row PostgreSQL refuses is the app's error (500); a database out of reach is a 503.
     if (!isUnavailable(error)) throw error;

@@ -1,8 +1,8 @@
 /**
  * What the app does with each webhook topic, in two halves: `read` checks a payload with zod (the route
  * runs it before accepting a delivery, so a malformed one gets a 422 and nothing is stored; the inbox
- * processor runs it again on the stored body), and `handle` applies it in the processor's transaction,
- * the one that marks the delivery processed.
+ * processor runs it again on the stored body, unless the topic's `keep` stored what was read beside
+ * it), and `handle` applies it in the processor's transaction, the one that marks the delivery processed.
  */
 import { z } from "zod";
 
@@ -10,11 +10,13 @@ import { customerDataReport, redactCustomer } from "../customers/privacy.server"
 import {
   CustomerPayload,
   customerSnapshot,
+  keptOrderSnapshot,
   OrderPayload,
   orderSnapshot,
   refundOrderGid,
   RefundWebhookPayload,
   refundSnapshot,
+  revivedOrderSnapshot,
 } from "../orders/payloads";
 import { bulkOperationFinished } from "../orders/history-import.server";
 import type { Tx } from "../database/transaction";
@@ -47,6 +49,13 @@ export type Reading<T> = { ok: true; value: T; shopId?: string } | { ok: false; 
 export interface TopicHandler<T> {
   /** `shop` is the X-Shopify-Shop-Domain header's: a payload naming another shop is refused. */
   read(payload: unknown, rawBody: string, shop: string): Reading<T>;
+  /**
+   * What acceptance keeps of a read value beside the raw body, as text, so the processor need not
+   * parse and check the body again; `revive` reads it back, or answers null (kept by another version
+   * of the app) and the body is read instead.
+   */
+  keep?(value: T): string;
+  revive?(kept: string): T | null;
   /**
    * The customers and orders (GIDs) the delivery is about, customer first: the processor locks them
    * for the whole batch before applying it. None for a topic about the shop itself.
@@ -83,6 +92,8 @@ const orderTopic = topic({
     if (!parsed.success) return refused(parsed.error.issues);
     return reading(() => orderSnapshot(parsed.data));
   },
+  keep: keptOrderSnapshot,
+  revive: revivedOrderSnapshot,
   subjects: orderSubjects,
   queuesOrders: true,
   async handle(_tx, delivery, snapshot, _now, batch) {

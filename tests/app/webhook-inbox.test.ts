@@ -109,7 +109,7 @@ describe("the webhook inbox", () => {
     await app.db.$executeRawUnsafe(`CREATE TRIGGER refuse_inbox_row BEFORE INSERT ON "WebhookEvent" FOR EACH ROW EXECUTE FUNCTION refuse_inbox_row()`);
     // The route's own acceptance on a real pool, so that all twelve arrive in the same turn of the event loop.
     const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
-    // Each INSERT's values (six per row; a row's event id among them).
+    // Each INSERT's values (seven per row: the six of the delivery and its kept snapshot; a row's event id among them).
     const inserts: unknown[][] = [];
     const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
     pool.query = ((config: pg.QueryConfig) => {
@@ -132,7 +132,7 @@ describe("the webhook inbox", () => {
       // Deliveries read in the same turn share an INSERT (the signature check is asynchronous, so
       // "the same turn" may split twelve into more than one); the INSERT the database refused is then
       // tried row by row, each of its rows once, and no row of an INSERT that succeeded is written again.
-      const rowsOf = (values: unknown[]) => values.length / 6;
+      const rowsOf = (values: unknown[]) => values.length / 7;
       const insertsOf = (eventId: string) => inserts.filter((values) => values.includes(eventId));
       const refused = insertsOf("inbox-refused-row").find((values) => rowsOf(values) > 1);
       expect(refused, "the refused row was stored together with others").toBeDefined();
