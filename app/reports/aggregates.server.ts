@@ -58,7 +58,8 @@ function countedOrderRows(shopId: string, timezone: string, customers: string[] 
          date_trunc('month', MIN(c.day) OVER (PARTITION BY c.customer))::date AS first_month,
          LAG(c.day) OVER chain AS prev_day,
          LAG(c.day, 2) OVER chain AS prev2_day,
-         c.revenue
+         c.revenue,
+         c.placed_at
     FROM counted c
     ${customer}
   WINDOW chain AS (PARTITION BY c.customer ORDER BY c.placed_at, c.order_id)`;
@@ -73,10 +74,15 @@ interface ReportOrderRow {
   prev_day: string | null;
   prev2_day: string | null;
   revenue: string;
+  /** As text without a zone (TIMESTAMP_TEXT), as stored. */
+  placed_at: string;
 }
 
+const TIMESTAMP_TEXT = Prisma.raw(`'YYYY-MM-DD"T"HH24:MI:SS.MS'`);
+
 const ROW_COLUMNS = Prisma.sql`order_id, customer, member, to_char(day, 'YYYY-MM-DD') AS day, to_char(first_month, 'YYYY-MM-DD') AS first_month,
-  to_char(prev_day, 'YYYY-MM-DD') AS prev_day, to_char(prev2_day, 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue`;
+  to_char(prev_day, 'YYYY-MM-DD') AS prev_day, to_char(prev2_day, 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue,
+  to_char(placed_at, ${TIMESTAMP_TEXT}) AS placed_at`;
 
 /**
  * A pair of windows of `lapsedDays` days ending on startDay and on endDay, whose customers in both
@@ -166,12 +172,12 @@ async function recomputeCustomers(tx: Tx, shopId: string, state: MaintainedState
   const existing = await tx.$queryRaw<ReportOrderRow[]>`
     SELECT "orderShopifyId" AS order_id, "customerShopifyId" AS customer, member, to_char(day, 'YYYY-MM-DD') AS day,
            to_char("firstMonth", 'YYYY-MM-DD') AS first_month, to_char("prevDay", 'YYYY-MM-DD') AS prev_day,
-           to_char("prev2Day", 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue
+           to_char("prev2Day", 'YYYY-MM-DD') AS prev2_day, revenue::text AS revenue, to_char("placedAt", ${TIMESTAMP_TEXT}) AS placed_at
       FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "customerShopifyId" = ANY(${sorted}::text[])`;
 
   const same = (a: ReportOrderRow, b: ReportOrderRow) =>
     a.customer === b.customer && a.member === b.member && a.day === b.day && a.first_month === b.first_month &&
-    a.prev_day === b.prev_day && a.prev2_day === b.prev2_day && Number(a.revenue) === Number(b.revenue);
+    a.prev_day === b.prev_day && a.prev2_day === b.prev2_day && Number(a.revenue) === Number(b.revenue) && a.placed_at === b.placed_at;
   const before = new Map(existing.map((row) => [row.order_id, row]));
   const after = new Map(desired.map((row) => [row.order_id, row]));
   const removed = existing.filter((row) => !after.has(row.order_id));
@@ -254,15 +260,16 @@ const retentionOrder = (key: RetentionKey) => `${String(key.lapsedDays).padStart
 
 async function writeReportOrders(tx: Tx, shopId: string, rows: ReportOrderRow[]): Promise<void> {
   await tx.$executeRaw`
-    INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue)
-    SELECT ${shopId}, r.order_id, r.customer, r.member, r.day::date, r.first_month::date, r.prev_day::date, r.prev2_day::date, r.revenue::numeric
+    INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue, "placedAt")
+    SELECT ${shopId}, r.order_id, r.customer, r.member, r.day::date, r.first_month::date, r.prev_day::date, r.prev2_day::date, r.revenue::numeric,
+           r.placed_at::timestamp(3)
       FROM unnest(${rows.map((row) => row.order_id)}::text[], ${rows.map((row) => row.customer)}::text[], ${rows.map((row) => row.member)}::boolean[],
                   ${rows.map((row) => row.day)}::text[], ${rows.map((row) => row.first_month)}::text[], ${rows.map((row) => row.prev_day)}::text[],
-                  ${rows.map((row) => row.prev2_day)}::text[], ${rows.map((row) => row.revenue)}::text[])
-           AS r(order_id, customer, member, day, first_month, prev_day, prev2_day, revenue)
+                  ${rows.map((row) => row.prev2_day)}::text[], ${rows.map((row) => row.revenue)}::text[], ${rows.map((row) => row.placed_at)}::text[])
+           AS r(order_id, customer, member, day, first_month, prev_day, prev2_day, revenue, placed_at)
     ON CONFLICT ("shopId", "orderShopifyId") DO UPDATE SET
       "customerShopifyId" = EXCLUDED."customerShopifyId", member = EXCLUDED.member, day = EXCLUDED.day, "firstMonth" = EXCLUDED."firstMonth",
-      "prevDay" = EXCLUDED."prevDay", "prev2Day" = EXCLUDED."prev2Day", revenue = EXCLUDED.revenue`;
+      "prevDay" = EXCLUDED."prevDay", "prev2Day" = EXCLUDED."prev2Day", revenue = EXCLUDED.revenue, "placedAt" = EXCLUDED."placedAt"`;
 }
 
 const monthStart = (day: string) => `${day.slice(0, 7)}-01`;
@@ -462,8 +469,8 @@ async function rebuild(db: PrismaClient, shopId: string, now: Date, options: { o
       const shop = await tx.shop.findUniqueOrThrow({ where: { id: shopId }, select: { ianaTimezone: true } });
       await deleteShopReportRows(tx, shopId);
       await tx.$executeRaw`
-        INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue)
-        SELECT ${shopId}, order_id, customer, member, day, first_month, prev_day, prev2_day, revenue FROM (${countedOrderRows(shopId, shop.ianaTimezone, null)}) AS rows`;
+        INSERT INTO "ReportOrder" ("shopId", "orderShopifyId", "customerShopifyId", member, day, "firstMonth", "prevDay", "prev2Day", revenue, "placedAt")
+        SELECT ${shopId}, order_id, customer, member, day, first_month, prev_day, prev2_day, revenue, placed_at FROM (${countedOrderRows(shopId, shop.ianaTimezone, null)}) AS rows`;
       await tx.$executeRaw`
         INSERT INTO "ReportWindow" ("shopId", "endDay", "startDay", member, pairs, triples)
         SELECT ${shopId}, end_day, start_day, member, SUM(pairs), SUM(triples) FROM (

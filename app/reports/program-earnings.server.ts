@@ -4,8 +4,10 @@
  * money value, the orders and sales that used a code the app created (reward, referral, follow-up),
  * and what each kind of follow-up was followed by. Definitions: METRIC_DEFINITIONS in metrics.ts.
  *
- * Each figure is one grouped statement over the ledger, the codes or the sends, on indexes made for
- * it (PointsLedgerEntry by shop and time, Order's discount codes, FollowUp by shop and send time).
+ * The points come from the ledger's day sums (points-days.server.ts); attribution and follow-up
+ * results are one grouped statement each, on indexes made for them: the orders holding a code, and
+ * FollowUp by shop and send time with the recipients' report rows by customer and time (their
+ * counted orders and sales; the caller keeps the report rows current, as for every period figure).
  */
 import type { PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
@@ -175,12 +177,13 @@ async function followUpResults(db: PrismaClient, shop: ShopForEarnings, period: 
        WHERE "shopId" = ${shop.id} AND status = 'SENT' AND "sentAt" >= ${localMidnight(period.from, shop.ianaTimezone)}
          AND "sentAt" < ${localMidnight(addDays(period.to, 1), shop.ianaTimezone)}
     ), followed AS (
-      SELECT DISTINCT s.kind, o.id, ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
-        FROM sent s JOIN "Order" o ON o."shopId" = ${shop.id} AND o."customerShopifyId" = s.customer
-         AND o."placedAt" > s.sent_at AND o."placedAt" <= s.sent_at + interval '30 days' AND ${countedOrderSql("o")}
+      -- The recipients' counted orders with their sales, from their report rows by (customer, time) alone.
+      SELECT DISTINCT s.kind, r."orderShopifyId" AS order_id, r.revenue
+        FROM sent s JOIN "ReportOrder" r ON r."shopId" = ${shop.id} AND r."customerShopifyId" = s.customer
+         AND r."placedAt" > s.sent_at AND r."placedAt" <= s.sent_at + interval '30 days'
     )
     SELECT k.kind, (SELECT COUNT(*)::int FROM sent WHERE sent.kind::text = k.kind) AS sent,
-           COUNT(f.id)::int AS orders, COALESCE(SUM(f.revenue), 0)::text AS revenue
+           COUNT(f.order_id)::int AS orders, COALESCE(SUM(f.revenue), 0)::text AS revenue
       FROM unnest(${FOLLOW_UP_KINDS}::text[]) AS k(kind) LEFT JOIN followed f ON f.kind::text = k.kind
      GROUP BY k.kind`;
   return FOLLOW_UP_KINDS.map((kind) => {

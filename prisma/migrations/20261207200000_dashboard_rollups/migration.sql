@@ -53,6 +53,16 @@ ALTER TABLE "SegmentState" ADD COLUMN "figures" JSONB;
 -- The last local day summed into ReportPointsDay (null: none yet).
 ALTER TABLE "ReportState" ADD COLUMN "pointsThrough" DATE;
 
+-- A counted order's time beside its day: the orders a follow-up was followed by within 30 days are
+-- read with their sales from this index alone. The rows are built again below, so they go first.
+TRUNCATE "ReportOrder", "ReportDay", "ReportWindow", "ReportCohort";
+
+ALTER TABLE "ReportOrder" ADD COLUMN "placedAt" TIMESTAMP(3) NOT NULL;
+
+DROP INDEX "ReportOrder_shopId_customerShopifyId_idx";
+
+CREATE INDEX "ReportOrder_shopId_customerShopifyId_placedAt_idx" ON "ReportOrder"("shopId", "customerShopifyId", "placedAt") INCLUDE ("revenue");
+
 -- Every shop rebuilds its report rows once (in the background, as after a time zone change), which
 -- fills the rows above.
 DELETE FROM "ReportState";
