@@ -35,20 +35,28 @@ const localDay = (timezone: string) => Prisma.sql`(o."placedAt" AT TIME ZONE 'UT
 
 /**
  * The shop's counted orders (isCountedOrder, see METRIC_DEFINITIONS.countedOrders) with their chain
- * links, of these customers only, or of every customer (null).
+ * links, of these customers only, or of every customer (null). For a batch's customers, an order's
+ * sales are worked out from its lines and refunds only when it is one of `changedOrders`: an order's
+ * sales change only when it is stored again or a refund of it with money returned is (both pass
+ * through the upkeep with the order named), so the others keep their report row's.
  */
-function countedOrderRows(shopId: string, timezone: string, customers: string[] | null): Prisma.Sql {
+function countedOrderRows(shopId: string, timezone: string, customers: string[] | null, changedOrders: readonly string[] = []): Prisma.Sql {
   // A batch's customers: their orders and their Customer rows looked up one customer at a time
   // (customer-orders-sql.server.ts), whatever the statistics; the whole shop: one scan and one join.
   const orders = customers ? customersOrdersSql(shopId, customers) : Prisma.sql`"Order" o`;
   const customer = customers
     ? Prisma.sql`LEFT JOIN LATERAL (SELECT * FROM "Customer" WHERE "shopId" = ${shopId} AND "shopifyId" = c.customer OFFSET 0) AS cu ON true`
     : Prisma.sql`LEFT JOIN "Customer" cu ON cu."shopId" = ${shopId} AND cu."shopifyId" = c.customer`;
+  const sales = Prisma.raw(ORDER_SALES_SQL("o"));
+  const revenue = customers
+    ? Prisma.sql`CASE WHEN o."shopifyId" = ANY(${[...changedOrders]}::text[]) THEN ${sales}
+        ELSE COALESCE((SELECT r.revenue FROM "ReportOrder" r WHERE r."shopId" = ${shopId} AND r."orderShopifyId" = o."shopifyId"), ${sales}) END`
+    : sales;
   return Prisma.sql`
   WITH counted AS (
     SELECT o."shopifyId" AS order_id, o."customerShopifyId" AS customer, o."placedAt" AS placed_at,
            ${localDay(timezone)} AS day,
-           ${Prisma.raw(ORDER_SALES_SQL("o"))} AS revenue
+           ${revenue} AS revenue
       FROM ${orders}
      WHERE o."shopId" = ${shopId} AND ${countedOrderSql("o")}
   )
@@ -149,7 +157,7 @@ export async function recordOrdersForReports(tx: Tx, shopId: string, orderShopif
      WHERE o."customerShopifyId" IS NOT NULL
     UNION
     SELECT "customerShopifyId" FROM "ReportOrder" WHERE "shopId" = ${shopId} AND "orderShopifyId" = ANY(${orderShopifyIds}::text[])`;
-  await recomputeCustomers(tx, shopId, state, customers.map((row) => row.customer));
+  await recomputeCustomers(tx, shopId, state, customers.map((row) => row.customer), orderShopifyIds);
 }
 
 /** A customer's membership changed (customers/update): their rows move between members and non-members. */
@@ -161,14 +169,14 @@ export async function recordCustomerForReports(tx: Tx, shopId: string, customerS
 }
 
 /** `state`: the shop's, as read under its shared reports lock (the time zone its rows are kept in, its retention counts). */
-async function recomputeCustomers(tx: Tx, shopId: string, state: MaintainedState, customers: string[]): Promise<void> {
+async function recomputeCustomers(tx: Tx, shopId: string, state: MaintainedState, customers: string[], changedOrders: readonly string[] = []): Promise<void> {
   if (customers.length === 0) return;
   const sorted = [...new Set(customers)].sort();
   // The same keys as the order sync's locks, so a customer's orders are chained one transaction at a time.
   const keys = sorted.map((customer) => subjectLockKey(shopId, customer));
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k ORDER BY k`;
 
-  const desired = await tx.$queryRaw<ReportOrderRow[]>`SELECT ${ROW_COLUMNS} FROM (${countedOrderRows(shopId, state.timezone, sorted)}) AS rows`;
+  const desired = await tx.$queryRaw<ReportOrderRow[]>`SELECT ${ROW_COLUMNS} FROM (${countedOrderRows(shopId, state.timezone, sorted, changedOrders)}) AS rows`;
   const existing = await tx.$queryRaw<ReportOrderRow[]>`
     SELECT "orderShopifyId" AS order_id, "customerShopifyId" AS customer, member, to_char(day, 'YYYY-MM-DD') AS day,
            to_char("firstMonth", 'YYYY-MM-DD') AS first_month, to_char("prevDay", 'YYYY-MM-DD') AS prev_day,
