@@ -15,8 +15,12 @@ import { validateWebhook, validateWebhookWithLibrary } from "../../app/shopify/s
 const SECRET = "webhook-signature-secret";
 const sign = (body: string, secret = SECRET) => createHmac("sha256", secret).update(body, "utf8").digest("base64");
 
-/** A header's value: present with a value, present but empty, or absent. */
-const headerValue = (value: fc.Arbitrary<string>) => fc.oneof(value, fc.constant(""), fc.constant(undefined));
+/**
+ * A header's value: present with a value, present but empty, or absent. Present most often: a valid
+ * delivery needs every one of its headers, and the runs must reach both kinds of valid delivery.
+ */
+const headerValue = (value: fc.Arbitrary<string>) =>
+  fc.oneof({ arbitrary: value, weight: 4 }, { arbitrary: fc.constant(""), weight: 1 }, { arbitrary: fc.constant(undefined), weight: 1 });
 
 /** What an HMAC header carries: the body's own signature, another secret's, one of another body, junk, or nothing. */
 const hmacHeader = fc.constantFrom("right", "other-secret", "other-body", "junk", "empty", "absent");
