@@ -60,7 +60,7 @@ export function newRowIds(count: number): string[] {
   const bytes = randomBytes(16 * count);
   const millis = Date.now();
   // Written as text into one buffer, read as one string, and each id a slice of it.
-  const text = Buffer.allocUnsafe(36 * count);
+  const text = Buffer.alloc(36 * count);
   for (let n = 0; n < count; n++) {
     const at = 16 * n;
     bytes.writeUIntBE(millis, at, 6);
