@@ -27,7 +27,7 @@ import type { Tx } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { countedOrderSql, memberSql } from "../orders/vocabulary.server";
-import { addDays, fromScaled, ORDER_SALES_SQL, toScaled } from "./metrics";
+import { customerWindow, fromScaled, ORDER_SALES_SQL, toScaled, type Period } from "./metrics";
 import { sumClosedPointsDays } from "./points-days.server";
 
 /** The local date of an order, DST-correct: "placedAt" is UTC without a zone. */
@@ -102,14 +102,19 @@ export interface RetentionKey {
   endDay: string;
 }
 
+/** The key's two windows of days (customerWindow: who is a customer at the end of each day). */
+export function retentionWindows(key: RetentionKey): [Period, Period] {
+  return [customerWindow(key.startDay, key.lapsedDays), customerWindow(key.endDay, key.lapsedDays)];
+}
+
 /** Whether days (YYYY-MM-DD) hold one in each of the key's two windows. */
-export function inBothWindows(days: Iterable<string>, key: RetentionKey): boolean {
-  const [startFrom, endFrom] = [addDays(key.startDay, -(key.lapsedDays - 1)), addDays(key.endDay, -(key.lapsedDays - 1))];
+function inBothWindows(days: Iterable<string>, key: RetentionKey): boolean {
+  const [a, b] = retentionWindows(key);
   let start = false;
   let end = false;
   for (const day of days) {
-    if (day >= startFrom && day <= key.startDay) start = true;
-    if (day >= endFrom && day <= key.endDay) end = true;
+    if (day >= a.from && day <= a.to) start = true;
+    if (day >= b.from && day <= b.to) end = true;
   }
   return start && end;
 }

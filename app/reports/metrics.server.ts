@@ -6,7 +6,7 @@ import { customersInDebt } from "../customers/base-figures.server";
 import { shopReportsLockKey } from "../database/lock-keys";
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
-import { reportsReady, type RetentionKey } from "./aggregates.server";
+import { reportsReady, retentionWindows, type RetentionKey } from "./aggregates.server";
 import { pointsOutstanding } from "./points-days.server";
 import { programEarnings, type ProgramEarnings } from "./program-earnings.server";
 import {
@@ -270,11 +270,10 @@ async function keptRetentionCounts(db: PrismaClient, shopId: string, keys: Reten
     const counts = await read(tx);
     const missing = [...new Map(keys.filter((key) => !counts.has(keyText(key))).map((key) => [keyText(key), key])).values()];
     if (missing.length > 0) {
-      const windows = missing.map((key) => ({
-        key,
-        a: { from: addDays(key.startDay, -(key.lapsedDays - 1)), to: key.startDay },
-        b: { from: addDays(key.endDay, -(key.lapsedDays - 1)), to: key.endDay },
-      }));
+      const windows = missing.map((key) => {
+        const [a, b] = retentionWindows(key);
+        return { key, a, b };
+      });
       const columns = windows.map(
         ({ a, b }, index) => Prisma.sql`COUNT(*) FILTER (WHERE "lastDay" >= ${b.from}::date AND "firstDay" <= ${a.to}::date
           AND days && daterange(${a.from}::date, ${a.to}::date, '[]') AND days && daterange(${b.from}::date, ${b.to}::date, '[]'))::int AS ${Prisma.raw(`c${index}`)}`,
