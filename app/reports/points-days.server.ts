@@ -45,8 +45,11 @@ const sumColumns = (alias: string) =>
     COALESCE(-SUM(${alias}.points) FILTER (WHERE ${alias}.reason = 'EXPIRY'), 0)::bigint AS expired,
     COALESCE(SUM(${alias}.points), 0)::bigint AS net`);
 
-/** Local midnight at the start of a day given as an SQL date, as the ledger's UTC-without-zone timestamps. */
-const midnight = (day: Prisma.Sql, timezone: string) => Prisma.sql`((${day}::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC')`;
+/**
+ * Local midnight at the start of a day in the shop's time zone, as the stored UTC-without-zone
+ * timestamps (DST-correct); the day an SQL date expression.
+ */
+export const midnight = (day: Prisma.Sql, timezone: string) => Prisma.sql`((${day}::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC')`;
 
 /** The last day summed into ReportPointsDay in the shop's current time zone, or null (none: read the ledger). */
 async function summedThrough(db: Db, shopId: string): Promise<string | null> {

@@ -13,7 +13,7 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
 import { countedOrderSql } from "../orders/vocabulary.server";
 import { ORDER_SALES_SQL, addDays, addMonths, moneyValueOfPoints, monthOf, ratio, roundMoney, type Period } from "./metrics";
-import { pointsSums } from "./points-days.server";
+import { midnight, pointsSums } from "./points-days.server";
 
 export interface PointsMonth {
   /** First day of the month (shop's time zone). */
@@ -57,8 +57,8 @@ export interface ProgramEarnings {
 
 const FOLLOW_UP_KINDS: FollowUpResult["kind"][] = ["THANK_YOU", "NEXT_PURCHASE", "REPLENISHMENT", "WIN_BACK"];
 
-/** Local midnight at the start of `day` in the shop's time zone, as the stored UTC-without-zone timestamps. */
-const localMidnight = (day: string, timezone: string) => Prisma.sql`((${day}::date::timestamp AT TIME ZONE ${timezone}) AT TIME ZONE 'UTC')`;
+/** Local midnight at the start of `day` (YYYY-MM-DD) in the shop's time zone (points-days.server.ts). */
+const localMidnight = (day: string, timezone: string) => midnight(Prisma.sql`${day}::date`, timezone);
 
 interface ShopForEarnings {
   id: string;
