@@ -133,8 +133,8 @@ export async function run(): Promise<BenchRow[]> {
     // What the customer-segments job does after orders arrive (and hourly): RFM segments of every
     // customer (one statement), then the customer base the dashboard shows (health colours, customers
     // below zero, segment figures), counted and kept.
-    const { recomputeShopSegments, shopSegments } = await import("../app/customers/segments.server");
-    const { recordCustomerBaseFigures } = await import("../app/customers/base-figures.server");
+    const { recomputeShopSegments } = await import("../app/customers/segments.server");
+    const { recordCustomerBaseFigures, shopSegments } = await import("../app/customers/base-figures.server");
     let placed = 0;
     const segmentsFirst = await timed(async () => (placed = await recomputeShopSegments(db, shop.id, now)));
     const segmentsAgain = await medianOf(3, () => recomputeShopSegments(db, shop.id, now));

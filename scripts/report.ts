@@ -9,7 +9,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
 
-import { recomputeShopSegments, shopSegments, type ShopSegments } from "../app/customers/segments.server";
+import { shopSegments } from "../app/customers/base-figures.server";
+import { recomputeShopSegments, type ShopSegments } from "../app/customers/segments.server";
 import { tierReport } from "../app/loyalty/tiers.server";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../app/embedded-database.server";
 import { PrismaClient } from "../app/generated/prisma/client";

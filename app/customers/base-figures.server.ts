@@ -12,7 +12,7 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { pointsLiability } from "../loyalty/ledger.server";
 import { customersByHealthColour, healthThresholdsOf } from "./directory.server";
 import type { HealthColour, HealthThresholds } from "./health";
-import { segmentFigures, type SegmentFigures } from "./segments.server";
+import { segmentFigures, type SegmentFigures, type ShopSegments } from "./segments.server";
 
 export interface CustomerBaseFigures {
   /** The moment the figures describe (ISO). */
@@ -72,4 +72,17 @@ export async function healthCounts(db: Db, shopId: string, now: Date): Promise<{
 export async function customersInDebt(db: Db, shopId: string): Promise<number> {
   const kept = await keptCustomerBaseFigures(db, shopId);
   return kept ? kept.customersInDebt : (await pointsLiability(db, shopId)).customersInDebt;
+}
+
+/**
+ * Each segment's figures as of the last recompute (the dashboard's Segments card, `npm run report`):
+ * as counted by the job right after it placed them, or from the stored segments before that.
+ */
+export async function shopSegments(db: Db, shopId: string): Promise<ShopSegments> {
+  const [state, kept] = await Promise.all([
+    db.segmentState.findUnique({ where: { shopId }, select: { computedAt: true } }),
+    keptCustomerBaseFigures(db, shopId),
+  ]);
+  const segments = kept ? kept.segments : await segmentFigures(db, shopId);
+  return { computedAt: state?.computedAt.toISOString() ?? null, customers: segments.reduce((sum, s) => sum + s.customers, 0), segments };
 }

@@ -165,14 +165,3 @@ export async function segmentFigures(db: Db, shopId: string): Promise<SegmentFig
     return { segment, customers: row.customers, revenue: row.revenue, repeatRate: ratio(row.repeat, row.customers) };
   });
 }
-
-/**
- * Each segment's figures as of the last recompute: counted by the job right after it placed them
- * (SegmentState.figures, base-figures.server.ts), or from the stored segments before that.
- */
-export async function shopSegments(db: Db, shopId: string): Promise<ShopSegments> {
-  const state = await db.segmentState.findUnique({ where: { shopId }, select: { computedAt: true, figures: true } });
-  const kept = state?.figures as { segments?: SegmentFigures[] } | null | undefined;
-  const segments = Array.isArray(kept?.segments) ? kept.segments : await segmentFigures(db, shopId);
-  return { computedAt: state?.computedAt.toISOString() ?? null, customers: segments.reduce((sum, s) => sum + s.customers, 0), segments };
-}

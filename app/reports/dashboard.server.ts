@@ -4,14 +4,13 @@
  * the cohort table. While the shop's report rows are being built (the first visit, a time-zone
  * change) it answers "preparing" at once and the rows are built in the background.
  */
-import { shopSegments } from "../customers/segments.server";
 import { tierReport } from "../loyalty/tiers.server";
 import type { PrismaClient } from "../generated/prisma/client";
 import { PERIOD_PRESETS, PeriodError, chartMonths, localDate, parsePeriod, presetPeriod, type Period, type PeriodPreset } from "./metrics";
 import { reportsReady } from "./aggregates.server";
 import { prepareReportsInBackground } from "./background-rebuild.server";
 import { cohortRetention, firstCountedDay, monthlyRates, shopReport } from "./metrics.server";
-import { healthCounts } from "../customers/base-figures.server";
+import { healthCounts, shopSegments } from "../customers/base-figures.server";
 import { surveyResults } from "../surveys/results.server";
 
 interface ShopForDashboard {

@@ -30,7 +30,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { segmentOf, SEGMENTS } from "../../app/customers/segments";
-import { recomputeShopSegments, SEGMENTS_MIN_GAP_MS, shopSegments } from "../../app/customers/segments.server";
+import { shopSegments } from "../../app/customers/base-figures.server";
+import { recomputeShopSegments, SEGMENTS_MIN_GAP_MS } from "../../app/customers/segments.server";
 import { searchCustomers } from "../../app/customers/directory.server";
 import { Prisma, PrismaClient } from "../../app/generated/prisma/client";
 import { countedOrderSql } from "../../app/orders/vocabulary.server";

@@ -8,9 +8,9 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { healthCounts, keptCustomerBaseFigures, recordCustomerBaseFigures } from "../../app/customers/base-figures.server";
+import { healthCounts, keptCustomerBaseFigures, recordCustomerBaseFigures, shopSegments } from "../../app/customers/base-figures.server";
 import { customersByHealthColour } from "../../app/customers/directory.server";
-import { recomputeShopSegments, segmentFigures, shopSegments } from "../../app/customers/segments.server";
+import { recomputeShopSegments, segmentFigures } from "../../app/customers/segments.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { appendLedgerEntries, pointsLiability } from "../../app/loyalty/ledger.server";
 import { rebuildReports } from "../../app/reports/aggregates.server";
