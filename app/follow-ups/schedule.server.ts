@@ -7,7 +7,7 @@ import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { holdingPaymentSql, keptPurchaseSql } from "../orders/vocabulary.server";
-import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import {
   CUSTOMER_ORDERS_CHANGED,
@@ -447,7 +447,7 @@ export async function refreshMarketingConsent(db: Db, graphql: AdminGraphql, sho
   const ids = [...new Set(customerShopifyIds)];
   for (let index = 0; index < ids.length; index += CONSENT_QUERY_SIZE) {
     const chunk = ids.slice(index, index + CONSENT_QUERY_SIZE);
-    const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: chunk } });
+    const { nodes } = await adminQuery(graphql, FOLLOW_UP_MARKETING_CONSENT_QUERY, { variables: { ids: chunk }, ...BACKGROUND });
     chunk.forEach((id, position) => {
       const address = nodes[position]?.defaultEmailAddress;
       states.set(id, { state: (address?.marketingState ?? "NOT_SUBSCRIBED").toLowerCase(), updatedAt: address?.marketingUpdatedAt ? new Date(address.marketingUpdatedAt) : null });

@@ -20,7 +20,7 @@
 import { subjectLockKey } from "../database/lock-keys";
 import type { Tx } from "../database/transaction";
 import { Prisma, type PrismaClient, type Redemption, type Reward } from "../generated/prisma/client";
-import { AdminApiError, adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { AdminApiError, adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import type { CurrencyCode } from "../types/admin.types";
 import { newDiscountCode } from "../shopify/discount-codes.server";
 import {
@@ -640,7 +640,7 @@ export async function expireAndSettleRedemptions(
       });
       if (!claimed) continue;
       try {
-        await adminQuery(graphql, DISCOUNT_DELETE_MUTATION, { variables: { id: found }, signal: AbortSignal.timeout(shopify.timeoutMs) });
+        await adminQuery(graphql, DISCOUNT_DELETE_MUTATION, { variables: { id: found }, signal: AbortSignal.timeout(shopify.timeoutMs), ...BACKGROUND });
         lateCodesDeleted += 1;
       } catch (error) {
         // Unclaimed, so the next run tries again.
@@ -685,6 +685,7 @@ async function takeBackLateCredits(db: PrismaClient, shopifyFor: (shopDomain: st
         const { storeCreditAccountDebit } = await adminQuery(graphql, STORE_CREDIT_DEBIT_MUTATION, {
           variables: { id: found.accountId, debitInput: { debitAmount: { amount: decimalText(redemption.creditAmount!), currencyCode: creditCurrencyOf(redemption) } } },
           signal: AbortSignal.timeout(shopify.timeoutMs),
+          ...BACKGROUND,
         });
         const debitErrors = storeCreditAccountDebit?.userErrors ?? [];
         if (debitErrors.length > 0 || !storeCreditAccountDebit?.storeCreditAccountTransaction) {

@@ -20,7 +20,7 @@ import { z } from "zod";
 import { allowLongStatements, LONG_STATEMENTS_SQL } from "../database-timeouts.server";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { logger } from "../logger.server";
-import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   BULK_OPERATION_RUN_QUERY,
   BULK_OPERATION_STATUS_QUERY,
@@ -198,7 +198,7 @@ async function runHistoryImport(db: PrismaClient, shopDomain: string, graphql: A
 }
 
 async function startBulkQuery(graphql: AdminGraphql, query: string): Promise<string> {
-  const { bulkOperationRunQuery: result } = await adminQuery(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query } });
+  const { bulkOperationRunQuery: result } = await adminQuery(graphql, BULK_OPERATION_RUN_QUERY, { variables: { query }, ...BACKGROUND });
   if (!result?.bulkOperation) throw new Error(`bulkOperationRunQuery refused: ${(result?.userErrors ?? []).map((error) => error.message).join("; ")}`);
   return result.bulkOperation.id;
 }
@@ -231,7 +231,7 @@ function pause(operationId: string, ms: number): Promise<void> {
 async function waitForBulkOperation(graphql: AdminGraphql, id: string, firstWaitMs: number, renewLease: () => Promise<unknown>) {
   let wait = firstWaitMs;
   for (;;) {
-    const { node } = await adminQuery(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id } });
+    const { node } = await adminQuery(graphql, BULK_OPERATION_STATUS_QUERY, { variables: { id }, ...BACKGROUND });
     if (!node) throw new Error(`Bulk operation ${id} is gone`);
     if (node.status !== "CREATED" && node.status !== "RUNNING" && node.status !== "CANCELING") return node;
     await renewLease();

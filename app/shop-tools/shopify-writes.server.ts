@@ -10,7 +10,7 @@
  */
 import type { PrismaClient, ShopifyWrite } from "../generated/prisma/client";
 import { errorFields, logger } from "../logger.server";
-import { adminQuery, type AdminGraphql } from "../shopify/admin-graphql.server";
+import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
   CUSTOMER_METAFIELDS_SET_MUTATION,
   CUSTOMER_TAGS_ADD_MUTATION,
@@ -57,7 +57,8 @@ class Round {
     readonly sleep?: (ms: number) => Promise<void>,
   ) {}
 
-  query: typeof adminQuery = (graphql, operation, options) => adminQuery(graphql, operation, { ...options, ...(this.sleep ? { sleep: this.sleep } : {}) });
+  /** Nobody waits on these writes: they leave shoppers their share of the shop's rate limit. */
+  query: typeof adminQuery = (graphql, operation, options) => adminQuery(graphql, operation, { ...options, ...BACKGROUND, ...(this.sleep ? { sleep: this.sleep } : {}) });
 
   async done(row: ShopifyWrite): Promise<void> {
     // Plain SQL, not the ORM: one of these per write sent (a Flow trigger per earning order), and each

@@ -36,6 +36,8 @@ export interface AdminApiHandler extends DevStoreRequestHandler {
   injectFault(fault: AdminApiFault): void;
   /** Disarms every injected fault not yet used up. */
   clearFaults(): void;
+  /** The app's cost bucket now, as Shopify reports it in each answer's `extensions.cost.throttleStatus`. */
+  bucketStatus(): ThrottleStatus;
 }
 
 /**
@@ -245,5 +247,6 @@ export function createAdminApiHandler({ store, config, now = () => new Date() }:
     bulkOperationFinished: (operationId: string) => bulkQueries.finished(operationId),
     injectFault: (fault: AdminApiFault) => void faults.push({ ...fault, times: fault.times ?? 1 }),
     clearFaults: () => void faults.splice(0),
+    bucketStatus: () => bucket.status(),
   });
 }

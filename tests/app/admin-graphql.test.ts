@@ -65,6 +65,26 @@ describe("adminQuery", () => {
     await expect(attempt()).rejects.toThrow(/Throttled/);
   });
 
+  it("leaves the share of the bucket a background caller reserves: it pauses once an answer shows less left", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the bucket full again: 2 points
+    const waits: number[] = [];
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => setTimeout(resolve, ms));
+    };
+    // Half the bucket, 1 point, is left to others: the first query (1 point) leaves it; the second
+    // spends it, and its caller waits the second it takes to restore before going on.
+    await adminQuery(graphql, SHOP_PROFILE_QUERY, { sleep, reserve: 0.5 });
+    expect(waits).toEqual([]);
+    await adminQuery(graphql, SHOP_PROFILE_QUERY, { sleep, reserve: 0.5 });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(500);
+    expect(waits[0]).toBeLessThanOrEqual(1000);
+    // So the reserve is there for a call nobody should keep waiting.
+    expect(devStore.adminApi.bucketStatus().currentlyAvailable).toBeGreaterThanOrEqual(1);
+    await adminQuery(graphql, SHOP_PROFILE_QUERY, { sleep: () => Promise.reject(new Error("a shopper's call waited")) });
+  });
+
   it("raises Shopify's own message for an operation Shopify refuses", async () => {
     // The typecheck refuses it first: only operations generated from the schema have a type.
     // @ts-expect-error "query { shop { nmae } }" is not an operation in app/types/admin.generated.d.ts

@@ -107,7 +107,8 @@ describe("npm run demo", () => {
     // The weeks since the install arrive in the background; a line says when they are in.
     // Bounded, so a seed that never finishes fails here with the demo's output, not at the test's timeout.
     const seedDeadline = started + 600_000;
-    while (!demo.output().includes("redemptions") && demo.child.exitCode === null && Date.now() < seedDeadline) await new Promise((resolve) => setTimeout(resolve, 1000));
+    const seedEnded = () => demo.output().includes("redemptions") || demo.output().includes("Seeding the demo failed") || demo.child.exitCode !== null;
+    while (!seedEnded() && Date.now() < seedDeadline) await new Promise((resolve) => setTimeout(resolve, 1000));
     console.log(`demo ready in ${ready} ms, the lived-in seed in ${Date.now() - started} ms`);
     expect(demo.output()).toMatch(/Seeded demo-loyalty\.myshopify\.com: \d+ customers, \d+ orders over 18 months/);
     expect(demo.output()).toMatch(/\d+ orders since arrived as webhooks; 12 redemptions, 6 referrals/);
