@@ -1,7 +1,8 @@
 /**
  * Sends what the app owes Shopify's tools (outbox.server.ts queues it) for one shop: the loyalty
  * metafield definitions, each queued customer's record (the `$app:loyalty` metafields points_balance and
- * tier, up to 25 metafields per metafieldsSet call, and the tier tag when the merchant turned tags on),
+ * tier, up to 25 metafields per metafieldsSet call, the tier metafield deleted when the customer no longer
+ * holds a tier, and the tier tag when the merchant turned tags on),
  * then the Flow triggers in the order they happened. The shopify-writes job runs it (app/jobs/catalog.server.ts).
  *
  * adminQuery waits out THROTTLED answers; a write Shopify still refuses or does not answer stays queued
@@ -12,6 +13,7 @@ import type { PrismaClient, ShopifyWrite } from "../generated/prisma/client";
 import { errorFields, logger } from "../logger.server";
 import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import {
+  CUSTOMER_METAFIELDS_DELETE_MUTATION,
   CUSTOMER_METAFIELDS_SET_MUTATION,
   CUSTOMER_TAGS_ADD_MUTATION,
   CUSTOMER_TAGS_REMOVE_MUTATION,
@@ -146,6 +148,8 @@ interface CustomerPlan {
   balance: number;
   tier: string | null;
   metafields: { ownerId: string; namespace: string; key: string; type: string; value: string }[];
+  /** The tier metafield goes: the customer held a tier and holds none now. */
+  deleteTier: boolean;
   removeTag: string | null;
   addTag: string | null;
   tierTag: string | null;
@@ -188,8 +192,9 @@ async function writeCustomerRecords(
       customerId: customer.id,
       gid: customer.shopifyId,
       balance,
-      tier: tier ?? record?.tier ?? null,
+      tier,
       metafields,
+      deleteTier: tier === null && (record?.tier ?? null) !== null,
       removeTag: currentTag !== null && currentTag !== wantedTag ? currentTag : null,
       addTag: wantedTag !== null && wantedTag !== currentTag ? wantedTag : null,
       tierTag: wantedTag,
@@ -229,7 +234,23 @@ async function writeCustomerRecords(
     pending = [...chunk.filter((plan) => !refused.has(plan)), ...pending];
   }
 
-  for (const plan of written) {
+  // Lost tiers next, 25 identifiers a call like the writes; a customer whose delete fails keeps its row queued.
+  const deleting = written.filter((plan) => plan.deleteTier);
+  const deleted = new Set(written.filter((plan) => !plan.deleteTier));
+  for (let index = 0; index < deleting.length; index += METAFIELDS_PER_CALL) {
+    const chunk = deleting.slice(index, index + METAFIELDS_PER_CALL);
+    const { metafieldsDelete: result } = await attempt(round, chunk.map((plan) => plan.row), () =>
+      round.query(round.graphql, CUSTOMER_METAFIELDS_DELETE_MUTATION, { variables: { metafields: chunk.map((plan) => ({ ownerId: plan.gid, namespace: LOYALTY_NAMESPACE, key: "tier" })) } }),
+    );
+    const userErrors = result?.userErrors ?? [];
+    if (userErrors.length > 0) {
+      await round.failed(chunk.map((plan) => plan.row), `metafieldsDelete: ${userErrors.map((error) => error.message).join("; ")}`);
+      continue;
+    }
+    for (const plan of chunk) deleted.add(plan);
+  }
+
+  for (const plan of written.filter((candidate) => deleted.has(candidate))) {
     if (plan.removeTag !== null) {
       const { tagsRemove } = await attempt(round, [plan.row], () => round.query(round.graphql, CUSTOMER_TAGS_REMOVE_MUTATION, { variables: { id: plan.gid, tags: [plan.removeTag!] } }));
       if (tagsRemove?.userErrors.length) {

@@ -382,6 +382,23 @@ export const REWARD_PRODUCT_CHOICES_QUERY = `#graphql
  * The loyalty metafields on customers ($app:loyalty points_balance and tier), up to 25 per call.
  * Customer owners need write_customers.
  */
+/** Takes the loyalty metafields off customers (a tier lost); one already gone is answered null. */
+export const CUSTOMER_METAFIELDS_DELETE_MUTATION = `#graphql
+  mutation CustomerMetafieldsDelete($metafields: [MetafieldIdentifierInput!]!) {
+    metafieldsDelete(metafields: $metafields) {
+      deletedMetafields {
+        key
+        namespace
+        ownerId
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
 export const CUSTOMER_METAFIELDS_SET_MUTATION = `#graphql
   mutation CustomerMetafieldsSet($metafields: [MetafieldsSetInput!]!) {
     metafieldsSet(metafields: $metafields) {

@@ -918,6 +918,15 @@ export class ShopData {
     return written;
   }
 
+  /** Deletes the (owner, namespace, key) metafield; false when there is none. */
+  deleteMetafield(ownerId: string, namespace: string, key: string): boolean {
+    const existing = this.metafieldsOf(ownerId).find((metafield) => metafield.namespace === namespace && metafield.key === key);
+    if (!existing) return false;
+    this.metafieldsById.delete(existing.id);
+    this.changed();
+    return true;
+  }
+
   metafieldDefinitions(): MetafieldDefinitionRecord[] {
     return [...this.metafieldDefinitionsById.values()];
   }

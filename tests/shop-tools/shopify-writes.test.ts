@@ -175,6 +175,41 @@ describe("tier tags", () => {
     expect(store().customer(gid)?.tags).toEqual([]);
   });
 
+  it("takes the tier metafield and tag off a customer who no longer holds a tier, and writes a tier reached again", async () => {
+    const { gid, id } = await shopper();
+    expect((await updateProgramSettings(app.db, shopId, { customerTagsEnabled: true, customerTagPrefix: "VIP" })).ok).toBe(true);
+    const tiers = new Map<string, CustomerTier>([[id, { name: "Gold" }]]);
+    const tierReader: TierReader = async (_db, _shopId, ids) => new Map(ids.map((customerId) => [customerId, tiers.get(customerId) ?? null]));
+    await enqueueCustomerRecords(app.db, shopId, [id]);
+    await flush([], { tiers: tierReader });
+    expect(tierMetafield(gid)?.value).toBe("Gold");
+    expect(store().customer(gid)?.tags).toEqual(["VIP Gold"]);
+
+    // The tier lapses (its retention ended): Shopify's segments and Flow must not go on seeing "Gold".
+    tiers.delete(id);
+    await enqueueCustomerRecords(app.db, shopId, [id]);
+    const calls: string[] = [];
+    await flush(calls, { tiers: tierReader });
+    expect(tierMetafield(gid)).toBeUndefined();
+    expect(store().customer(gid)?.tags).toEqual([]);
+    expect(balanceMetafield(gid)?.value).toBe("100");
+    expect(await app.db.customerShopifyRecord.findUnique({ where: { customerId: id } })).toMatchObject({ tier: null, tierTag: null });
+    // Written once: queued again with nothing changed, no call goes out.
+    await enqueueCustomerRecords(app.db, shopId, [id]);
+    const again: string[] = [];
+    await flush(again, { tiers: tierReader });
+    expect(again).toEqual([]);
+
+    // Reached again: written again.
+    tiers.set(id, { name: "Silver" });
+    await enqueueCustomerRecords(app.db, shopId, [id]);
+    await flush([], { tiers: tierReader });
+    expect(tierMetafield(gid)?.value).toBe("Silver");
+    expect(store().customer(gid)?.tags).toEqual(["VIP Silver"]);
+    expect((await updateProgramSettings(app.db, shopId, { customerTagsEnabled: false })).ok).toBe(true);
+    await flush([], { tiers: tierReader });
+  });
+
   it("refuses a prefix with a comma, naming the field", async () => {
     expect(await updateProgramSettings(app.db, shopId, { customerTagPrefix: "VIP, gold" })).toEqual({ ok: false, errors: { customerTagPrefix: "cannot contain a comma (Shopify would make two tags of it)" } });
   });

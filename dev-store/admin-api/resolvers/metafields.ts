@@ -1,4 +1,4 @@
-/** Metafields on any owner the shop has, and the metafieldsSet mutation. */
+/** Metafields on any owner the shop has, and the metafieldsSet and metafieldsDelete mutations. */
 import type { MetafieldRecord } from "../../store/records";
 import type { MetafieldWrite } from "../../store/shop-data";
 import { paginate } from "../connection";
@@ -88,6 +88,12 @@ function invalidValue(type: string, value: string): string | null {
   }
 }
 
+interface MetafieldIdentifier {
+  ownerId: string;
+  namespace: string;
+  key: string;
+}
+
 interface MetafieldsSetInput {
   ownerId: string;
   namespace?: string | null;
@@ -149,6 +155,28 @@ export const metafieldResolvers: ResolverMap = {
       if (userErrors.length > 0) return { metafields: [], userErrors };
       return { metafields: context.store.setMetafields(writes), userErrors: [] };
     },
+    // Each identifier's metafield is deleted; one that does not exist is answered null, not an error.
+    metafieldsDelete: (_root, args: { metafields: MetafieldIdentifier[] }, context) => {
+      for (const input of args.metafields) {
+        const ownerType = ownerTypeName(input.ownerId);
+        if (ownerType) requireWriteScope(context, "metafieldsDelete", ownerType);
+      }
+      if (args.metafields.length === 0) return { deletedMetafields: [], userErrors: [{ field: ["metafields"], message: "At least one identifier must be specified." }] };
+      const deletedMetafields = args.metafields.map((input) => {
+        const namespace = resolveNamespace(input.namespace, context);
+        return context.store.deleteMetafield(input.ownerId, namespace, input.key) ? { ownerId: input.ownerId, namespace, key: input.key } : null;
+      });
+      return { deletedMetafields, userErrors: [] };
+    },
+  },
+  MetafieldIdentifier: {
+    ownerId: (identifier: MetafieldIdentifier) => identifier.ownerId,
+    namespace: (identifier: MetafieldIdentifier) => identifier.namespace,
+    key: (identifier: MetafieldIdentifier) => identifier.key,
+  },
+  MetafieldsDeletePayload: {
+    deletedMetafields: (payload: { deletedMetafields: (MetafieldIdentifier | null)[] }) => payload.deletedMetafields,
+    userErrors: (payload: { userErrors: UserError[] }) => payload.userErrors,
   },
   MetafieldsSetPayload: {
     metafields: (payload: { metafields: MetafieldRecord[] }) => payload.metafields,
