@@ -10,7 +10,7 @@ import { allowLongStatements } from "../database-timeouts.server";
 import type { Db } from "../database/transaction";
 import type { Prisma, PrismaClient } from "../generated/prisma/client";
 import { pointsLiability } from "../loyalty/ledger.server";
-import { customersByHealthColour, healthThresholdsOf } from "./directory.server";
+import { customersByHealthColour, healthThresholdsOfShop } from "./directory.server";
 import type { HealthColour, HealthThresholds } from "./health";
 import { segmentFigures, type SegmentFigures, type ShopSegments } from "./segments.server";
 
@@ -25,11 +25,6 @@ export interface CustomerBaseFigures {
 }
 
 const COUNT_TIMEOUT_MS = 5 * 60_000;
-
-async function healthThresholdsOfShop(db: Db, shopId: string): Promise<HealthThresholds> {
-  const settings = await db.programSettings.findUnique({ where: { shopId }, select: { healthSlippingDays: true, healthLapsedDays: true } });
-  return healthThresholdsOf(settings ?? { healthSlippingDays: 60, healthLapsedDays: 180 });
-}
 
 async function countCustomerBase(db: Db, shopId: string, thresholds: HealthThresholds, now: Date): Promise<CustomerBaseFigures> {
   const [health, liability, segments] = await Promise.all([customersByHealthColour(db, shopId, thresholds, now), pointsLiability(db, shopId), segmentFigures(db, shopId)]);

@@ -9,7 +9,7 @@ import { pointsBalance, pointsHistory, type PointsBalance } from "../loyalty/led
 import { isMember } from "../orders/vocabulary";
 import { COUNTED_ORDER_WHERE, countedOrderSql, memberSql } from "../orders/vocabulary.server";
 import { OPENS_ISSUE_SQL_TEXT, opensIssue } from "../surveys/scores";
-import { customerHealth, HEALTH_COLOURS, type CustomerHealth, type HealthColour, type HealthThresholds } from "./health";
+import { customerHealth, DEFAULT_HEALTH_THRESHOLDS, HEALTH_COLOURS, type CustomerHealth, type HealthColour, type HealthThresholds } from "./health";
 import { customerNextOrder } from "./next-order.server";
 import { isSegment, type Segment } from "./segments";
 
@@ -354,4 +354,10 @@ export async function* customersForExport(
 
 export function healthThresholdsOf(settings: { healthSlippingDays: number; healthLapsedDays: number }): HealthThresholds {
   return { slippingDays: settings.healthSlippingDays, lapsedDays: settings.healthLapsedDays };
+}
+
+/** The shop's thresholds as saved, or the defaults for a shop whose settings were never saved. */
+export async function healthThresholdsOfShop(db: Db, shopId: string): Promise<HealthThresholds> {
+  const settings = await db.programSettings.findUnique({ where: { shopId }, select: { healthSlippingDays: true, healthLapsedDays: true } });
+  return settings ? healthThresholdsOf(settings) : DEFAULT_HEALTH_THRESHOLDS;
 }

@@ -28,6 +28,9 @@ export interface HealthThresholds {
   lapsedDays: number;
 }
 
+/** A shop's thresholds until the merchant saves others: ProgramSettings' column defaults say the same. */
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = { slippingDays: 60, lapsedDays: 180 };
+
 const DAY_MS = 86_400_000;
 
 /** Whole days from the last order to now (0 on the same day; an order "in the future" counts as today). */

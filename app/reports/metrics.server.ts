@@ -3,6 +3,7 @@
  * `npm run report` all show. The arithmetic and definitions are in metrics.ts.
  */
 import { customersInDebt } from "../customers/base-figures.server";
+import { healthThresholdsOfShop } from "../customers/directory.server";
 import { shopReportsLockKey } from "../database/lock-keys";
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
@@ -352,14 +353,6 @@ export interface ShopReport {
 /** The report with what the program earns (program-earnings.server.ts), as the dashboard and `npm run report` show it. */
 export type ShopReportWithEarnings = ShopReport & ProgramEarnings;
 
-/** Default of ProgramSettings.healthLapsedDays, for a shop whose settings were never saved. */
-const DEFAULT_LAPSED_DAYS = 180;
-
-async function lapsedDaysOf(db: PrismaClient, shopId: string): Promise<number> {
-  const settings = await db.programSettings.findUnique({ where: { shopId }, select: { healthLapsedDays: true } });
-  return settings?.healthLapsedDays ?? DEFAULT_LAPSED_DAYS;
-}
-
 /**
  * Every balance summed (from the ledger's day sums, points-days.server.ts) and the customers below
  * zero (as the customer-segments job last counted them, base-figures.server.ts): the dashboard's and
@@ -380,7 +373,7 @@ interface ShopForReport {
 /** The period's report, from the aggregates (the caller makes sure they are maintained: ensureReports). */
 export async function shopReport(db: PrismaClient, shop: ShopForReport, period: Period): Promise<ShopReportWithEarnings> {
   const previous = previousPeriod(period);
-  const lapsedDays = await lapsedDaysOf(db, shop.id);
+  const { lapsedDays } = await healthThresholdsOfShop(db, shop.id);
   const liabilityNow = pointsLiabilityNow(db, shop);
   const [[current, before], clv, previousClv, liability, retention, previousRetention, earnings] = await Promise.all([
     periodTotals(db, shop.id, [period, previous]),
