@@ -6,7 +6,7 @@
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { customersOrdersSql } from "../orders/customer-orders-sql.server";
-import { holdingPaymentSql, keptPurchaseSql } from "../orders/vocabulary.server";
+import { holdingPaymentSql, keptPurchaseSql, newestOrderFirstSql } from "../orders/vocabulary.server";
 import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import {
@@ -222,7 +222,7 @@ function winBackAudienceSql(shopId: string, window: { from: Date; to: Date }): P
               FROM "Order" o
              WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND o."placedAt" >= ${window.from}
                AND ${keptPurchaseSql("o")}
-             ORDER BY o."customerShopifyId", o."placedAt" DESC) last
+             ORDER BY o."customerShopifyId", ${newestOrderFirstSql("o")}) last
       JOIN "Customer" c ON c."shopId" = ${shopId} AND c."shopifyId" = last.customer
      WHERE last."placedAt" < ${window.to} AND c."redactedAt" IS NULL AND c."deletedAt" IS NULL`;
 }
@@ -248,7 +248,7 @@ function rhythmAudienceSql(shopId: string, lapses: { from: Date; to: Date }, aud
              WHERE o."shopId" = ${shopId} AND o."customerShopifyId" IS NOT NULL AND ${keptPurchaseSql("o")}
                AND o."placedAt" >= (${lapses.from}::timestamptz AT TIME ZONE 'UTC')
                                    - GREATEST(${lapseDays(Prisma.sql`r.longest_gap`)}, ${lapseDays(Prisma.sql`r.shop_gap`)}) * interval '1 day'
-             ORDER BY o."customerShopifyId", o."placedAt" DESC) last
+             ORDER BY o."customerShopifyId", ${newestOrderFirstSql("o")}) last
       JOIN "Customer" c ON c."shopId" = ${shopId} AND c."shopifyId" = last.customer
       LEFT JOIN "NextOrderPrediction" p ON p."shopId" = ${shopId} AND p."customerShopifyId" = last.customer
      CROSS JOIN LATERAL (SELECT last."placedAt" + ${lapseDays(Prisma.sql`COALESCE(p."expectedGapDays", r.shop_gap)`)} * interval '1 day' AS lapse_at) l
@@ -359,7 +359,7 @@ export async function sweepSurveys(db: Db, now: Date): Promise<number> {
          AND NOT EXISTS (SELECT 1 FROM "FollowUp" f
                           WHERE f."shopId" = o."shopId" AND f.kind = 'SURVEY' AND f."customerShopifyId" = o."customerShopifyId"
                             AND (f."orderShopifyId" = o."shopifyId" OR f."createdAt" >= ${recent}))
-       ORDER BY o."customerShopifyId", o."placedAt" DESC
+       ORDER BY o."customerShopifyId", ${newestOrderFirstSql("o")}
        LIMIT ${SURVEY_SWEEP_LIMIT}`;
     const planned = candidates.flatMap((order) => {
       const dueAt = surveyDueAt(order, shop.fulfils, rules);

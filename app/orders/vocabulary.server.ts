@@ -49,6 +49,16 @@ export function keptPurchaseSql(order: string): Prisma.Sql {
     AND ${column(order, "financialStatus")} NOT IN (${statusList(GIVEN_BACK_STATUSES)})`;
 }
 
+/**
+ * Newest first, as "a customer's last order" means: by when it was placed, and orders placed in the
+ * same second by Shopify's id, which grows with each order (compared as the number it ends in, not as
+ * text). Whatever order the webhooks arrived in, the same order is the last one.
+ */
+export function newestOrderFirstSql(order: string): Prisma.Sql {
+  const id = column(order, "shopifyId");
+  return Prisma.sql`${column(order, "placedAt")} DESC, length(${id}) DESC, ${id} DESC`;
+}
+
 /** isMember, of a "Customer" row that may be missing (a LEFT JOIN): a missing customer is no member. */
 export function memberSql(customer: string): Prisma.Sql {
   return Prisma.sql`COALESCE(${column(customer, "hasAccount")}, false)`;
