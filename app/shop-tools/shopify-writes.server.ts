@@ -282,3 +282,66 @@ async function sendFlowTrigger(round: Round, row: ShopifyWrite): Promise<void> {
   if (result?.userErrors.length) return round.failed([row], `flowTriggerReceive: ${result.userErrors.map((error) => error.message).join("; ")}`);
   await round.done(row);
 }
+
+// ---- for the merchant: the Sync issues page ----
+
+/** A write that gave up after MAX_WRITE_ATTEMPTS: what it carried, for whom, and why. */
+export interface StoppedShopifyWrite {
+  id: string;
+  /** What the write carries, in the merchant's words. */
+  what: string;
+  customer: { id: string; name: string } | null;
+  attempts: number;
+  error: string | null;
+  queuedAt: Date;
+}
+
+export interface ShopifyWriteIssues {
+  /** Writes still being tried after failing at least once. */
+  retrying: number;
+  stopped: StoppedShopifyWrite[];
+}
+
+const FLOW_TRIGGER_NAMES: Record<string, string> = { "points-earned": "Points earned", "reward-redeemed": "Reward redeemed", "tier-changed": "Tier changed" };
+const STOPPED_LISTED = 100;
+
+function describeWrite(row: Pick<ShopifyWrite, "kind" | "handle">): string {
+  if (row.kind === "METAFIELD_DEFINITIONS") return "The loyalty metafield definitions";
+  if (row.kind === "CUSTOMER_RECORD") return "Points balance and tier on the customer's record";
+  return `Flow trigger "${FLOW_TRIGGER_NAMES[row.handle ?? ""] ?? row.handle}"`;
+}
+
+/** The shop's writes to Shopify that failed: how many are still tried, and those that stopped (newest first, at most a hundred). */
+export async function shopifyWriteIssues(db: PrismaClient, shopId: string): Promise<ShopifyWriteIssues> {
+  const [retrying, stopped] = await Promise.all([
+    db.shopifyWrite.count({ where: { shopId, attempts: { gt: 0, lt: MAX_WRITE_ATTEMPTS } } }),
+    db.shopifyWrite.findMany({
+      where: { shopId, attempts: { gte: MAX_WRITE_ATTEMPTS } },
+      orderBy: { sequence: "desc" },
+      take: STOPPED_LISTED,
+      include: { customer: { select: { id: true, firstName: true, lastName: true, email: true } } },
+    }),
+  ]);
+  return {
+    retrying,
+    stopped: stopped.map((row) => ({
+      id: row.id,
+      what: describeWrite(row),
+      customer: row.customer
+        ? { id: row.customer.id, name: [row.customer.firstName, row.customer.lastName].filter(Boolean).join(" ") || row.customer.email || "A customer" }
+        : null,
+      attempts: row.attempts,
+      error: row.lastError,
+      queuedAt: row.createdAt,
+    })),
+  };
+}
+
+/** Puts the shop's stopped writes (one, or all) back in the queue, due now; how many. */
+export async function retryStoppedShopifyWrites(db: PrismaClient, shopId: string, which: { id: string } | "all", now: Date = new Date()): Promise<number> {
+  const { count } = await db.shopifyWrite.updateMany({
+    where: { shopId, attempts: { gte: MAX_WRITE_ATTEMPTS }, ...(which === "all" ? {} : { id: which.id }) },
+    data: { attempts: 0, dueAt: now },
+  });
+  return count;
+}
