@@ -16,9 +16,9 @@
  */
 import { z } from "zod";
 
-import type { Db } from "../database/transaction";
 import type { PrismaClient } from "../generated/prisma/client";
 import { appendCustomersLedgerEntries } from "./ledger.server";
+import { moveTiersAfterPoints } from "./tiers.server";
 import type { PlannedEntry } from "./points-rules";
 
 export interface Birthday {
@@ -161,7 +161,7 @@ export async function shopsWithBirthdayPoints(db: PrismaClient): Promise<{ id: s
  * zone (or was, up to BIRTHDAY_CATCH_UP_DAYS days ago) and earns under the abuse rule. Returns the
  * entries written; an entry already in the ledger (that year's) is not written again.
  */
-export async function awardBirthdayPoints(db: Db, shopId: string, now: Date): Promise<{ awarded: number; tooRecent: number }> {
+export async function awardBirthdayPoints(db: PrismaClient, shopId: string, now: Date): Promise<{ awarded: number; tooRecent: number }> {
   const shop = await db.shop.findUniqueOrThrow({ where: { id: shopId }, select: { ianaTimezone: true, uninstalledAt: true, settings: { select: { birthdayPoints: true, birthdayAbuseWindowDays: true } } } });
   const points = shop.settings?.birthdayPoints ?? 0;
   if (points <= 0 || shop.uninstalledAt) return { awarded: 0, tooRecent: 0 };
@@ -193,5 +193,7 @@ export async function awardBirthdayPoints(db: Db, shopId: string, now: Date): Pr
     });
   }
   const awarded = await appendCustomersLedgerEntries(db, shopId, entries);
+  // Birthday points are points earned: a ladder by points earned moves today, not at tomorrow's recompute.
+  await moveTiersAfterPoints(db, shopId, entries.map(({ customerId }) => customerId), now);
   return { awarded, tooRecent };
 }

@@ -334,6 +334,26 @@ export async function tierHistory(db: Db, shopId: string, customerId: string, ta
 }
 
 /**
+ * Points that reached these customers outside an order's settlement (the merchant's adjustment,
+ * birthday points) move their tier now when the ladder goes by points earned, as an order's points do,
+ * rather than at the daily recompute. Each customer in their own transaction, under their lock.
+ */
+export async function moveTiersAfterPoints(db: PrismaClient, shopId: string, customerIds: string[], now: Date): Promise<number> {
+  if (customerIds.length === 0) return 0;
+  const ladder = await tierLadder(db, shopId);
+  if (!ladder || ladder.basis !== "POINTS_EARNED") return 0;
+  const customers = await db.customer.findMany({ where: { shopId, id: { in: customerIds }, redactedAt: null }, select: { id: true, shopifyId: true } });
+  let changed = 0;
+  for (const customer of customers) {
+    changed += await db.$transaction(async (tx) => {
+      await lockSubjects(tx, shopId, [customer.shopifyId]);
+      return recomputeCustomerTiers(tx, shopId, [customer], now, ladder);
+    });
+  }
+  return changed;
+}
+
+/**
  * The daily recompute of a shop: customers holding a tier (a rolling window may have passed their
  * purchases, or the retention ended) and those whose ledger moved since yesterday (points from outside
  * an order). Each customer in their own transaction, under their lock.

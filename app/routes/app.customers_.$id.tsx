@@ -12,7 +12,7 @@ import { InsightsCard } from "../customers/insights-card";
 import db from "../db.server";
 import { ADJUSTMENT_POINTS, AdjustmentError, adjustPoints, MAX_ADJUSTMENT_POINTS } from "../loyalty/ledger.server";
 import { MAX_OVERRIDE_REASON } from "../loyalty/tier-rules";
-import { customerTierView, setTierOverride, tierHistory, TierOverrideError } from "../loyalty/tiers.server";
+import { customerTierView, moveTiersAfterPoints, setTierOverride, tierHistory, TierOverrideError } from "../loyalty/tiers.server";
 import { formatAmount } from "../orders/money";
 import { installedShop } from "../shops/installation.server";
 import { authenticate } from "../shopify.server";
@@ -98,6 +98,8 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
       now: new Date(),
       requestId: parsed.data.adjustmentId,
     });
+    // Points given by hand count toward a ladder by points earned at once, as an order's do.
+    await moveTiersAfterPoints(db, shop.id, [params.id ?? ""], new Date());
     return { ok: true as const, errors: {} as Record<string, string>, balance, adjusted: parsed.data.points };
   } catch (error) {
     if (error instanceof AdjustmentError) {

@@ -12,6 +12,7 @@ import { connectionLimitOf } from "../../app/embedded-database.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { awardBirthdayPoints, localDate, parseBirthday, setCustomerBirthday, shopsWithBirthdayPoints } from "../../app/loyalty/birthdays.server";
 import { historyReason } from "../../app/loyalty/storefront-account.server";
+import { customerTiers, saveTier, saveTierProgram } from "../../app/loyalty/tiers.server";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 let database: TestDatabase;
@@ -100,6 +101,25 @@ describe("the day in the shop's time zone", () => {
     expect(await birthdayEntries(kiwi.id)).toEqual([{ key: `customer:${kiwi.shopifyId}:birthday:2026`, points: 250, source: "CUSTOMER", availableAt: new Date("2026-12-07T11:00:00Z") }]);
     expect(await birthdayEntries(angeleno.id)).toEqual([{ key: `customer:${angeleno.shopifyId}:birthday:2026`, points: 250, source: "CUSTOMER", availableAt: new Date("2026-12-08T08:00:00Z") }]);
     expect(historyReason({ reason: "BIRTHDAY", note: null }, null)).toBe("Birthday points");
+  });
+});
+
+describe("a ladder by points earned", () => {
+  it("moves the customer up on their birthday's points, that day, with the tier's entry reward", async () => {
+    const shop = await shopIn("Europe/London", 300, 0);
+    expect(await saveTierProgram(db, shop.id, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+    expect(await saveTier(db, shop.id, null, { name: "Insider", threshold: "250", multiplierPercent: "100", entryRewardPoints: "20", benefits: "" })).toEqual({ ok: true });
+    const fan = await customerOf(shop, { month: 4, day: 2, setAt: "2025-01-01T00:00:00Z" });
+    expect((await customerTiers(db, shop.id, [fan.id])).get(fan.id)).toBeNull();
+
+    expect(await awardBirthdayPoints(db, shop.id, new Date("2027-04-02T09:00:00Z"))).toEqual({ awarded: 1, tooRecent: 0 });
+    expect((await customerTiers(db, shop.id, [fan.id])).get(fan.id)).toEqual({ name: "Insider" });
+    const entries = await db.pointsLedgerEntry.findMany({ where: { customerId: fan.id }, orderBy: { sequence: "asc" }, select: { reason: true, points: true } });
+    expect(entries).toEqual([{ reason: "BIRTHDAY", points: 300 }, { reason: "TIER_ENTRY", points: 20 }]);
+    expect(await db.tierChange.count({ where: { customerId: fan.id } })).toBe(1);
+    // The next run that day gives nothing and changes nothing.
+    expect(await awardBirthdayPoints(db, shop.id, new Date("2027-04-02T15:00:00Z"))).toEqual({ awarded: 0, tooRecent: 0 });
+    expect(await db.tierChange.count({ where: { customerId: fan.id } })).toBe(1);
   });
 });
 

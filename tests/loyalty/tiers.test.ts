@@ -21,6 +21,7 @@ import {
   tierReport,
   TierOverrideError,
 } from "../../app/loyalty/tiers.server";
+import { DESKTOP_USER_AGENT } from "../support/browser";
 import { signedAppProxyQuery } from "../support/shopify-library";
 import { startTestApp, type TestApp } from "../support/test-app";
 import { samplePayload, sendWebhook } from "../support/webhooks";
@@ -274,5 +275,31 @@ describe("the tier report", () => {
     const names = rows.map((row) => row.tier);
     expect(names).toEqual(["No tier", "Silver", "Gold"]);
     for (const row of rows) expect(row.members).toBeGreaterThan(0);
+  });
+});
+
+describe("points given by hand, with a ladder by points earned", () => {
+  it("move the customer's tier as the merchant saves the adjustment, not at the next daily run", async () => {
+    expect(await saveTierProgram(app.db, shopId, { tierBasis: "POINTS_EARNED", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+    try {
+      const customerId = gid("Customer");
+      await send("orders/paid", orderVersion({ orderId: gid("Order"), customerId, placedAt: at(50), amount: "20.00", status: "paid" }));
+      expect(await tierOf(customerId)).toBeNull();
+      const customer = await customerOf(customerId);
+      // The customer page's form, as the embedded admin posts it with its session token.
+      const response = await fetch(`${app.appUrl}/app/customers/${customer.id}?_data=${encodeURIComponent("routes/app.customers_.$id")}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${app.devStore.sessionToken()}`, "User-Agent": DESKTOP_USER_AGENT },
+        body: new URLSearchParams({ points: "150", reason: "Made up for a late parcel", adjustmentId: randomUUID() }),
+      });
+      expect(response.status).toBe(200);
+      expect((await response.json()).ok).toBe(true);
+      // 20 spend points and 150 by hand: Silver from 150 points earned, with its entry reward.
+      expect(await tierOf(customerId)).toBe("Silver");
+      expect(await changesOf(customerId)).toEqual([[null, "Silver", "EARNED"]]);
+      expect(await pointsByReason(customerId)).toEqual({ SPEND: 20, ADJUSTMENT: 150, TIER_ENTRY: 50 });
+    } finally {
+      expect(await saveTierProgram(app.db, shopId, { tierBasis: "AMOUNT_SPENT", tierWindowMonths: "", tierRetentionDays: "0" })).toEqual({ ok: true });
+    }
   });
 });
