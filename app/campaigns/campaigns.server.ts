@@ -7,6 +7,7 @@
  * per shop), and the workers claim rows with a claim token and a lease (dispatch.server.ts); the email's
  * Message-ID is the row's, so a receiver can tell a resend after a crash mid-send.
  */
+import { healthThresholdsOfShop } from "../customers/directory.server";
 import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { reachableByMarketingEmailSql } from "../follow-ups/audience.server";
@@ -36,9 +37,9 @@ async function audienceSql(db: Db, shopId: string, audienceValue: string, now: D
   const segmentJoin = Prisma.sql`JOIN "CustomerSegment" s ON s."shopId" = c."shopId" AND s."customerShopifyId" = c."shopifyId"`;
   if (audience.kind === "segment") return Prisma.sql`SELECT c.* FROM "Customer" c ${segmentJoin} WHERE ${base} AND s.segment = ${audience.segment}`;
   // Health colours as customerHealth (app/customers/health.ts) gives them, from the last counted order the segments hold.
-  const settings = await db.programSettings.findUnique({ where: { shopId }, select: { healthSlippingDays: true, healthLapsedDays: true } });
-  const slipping = new Date(now.getTime() - (settings?.healthSlippingDays ?? 60) * DAY);
-  const lapsed = new Date(now.getTime() - (settings?.healthLapsedDays ?? 180) * DAY);
+  const thresholds = await healthThresholdsOfShop(db, shopId);
+  const slipping = new Date(now.getTime() - thresholds.slippingDays * DAY);
+  const lapsed = new Date(now.getTime() - thresholds.lapsedDays * DAY);
   const band =
     audience.health === "recent"
       ? Prisma.sql`s."lastOrderAt" > ${slipping}`
