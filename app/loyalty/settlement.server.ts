@@ -189,7 +189,7 @@ export async function settleCustomersPoints(
   }
   await rewardReferralsOnFirstPurchase(tx, shop, settlements.map(({ customer }) => ({ friend: customer, orders: ordersOf(customer) })), now);
   // Last: the tier reads the points just settled (and refunds and cancellations move it).
-  await recomputeCustomerTiers(tx, shop.id, settlements.map(({ customer }) => customer), now);
+  await recomputeCustomerTiers(tx, shop.id, settlements.map(({ customer }) => customer), now, shop.ladder);
 }
 
 /**

@@ -47,6 +47,19 @@ export function sortedLadder(tiers: TierStep[]): TierStep[] {
   return [...tiers].sort((a, b) => a.threshold - b.threshold);
 }
 
+/** The program's settings a ladder is measured with. */
+export interface TierProgramSettings {
+  tierBasis: TierBasis;
+  tierWindowMonths: number | null;
+  tierRetentionDays: number;
+}
+
+/** The shop's ladder from its settings and its tiers (in any order); null when it has no tiers. */
+export function ladderFrom(settings: TierProgramSettings, tiers: TierStep[]): TierLadder | null {
+  if (tiers.length === 0) return null;
+  return { basis: settings.tierBasis, windowMonths: settings.tierWindowMonths, retentionDays: settings.tierRetentionDays, tiers: sortedLadder(tiers) };
+}
+
 /** A threshold in the units progress is summed in: points, or Amount (ten-thousandths) for money. */
 export function thresholdUnits(ladder: Pick<TierLadder, "basis">, threshold: number): number {
   return ladder.basis === "AMOUNT_SPENT" ? threshold * ONE_UNIT : threshold;

@@ -18,6 +18,7 @@ import { appendCustomersLedgerEntries } from "./ledger.server";
 import type { PlannedEntry } from "./points-rules";
 import {
   heldTierAt,
+  ladderFrom,
   pointsEvents,
   progressToNextTier,
   sortedLadder,
@@ -43,13 +44,8 @@ export async function tierLadder(db: Db, shopId: string): Promise<TierLadder | n
     db.programSettings.findUnique({ where: { shopId }, select: { tierBasis: true, tierWindowMonths: true, tierRetentionDays: true } }),
     db.tier.findMany({ where: { shopId }, orderBy: { threshold: "asc" } }),
   ]);
-  if (!settings || tiers.length === 0) return null;
-  return {
-    basis: settings.tierBasis,
-    windowMonths: settings.tierWindowMonths,
-    retentionDays: settings.tierRetentionDays,
-    tiers: tiers.map(({ id, name, threshold, multiplierPercent, entryRewardPoints, benefits }) => ({ id, name, threshold, multiplierPercent, entryRewardPoints, benefits })),
-  };
+  if (!settings) return null;
+  return ladderFrom(settings, tiers.map(({ id, name, threshold, multiplierPercent, entryRewardPoints, benefits }) => ({ id, name, threshold, multiplierPercent, entryRewardPoints, benefits })));
 }
 
 /**
@@ -179,7 +175,8 @@ export async function recomputeCustomerTiers(
   options: { clearedOverride?: { note: string | null } } = {},
 ): Promise<number> {
   if (customers.length === 0) return 0;
-  ladder ??= await tierLadder(tx, shopId);
+  // Undefined: read it; null: the caller knows the shop has no tiers.
+  if (ladder === undefined) ladder = await tierLadder(tx, shopId);
   if (!ladder) return 0;
   const facts = await customerFacts(tx, shopId, ladder, customers);
   const stored = new Map(
