@@ -1,7 +1,8 @@
 /** The tier rules with known answers, worked by hand: points attributed to an order's placement, the retention period, the bonus. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { heldTierAt, pointsEvents, tierAtPlacement, tierBonusPoints, tierChangeWhy, tiersReached, type TierLadder } from "./tier-rules";
+import { heldTierAt, pointsEvents, ProgressTimeline, progressAt, tierAtPlacement, tierBonusPoints, tierChangeWhy, tierForProgress, tiersReached, type ProgressEvent, type TierLadder } from "./tier-rules";
 
 const silver = { id: "s", name: "Silver", threshold: 100, multiplierPercent: 150, entryRewardPoints: 10 };
 const gold = { id: "g", name: "Gold", threshold: 300, multiplierPercent: 200, entryRewardPoints: 50 };
@@ -64,5 +65,35 @@ describe("the multiplier", () => {
     expect(tierChangeWhy(ladder(null, 0), gold, silver, silver)).toBe("DOWNGRADED");
     expect(tiersReached(ladder(null, 0), null, gold).map((tier) => tier.name)).toEqual(["Silver", "Gold"]);
     expect(tiersReached(ladder(null, 0), gold, silver)).toEqual([]);
+  });
+});
+
+describe("the tier held, computed with running sums", () => {
+  /** The rule as written: every moment of the retention period's events, each summing its whole window. */
+  function heldByDefinition(ladder: TierLadder, events: ProgressEvent[], at: Date, before: Date, pick: "value" | "gross"): string | null {
+    const from = new Date(at.getTime() - ladder.retentionDays * 86_400_000);
+    const moments = [from, ...events.filter((e) => e.at > from && e.at <= at && e.at < before).map((e) => e.at)];
+    let held: { name: string; threshold: number } | null = null;
+    for (const moment of moments) {
+      const tier = tierForProgress(ladder, progressAt(ladder, events, moment, before, pick));
+      if (tier && (!held || tier.threshold > held.threshold)) held = tier;
+    }
+    return held?.name ?? null;
+  }
+
+  it("is the tier the rule's definition gives, for any events, window, retention and moment", () => {
+    const moment = fc.integer({ min: 0, max: 800 }).map((hours) => new Date(Date.UTC(2026, 0, 28) + hours * 3_600_000 * 12));
+    const events = fc.array(fc.record({ at: moment, value: fc.integer({ min: -200, max: 300 }), gross: fc.integer({ min: 0, max: 300 }) }), { maxLength: 40 });
+    fc.assert(
+      fc.property(events, fc.constantFrom(null, 1, 2, 12), fc.constantFrom(0, 10, 45), moment, fc.integer({ min: 0, max: 3 }), fc.constantFrom("value" as const, "gross" as const), (list, windowMonths, retentionDays, at, ahead, pick) => {
+        const chosen = ladder(windowMonths, retentionDays);
+        // `before` just after `at` (today's tier), at it (an order's own placement) or days later.
+        const before = new Date(at.getTime() + (ahead === 0 ? 0 : ahead === 1 ? 1 : ahead * 86_400_000));
+        const expected = heldByDefinition(chosen, list, at, before, pick);
+        expect(heldTierAt(chosen, list, at, before, pick)?.name ?? null).toBe(expected);
+        expect(heldTierAt(chosen, new ProgressTimeline(list), at, before, pick)?.name ?? null).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

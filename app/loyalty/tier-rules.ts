@@ -103,16 +103,62 @@ function rank(ladder: TierLadder, tier: TierStep | null): number {
  * is the period's start or an event's time in it. A refund or cancellation lowers the event itself,
  * so it takes the tier away at once; a window rolling past an old purchase waits out the retention.
  */
-export function heldTierAt(ladder: TierLadder, events: ProgressEvent[], at: Date, before: Date, pick: "value" | "gross" = "value"): TierStep | null {
+export function heldTierAt(ladder: TierLadder, events: ProgressEvent[] | ProgressTimeline, at: Date, before: Date, pick: "value" | "gross" = "value"): TierStep | null {
   if (ladder.tiers.length === 0) return null;
+  const timeline = events instanceof ProgressTimeline ? events : new ProgressTimeline(events);
+  const { times } = timeline;
+  const sums = timeline.sums[pick];
   const from = new Date(at.getTime() - ladder.retentionDays * DAY_MS);
-  const moments = [from, ...events.filter((e) => e.at > from && e.at <= at && e.at < before).map((e) => e.at)];
-  let held: TierStep | null = null;
+  // Only events not after `at` and before `before` ever count: the first `counted` of the timeline.
+  const counted = Math.min(countNotAfter(times, at.getTime()), countNotAfter(times, before.getTime() - 1));
+  const progressAtMoment = (moment: number): number => {
+    const end = Math.min(countNotAfter(times, moment), counted);
+    const start = windowStart(ladder, new Date(moment));
+    const begin = start ? countNotAfter(times, start.getTime()) : 0;
+    return end > begin ? sums[end] - sums[begin] : 0;
+  };
+  const ordered = sortedLadder(ladder.tiers);
+  let held = -1;
+  const moments = [from.getTime(), ...times.slice(countNotAfter(times, from.getTime()), Math.max(counted, countNotAfter(times, from.getTime())))];
   for (const moment of moments) {
-    const tier = tierForProgress(ladder, progressAt(ladder, events, moment, before, pick));
-    if (rank(ladder, tier) > rank(ladder, held)) held = tier;
+    const progress = progressAtMoment(moment);
+    ordered.forEach((tier, index) => {
+      if (index > held && progress >= thresholdUnits(ladder, tier.threshold)) held = index;
+    });
   }
-  return held;
+  return held < 0 ? null : ordered[held];
+}
+
+/**
+ * A customer's progress events sorted by time with running sums: progress over any window is two
+ * binary searches, so the tier held at each of n orders' placements costs n log n, not n² (or n³).
+ * Build it once per customer and pass it where events are taken.
+ */
+export class ProgressTimeline {
+  readonly times: number[];
+  readonly sums: { value: number[]; gross: number[] };
+
+  constructor(events: ProgressEvent[]) {
+    const sorted = [...events].sort((a, b) => a.at.getTime() - b.at.getTime());
+    this.times = sorted.map((event) => event.at.getTime());
+    this.sums = { value: [0], gross: [0] };
+    for (const event of sorted) {
+      this.sums.value.push(this.sums.value[this.sums.value.length - 1] + event.value);
+      this.sums.gross.push(this.sums.gross[this.sums.gross.length - 1] + event.gross);
+    }
+  }
+}
+
+/** How many of the ascending `times` are at or before `time`. */
+function countNotAfter(times: number[], time: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (times[middle] <= time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** A merchant's override in force from `from` until `until` (null: still in force). */
@@ -123,7 +169,7 @@ export interface OverridePeriod {
 }
 
 /** The tier an order's spend points are multiplied by: the override in force at its placement, else the tier held then. */
-export function tierAtPlacement(ladder: TierLadder, events: ProgressEvent[], placedAt: Date, overrides: OverridePeriod[]): TierStep | null {
+export function tierAtPlacement(ladder: TierLadder, events: ProgressEvent[] | ProgressTimeline, placedAt: Date, overrides: OverridePeriod[]): TierStep | null {
   const override = overrides.find((period) => period.from <= placedAt && (period.until === null || placedAt < period.until));
   if (override) return ladder.tiers.find((tier) => tier.id === override.tierId) ?? null;
   return heldTierAt(ladder, events, placedAt, placedAt);

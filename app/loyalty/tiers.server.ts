@@ -20,6 +20,7 @@ import {
   heldTierAt,
   ladderFrom,
   pointsEvents,
+  ProgressTimeline,
   progressToNextTier,
   sortedLadder,
   spendEvents,
@@ -64,6 +65,8 @@ export async function customerTiers(db: Db, shopId: string, customerIds: string[
 
 interface CustomerFacts {
   events: ProgressEvent[];
+  /** The events sorted with running sums, built once: the tier at each order's placement reads it. */
+  timeline: ProgressTimeline;
   placedAtOf: Map<string, Date>;
   entries: LedgerRow[];
   overrides: OverridePeriod[];
@@ -113,7 +116,7 @@ async function customerFacts(db: Db, shopId: string, ladder: TierLadder, custome
       if (open && open.until === null) open.until = change.createdAt;
       if (change.reason === "OVERRIDE") overrides.push({ tierId: change.toTierId, from: change.createdAt, until: null });
     }
-    facts.set(customer.id, { events, placedAtOf, entries: ledger, overrides });
+    facts.set(customer.id, { events, timeline: new ProgressTimeline(events), placedAtOf, entries: ledger, overrides });
   }
   return facts;
 }
@@ -144,7 +147,7 @@ function tierBonusEntries(ladder: TierLadder, facts: CustomerFacts, now: Date): 
   for (const [orderId, { kept, bonus, spendAvailableAt }] of byOrder) {
     const placedAt = facts.placedAtOf.get(orderId);
     if (!placedAt) continue;
-    const tier = tierAtPlacement(ladder, facts.events, placedAt, facts.overrides);
+    const tier = tierAtPlacement(ladder, facts.timeline, placedAt, facts.overrides);
     const wanted = tierBonusPoints(kept, tier?.multiplierPercent ?? 100);
     if (wanted === bonus) continue;
     const availableAt = spendAvailableAt && spendAvailableAt > now ? spendAvailableAt : now;
@@ -190,13 +193,13 @@ export async function recomputeCustomerTiers(
     planned.push(...tierBonusEntries(ladder, fact, now).map((entry) => ({ customerId: customer.id, entry })));
     const row = stored.get(customer.id);
     const after = new Date(now.getTime() + 1);
-    const earned = heldTierAt(ladder, fact.events, now, after);
+    const earned = heldTierAt(ladder, fact.timeline, now, after);
     const to = row?.overrideTierId ? tierOf(row.overrideTierId) : earned;
     const from = tierOf(row?.tierId);
     const cleared = options.clearedOverride;
     if ((from?.id ?? null) === (to?.id ?? null) && !cleared) continue;
     changed++;
-    const why = cleared ? "OVERRIDE_CLEARED" : row?.overrideTierId ? "OVERRIDE" : tierChangeWhy(ladder, from, to, heldTierAt(ladder, fact.events, now, after, "gross"));
+    const why = cleared ? "OVERRIDE_CLEARED" : row?.overrideTierId ? "OVERRIDE" : tierChangeWhy(ladder, from, to, heldTierAt(ladder, fact.timeline, now, after, "gross"));
     const note = cleared ? cleared.note : row?.overrideTierId ? row.overrideReason : null;
     await recordTierChange(tx, { shopId, customerId: customer.id, from, to, reason: why, note, now });
     planned.push(...entryRewards(ladder, customer.id, from, to, now).map((entry) => ({ customerId: customer.id, entry })));
