@@ -333,6 +333,18 @@ export async function tierHistory(db: Db, shopId: string, customerId: string, ta
   });
 }
 
+/** Recomputes each customer in their own transaction, under their lock; how many changed tier. */
+async function recomputeEachCustomer(db: PrismaClient, shopId: string, customers: { id: string; shopifyId: string }[], ladder: TierLadder, now: Date): Promise<number> {
+  let changed = 0;
+  for (const customer of customers) {
+    changed += await db.$transaction(async (tx) => {
+      await lockSubjects(tx, shopId, [customer.shopifyId]);
+      return recomputeCustomerTiers(tx, shopId, [customer], now, ladder);
+    });
+  }
+  return changed;
+}
+
 /**
  * Points that reached these customers outside an order's settlement (the merchant's adjustment,
  * birthday points) move their tier now when the ladder goes by points earned, as an order's points do,
@@ -343,14 +355,7 @@ export async function moveTiersAfterPoints(db: PrismaClient, shopId: string, cus
   const ladder = await tierLadder(db, shopId);
   if (!ladder || ladder.basis !== "POINTS_EARNED") return 0;
   const customers = await db.customer.findMany({ where: { shopId, id: { in: customerIds }, redactedAt: null }, select: { id: true, shopifyId: true } });
-  let changed = 0;
-  for (const customer of customers) {
-    changed += await db.$transaction(async (tx) => {
-      await lockSubjects(tx, shopId, [customer.shopifyId]);
-      return recomputeCustomerTiers(tx, shopId, [customer], now, ladder);
-    });
-  }
-  return changed;
+  return recomputeEachCustomer(db, shopId, customers, ladder, now);
 }
 
 /**
@@ -367,14 +372,7 @@ export async function recomputeShopTiers(db: PrismaClient, shopId: string, now: 
      WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
        AND (EXISTS (SELECT 1 FROM "CustomerTier" t WHERE t."customerId" = c.id AND t."tierId" IS NOT NULL)
             OR EXISTS (SELECT 1 FROM "PointsLedgerEntry" e WHERE e."customerId" = c.id AND e."createdAt" >= ${since}))`;
-  let changed = 0;
-  for (const customer of customers) {
-    changed += await db.$transaction(async (tx) => {
-      await lockSubjects(tx, shopId, [customer.shopifyId]);
-      return recomputeCustomerTiers(tx, shopId, [customer], now, ladder);
-    });
-  }
-  return changed;
+  return recomputeEachCustomer(db, shopId, customers, ladder, now);
 }
 
 /** Every customer of the shop with an order or a ledger entry: after the ladder changed. */
@@ -387,14 +385,7 @@ export async function recomputeAllShopTiers(db: PrismaClient, shopId: string, no
      WHERE c."shopId" = ${shopId} AND c."redactedAt" IS NULL
        AND (EXISTS (SELECT 1 FROM "PointsLedgerEntry" e WHERE e."customerId" = c.id)
             OR EXISTS (SELECT 1 FROM "CustomerTier" t WHERE t."customerId" = c.id))`;
-  let changed = 0;
-  for (const customer of customers) {
-    changed += await db.$transaction(async (tx) => {
-      await lockSubjects(tx, shopId, [customer.shopifyId]);
-      return recomputeCustomerTiers(tx, shopId, [customer], now, ladder);
-    });
-  }
-  return changed;
+  return recomputeEachCustomer(db, shopId, customers, ladder, now);
 }
 
 /** Shops with a ladder: the daily tier job's list. */

@@ -12,6 +12,7 @@ import { sweepWinBacks } from "../../app/follow-ups/schedule.server";
 import { setFollowUpKindEnabled } from "../../app/follow-ups/settings.server";
 import { PrismaClient } from "../../app/generated/prisma/client";
 import { pointsBalance } from "../../app/loyalty/ledger.server";
+import { storeOrder } from "../support/factories";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 
@@ -281,30 +282,14 @@ describe("dispatch guarantees", () => {
 describe("a customer's last order", () => {
   it("is the one Shopify numbered last when two were placed in the same second, whichever was stored first", async () => {
     const placedAt = new Date(start - 70 * DAY);
-    const order = (customer: string, number: number) => ({
-      shopId,
-      shopifyId: `gid://shopify/Order/${number}`,
-      name: `#${number}`,
-      customerShopifyId: customer,
-      currencyCode: "USD",
-      financialStatus: "paid",
-      subtotal: "10",
-      shipping: "0",
-      tax: "0",
-      totalDiscounts: "0",
-      total: "10",
-      discountCodes: [],
-      placedAt,
-      shopifyUpdatedAt: placedAt,
-    });
     // Order 1000 is after order 999 (as numbers, not as text); one customer's arrived in each order.
     const first = buyer("first@example.com", "Fay", "SUBSCRIBED").id;
     const second = buyer("second@example.com", "Sam", "SUBSCRIBED").id;
     await app.devStore.webhooks.idle();
-    await app.db.order.create({ data: order(first, 9_999_999_999) });
-    await app.db.order.create({ data: order(first, 10_000_000_000) });
-    await app.db.order.create({ data: order(second, 10_000_000_001) });
-    await app.db.order.create({ data: order(second, 9_999_999_998) });
+    await storeOrder(app.db, { shopId, id: 9_999_999_999, customerShopifyId: first, placedAt });
+    await storeOrder(app.db, { shopId, id: 10_000_000_000, customerShopifyId: first, placedAt });
+    await storeOrder(app.db, { shopId, id: 10_000_000_001, customerShopifyId: second, placedAt });
+    await storeOrder(app.db, { shopId, id: 9_999_999_998, customerShopifyId: second, placedAt });
     await sweepWinBacks(app.db, at(0));
     expect((await followUpsOf(first)).map((row) => [row.kind, row.orderShopifyId])).toEqual([["WIN_BACK", "gid://shopify/Order/10000000000"]]);
     expect((await followUpsOf(second)).map((row) => [row.kind, row.orderShopifyId])).toEqual([["WIN_BACK", "gid://shopify/Order/10000000001"]]);
