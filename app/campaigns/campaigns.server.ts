@@ -25,6 +25,13 @@ import { previewCampaignEmail } from "./preview";
 const DAY = 86_400_000;
 /** Consent the app heard from Shopify this recently is not asked again for a count. Dispatch always asks. */
 const CONSENT_FRESH_MS = 60 * 60_000;
+/**
+ * At most this many customers' consent is asked of Shopify while the merchant waits (ten queries). A
+ * larger audience is counted from the consent last recorded (the install's history import read every
+ * customer's, the sends and earlier counts ask again), and each recipient's is asked once more right
+ * before their email goes out.
+ */
+export const CONSENT_ASKED_AT_ONCE = 1_000;
 
 export const campaignKey = (campaignId: string, customerShopifyId: string) => `campaign:${campaignId}:${customerShopifyId}`;
 
@@ -56,6 +63,8 @@ export interface AudienceCount {
   reachable: number;
   /** False when Shopify could not be asked and the consent last recorded was used. */
   consentFromShopify: boolean;
+  /** Customers counted by the consent last recorded, without asking: the audience is too large to ask about now. */
+  consentAsRecorded: number;
 }
 
 /** Asks Shopify for the audience's consent (unless heard within the hour) and counts who may receive the campaign. */
@@ -67,16 +76,18 @@ export async function countCampaignAudience(db: PrismaClient, graphql: AdminGrap
     SELECT a."shopifyId" AS id, (m."updatedAt" IS NULL OR m."updatedAt" < ${new Date(now.getTime() - CONSENT_FRESH_MS)}) AS stale
       FROM (${audienceRows}) a
       LEFT JOIN "MarketingConsent" m ON m."shopId" = a."shopId" AND m."customerShopifyId" = a."shopifyId"`;
+  const stale = customers.filter((customer) => customer.stale).map((customer) => customer.id);
+  const asked = stale.length <= CONSENT_ASKED_AT_ONCE ? stale : [];
   let consentFromShopify = true;
   try {
-    await refreshMarketingConsent(db, graphql, shopId, customers.filter((customer) => customer.stale).map((customer) => customer.id), now);
+    await refreshMarketingConsent(db, graphql, shopId, asked, now);
   } catch (error) {
     consentFromShopify = false;
     logger.warn("campaigns: could not read marketing consent", { error: error instanceof Error ? error.message : String(error) });
   }
   const [{ reachable }] = await db.$queryRaw<{ reachable: number }[]>`
     SELECT COUNT(*)::int AS reachable FROM (${audienceRows}) c WHERE ${reachableByMarketingEmailSql("c")}`;
-  return { customers: customers.length, reachable, consentFromShopify };
+  return { customers: customers.length, reachable, consentFromShopify, consentAsRecorded: stale.length - asked.length };
 }
 
 export class CampaignRefusedError extends Error {}

@@ -7,6 +7,7 @@ import type { Db } from "../database/transaction";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import { customersOrdersSql } from "../orders/customer-orders-sql.server";
 import { holdingPaymentSql, keptPurchaseSql, newestOrderFirstSql } from "../orders/vocabulary.server";
+import { marketingConsentUpsert } from "./consent.server";
 import { adminQuery, BACKGROUND, type AdminGraphql } from "../shopify/admin-graphql.server";
 import { FOLLOW_UP_MARKETING_CONSENT_QUERY } from "../shopify/operations";
 import {
@@ -455,11 +456,8 @@ export async function refreshMarketingConsent(db: Db, graphql: AdminGraphql, sho
   }
   if (states.size > 0) {
     const rows = [...states.entries()];
-    await db.$executeRaw`
-      INSERT INTO "MarketingConsent" ("shopId", "customerShopifyId", state, "consentUpdatedAt", "updatedAt")
-      SELECT ${shopId}, c.id, c.state, c.updated_at::timestamp, ${now}
-        FROM unnest(${rows.map(([id]) => id)}::text[], ${rows.map(([, row]) => row.state)}::text[], ${rows.map(([, row]) => row.updatedAt?.toISOString() ?? null)}::text[]) AS c(id, state, updated_at)
-      ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE SET state = excluded.state, "consentUpdatedAt" = excluded."consentUpdatedAt", "updatedAt" = excluded."updatedAt"`;
+    const upsert = marketingConsentUpsert(shopId, rows.map(([id, row]) => ({ customerShopifyId: id, ...row })), now, "always");
+    if (upsert) await db.$executeRaw(upsert);
     const withdrawn = rows.filter(([, row]) => row.state !== "subscribed").map(([id]) => id);
     if (withdrawn.length > 0) {
       await db.followUp.updateMany({

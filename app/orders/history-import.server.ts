@@ -29,10 +29,12 @@ import {
 } from "../shopify/operations";
 import {
   BulkCustomerLine,
+  bulkCustomerConsent,
   bulkCustomerSnapshot,
   bulkOrderSnapshot,
   readBulkLineItemLine,
   readBulkOrderLine,
+  type ConsentSnapshot,
   type CustomerSnapshot,
   type OrderSnapshot,
 } from "./payloads";
@@ -40,6 +42,7 @@ import { recordOrdersForReports } from "../reports/aggregates.server";
 import { settleCustomersAfterImport } from "../loyalty/settlement.server";
 import { customerUpsert, refundInsert, writeOrders, type RunStatement, type StoreStatement } from "./store.server";
 import { wakeJob } from "../jobs/wake.server";
+import { marketingConsentUpsert } from "../follow-ups/consent.server";
 
 /** The phases that stream a Bulk Operation's result; "settle" and "done" follow them. */
 export type ImportPhase = "customers" | "orders";
@@ -301,16 +304,19 @@ export async function importHistoryLines(
   // read through the schemas as soon as its line items are complete, so the raw JSON never outlives
   // its order (it dies young, and the garbage collector never copies it into the old generation).
   let current: ImportedLine | null = null;
-  let batch: { customers: CustomerSnapshot[]; orders: OrderSnapshot[]; roots: number } = { customers: [], orders: [], roots: 0 };
+  let batch: { customers: CustomerSnapshot[]; consents: ConsentSnapshot[]; orders: OrderSnapshot[]; roots: number } = { customers: [], consents: [], orders: [], roots: 0 };
   const readCurrent = () => {
     if (!current) return;
     const entry = current;
     current = null;
     batch.roots += 1;
     if (phase === "customers") {
-      const customer = parsedLine(shopId, entry, customerOf);
-      if (customer) batch.customers.push(customer);
-      else skipped += 1;
+      const line = parsedLine(shopId, entry, customerLineOf);
+      if (line) {
+        batch.customers.push(bulkCustomerSnapshot(line));
+        const consent = bulkCustomerConsent(line);
+        if (consent) batch.consents.push(consent);
+      } else skipped += 1;
     } else {
       const order = parsedLine(shopId, entry, orderOf);
       if (order) batch.orders.push(order);
@@ -326,8 +332,8 @@ export async function importHistoryLines(
   let failure: { error: unknown } | null = null;
   const flush = async (linesDone: number) => {
     if (batch.roots === 0) return;
-    const snapshots = phase === "customers" ? { customers: batch.customers } : { orders: batch.orders };
-    batch = { customers: [], orders: [], roots: 0 };
+    const snapshots = phase === "customers" ? { customers: batch.customers, consents: batch.consents } : { orders: batch.orders };
+    batch = { customers: [], consents: [], orders: [], roots: 0 };
     while (writes.size >= WRITERS && !failure) await Promise.race(writes).catch(() => undefined);
     if (failure) throw failure.error;
     const stored = storeBatch(snapshots);
@@ -340,13 +346,16 @@ export async function importHistoryLines(
     recorded = Promise.all([stored, recorded]).then(() => recordBatch(snapshots, linesDone));
     recorded.catch((error: unknown) => (failure ??= { error }));
   };
-  const storeBatch = (snapshots: { customers?: CustomerSnapshot[]; orders?: OrderSnapshot[] }) =>
+  const storeBatch = (snapshots: { customers?: CustomerSnapshot[]; consents?: ConsentSnapshot[]; orders?: OrderSnapshot[] }) =>
     inTransaction(options.pool, shopId, async (client) => {
       // The store's own statements, on this connection.
       const run: RunStatement = async <T>(statement: StoreStatement) => (await client.query(statement.text, statement.values)).rows as T[];
       if (snapshots.customers) {
         const customers = customerUpsert(shopId, snapshots.customers);
         if (customers) await run(customers);
+        // Each customer's email marketing consent as Shopify stated it: a campaign's count reads it.
+        const consents = marketingConsentUpsert(shopId, snapshots.consents ?? [], new Date(), "if-newer");
+        if (consents) await run(consents);
       }
       if (snapshots.orders) {
         await writeOrders(run, shopId, snapshots.orders, { imported: true });
@@ -470,7 +479,7 @@ async function checkForeignKeysOnce(pool: pg.Pool, client: pg.PoolClient, shopId
   }
 }
 
-const customerOf = (entry: ImportedLine): CustomerSnapshot => bulkCustomerSnapshot(BulkCustomerLine.parse(entry.line));
+const customerLineOf = (entry: ImportedLine) => BulkCustomerLine.parse(entry.line);
 const orderOf = (entry: ImportedLine): OrderSnapshot =>
   bulkOrderSnapshot(readBulkOrderLine(entry.line), entry.lineItems.map((item) => readBulkLineItemLine(item)));
 

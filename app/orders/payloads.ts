@@ -389,7 +389,7 @@ export const BulkCustomerLine = z.object({
   state: z.string().nullish(),
   createdAt: timestamp,
   updatedAt: timestamp,
-  defaultEmailAddress: z.object({ emailAddress: email }).nullish(),
+  defaultEmailAddress: z.object({ emailAddress: email, marketingState: z.string().max(40).nullish(), marketingUpdatedAt: timestamp.nullish() }).nullish(),
   defaultAddress: z.object({ address1: z.string().nullish(), zip: z.string().nullish(), countryCodeV2: z.string().nullish() }).nullish(),
 });
 
@@ -494,6 +494,20 @@ const bulkShop = (set: z.infer<typeof bulkMoney>): Amount => (set ? bounded(pars
 /** What an order tells of its customer: only the id. Stored, it creates the customer and never overwrites one (no updated_at). */
 export function customerStub(shopifyId: string): CustomerSnapshot {
   return { shopifyId, email: null, firstName: null, lastName: null, phone: null, addressKey: null, hasAccount: false, shopifyCreatedAt: null, shopifyUpdatedAt: null };
+}
+
+/** A customer's email marketing consent as Shopify states it (lower case, as MarketingConsent keeps it). */
+export interface ConsentSnapshot {
+  customerShopifyId: string;
+  state: string;
+  updatedAt: Date | null;
+}
+
+/** The consent an imported customer line carries; null without an address (nothing to consent with). */
+export function bulkCustomerConsent(line: z.infer<typeof BulkCustomerLine>): ConsentSnapshot | null {
+  const address = line.defaultEmailAddress;
+  if (!address?.emailAddress) return null;
+  return { customerShopifyId: line.id, state: (address.marketingState ?? "NOT_SUBSCRIBED").toLowerCase(), updatedAt: address.marketingUpdatedAt ? new Date(address.marketingUpdatedAt) : null };
 }
 
 export function bulkCustomerSnapshot(line: z.infer<typeof BulkCustomerLine>): CustomerSnapshot {

@@ -105,6 +105,13 @@ const STATE_BADGE: Record<CampaignSummary["state"], { label: string; tone: "info
   cancelled: { label: "Cancelled", tone: undefined },
 };
 
+/** Where the count's consent came from, when not all of it from Shopify just now. */
+function consentNote(count: { consentFromShopify: boolean; consentAsRecorded: number }): string {
+  if (!count.consentFromShopify) return ": consent as last recorded, Shopify did not answer";
+  if (count.consentAsRecorded > 0) return `: consent of ${count.consentAsRecorded.toLocaleString("en")} customers as last recorded, each asked of Shopify again before their email goes out`;
+  return "";
+}
+
 export default function Campaigns() {
   const { campaigns, shop, branding, quietHours, sendKey } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>() as ActionAnswer | undefined;
@@ -179,7 +186,7 @@ export default function Campaigns() {
                         {counter.state !== "idle"
                           ? "Counting…"
                           : count
-                            ? `${count.reachable} of ${count.customers} customers in ${audienceLabel(draft.audience)} can receive it (email marketing consent, not unsubscribed)${count.consentFromShopify ? "" : ": consent as last recorded, Shopify did not answer"}.`
+                            ? `${count.reachable} of ${count.customers} customers in ${audienceLabel(draft.audience)} can receive it (email marketing consent, not unsubscribed)${consentNote(count)}.`
                             : ""}
                       </Text>
                     </Box>

@@ -64,6 +64,8 @@ export const HISTORY_CUSTOMERS_BULK_QUERY = `#graphql
           updatedAt
           defaultEmailAddress {
             emailAddress
+            marketingState
+            marketingUpdatedAt
           }
           defaultAddress {
             address1

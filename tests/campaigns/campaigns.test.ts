@@ -130,9 +130,9 @@ describe("the campaign form", () => {
   it("counts the audience after consent, asking Shopify first, as the follow-ups decide it", async () => {
     const atRisk = await post(LIST, { intent: "count", audience: "segment:At risk" });
     // ana, bob, cy, dee, gus, hal have an address (eve was erased); only ana and gus may get marketing.
-    expect(atRisk).toEqual({ status: 200, body: { intent: "count", ok: true, count: { customers: 6, reachable: 2, consentFromShopify: true } } });
+    expect(atRisk).toEqual({ status: 200, body: { intent: "count", ok: true, count: { customers: 6, reachable: 2, consentFromShopify: true, consentAsRecorded: 0 } } });
     const all = await post(LIST, { intent: "count", audience: "all" });
-    expect(all.body.count).toEqual({ customers: 7, reachable: 3, consentFromShopify: true });
+    expect(all.body.count).toEqual({ customers: 7, reachable: 3, consentFromShopify: true, consentAsRecorded: 0 });
     // Shopify's answer replaced what the app recorded for hal two hours ago.
     expect(await app.db.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: customers.hal } } })).toMatchObject({ state: "not_subscribed" });
     const champions = await post(LIST, { intent: "count", audience: "segment:Champions" });

@@ -1,0 +1,25 @@
+/**
+ * The one statement that records customers' email marketing consent (MarketingConsent): Shopify's
+ * answer right before a marketing send or a campaign's count (refreshMarketingConsent, which always
+ * overwrites: it is Shopify's state now), and the state the install's history import read with each
+ * customer, which never replaces a consent changed more recently. A Prisma.Sql, so it runs on the ORM's
+ * connection or on the import's own `pg` client alike.
+ */
+import { Prisma } from "../generated/prisma/client";
+import type { ConsentSnapshot } from "../orders/payloads";
+
+export function marketingConsentUpsert(shopId: string, consents: ConsentSnapshot[], heardAt: Date, replace: "always" | "if-newer"): Prisma.Sql | null {
+  if (consents.length === 0) return null;
+  const newer =
+    replace === "always"
+      ? Prisma.empty
+      : Prisma.sql`WHERE m."consentUpdatedAt" IS NULL OR (excluded."consentUpdatedAt" IS NOT NULL AND excluded."consentUpdatedAt" > m."consentUpdatedAt")`;
+  return Prisma.sql`
+    INSERT INTO "MarketingConsent" AS m ("shopId", "customerShopifyId", state, "consentUpdatedAt", "updatedAt")
+    SELECT ${shopId}, c.id, c.state, c.updated_at::timestamp, ${heardAt.toISOString()}::timestamp
+      FROM unnest(${consents.map((consent) => consent.customerShopifyId)}::text[], ${consents.map((consent) => consent.state)}::text[],
+                  ${consents.map((consent) => consent.updatedAt?.toISOString() ?? null)}::text[]) AS c(id, state, updated_at)
+    ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE
+      SET state = excluded.state, "consentUpdatedAt" = excluded."consentUpdatedAt", "updatedAt" = excluded."updatedAt"
+    ${newer}`;
+}
