@@ -2,8 +2,9 @@
  * The one statement that records customers' email marketing consent (MarketingConsent): Shopify's
  * answer right before a marketing send or a campaign's count (refreshMarketingConsent, which always
  * overwrites: it is Shopify's state now), and the state the install's history import read with each
- * customer, which never replaces a consent changed more recently. A Prisma.Sql, so it runs on the ORM's
- * connection or on the import's own `pg` client alike.
+ * customer or a customers_email_marketing_consent/update delivery carries, which never replace a
+ * consent changed more recently (Shopify stamps consent to the second: of two in one second, the one
+ * that arrives last). A Prisma.Sql, so it runs on the ORM's connection or on the import's `pg` client.
  */
 import { Prisma } from "../generated/prisma/client";
 import type { ConsentSnapshot } from "../orders/payloads";
@@ -13,7 +14,7 @@ export function marketingConsentUpsert(shopId: string, consents: ConsentSnapshot
   const newer =
     replace === "always"
       ? Prisma.empty
-      : Prisma.sql`WHERE m."consentUpdatedAt" IS NULL OR (excluded."consentUpdatedAt" IS NOT NULL AND excluded."consentUpdatedAt" > m."consentUpdatedAt")`;
+      : Prisma.sql`WHERE m."consentUpdatedAt" IS NULL OR (excluded."consentUpdatedAt" IS NOT NULL AND excluded."consentUpdatedAt" >= m."consentUpdatedAt")`;
   return Prisma.sql`
     INSERT INTO "MarketingConsent" AS m ("shopId", "customerShopifyId", state, "consentUpdatedAt", "updatedAt")
     SELECT ${shopId}, c.id, c.state, c.updated_at::timestamp, ${heardAt.toISOString()}::timestamp

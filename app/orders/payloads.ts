@@ -371,6 +371,23 @@ export function refundOrderGid(rawBody: string): string | null {
   return match ? `gid://shopify/Order/${match[1]}` : null;
 }
 
+/**
+ * customers_email_marketing_consent/update: the customer by numeric `customer_id` only (read exactly
+ * from the raw body, as refunds/create's order), the address and the consent in REST's lower case.
+ */
+export const EmailMarketingConsentPayload = z.object({
+  customer_id: z.union([z.number().nonnegative(), z.string().regex(/^\d{1,20}$/)]),
+  email_address: z.string().max(320).nullish(),
+  email_marketing_consent: z.object({ state: z.string().min(1).max(40), opt_in_level: z.string().max(40).nullish(), consent_updated_at: timestamp.nullish() }),
+});
+
+export function emailMarketingConsentSnapshot(payload: z.infer<typeof EmailMarketingConsentPayload>, rawBody: string): ConsentSnapshot | null {
+  const match = /"customer_id"\s*:\s*"?(\d+)/.exec(rawBody);
+  if (!match) return null;
+  const consent = payload.email_marketing_consent;
+  return { customerShopifyId: `gid://shopify/Customer/${match[1]}`, state: consent.state.toLowerCase(), updatedAt: consent.consent_updated_at ? new Date(consent.consent_updated_at) : null };
+}
+
 /*
  * The history import's Bulk Operation lines (Admin GraphQL, camelCase; HISTORY_CUSTOMERS_BULK_QUERY and
  * HISTORY_ORDERS_BULK_QUERY in shopify/operations.ts), checked with the same bounds as the webhooks'

@@ -16,6 +16,7 @@ export const WEBHOOK_SUBSCRIPTIONS = {
   "/webhooks/customers/create": ["customers/create"],
   "/webhooks/customers/update": ["customers/update"],
   "/webhooks/customers/delete": ["customers/delete"],
+  "/webhooks/customers_email_marketing_consent/update": ["customers_email_marketing_consent/update"],
   "/webhooks/compliance": ["customers/data_request", "customers/redact", "shop/redact"],
 } as const satisfies Record<string, readonly string[]>;
 

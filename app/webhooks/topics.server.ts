@@ -7,9 +7,12 @@
 import { z } from "zod";
 
 import { customerDataReport, redactCustomer } from "../customers/privacy.server";
+import { marketingConsentUpsert } from "../follow-ups/consent.server";
 import {
   CustomerPayload,
   customerSnapshot,
+  EmailMarketingConsentPayload,
+  emailMarketingConsentSnapshot,
   keptOrderSnapshot,
   OrderPayload,
   orderSnapshot,
@@ -224,6 +227,21 @@ export const WEBHOOK_TOPICS: Record<string, TopicHandler<unknown>> = {
     async handle(tx, delivery, { admin_graphql_api_id: customerId }, now, batch) {
       const shop = await batch.program(delivery.shop);
       if (shop) await markCustomerDeleted(tx, shop, customerId, delivery.triggeredAt ?? now, batch);
+    },
+  }),
+  "customers_email_marketing_consent/update": topic({
+    read(payload, rawBody) {
+      const parsed = EmailMarketingConsentPayload.safeParse(payload);
+      if (!parsed.success) return refused(parsed.error.issues);
+      const consent = emailMarketingConsentSnapshot(parsed.data, rawBody);
+      return consent ? { ok: true, value: consent } : refused([{ message: "no customer_id" }]);
+    },
+    subjects: (consent) => [consent.customerShopifyId],
+    // Recorded for campaigns' counts; a delivery older than the consent recorded changes nothing.
+    async handle(tx, delivery, consent, now, batch) {
+      const shop = await batch.program(delivery.shop);
+      const upsert = shop ? marketingConsentUpsert(shop.id, [consent], now, "if-newer") : null;
+      if (upsert) await tx.$executeRaw(upsert);
     },
   }),
   "refunds/create": topic({

@@ -57,7 +57,7 @@ import type {
   OrderChanges,
 } from "./shop-inputs";
 import { bulkOperationFinishPayload } from "./webhook-payloads/bulk-operation-payload";
-import { customerPayload, deletedCustomerPayload } from "./webhook-payloads/customer-payload";
+import { customerPayload, deletedCustomerPayload, emailMarketingConsentPayload } from "./webhook-payloads/customer-payload";
 import { orderPayload } from "./webhook-payloads/order-payload";
 import { productPayload } from "./webhook-payloads/product-payload";
 import { refundPayload } from "./webhook-payloads/refund-payload";
@@ -407,6 +407,7 @@ export class ShopData {
     };
     this.indexCustomer(customer);
     this.announce("customers/create", customer.id, () => customerPayload(customer, this.shopRecord));
+    if (input.emailMarketing && customer.email) this.announce("customers_email_marketing_consent/update", customer.id, () => emailMarketingConsentPayload(customer, this.shopRecord));
     return customer;
   }
 
@@ -427,15 +428,17 @@ export class ShopData {
     if (changes.tags !== undefined) customer.tags = changes.tags;
     if (changes.locale !== undefined) customer.locale = changes.locale;
     if (changes.hasAccount !== undefined) customer.state = changes.hasAccount ? "ENABLED" : "DISABLED";
-    if (changes.emailMarketing !== undefined && changes.emailMarketing !== customer.emailMarketingConsent.marketingState) {
+    const consentChanged = changes.emailMarketing !== undefined && changes.emailMarketing !== customer.emailMarketingConsent.marketingState;
+    if (consentChanged) {
       customer.emailMarketingConsent = {
-        marketingState: changes.emailMarketing,
+        marketingState: changes.emailMarketing!,
         marketingOptInLevel: changes.emailMarketing === "SUBSCRIBED" ? "SINGLE_OPT_IN" : customer.emailMarketingConsent.marketingOptInLevel,
         consentUpdatedAt: at,
       };
     }
     customer.updatedAt = laterByASecond(customer.updatedAt, at);
     this.announce("customers/update", customer.id, () => customerPayload(customer, this.shopRecord));
+    if (consentChanged && customer.email) this.announce("customers_email_marketing_consent/update", customer.id, () => emailMarketingConsentPayload(customer, this.shopRecord));
     return customer;
   }
 

@@ -10,6 +10,7 @@ export type WebhookTopic =
   | "customers/create"
   | "customers/update"
   | "customers/delete"
+  | "customers_email_marketing_consent/update"
   | "orders/create"
   | "orders/paid"
   | "orders/updated"

@@ -99,7 +99,8 @@ beforeAll(async () => {
   await app.devStore.webhooks.idle();
   await app.db.followUpUnsubscribe.create({ data: { shopId, customerShopifyId: customers.cy } });
   await app.db.customer.update({ where: { shopId_shopifyId: { shopId, shopifyId: customers.eve } }, data: { redactedAt: new Date(), email: null } });
-  await app.db.marketingConsent.create({ data: { shopId, customerShopifyId: customers.hal, state: "subscribed" } });
+  // hal's consent arrived as "not subscribed" (customers_email_marketing_consent/update); the app is made to have recorded "subscribed".
+  await app.db.marketingConsent.update({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: customers.hal } }, data: { state: "subscribed" } });
   // Heard two hours ago: a count asks Shopify again.
   await app.db.$executeRaw`UPDATE "MarketingConsent" SET "updatedAt" = now() - interval '2 hours' WHERE "customerShopifyId" = ${customers.hal}`;
   for (const [name] of people) {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSENT_ASKED_AT_ONCE, countCampaignAudience } from "../../app/campaigns/campaigns.server";
 import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
+import { sendWebhook } from "../support/webhooks";
 
 const HOUR = 3_600_000;
 const CUSTOMERS = CONSENT_ASKED_AT_ONCE + 1;
@@ -77,5 +78,41 @@ describe("counting a large audience", () => {
       consentAsRecorded: 0,
     });
     expect(sent.queries).toBe(CONSENT_ASKED_AT_ONCE / 100);
+  });
+});
+
+describe("consent as it changes after the install", () => {
+  it("arrives with customers_email_marketing_consent/update and counts in a large audience without asking Shopify", async () => {
+    const joiner = app.devStore.store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Joined later", emailMarketing: "NOT_SUBSCRIBED" });
+    await app.devStore.webhooks.idle();
+    app.devStore.store.updateCustomer(joiner.id, { emailMarketing: "SUBSCRIBED" });
+    await app.devStore.webhooks.idle();
+    expect(await app.db.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: joiner.id } } })).toMatchObject({ state: "subscribed" });
+
+    await app.db.marketingConsent.updateMany({ where: { shopId }, data: { updatedAt: new Date(Date.now() - 2 * HOUR) } });
+    const sent = { queries: 0 };
+    const count = await countCampaignAudience(app.db, countingGraphql(sent), shopId, "all", new Date());
+    expect(count).toMatchObject({ customers: CUSTOMERS + 2, reachable: subscribed + 2, consentAsRecorded: CUSTOMERS + 2 });
+    expect(sent.queries).toBe(0);
+  });
+
+  it("keeps the newest consent whichever of two deliveries comes first, and refuses a payload without its customer", async () => {
+    const customer = app.devStore.store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Changed twice" });
+    await app.devStore.webhooks.idle();
+    const legacyId = customer.id.split("/").pop()!;
+    const delivery = (state: string, at: string) => ({ customer_id: Number(legacyId), email_address: customer.email, email_marketing_consent: { state, opt_in_level: null, consent_updated_at: at } });
+    const older = delivery("subscribed", "2026-11-01T10:00:00-05:00");
+    const newer = delivery("unsubscribed", "2026-11-02T10:00:00-05:00");
+    for (const order of [[older, newer], [newer, older]]) {
+      for (const payload of order) expect((await sendWebhook(app, "customers_email_marketing_consent/update", payload)).status).toBe(200);
+      expect(await app.db.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: customer.id } } })).toMatchObject({
+        state: "unsubscribed",
+        consentUpdatedAt: new Date("2026-11-02T15:00:00Z"),
+      });
+    }
+    const { customer_id: _dropped, ...withoutCustomer } = newer;
+    expect((await sendWebhook(app, "customers_email_marketing_consent/update", withoutCustomer)).status).toBe(422);
+    // Another route's topic is refused at this route, as every route refuses topics not its own.
+    expect((await sendWebhook(app, "customers/update", newer, { uri: "/webhooks/customers_email_marketing_consent/update" })).status).not.toBe(200);
   });
 });

@@ -130,7 +130,7 @@ describe("webhook payloads", () => {
 
   it("covers the topics a loyalty app listens to", () => {
     expect(emittedTopics.sort()).toEqual(
-      ["customers/create", "customers/delete", "customers/update", "orders/cancelled", "orders/create", "orders/paid", "orders/updated", "products/create", "products/update", "refunds/create"].sort(),
+      ["customers/create", "customers/delete", "customers/update", "customers_email_marketing_consent/update", "orders/cancelled", "orders/create", "orders/paid", "orders/updated", "products/create", "products/update", "refunds/create"].sort(),
     );
   });
 
@@ -144,7 +144,12 @@ describe("webhook payloads", () => {
 
   it("keys every payload on the resource's GID, and its numeric id matches", () => {
     for (const event of events) {
-      const payload = event.payload as { id?: number; admin_graphql_api_id?: string };
+      const payload = event.payload as { id?: number; admin_graphql_api_id?: string; customer_id?: number };
+      if (event.topic === "customers_email_marketing_consent/update") {
+        // Shopify's consent payload names its customer by numeric id only.
+        expect(String(payload.customer_id)).toBe(event.subjectId.split("/").pop());
+        continue;
+      }
       expect(payload.admin_graphql_api_id).toBe(event.subjectId);
       expect(String(payload.id)).toBe(event.subjectId.split("/").pop());
     }

@@ -29,6 +29,23 @@ export function embeddedCustomerPayload(customer: CustomerRecord, shop: ShopReco
   };
 }
 
+/**
+ * customers_email_marketing_consent/update: the customer by numeric id only, their address and the
+ * consent in REST's lower case (Shopify's sample: state, opt_in_level, consent_updated_at).
+ */
+export function emailMarketingConsentPayload(customer: CustomerRecord, shop: ShopRecord): Record<string, unknown> {
+  const consent = customer.emailMarketingConsent;
+  return {
+    customer_id: legacyIdOf(customer.id),
+    email_address: customer.email,
+    email_marketing_consent: {
+      state: consent.marketingState.toLowerCase(),
+      opt_in_level: consent.marketingOptInLevel?.toLowerCase() ?? null,
+      consent_updated_at: consent.consentUpdatedAt ? restTimestamp(consent.consentUpdatedAt, shop.ianaTimezone) : null,
+    },
+  };
+}
+
 /** customers/create and customers/update: the embedded fields plus the address book. */
 export function customerPayload(customer: CustomerRecord, shop: ShopRecord): Record<string, unknown> {
   const customerId = legacyIdOf(customer.id);
