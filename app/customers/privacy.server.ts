@@ -118,6 +118,8 @@ export async function redactCustomer(tx: Tx, shopId: string, customerShopifyId: 
     data: { status: "CANCELLED", cancelledAt: at, cancelReason: "customer data erased (customers/redact)" },
   });
   await tx.followUp.updateMany({ where: { shopId, customerShopifyId }, data: { toEmail: null } });
+  // Their email marketing consent goes too (a later consent webhook about them records nothing).
+  await tx.marketingConsent.deleteMany({ where: { shopId, customerShopifyId } });
   // Survey answers keep only their score, for the shop's NPS and CSAT: no comment, no customer, no order.
   await tx.surveyResponse.updateMany({ where: { shopId, customerShopifyId }, data: { customerShopifyId: ERASED_CUSTOMER, comment: null, commentedAt: null, orderShopifyId: null } });
   if (!customer) return;

@@ -20,6 +20,8 @@ export function marketingConsentUpsert(shopId: string, consents: ConsentSnapshot
     SELECT ${shopId}, c.id, c.state, c.updated_at::timestamp, ${heardAt.toISOString()}::timestamp
       FROM unnest(${consents.map((consent) => consent.customerShopifyId)}::text[], ${consents.map((consent) => consent.state)}::text[],
                   ${consents.map((consent) => consent.updatedAt?.toISOString() ?? null)}::text[]) AS c(id, state, updated_at)
+     -- Nothing is kept about a customer whose data was erased (customers/redact).
+     WHERE NOT EXISTS (SELECT 1 FROM "Customer" x WHERE x."shopId" = ${shopId} AND x."shopifyId" = c.id AND x."redactedAt" IS NOT NULL)
     ON CONFLICT ("shopId", "customerShopifyId") DO UPDATE
       SET state = excluded.state, "consentUpdatedAt" = excluded."consentUpdatedAt", "updatedAt" = excluded."updatedAt"
     ${newer}`;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSENT_ASKED_AT_ONCE, countCampaignAudience } from "../../app/campaigns/campaigns.server";
 import type { AdminGraphql } from "../../app/shopify/admin-graphql.server";
 import { startTestApp, TEST_APP, type TestApp } from "../support/test-app";
-import { sendWebhook } from "../support/webhooks";
+import { compliancePayload, sendWebhook } from "../support/webhooks";
 
 const HOUR = 3_600_000;
 const CUSTOMERS = CONSENT_ASKED_AT_ONCE + 1;
@@ -96,7 +96,7 @@ describe("consent as it changes after the install", () => {
     expect(sent.queries).toBe(0);
   });
 
-  it("keeps the newest consent whichever of two deliveries comes first, and refuses a payload without its customer", async () => {
+  it("keeps the newest consent whichever of two deliveries comes first, forgets it with customers/redact, and refuses a payload without its customer", async () => {
     const customer = app.devStore.store.createCustomer({ email: `${randomUUID()}@example.com`, firstName: "Changed twice" });
     await app.devStore.webhooks.idle();
     const legacyId = customer.id.split("/").pop()!;
@@ -110,6 +110,15 @@ describe("consent as it changes after the install", () => {
         consentUpdatedAt: new Date("2026-11-02T15:00:00Z"),
       });
     }
+    // Erased (customers/redact): the consent goes, and a later delivery about them records nothing.
+    const redact = { ...compliancePayload<Record<string, unknown>>(app, "customers/redact"), customer: { id: Number(legacyId), email: customer.email, phone: null } };
+    expect((await sendWebhook(app, "customers/redact", redact)).status).toBe(200);
+    await app.devStore.webhooks.idle();
+    const consentOf = () => app.db.marketingConsent.findUnique({ where: { shopId_customerShopifyId: { shopId, customerShopifyId: customer.id } } });
+    expect(await consentOf()).toBeNull();
+    expect((await sendWebhook(app, "customers_email_marketing_consent/update", delivery("subscribed", "2026-11-03T10:00:00-05:00"))).status).toBe(200);
+    expect(await consentOf()).toBeNull();
+
     const { customer_id: _dropped, ...withoutCustomer } = newer;
     expect((await sendWebhook(app, "customers_email_marketing_consent/update", withoutCustomer)).status).toBe(422);
     // Another route's topic is refused at this route, as every route refuses topics not its own.
