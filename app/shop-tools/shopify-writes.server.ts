@@ -236,7 +236,8 @@ async function writeCustomerRecords(
 
   // Lost tiers next, 25 identifiers a call like the writes; a customer whose delete fails keeps its row queued.
   const deleting = written.filter((plan) => plan.deleteTier);
-  const deleted = new Set(written.filter((plan) => !plan.deleteTier));
+  // The customers whose metafields are all as they should be: their tag and record come next.
+  const ready = new Set(written.filter((plan) => !plan.deleteTier));
   for (let index = 0; index < deleting.length; index += METAFIELDS_PER_CALL) {
     const chunk = deleting.slice(index, index + METAFIELDS_PER_CALL);
     const { metafieldsDelete: result } = await attempt(round, chunk.map((plan) => plan.row), () =>
@@ -247,10 +248,10 @@ async function writeCustomerRecords(
       await round.failed(chunk.map((plan) => plan.row), `metafieldsDelete: ${userErrors.map((error) => error.message).join("; ")}`);
       continue;
     }
-    for (const plan of chunk) deleted.add(plan);
+    for (const plan of chunk) ready.add(plan);
   }
 
-  for (const plan of written.filter((candidate) => deleted.has(candidate))) {
+  for (const plan of written.filter((candidate) => ready.has(candidate))) {
     if (plan.removeTag !== null) {
       const { tagsRemove } = await attempt(round, [plan.row], () => round.query(round.graphql, CUSTOMER_TAGS_REMOVE_MUTATION, { variables: { id: plan.gid, tags: [plan.removeTag!] } }));
       if (tagsRemove?.userErrors.length) {
