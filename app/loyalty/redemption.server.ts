@@ -359,11 +359,14 @@ export async function createRewardCode(
   }
   let answer: CreateAnswer | null = null;
   let failedAnswer = false;
+  let throttled = false;
   try {
     if (create) answer = await askShopifyToCreate(graphql, redemption.reward, redemption, customerGid, now, AbortSignal.timeout(shopify.timeoutMs));
   } catch (error) {
-    // An error answer (an outage) or none (a timeout, a dropped connection): whether the code exists is found below.
+    // An error answer (an outage, still throttled after its attempts) or none (a timeout, a dropped
+    // connection): whether the code exists is found below.
     failedAnswer = error instanceof AdminApiError;
+    throttled = throttledAnswer(error);
   }
   if (answer && "created" in answer) return markIssued(db, redemption, answer.created);
   if (answer && "refused" in answer) return giveBack(db, redemption, customerGid, answer.refused, now);
@@ -373,7 +376,8 @@ export async function createRewardCode(
   } catch {
     // Shopify answers neither: the code is taken as not made.
   }
-  return giveBack(db, redemption, customerGid, answer || failedAnswer || !create ? "Shopify could not create your code." : "Shopify did not answer in time.", now);
+  const why = throttled ? "Shopify is too busy right now." : answer || failedAnswer || !create ? "Shopify could not create your code." : "Shopify did not answer in time.";
+  return giveBack(db, redemption, customerGid, why, now);
 }
 
 // ---- store credit ----

@@ -210,6 +210,16 @@ describe("POST /apps/loyalty/redeem", () => {
     expect(await balanceOf(id)).toBe(500);
   });
 
+  it("says Shopify is too busy when it throttles every attempt, and gives the points back", async () => {
+    const { gid, id } = await shopperWith(1000);
+    app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "throttled", times: 5 });
+    const throttled = await redeemDirect(signedAppProxyQuery(gid), { rewardId: reward("AMOUNT_OFF").id, idempotencyKey: randomUUID() }, newIp());
+    expect(throttled.status).toBe(502);
+    expect(await throttled.json()).toEqual({ error: "Shopify is too busy right now. Your points are back.", points: { balance: 1000, pending: 0 } });
+    expect(await balanceOf(id)).toBe(1000);
+    expect(discountsFor(gid)).toHaveLength(0);
+  });
+
   it("finds and reuses the code when Shopify made it but its answer was lost", async () => {
     const { gid, id } = await shopperWith(600);
     app.devStore.adminApi.injectFault({ field: "discountCodeBasicCreate", kind: "lose-answer" });
