@@ -27,9 +27,9 @@ const DAY = 86_400_000;
 const CONSENT_FRESH_MS = 60 * 60_000;
 /**
  * At most this many customers' consent is asked of Shopify while the merchant waits (ten queries). A
- * larger audience is counted from the consent last recorded (the install's history import read every
- * customer's, the sends and earlier counts ask again), and each recipient's is asked once more right
- * before their email goes out.
+ * larger audience is counted from the consent last recorded (consent.server.ts: the install's history
+ * import, Shopify's consent webhooks, earlier sends and counts), and each recipient's is asked once more
+ * right before their email goes out.
  */
 export const CONSENT_ASKED_AT_ONCE = 1_000;
 
