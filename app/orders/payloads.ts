@@ -367,8 +367,13 @@ function earliestFulfilment(fulfillments: { created_at: string; status?: string 
  * past 2^53: read it from the raw body's text instead (every order_id in a refund is the same order).
  */
 export function refundOrderGid(rawBody: string): string | null {
-  const match = /"order_id"\s*:\s*"?(\d+)/.exec(rawBody);
-  return match ? `gid://shopify/Order/${match[1]}` : null;
+  return gidFromRawBody(rawBody, "order_id", "Order");
+}
+
+/** A numeric id the payload names by `field`, read from the raw body's text (exact past 2^53) as a GID of `type`. */
+function gidFromRawBody(rawBody: string, field: string, type: string): string | null {
+  const match = new RegExp(`"${field}"\\s*:\\s*"?(\\d+)`).exec(rawBody);
+  return match ? `gid://shopify/${type}/${match[1]}` : null;
 }
 
 /**
@@ -382,10 +387,10 @@ export const EmailMarketingConsentPayload = z.object({
 });
 
 export function emailMarketingConsentSnapshot(payload: z.infer<typeof EmailMarketingConsentPayload>, rawBody: string): ConsentSnapshot | null {
-  const match = /"customer_id"\s*:\s*"?(\d+)/.exec(rawBody);
-  if (!match) return null;
+  const customerShopifyId = gidFromRawBody(rawBody, "customer_id", "Customer");
+  if (!customerShopifyId) return null;
   const consent = payload.email_marketing_consent;
-  return { customerShopifyId: `gid://shopify/Customer/${match[1]}`, state: consent.state.toLowerCase(), updatedAt: consent.consent_updated_at ? new Date(consent.consent_updated_at) : null };
+  return { customerShopifyId, state: consent.state.toLowerCase(), updatedAt: consent.consent_updated_at ? new Date(consent.consent_updated_at) : null };
 }
 
 /*
